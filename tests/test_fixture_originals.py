@@ -4,6 +4,7 @@ The fixtures (fixtures/pytorch, fixtures/keras) are the inputs of the migration 
 makes sure the originals themselves build and run as the manifest (fixtures/manifest.toml) says.
 """
 import importlib.util
+import inspect
 import os
 import re
 import sys
@@ -98,6 +99,20 @@ def run_torch(fx):
     return [o.detach().numpy() for o in out1]
 
 
+def keras_call(model, inputs):
+    """Call a Keras model/layer in inference mode. Functional models take several inputs as one
+    list (their call() is call(inputs, training, mask)); subclassed ones may take them positionally."""
+    if len(inputs) == 1:
+        return model(inputs[0], training=False)
+    params = [
+        p for p in inspect.signature(model.call).parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in ("training", "mask")
+    ]
+    if len(params) >= len(inputs):
+        return model(*inputs, training=False)
+    return model(list(inputs), training=False)
+
+
 def run_keras(fx):
     import keras
 
@@ -106,8 +121,8 @@ def run_keras(fx):
     model = getattr(module, fx["symbol"])(**fx.get("args", {}))
     assert isinstance(model, keras.layers.Layer)
     inputs = make_inputs(fx["inputs"])
-    out1 = [keras.ops.convert_to_numpy(o) for o in as_list(model(*inputs, training=False))]
-    out2 = [keras.ops.convert_to_numpy(o) for o in as_list(model(*inputs, training=False))]
+    out1 = [keras.ops.convert_to_numpy(o) for o in as_list(keras_call(model, inputs))]
+    out2 = [keras.ops.convert_to_numpy(o) for o in as_list(keras_call(model, inputs))]
     for a, b in zip(out1, out2):  # deterministic in inference mode
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
     return out1
