@@ -1,0 +1,301 @@
+"""Per-document top-level block index and the block cache that makes edits cheap.
+
+A :class:`DocumentIndex` is built once per document version by a line scan (``blocks.split_blocks``).
+Everything expensive is keyed by block *text* in the shared :class:`BlockCache`: the syntax check,
+the engine's analysis (keyed by the module's import header plus the block), and the symbols. Typing in one
+class therefore re-analyses only that class; blocks that merely moved keep their results and are shifted.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from bisect import bisect_right
+from collections import OrderedDict
+from dataclasses import dataclass
+from dataclasses import field
+from functools import cached_property
+from typing import Generic
+from typing import TypeVar
+
+from nnmigrate.diagnostics import Diagnostic
+from nnmigrate.diagnostics import Severity
+from nnmigrate.diagnostics import SourceRange
+from nnmigrate.frameworks import Framework
+from nnmigrate.frameworks import detect_framework
+from nnmigrate.lsp import engine
+from nnmigrate.lsp.blocks import Block
+from nnmigrate.lsp.blocks import split_blocks
+from nnmigrate.migrate import SymbolInfo
+
+K = TypeVar("K")
+V = TypeVar("V")
+_INPUT_COMMENT = re.compile(r"#\s*nnmigrate:\s*inputs?\b(.*)")
+_SPEC = re.compile(r"\w+\[[^\]]*\](?:<\d+)?")
+
+
+class LRU(Generic[K, V]):
+    """A small least-recently-used map."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        value = self._data.get(key)
+        if value is not None:
+            self._data.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> V:
+        self._data[key] = value
+        self._data.move_to_end(key)
+        while len(self._data) > self.size:
+            self._data.popitem(last=False)
+        return value
+
+    def __contains__(self, key: K) -> bool:
+        return key in self._data
+
+
+@dataclass(frozen=True, slots=True)
+class BlockSyntax:
+    """What a stdlib parse of one block tells us: the error, or the names it defines and uses."""
+
+    error: Diagnostic | None
+    defines: frozenset[str] = frozenset()
+    uses: frozenset[str] = frozenset()
+    stub: str = ""  # ``class X(Base): pass`` for classes, so other blocks can see the hierarchy
+
+
+def _parse_block(text: str) -> BlockSyntax:
+    try:
+        tree = ast.parse(text)
+    except SyntaxError as exc:
+        lines = text.splitlines()
+        line = min(max(exc.lineno or 1, 1), max(len(lines), 1))
+        width = len(lines[line - 1]) if lines else 0
+        col = min(max((exc.offset or 1) - 1, 0), width)
+        end_col = (exc.end_offset or 0) - 1 if (exc.end_lineno or line) == line else width
+        end_col = min(max(end_col, col + 1), width) if width > col else col
+        rng = SourceRange(line, col, line, end_col)
+        return BlockSyntax(Diagnostic("NNM001", f"Syntax error: {exc.msg}", rng, Severity.ERROR))
+    defines: set[str] = set()
+    stub = ""
+    for node in tree.body:
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            defines.add(node.name)
+            if isinstance(node, ast.ClassDef):
+                stub = f"class {node.name}({', '.join(ast.unparse(b) for b in node.bases)}): pass\n"
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            defines.update(t.id for t in targets if isinstance(t, ast.Name))
+    uses = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    return BlockSyntax(None, frozenset(defines), frozenset(uses - defines), stub)
+
+
+class BlockCache:
+    """Results keyed by block text, shared by all documents (bounded)."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._syntax: LRU[str, BlockSyntax] = LRU(size)
+        self._analysis: LRU[tuple[str, str], tuple[Diagnostic, ...]] = LRU(size)
+        self._last_analysis: LRU[str, tuple[Diagnostic, ...]] = LRU(size)
+        self._symbols: LRU[tuple[str, str], tuple[SymbolInfo, ...]] = LRU(size)
+
+    def syntax(self, text: str) -> BlockSyntax:
+        return self._syntax.get(text) or self._syntax.put(text, _parse_block(text))
+
+    def cached_analysis(self, header: str, text: str) -> tuple[Diagnostic, ...] | None:
+        """The fresh analysis of ``text`` under ``header``, else the last one under any header, else None."""
+        return self._analysis.get((header, text)) or self._last_analysis.get(text)
+
+    def is_fresh(self, header: str, text: str) -> bool:
+        return (header, text) in self._analysis
+
+    def analysis(self, header: str, text: str) -> tuple[Diagnostic, ...]:
+        """Engine diagnostics for one block, ranges relative to the block (line 1 = its first line)."""
+        found = self._analysis.get((header, text))
+        if found is not None:
+            return found
+        syntax = self.syntax(text)
+        if syntax.error is not None:
+            result: tuple[Diagnostic, ...] = (syntax.error,)
+        else:
+            offset = header.count("\n")
+            result = tuple(
+                _shift(d, -offset)
+                for d in engine.analyze(header + text)
+                if d.range is not None and d.range.start_line > offset and d.code != "NNM001"
+            )
+            self._last_analysis.put(text, result)
+        return self._analysis.put((header, text), result)
+
+    def symbols(self, context: str, text: str) -> tuple[SymbolInfo, ...]:
+        """Symbols defined in ``text`` (seen after ``context``), ranges relative to the block."""
+        found = self._symbols.get((context, text))
+        if found is None:
+            offset = context.count("\n")
+            found = tuple(
+                SymbolInfo(s.name, s.kind, s.framework, s.range.shifted(-offset))
+                for s in engine.list_symbols(context + text)
+                if s.range.start_line > offset
+            )
+            self._symbols.put((context, text), found)
+        return found
+
+
+def _shift(diagnostic: Diagnostic, lines: int) -> Diagnostic:
+    if diagnostic.range is None or lines == 0:
+        return diagnostic
+    return Diagnostic(diagnostic.code, diagnostic.message, diagnostic.range.shifted(lines),
+                      diagnostic.severity, diagnostic.hint)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSlice:
+    """The import header plus the blocks a symbol needs, with the document line of each slice line."""
+
+    text: str
+    line_map: tuple[int, ...]  # slice line index (0-based) -> document line index (0-based)
+
+    def to_document(self, rng: SourceRange) -> SourceRange | None:
+        """Map a 1-based slice range back to the document (None when it falls outside the mapped lines)."""
+        if not (1 <= rng.start_line <= len(self.line_map) and 1 <= rng.end_line <= len(self.line_map)):
+            return None
+        start, end = self.line_map[rng.start_line - 1], self.line_map[rng.end_line - 1]
+        return SourceRange(start + 1, rng.start_col, end + 1, rng.end_col)
+
+
+@dataclass
+class DocumentIndex:
+    """Blocks of one document version; cheap to build, everything else is lazy and cached."""
+
+    text: str
+    cache: BlockCache
+    lines: list[str] = field(init=False)
+    blocks: list[Block] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lines = self.text.splitlines(keepends=True)
+        blocks: list[Block] = []
+        for block in split_blocks(self.lines):
+            if self.cache.syntax(block.text).error is not None and block.end - block.start > 1:
+                again = split_blocks(self.lines[block.start : block.end], block.start, lenient=True)
+                if len(again) > 1:
+                    blocks.extend(again)
+                    continue
+            blocks.append(block)
+        self.blocks = blocks
+        self._starts = [b.start for b in blocks]
+
+    @cached_property
+    def _header_blocks(self) -> list[Block]:
+        return [b for b in self.blocks if b.kind == "import" and self.cache.syntax(b.text).error is None]
+
+    @cached_property
+    def header(self) -> str:
+        """The module's import statements, one after another, ending with a newline."""
+        text = "".join(b.text if b.text.endswith("\n") else b.text + "\n" for b in self._header_blocks)
+        return text
+
+    @cached_property
+    def header_lines(self) -> tuple[int, ...]:
+        """Header line index (0-based) -> document line index."""
+        out: list[int] = []
+        for block in self._header_blocks:
+            out.extend(range(block.start, block.end))
+        return tuple(out)
+
+    @cached_property
+    def framework(self) -> Framework | None:
+        return detect_framework(self.header) or detect_framework(self.text)
+
+    @cached_property
+    def by_name(self) -> dict[str, Block]:
+        return {b.name: b for b in self.blocks if b.name is not None}
+
+    @cached_property
+    def definers(self) -> dict[str, Block]:
+        """Top-level name -> the (parsing, non-import) block that defines it; the last definition wins."""
+        found: dict[str, Block] = {}
+        for block in self.blocks:
+            if block.kind != "import":
+                found.update(dict.fromkeys(self.cache.syntax(block.text).defines, block))
+        return found
+
+    def block_at(self, line: int) -> Block | None:
+        """The block holding 0-based document ``line``."""
+        i = bisect_right(self._starts, line) - 1
+        return self.blocks[i] if 0 <= i < len(self.blocks) and self.blocks[i].contains(line) else None
+
+    def analysis_units(self) -> list[Block]:
+        """Blocks that get an engine analysis (the header is analysed through each of them)."""
+        return [b for b in self.blocks if b.kind != "import" or self.cache.syntax(b.text).error is not None]
+
+    def _context_for(self, block: Block) -> str:
+        """Header plus class stubs for the in-file classes ``block`` refers to (transitively)."""
+        seen: set[str] = set()
+        todo = list(self.cache.syntax(block.text).uses)
+        stubs: list[tuple[int, str]] = []
+        while todo:
+            name = todo.pop()
+            other = self.by_name.get(name)
+            if name in seen or other is None or other is block or other.kind != "class":
+                continue
+            seen.add(name)
+            syntax = self.cache.syntax(other.text)
+            if syntax.stub:
+                stubs.append((other.start, syntax.stub))
+                todo.extend(syntax.uses)
+        return self.header + "".join(stub for _, stub in sorted(stubs))
+
+    def symbols_in(self, block: Block) -> list[SymbolInfo]:
+        """Model classes and builders defined in ``block``, in document coordinates."""
+        if block.kind not in ("class", "def") or self.cache.syntax(block.text).error is not None:
+            return []
+        found = self.cache.symbols(self._context_for(block), block.text)
+        return [SymbolInfo(s.name, s.kind, s.framework, s.range.shifted(block.start)) for s in found]
+
+    def symbol_at(self, line: int) -> SymbolInfo | None:
+        """The model class or builder whose block holds 0-based ``line``."""
+        block = self.block_at(line)
+        if block is None:
+            return None
+        return next((s for s in self.symbols_in(block) if s.range.start_line - 1 <= line), None)
+
+    def symbol(self, name: str) -> SymbolInfo | None:
+        block = self.by_name.get(name)
+        return next((s for s in self.symbols_in(block) if s.name == name), None) if block else None
+
+    def slice_for(self, name: str) -> SourceSlice:
+        """The header plus the blocks ``name`` needs (names it uses, transitively), in document order."""
+        needed: dict[int, Block] = {}
+        todo = [name]
+        while todo:
+            block = self.definers.get(todo.pop())
+            if block is None or block.start in needed:
+                continue
+            needed[block.start] = block
+            todo.extend(self.cache.syntax(block.text).uses)
+        parts = [b for b in self._header_blocks] + [needed[k] for k in sorted(needed)]
+        text, line_map = [], []
+        for block in parts:
+            body = block.text if block.text.endswith("\n") else block.text + "\n"
+            text.append(body)
+            line_map.extend(range(block.start, block.start + body.count("\n")))
+        return SourceSlice("".join(text), tuple(line_map))
+
+    def input_specs(self, name: str) -> list[str]:
+        """Input specs from ``# nnmigrate: input float32[1,3,224,224]`` comments right above ``name``."""
+        block = self.by_name.get(name)
+        if block is None:
+            return []
+        specs: list[str] = []
+        for line in block.text.splitlines():
+            if not line.startswith(("#", "@")):
+                break
+            match = _INPUT_COMMENT.match(line)
+            if match:
+                specs.extend(_SPEC.findall(match.group(1)))
+        return specs

@@ -1,0 +1,12 @@
+"""Command nnmigrate.server.cancelVerify: cancel the verify in flight (the worker is killed)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nnmigrate.lsp.server import NnmigrateServer
+
+
+def handle(ls: NnmigrateServer) -> dict[str, bool]:
+    return {"cancelled": ls.verifier.cancel()}

@@ -1,0 +1,17 @@
+"""textDocument/didChange: take the text pygls rebuilt from the incremental change; debounce diagnostics."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+if TYPE_CHECKING:
+    from nnmigrate.lsp.server import NnmigrateServer
+
+
+def handle(ls: NnmigrateServer, params: types.DidChangeTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    document = ls.workspace.get_text_document(uri)
+    ls.session.update(uri, document.source, params.text_document.version)
+    ls.schedule_diagnostics(uri)

@@ -1,0 +1,16 @@
+"""textDocument/didOpen: track the document and publish its diagnostics at once."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+if TYPE_CHECKING:
+    from nnmigrate.lsp.server import NnmigrateServer
+
+
+def handle(ls: NnmigrateServer, params: types.DidOpenTextDocumentParams) -> None:
+    doc = params.text_document
+    ls.session.open(doc.uri, doc.text, doc.version)
+    ls.schedule_diagnostics(doc.uri, immediately=True)

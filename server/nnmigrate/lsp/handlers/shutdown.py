@@ -1,0 +1,13 @@
+"""shutdown: stop the verify worker so no subprocess outlives the server."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nnmigrate.lsp.server import NnmigrateServer
+
+
+def handle(ls: NnmigrateServer, *args: object) -> None:
+    ls.verifier.cancel()
+    ls.verifier.close()
