@@ -59,11 +59,16 @@ async def test_syntax_error_reported_once_with_exact_range_then_fixed(client, tm
     assert "NNM001" not in codes(diagnostics)
 
 
-async def test_half_typed_class_keeps_other_blocks(client, tmp_path):
+async def test_half_typed_class_keeps_other_blocks(fake, tmp_path):
+    client = fake
     await initialize(client)
     uri = open_doc(client, tmp_path / "model.py", TWO_CLASSES)
     before = await wait_diagnostics(client, uri, 1)
     second = [d for d in before if d.range.start.line >= 13]
+    assert [(d.code, d.range.start.line, d.range.start.character, d.severity) for d in second] == [
+        ("NNM202", 16, 39, types.DiagnosticSeverity.Warning)]
+    assert second[0].message == "padding_idx has no Keras equivalent\nHint: mask the zero row yourself"
+    assert [d.code for d in before if d.range.start.line < 13] == ["NNM205"]
 
     # Start typing a new method in First: the block no longer parses.
     change(client, uri, 2, (11, 0), (11, 0), "    def extra(self, \n")

@@ -161,7 +161,7 @@ def workspace_edit(plan: MigrationPlan, features: ClientFeatures, version: int |
         edit = minimal_edit(plan.existing, plan.text)
         changes = []
     if annotation:
-        edit = types.AnnotatedTextEdit(edit.range, edit.new_text, annotation_id=annotation)
+        edit = types.AnnotatedTextEdit(annotation_id=annotation, range=edit.range, new_text=edit.new_text)
     if not features.document_changes:
         return types.WorkspaceEdit(changes={plan.target_uri: [edit]})
     identifier = types.OptionalVersionedTextDocumentIdentifier(uri=plan.target_uri, version=version)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 from typing import Any
 
 from lsprotocol import types
@@ -10,9 +9,7 @@ from lsprotocol import types
 from nnmigrate.frameworks import Framework
 from nnmigrate.lsp import commands
 from nnmigrate.lsp import edits
-
-if TYPE_CHECKING:
-    from nnmigrate.lsp.server import NnmigrateServer
+from nnmigrate.lsp.language_server import NnmigrateServer
 
 
 async def build_edit(ls: NnmigrateServer, data: dict[str, Any]) -> tuple[types.WorkspaceEdit, edits.MigrationPlan]:

@@ -6,14 +6,11 @@ Titles and data only; the edit is built in codeAction/resolve. A client without 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from lsprotocol import types
 
 from nnmigrate.lsp import commands
+from nnmigrate.lsp.language_server import NnmigrateServer
 
-if TYPE_CHECKING:
-    from nnmigrate.lsp.server import NnmigrateServer
 
 KIND = types.CodeActionKind.RefactorRewrite
 

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from lsprotocol import types
 
 from nnmigrate.lsp import commands
 from nnmigrate.lsp.handlers.apply_migration import build_edit
-
-if TYPE_CHECKING:
-    from nnmigrate.lsp.server import NnmigrateServer
+from nnmigrate.lsp.language_server import NnmigrateServer
 
 
 async def handle(ls: NnmigrateServer, action: types.CodeAction) -> types.CodeAction:

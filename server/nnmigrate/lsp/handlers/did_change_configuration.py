@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from lsprotocol import types
 
 from nnmigrate.lsp.handlers.initialized import pull_configuration
-
-if TYPE_CHECKING:
-    from nnmigrate.lsp.server import NnmigrateServer
+from nnmigrate.lsp.language_server import NnmigrateServer
 
 
 async def handle(ls: NnmigrateServer, params: types.DidChangeConfigurationParams) -> None:

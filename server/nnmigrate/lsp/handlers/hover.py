@@ -6,15 +6,11 @@ grow with the file; its range is shifted back to document lines.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from lsprotocol import types
 
 from nnmigrate.lsp import convert
 from nnmigrate.lsp import engine
-
-if TYPE_CHECKING:
-    from nnmigrate.lsp.server import NnmigrateServer
+from nnmigrate.lsp.language_server import NnmigrateServer
 
 
 def handle(ls: NnmigrateServer, params: types.HoverParams) -> types.Hover | None:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from lsprotocol import types
+from nnmigrate.lsp.language_server import NnmigrateServer
 
-if TYPE_CHECKING:
-    from nnmigrate.lsp.server import NnmigrateServer
 
 log = logging.getLogger(__name__)
 

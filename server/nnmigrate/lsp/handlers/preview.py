@@ -5,16 +5,13 @@ Nothing is written: the client shows ``text`` against ``targetUri`` and applies 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 from typing import Any
 
 from nnmigrate.frameworks import Framework
 from nnmigrate.lsp import commands
 from nnmigrate.lsp import convert
 from nnmigrate.lsp import edits
-
-if TYPE_CHECKING:
-    from nnmigrate.lsp.server import NnmigrateServer
+from nnmigrate.lsp.language_server import NnmigrateServer
 
 
 async def handle(ls: NnmigrateServer, args: commands.PreviewArgs) -> dict[str, Any]:

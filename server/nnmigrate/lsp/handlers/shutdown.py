@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from nnmigrate.lsp.server import NnmigrateServer
+from nnmigrate.lsp.language_server import NnmigrateServer
 
 
 def handle(ls: NnmigrateServer, *args: object) -> None:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 from typing import Any
 
 from nnmigrate.lsp import commands
-
-if TYPE_CHECKING:
-    from nnmigrate.lsp.server import NnmigrateServer
+from nnmigrate.lsp.language_server import NnmigrateServer
 
 
 def handle(ls: NnmigrateServer, args: commands.SymbolAtArgs) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
-from typing import TYPE_CHECKING
 from typing import Any
 
 from lsprotocol import types
@@ -18,11 +17,9 @@ from lsprotocol import types
 from nnmigrate.lsp import commands
 from nnmigrate.lsp import diagnostics
 from nnmigrate.lsp import edits
+from nnmigrate.lsp.language_server import NnmigrateServer
 from nnmigrate.lsp.session import VerifyMark
 from nnmigrate.lsp.verify_runner import error_report
-
-if TYPE_CHECKING:
-    from nnmigrate.lsp.server import NnmigrateServer
 
 
 async def _start_progress(ls: NnmigrateServer, title: str, cancel: threading.Event) -> str | None:
