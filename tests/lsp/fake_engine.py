@@ -60,17 +60,24 @@ class Explanation:
 
 
 def explain_at(source: str, line: int, col: int) -> Explanation | None:
+    lines = source.splitlines()
+
+    def cp(row: int, byte_col: int) -> int:  # ast columns are UTF-8 byte offsets; SourceRange wants code points
+        return len(lines[row - 1].encode()[:byte_col].decode(errors="ignore"))
+
     best = None
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Call) and (node.lineno, node.col_offset) <= (line, col) <= (
-                node.end_lineno, node.end_col_offset):
-            best = node
+        if isinstance(node, ast.Call):
+            start = (node.lineno, cp(node.lineno, node.col_offset))
+            end = (node.end_lineno, cp(node.end_lineno, node.end_col_offset))
+            if start <= (line, col) <= end:
+                best = node, start, end
     if best is None:
         return None
-    call = ast.get_source_segment(source, best) or ""
+    node, start, end = best
+    call = ast.get_source_segment(source, node) or ""
     markdown = f"```python\nkeras.layers.Equivalent()  # for {call}\n```\n---\nfake note"
-    return Explanation(markdown, SourceRange(best.lineno, best.col_offset, best.end_lineno or best.lineno,
-                                             best.end_col_offset or 0))
+    return Explanation(markdown, SourceRange(start[0], start[1], end[0], end[1]))
 
 
 _WORKER = r"""
@@ -88,7 +95,8 @@ for line in sys.stdin:
     print(json.dumps({"result": {"status": "equivalent", "max_abs_diff": 1.5e-7, "max_rel_diff": 2e-6,
         "per_layer": [{"source": "conv1", "target": "conv1", "max_abs_diff": 1e-7},
                       {"source": "fc2", "target": "fc2", "max_abs_diff": 1.5e-7}],
-        "device": job["device"], "seconds": 0.1, "message": "pid %d" % os.getpid()}}), flush=True)
+        "device": job["device"], "seconds": 0.1,
+        "message": "pid %d inputs %s" % (os.getpid(), ",".join(job["inputs"]))}}), flush=True)
 """
 
 
