@@ -86,6 +86,20 @@ async def test_cancel_command_and_progress_cancel_kill_the_worker(fake, model):
     assert (await asyncio.wait_for(running, 10))["status"] == "cancelled"
     assert (await verify(fake, uri))["status"] == "equivalent"  # a fresh worker
 
+    # $/cancelRequest on the verify request itself.
+    params = types.ExecuteCommandParams(command="nnmigrate.server.verify",
+                                        arguments=[{"uri": uri, "symbol": "CifarCNN", "inputs": ["sleep=30"]}])
+    running = asyncio.ensure_future(
+        fake.protocol.send_request_async(types.WORKSPACE_EXECUTE_COMMAND, params, msg_id="verify-x"))
+    await until(lambda: len(fake.progress_reports) == 4 and all(len(r) > 1 for r in fake.progress_reports.values()))
+    fake.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id="verify-x"))
+    with pytest.raises(Exception, match="cancel"):
+        await asyncio.wait_for(running, 10)
+
+    await until(lambda: len(fake.notifications) == 4)
+    assert fake.notifications[-1].report.status == "cancelled"
+    assert (await verify(fake, uri))["status"] == "equivalent"
+
 
 async def test_timeout_and_crash_are_reported_and_the_worker_restarts(fake, model):
     await initialize(fake, settings={"verifyTimeoutSeconds": 0.5})

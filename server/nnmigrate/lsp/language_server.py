@@ -9,6 +9,7 @@ from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 
 from nnmigrate import __version__
 from nnmigrate.lsp import diagnostics
@@ -19,11 +20,33 @@ from nnmigrate.lsp.verify_runner import VerifyRunner
 log = logging.getLogger(__name__)
 
 
+class NnmigrateProtocol(LanguageServerProtocol):
+    """pygls' protocol plus cancel hooks: ``$/cancelRequest`` on a workspace/executeCommand only cancels
+    pygls' own result future while the command's coroutine runs on, so long commands register here."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._cancel_hooks: dict[Any, Callable[[], None]] = {}
+
+    def on_cancel(self, msg_id: Any, hook: Callable[[], None]) -> Callable[[], None]:
+        """Call ``hook`` when the client cancels request ``msg_id``; returns the unregister function."""
+        self._cancel_hooks[msg_id] = hook
+        return lambda: self._cancel_hooks.pop(msg_id, None)
+
+    def _handle_cancel_notification(self, msg_id: Any) -> None:
+        hook = self._cancel_hooks.pop(msg_id, None)
+        if hook is not None:
+            hook()
+        super()._handle_cancel_notification(msg_id)
+
+
 class NnmigrateServer(LanguageServer):
     """pygls server holding the session, the diagnostics debouncer and the verify runner."""
 
+    protocol: NnmigrateProtocol
+
     def __init__(self) -> None:
-        super().__init__("nnmigrate", __version__)
+        super().__init__("nnmigrate", __version__, protocol_cls=NnmigrateProtocol)
         self.session = Session()
         self.debouncer = Debouncer()
         self.verifier = VerifyRunner()

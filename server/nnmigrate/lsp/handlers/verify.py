@@ -87,11 +87,15 @@ def _finish(ls: NnmigrateServer, args: commands.VerifyArgs, token: str | None, r
 
 async def handle(ls: NnmigrateServer, args: commands.VerifyArgs) -> dict[str, Any]:
     cancel = threading.Event()
-    token = await _start_progress(ls, f"Verify {args.symbol}", cancel)
+    unhook = ls.protocol.on_cancel(ls.protocol.msg_id, cancel.set)  # $/cancelRequest
     try:
-        report = await _run(ls, args, cancel, token)
-    except asyncio.CancelledError:  # $/cancelRequest: the runner has stopped the worker
-        _finish(ls, args, token, error_report("Verify cancelled.", "cancelled"))
-        raise
+        token = await _start_progress(ls, f"Verify {args.symbol}", cancel)
+        try:
+            report = await _run(ls, args, cancel, token)
+        except asyncio.CancelledError:  # the task itself was cancelled: the runner has stopped the worker
+            _finish(ls, args, token, error_report("Verify cancelled.", "cancelled"))
+            raise
+    finally:
+        unhook()
     _finish(ls, args, token, report)
     return report
