@@ -1,0 +1,5 @@
+"""`python -m nnmigrate` runs the command-line interface."""
+
+from nnmigrate.cli import main
+
+raise SystemExit(main())

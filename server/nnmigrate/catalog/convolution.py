@@ -1,0 +1,151 @@
+"""Catalog entries for convolutions: Conv1d/2d/3d (grouped, depthwise, dilated, lazy) and ConvTranspose."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
+from nnmigrate.catalog.spell import NN, layer
+from nnmigrate.pivot import nodes as n
+from nnmigrate.writers.emit import NOT_CONST, OpView, as_tuple, call, same_expr
+
+
+def conv_attrs(transpose: bool = False) -> tuple[Attr, ...]:
+    attrs = (
+        Attr("input"),
+        Attr("in_channels", doc="Inferred by Keras from the input."),
+        Attr("out_channels", doc="Keras `filters`."),
+        Attr("kernel_size"),
+        Attr("stride", torch=1, keras=1),
+        Attr("padding", torch=0, keras="valid", doc="torch ints pad symmetrically; Keras 'same' pads the end first."),
+    )
+    if transpose:
+        attrs += (Attr("output_padding", torch=0, keras=None),)
+    attrs += (
+        Attr("groups", torch=1, keras=1),
+        Attr("bias", torch=True, keras=True, doc="Keras `use_bias`."),
+        Attr("dilation", torch=1, keras=1),
+        Attr("padding_mode", torch="zeros", keras="zeros"),
+        Attr("device", torch=None, keras=None),
+        Attr("dtype", torch=None, keras=None),
+    )
+    return attrs
+
+
+def _positional(transpose: bool) -> tuple[str, ...]:
+    if transpose:
+        return ("in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding", "groups", "bias", "dilation")
+    return ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias", "padding_mode")
+
+
+def padding_plan(v: OpView, rank: int) -> tuple[str, Any]:
+    """('valid' | 'same', None) when Keras padding matches torch, else ('explicit', padding expr)."""
+    padding = v.value("padding")
+    if padding in ("same", "valid"):
+        return str(padding), None
+    pad = as_tuple(padding, rank)
+    if pad is not NOT_CONST and all(p == 0 for p in pad):
+        return "valid", None
+    k = as_tuple(v.value("kernel_size"), rank)
+    s = as_tuple(v.value("stride"), rank)
+    d = as_tuple(v.value("dilation"), rank)
+    if NOT_CONST not in (pad, k, s, d) and all(si == 1 for si in s) and all(
+            2 * p == di * (ki - 1) for p, ki, di in zip(pad, k, d)):
+        return "same", None
+    return "explicit", v.get("padding")
+
+
+def _conv(rank: int):
+    dims = f"{rank}D"
+
+    def to_keras(v: OpView) -> n.Expr:
+        mode, explicit = padding_plan(v, rank)
+        if not v.is_("padding_mode", "zeros"):
+            v.notes.append(f"padding_mode={v.value('padding_mode')!r} is emulated with zero padding only")
+        depthwise = rank == 2 and not v.is_("groups", 1) and same_expr(v.get("groups"), v.get("in_channels"))
+        common: dict[str, Any] = dict(
+            strides=v.unless("stride", 1), padding="same" if mode == "same" else None,
+            dilation_rate=v.unless("dilation", 1), use_bias=v.unless("bias", True))
+        if depthwise:
+            mult = None if same_expr(v.get("out_channels"), v.get("in_channels")) else n.BinOp(
+                "//", v.get("out_channels"), v.get("in_channels"))
+            main = call(f"layers.DepthwiseConv{dims}", v.get("kernel_size"), depth_multiplier=mult, **common)
+        else:
+            main = call(f"layers.Conv{dims}", v.get("out_channels"), v.get("kernel_size"),
+                        groups=v.unless("groups", 1), **common)
+        if mode != "explicit":
+            return main
+        return call("keras.Sequential", [call(f"layers.ZeroPadding{dims}", explicit), main])
+
+    return to_keras
+
+
+def _conv_transpose(rank: int):
+    dims = f"{rank}D"
+
+    def to_keras(v: OpView) -> n.Expr:
+        pad = as_tuple(v.value("padding"), rank)
+        out_pad = as_tuple(v.value("output_padding"), rank)
+        k = as_tuple(v.value("kernel_size"), rank)
+        s = as_tuple(v.value("stride"), rank)
+        common: dict[str, Any] = dict(strides=v.unless("stride", 1), dilation_rate=v.unless("dilation", 1),
+                                      use_bias=v.unless("bias", True))
+        if NOT_CONST not in (pad, out_pad, k, s) and all(p == 0 for p in pad) and all(o == 0 for o in out_pad):
+            return call(f"layers.Conv{dims}Transpose", v.get("out_channels"), v.get("kernel_size"), **common)
+        if NOT_CONST not in (pad, out_pad, k, s) and all(o == 0 for o in out_pad) and all(
+                ki == 2 * p + si for ki, p, si in zip(k, pad, s)):
+            return call(f"layers.Conv{dims}Transpose", v.get("out_channels"), v.get("kernel_size"), padding="same", **common)
+        main = call(f"layers.Conv{dims}Transpose", v.get("out_channels"), v.get("kernel_size"),
+                    output_padding=None if v.is_("output_padding", 0) else v.get("output_padding"), **common)
+        if v.is_("padding", 0):
+            return main
+        return call("keras.Sequential", [main, call(f"layers.Cropping{dims}", v.get("padding"))])
+
+    return to_keras
+
+
+def _conv_weights(torch: Mapping[str, Any], config: Mapping[str, Any]) -> list[Any]:
+    w = torch["weight"]
+    nd = w.ndim
+    if config.get("keras_class", "").startswith("DepthwiseConv"):
+        channels = config["in_channels"]
+        kernel = w.reshape(channels, w.shape[0] // channels, *w.shape[2:]).transpose(*range(2, nd), 0, 1)
+    else:
+        kernel = w.transpose(*range(2, nd), 1, 0)
+    out = [np.ascontiguousarray(kernel)]
+    if torch.get("bias") is not None:
+        out.append(torch["bias"])
+    return out
+
+
+def _conv_transpose_weights(torch: Mapping[str, Any], config: Mapping[str, Any]) -> list[Any]:
+    w = torch["weight"]  # (in, out/groups, *k) -> (*k, out, in)
+    out = [np.ascontiguousarray(w.transpose(*range(2, w.ndim), 1, 0))]
+    if torch.get("bias") is not None:
+        out.append(torch["bias"])
+    return out
+
+
+CHANNELS = LayoutRule("channels")
+CONV_WEIGHTS = WeightRule(_conv_weights, "kernel (out, in/groups, *k) -> (*k, in/groups, out); depthwise (C*m, 1, *k) -> (*k, C, m)")
+CONV_T_WEIGHTS = WeightRule(_conv_transpose_weights, "kernel (in, out, *k) -> (*k, out, in)")
+
+ENTRIES = tuple(
+    OpEntry(f"conv{r}d", "convolution", conv_attrs(),
+            (layer(f"{NN}Conv{r}d", *_positional(False)),
+             layer(f"{NN}LazyConv{r}d", *_positional(False)[1:], fixed={"in_channels": None})),
+            layout=CHANNELS, to_keras=_conv(r), weights=CONV_WEIGHTS, rank=r + 2,
+            notes="Keras infers in_channels; torch integer padding becomes 'same' only at stride 1, "
+                  "else an explicit ZeroPadding layer; groups == in_channels becomes DepthwiseConv.")
+    for r in (1, 2, 3)
+) + tuple(
+    OpEntry(f"conv_transpose{r}d", "convolution", conv_attrs(transpose=True),
+            (layer(f"{NN}ConvTranspose{r}d", *_positional(True)),
+             layer(f"{NN}LazyConvTranspose{r}d", *_positional(True)[1:], fixed={"in_channels": None})),
+            layout=CHANNELS, to_keras=_conv_transpose(r), weights=CONV_T_WEIGHTS, rank=r + 2,
+            notes="torch padding crops the full transposed output; emitted as 'valid' + Cropping unless it equals 'same'.")
+    for r in (1, 2, 3)
+)

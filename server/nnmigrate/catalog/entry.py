@@ -1,0 +1,113 @@
+"""Catalog data types: one frozen `OpEntry` per op, with spellings, canonical attributes and rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from nnmigrate.writers.emit import OpView
+
+REQUIRED: Any = type("Required", (), {"__repr__": lambda self: "REQUIRED"})()
+
+Framework = Literal["torch", "keras"]
+
+
+@dataclass(frozen=True, slots=True)
+class Attr:
+    """A canonical attribute with each framework's default (`REQUIRED` when the framework has none)."""
+
+    name: str
+    torch: Any = REQUIRED
+    keras: Any = REQUIRED
+    doc: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Spelling:
+    """One way a framework spells the op.
+
+    Attributes:
+        qualname: fully qualified callee (`torch.nn.Conv2d`, `torch.nn.functional.relu`), or
+            `Tensor.view` for a tensor method, `Tensor.shape` for a tensor attribute.
+        params: the spelling's positional parameters, as canonical attribute names, in order.
+        rename: the spelling's keyword names that differ from the canonical ones.
+        fixed: canonical attributes implied by the spelling itself (`nn.LazyLinear` -> lazy=True).
+        varargs: canonical attribute that collects extra positionals (`x.view(2, 3)` -> shape).
+        deprecated: readers accept it, writers never emit it.
+    """
+
+    qualname: str
+    params: tuple[str, ...] = ()
+    rename: Mapping[str, str] = field(default_factory=dict)
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+    varargs: str | None = None
+    deprecated: bool = False
+    layer: bool = False  # a layer class: constructed once, called later with its inputs
+
+    @property
+    def is_method(self) -> bool:
+        return self.qualname.startswith("Tensor.")
+
+
+@dataclass(frozen=True, slots=True)
+class LayoutRule:
+    """How an op behaves when its input is channels-first in the source and channels-last in the target.
+
+    kind:
+        channels: needs the channels-last input and produces channels-last output (conv, pool, norm).
+        elementwise: works in whatever layout its tensor inputs share; output keeps it.
+        axis: `axes` attributes are axis numbers to remap; `keepdim` names the attribute that keeps rank.
+        opaque: needs source layout: channels-last inputs are transposed back first.
+        none: takes no tensor input (creation ops, shape queries handled by the writer).
+    """
+
+    kind: Literal["channels", "elementwise", "axis", "opaque", "none"]
+    axes: tuple[str, ...] = ()
+    keepdim: str | None = None
+    tensor_inputs: tuple[str, ...] = ("input",)
+
+
+@dataclass(frozen=True, slots=True)
+class WeightRule:
+    """Turns a torch module's parameters and buffers (numpy arrays by name) into the Keras layer's
+    `get_weights()` list, in order. `layout_hint` is set when the rule needs the source layout."""
+
+    convert: Callable[[Mapping[str, Any], Mapping[str, Any]], list[Any]]
+    doc: str = ""
+
+
+Emitter = Callable[["OpView"], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class OpEntry:
+    """Everything nnmigrate knows about one op. Readers, writers, hover and verify read only this."""
+
+    key: str
+    family: str
+    attrs: tuple[Attr, ...]
+    torch: tuple[Spelling, ...]
+    keras: tuple[Spelling, ...] = ()
+    layout: LayoutRule = LayoutRule("opaque")
+    to_keras: Emitter | None = None
+    weights: WeightRule | None = None
+    notes: str = ""
+    rank: int | None = None  # tensor rank the op implies for its input (conv2d: 4)
+
+    def attr(self, name: str) -> Attr:
+        for a in self.attrs:
+            if a.name == name:
+                return a
+        raise KeyError(f"{self.key} has no attribute {name!r}")
+
+    @property
+    def attr_names(self) -> tuple[str, ...]:
+        return tuple(a.name for a in self.attrs)
+
+    def spelling(self, framework: Framework, qualname: str) -> Spelling | None:
+        for s in self.torch if framework == "torch" else self.keras:
+            if s.qualname == qualname:
+                return s
+        return None

@@ -1,0 +1,111 @@
+"""Catalog entries for core layers: Linear, Identity, Flatten, Dropout, Embedding."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
+from nnmigrate.catalog.spell import F, NN, fn, layer, method
+from nnmigrate.pivot import nodes as n
+from nnmigrate.writers.emit import OpView, call
+
+
+def _linear(v: OpView) -> n.Expr:
+    if v.is_layer:
+        return call("layers.Dense", v.get("out_features"), use_bias=v.unless("bias", True))
+    out = call("ops.matmul", v.get("input"), call("ops.transpose", v.get("weight")))
+    return out if v.is_("bias", None) else n.BinOp("+", out, v.get("bias"))
+
+
+def _linear_weights(torch: Mapping[str, Any], config: Mapping[str, Any]) -> list[Any]:
+    out = [torch["weight"].T.copy()]
+    return out + ([torch["bias"]] if torch.get("bias") is not None else [])
+
+
+def _identity(v: OpView) -> n.Expr:
+    return call("layers.Identity") if v.is_layer else v.get("input")
+
+
+def _flatten(v: OpView) -> n.Expr:
+    start, end = v.value("start_dim"), v.value("end_dim")
+    if v.is_layer and start == 1 and end == -1:
+        if not v.channels_last:
+            return call("layers.Flatten")
+        # flatten in torch's (C, H, W) order so the next Dense keeps torch's weight rows
+        back = (call("layers.Permute", (v.rank - 1, *range(1, v.rank - 1))) if v.rank
+                else call("layers.Lambda", n.Lambda(["t"], call("ops.moveaxis", n.Name("t"), -1, 1))))
+        return call("keras.Sequential", [back, call("layers.Flatten")])
+    x = v.get("input")
+    shape = call("ops.shape", x)
+    if start == 1 and end == -1:
+        return call("ops.reshape", x, (n.Subscript(shape, n.Const(0)), -1))
+    if start == 0 and end == -1:
+        return call("ops.reshape", x, (-1,))
+    head = n.Starred(n.Subscript(shape, n.Slice(None, v.get("start_dim"), None)))
+    tail_start = n.BinOp("+", v.get("end_dim"), n.Const(1))
+    tail = n.Starred(n.Subscript(shape, n.Slice(tail_start, None, None)))
+    if end == -1:
+        return call("ops.reshape", x, n.TupleExpr([head, n.Const(-1)]))
+    return call("ops.reshape", x, n.TupleExpr([head, n.Const(-1), tail]))
+
+
+def _dropout(spatial: str | None):
+    def to_keras(v: OpView) -> n.Expr:
+        if v.is_layer:
+            return call(f"layers.{spatial}" if spatial else "layers.Dropout", v.get("p"))
+        x = v.get("input")
+        dropped = call("keras.random.dropout", x, v.get("p"))
+        return n.IfExp(n.Name("training"), dropped, x) if not v.is_("training", False) else x
+
+    return to_keras
+
+
+def _embedding(v: OpView) -> n.Expr:
+    if not v.is_("padding_idx", None):
+        v.notes.append("padding_idx only freezes that row's gradient in torch; the weights carry the zero row")
+    return call("layers.Embedding", v.get("num_embeddings"), v.get("embedding_dim"))
+
+
+_DEV = (Attr("device", torch=None), Attr("dtype", torch=None))
+_DROPOUT_ATTRS = (Attr("input"), Attr("p", torch=0.5, doc="Keras `rate` has no default: always written."),
+                  Attr("training", torch=True), Attr("inplace", torch=False))
+
+ENTRIES = (
+    OpEntry("linear", "linear",
+            (Attr("input"), Attr("in_features"), Attr("out_features"), Attr("bias", torch=True, keras=True),
+             Attr("weight", torch=None)) + _DEV,
+            (layer(NN + "Linear", "in_features", "out_features", "bias"),
+             layer(NN + "LazyLinear", "out_features", "bias", fixed={"in_features": None}),
+             fn(F + "linear", "input", "weight", "bias")),
+            layout=LayoutRule("opaque"), to_keras=_linear, weights=WeightRule(_linear_weights, "weight (out, in) -> kernel (in, out)"),
+            notes="torch weight is (out, in), Keras kernel (in, out): transposed on transfer. Acts on the last axis."),
+    OpEntry("identity", "linear", (Attr("input"),), (layer(NN + "Identity", varargs="args"),),
+            layout=LayoutRule("elementwise"), to_keras=_identity),
+    OpEntry("flatten", "linear", (Attr("input"), Attr("start_dim", torch=1), Attr("end_dim", torch=-1)),
+            (layer(NN + "Flatten", "start_dim", "end_dim"),
+             fn("torch.flatten", "input", "start_dim", "end_dim", fixed={"start_dim": 0}),
+             method("flatten", "start_dim", "end_dim", fixed={"start_dim": 0})),
+            layout=LayoutRule("opaque"), to_keras=_flatten,
+            notes="torch flattens (C, H, W); Keras channels-last flattens (H, W, C): channels-last input is transposed first."),
+    OpEntry("dropout", "linear", _DROPOUT_ATTRS,
+            (layer(NN + "Dropout", "p", "inplace"), layer(NN + "AlphaDropout", "p", "inplace"),
+             fn(F + "dropout", "input", "p", "training", "inplace")),
+            layout=LayoutRule("elementwise"), to_keras=_dropout(None), notes="Identity at inference; the rate is always written."),
+    OpEntry("dropout1d", "linear", _DROPOUT_ATTRS, (layer(NN + "Dropout1d", "p", "inplace"),),
+            layout=LayoutRule("channels"), to_keras=_dropout("SpatialDropout1D"), rank=3),
+    OpEntry("dropout2d", "linear", _DROPOUT_ATTRS, (layer(NN + "Dropout2d", "p", "inplace"),),
+            layout=LayoutRule("channels"), to_keras=_dropout("SpatialDropout2D"), rank=4,
+            notes="Dropout2d zeroes whole channels: Keras SpatialDropout2D."),
+    OpEntry("dropout3d", "linear", _DROPOUT_ATTRS, (layer(NN + "Dropout3d", "p", "inplace"),),
+            layout=LayoutRule("channels"), to_keras=_dropout("SpatialDropout3D"), rank=5),
+    OpEntry("embedding", "linear",
+            (Attr("input"), Attr("num_embeddings"), Attr("embedding_dim"), Attr("padding_idx", torch=None),
+             Attr("max_norm", torch=None), Attr("norm_type", torch=2.0), Attr("scale_grad_by_freq", torch=False),
+             Attr("sparse", torch=False)) + _DEV,
+            (layer(NN + "Embedding", "num_embeddings", "embedding_dim", "padding_idx", "max_norm", "norm_type",
+                   "scale_grad_by_freq", "sparse"),),
+            layout=LayoutRule("opaque"), to_keras=_embedding,
+            weights=WeightRule(lambda t, c: [t["weight"]], "weight -> embeddings"),
+            notes="padding_idx is not Keras mask_zero: mask_zero would mask token 0 downstream. Weights carry the row as is."),
+)

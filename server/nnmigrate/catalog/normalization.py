@@ -1,0 +1,79 @@
+"""Catalog entries for normalization layers: BatchNorm 1-3d, LayerNorm, GroupNorm."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
+from nnmigrate.catalog.spell import NN, layer
+from nnmigrate.pivot import nodes as n
+from nnmigrate.writers.emit import OpView, call
+
+_COMMON = (Attr("device", torch=None), Attr("dtype", torch=None))
+
+
+def _channel_axis(v: OpView) -> int:
+    return -1 if v.channels_last else 1
+
+
+def _batch_norm(v: OpView) -> n.Expr:
+    momentum = v.value("momentum")
+    keras_momentum: Any = round(1 - momentum, 10) if isinstance(momentum, (int, float)) else n.BinOp("-", n.Const(1), v.get("momentum"))
+    affine = None if v.is_("affine", True) else v.get("affine")
+    return call("layers.BatchNormalization", axis=None if v.channels_last else 1, momentum=keras_momentum,
+                epsilon=v.get("eps"), center=affine, scale=affine)
+
+
+def _bn_weights(torch: Mapping[str, Any], config: Mapping[str, Any]) -> list[Any]:
+    out = [torch["weight"], torch["bias"]] if torch.get("weight") is not None else []
+    return out + [torch["running_mean"], torch["running_var"]]
+
+
+def _layer_norm(v: OpView) -> n.Expr:
+    shape = v.value("normalized_shape")
+    axis: Any = -1
+    if isinstance(shape, tuple) and len(shape) > 1:
+        axis = tuple(range(-len(shape), 0))
+    affine = v.is_("elementwise_affine", True)
+    center = affine and v.is_("bias", True)
+    return call("layers.LayerNormalization", axis=None if axis == -1 else axis, epsilon=v.get("eps"),
+                center=None if center else False, scale=None if affine else False)
+
+
+def _affine_weights(torch: Mapping[str, Any], config: Mapping[str, Any]) -> list[Any]:
+    return [w for w in (torch.get("weight"), torch.get("bias")) if w is not None]
+
+
+def _group_norm(v: OpView) -> n.Expr:
+    affine = None if v.is_("affine", True) else v.get("affine")
+    return call("layers.GroupNormalization", groups=v.get("num_groups"), axis=None if v.channels_last else 1,
+                epsilon=v.get("eps"), center=affine, scale=affine)
+
+
+BN_ATTRS = (Attr("input"), Attr("num_features"), Attr("eps", torch=1e-5, keras=1e-3, doc="Keras `epsilon`; always written."),
+            Attr("momentum", torch=0.1, keras=0.99, doc="Keras momentum = 1 - torch momentum."),
+            Attr("affine", torch=True, keras=True), Attr("track_running_stats", torch=True)) + _COMMON
+
+ENTRIES = tuple(
+    OpEntry(f"batch_norm{r}d", "normalization", BN_ATTRS,
+            (layer(f"{NN}BatchNorm{r}d", "num_features", "eps", "momentum", "affine", "track_running_stats"),
+             layer(f"{NN}LazyBatchNorm{r}d", "eps", "momentum", "affine", "track_running_stats", fixed={"num_features": None})),
+            layout=LayoutRule("elementwise"), to_keras=_batch_norm,
+            weights=WeightRule(_bn_weights, "weight, bias, running_mean, running_var -> gamma, beta, moving_mean, moving_variance"),
+            notes="eps 1e-5 vs Keras 1e-3 and momentum m vs 1 - m: both always written. The channel axis follows the layout.")
+    for r in (1, 2, 3)
+) + (
+    OpEntry("layer_norm", "normalization",
+            (Attr("input"), Attr("normalized_shape"), Attr("eps", torch=1e-5, keras=1e-3),
+             Attr("elementwise_affine", torch=True), Attr("bias", torch=True)) + _COMMON,
+            (layer(NN + "LayerNorm", "normalized_shape", "eps", "elementwise_affine", "bias"),),
+            layout=LayoutRule("opaque"), to_keras=_layer_norm, weights=WeightRule(_affine_weights, "weight, bias -> gamma, beta"),
+            notes="torch normalizes the trailing `normalized_shape` dims; Keras takes axis indices. eps always written."),
+    OpEntry("group_norm", "normalization",
+            (Attr("input"), Attr("num_groups"), Attr("num_channels"), Attr("eps", torch=1e-5, keras=1e-3),
+             Attr("affine", torch=True)) + _COMMON,
+            (layer(NN + "GroupNorm", "num_groups", "num_channels", "eps", "affine"),),
+            layout=LayoutRule("elementwise"), to_keras=_group_norm, weights=WeightRule(_affine_weights, "weight, bias -> gamma, beta"),
+            notes="eps always written; the channel axis follows the layout."),
+)

@@ -1,0 +1,118 @@
+"""Catalog entries for pooling: max/avg (1-3d, padding, ceil_mode), adaptive and global pooling."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry
+from nnmigrate.catalog.spell import F, NN, fn, layer
+from nnmigrate.pivot import nodes as n
+from nnmigrate.writers.emit import NOT_CONST, OpView, as_tuple, call, const_value, lit
+
+CHANNELS = LayoutRule("channels")
+
+
+def _pool_attrs(kind: str) -> tuple[Attr, ...]:
+    attrs = (Attr("input"), Attr("kernel_size"), Attr("stride", torch=None, keras=None), Attr("padding", torch=0, keras="valid"))
+    if kind == "max":
+        return attrs + (Attr("dilation", torch=1, keras=1), Attr("return_indices", torch=False, keras=False),
+                        Attr("ceil_mode", torch=False, keras=False))
+    return attrs + (Attr("ceil_mode", torch=False, keras=False), Attr("count_include_pad", torch=True, keras=False),
+                    Attr("divisor_override", torch=None, keras=None))
+
+
+def _pool(kind: str, rank: int):
+    dims = f"{rank}D"
+    keras_layer = f"layers.{'Max' if kind == 'max' else 'Average'}Pooling{dims}"
+    ops_fn = "ops.max_pool" if kind == "max" else "ops.average_pool"
+
+    def to_keras(v: OpView) -> n.Expr:
+        k = as_tuple(v.value("kernel_size"), rank)
+        s = k if v.is_("stride", None) else as_tuple(v.value("stride"), rank)
+        p = as_tuple(v.value("padding"), rank)
+        strides = None if v.is_("stride", None) else v.get("stride")
+        padding: str | None = None
+        pre: Any = None  # explicit padding: "zeros" or "-inf"
+        ceil = not v.is_("ceil_mode", False)
+        if NOT_CONST in (k, s, p):
+            v.notes.append("pooling arguments are not literals: padding is applied explicitly")
+            pre = "-inf" if kind == "max" else "zeros"
+        elif all(pi == 0 for pi in p):
+            if ceil and all(ki <= si for ki, si in zip(k, s)):
+                padding = "same"  # a partial last window, averaged over its real size, like torch
+            elif ceil:
+                v.notes.append("ceil_mode=True with overlapping windows is emulated with 'same' padding")
+                padding = "same"
+        elif all(si == 1 for si in s) and all(2 * pi == ki - 1 for pi, ki in zip(p, k)) and (
+                kind == "max" or v.is_("count_include_pad", False)):
+            padding = "same"
+        else:
+            pre = "-inf" if kind == "max" else ("zeros" if not v.is_("count_include_pad", False) else None)
+            if pre is None:
+                v.notes.append("count_include_pad=False with this padding has no exact Keras form")
+                pre = "zeros"
+        if v.is_layer:
+            main = call(keras_layer, v.get("kernel_size"), strides=strides, padding=padding)
+            if pre is None:
+                return main
+            pad_layer = (call(f"layers.ZeroPadding{dims}", v.get("padding")) if pre == "zeros" else
+                         call("layers.Lambda", n.Lambda(["t"], _pad_call(n.Name("t"), v.get("padding"), rank, "-inf"))))
+            return call("keras.Sequential", [pad_layer, main])
+        x = v.get("input") if pre is None else _pad_call(v.get("input"), v.get("padding"), rank, pre)
+        return call(ops_fn, x, v.get("kernel_size"), strides=strides, padding=padding)
+
+    return to_keras
+
+
+def _pad_call(x: n.Expr, padding: n.Expr, rank: int, fill: str) -> n.Expr:
+    """`ops.pad` of the spatial axes of a channels-last tensor by `padding` on both sides."""
+    pad = as_tuple(const_value(padding), rank)
+    if pad is NOT_CONST:
+        spatial: n.Expr = n.Comprehension("list", n.ListExpr([n.Name("p"), n.Name("p")]), [
+            n.CompFor(n.Name("p"), call("keras.utils.standardize_tuple", padding, rank, "padding"))])
+        widths: n.Expr = n.BinOp("+", n.BinOp("+", lit([[0, 0]]), spatial), lit([[0, 0]]))
+    else:
+        widths = lit([[0, 0], *[[pi, pi] for pi in pad], [0, 0]])
+    minus_inf = n.Call(n.Name("float"), [n.Arg(n.Const("-inf"))])
+    return call("ops.pad", x, widths, constant_values=minus_inf if fill == "-inf" else None)
+
+
+def _adaptive(kind: str, rank: int):
+    dims = f"{rank}D"
+    prefix = "Max" if kind == "max" else "Average"
+
+    def to_keras(v: OpView) -> n.Expr:
+        size = as_tuple(v.value("output_size"), rank)
+        if size is not NOT_CONST and all(si == 1 for si in size):
+            if v.is_layer:
+                return call(f"layers.Global{prefix}Pooling{dims}", keepdims=True)
+            return call(f"ops.{'max' if kind == 'max' else 'mean'}", v.get("input"),
+                        axis=tuple(range(1, rank + 1)), keepdims=True)
+        layer_call = call(f"layers.Adaptive{prefix}Pooling{dims}", v.get("output_size"))
+        return layer_call if v.is_layer else n.Call(layer_call, [n.Arg(v.get("input"))])
+
+    return to_keras
+
+
+ENTRIES: tuple[OpEntry, ...] = ()
+for _r in (1, 2, 3):
+    ENTRIES += (
+        OpEntry(f"max_pool{_r}d", "pooling", _pool_attrs("max"),
+                (layer(f"{NN}MaxPool{_r}d", "kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode"),
+                 fn(f"{F}max_pool{_r}d", "input", "kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")),
+                layout=CHANNELS, to_keras=_pool("max", _r), rank=_r + 2,
+                notes="torch pads max pooling with -inf; 'same' only matches at stride 1 with padding (k-1)/2."),
+        OpEntry(f"avg_pool{_r}d", "pooling", _pool_attrs("avg"),
+                (layer(f"{NN}AvgPool{_r}d", "kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"),
+                 fn(f"{F}avg_pool{_r}d", "input", "kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override")),
+                layout=CHANNELS, to_keras=_pool("avg", _r), rank=_r + 2,
+                notes="torch counts zero padding in the average (count_include_pad=True); Keras 'same' pooling does not."),
+        OpEntry(f"adaptive_avg_pool{_r}d", "pooling", (Attr("input"), Attr("output_size")),
+                (layer(f"{NN}AdaptiveAvgPool{_r}d", "output_size"), fn(f"{F}adaptive_avg_pool{_r}d", "input", "output_size")),
+                layout=CHANNELS, to_keras=_adaptive("avg", _r), rank=_r + 2,
+                notes="output size 1 is GlobalAveragePooling with keepdims=True."),
+        OpEntry(f"adaptive_max_pool{_r}d", "pooling", (Attr("input"), Attr("output_size"), Attr("return_indices", torch=False)),
+                (layer(f"{NN}AdaptiveMaxPool{_r}d", "output_size", "return_indices"),
+                 fn(f"{F}adaptive_max_pool{_r}d", "input", "output_size", "return_indices")),
+                layout=CHANNELS, to_keras=_adaptive("max", _r), rank=_r + 2),
+    )

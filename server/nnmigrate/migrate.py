@@ -1,0 +1,153 @@
+"""Public API: migrate a file or one symbol, returning target text, diagnostics and the weight mapping."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from nnmigrate.diagnostics import Diagnostic, Severity, SourceRange
+from nnmigrate.frameworks import Framework, detect_framework
+
+Layout = Literal["native", "preserve"]
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolInfo:
+    """A model class or builder function found in a file."""
+
+    name: str
+    kind: Literal["class", "builder"]
+    framework: Framework
+    range: SourceRange
+
+
+@dataclass
+class MigrationResult:
+    text: str
+    diagnostics: list[Diagnostic]
+    source_framework: Framework
+    target_framework: Framework
+    symbols: list[str]
+    #: JSON-able description the verifier needs: per class, source attribute path -> target path and op key;
+    #: per migrated symbol, the layout of inputs and outputs.
+    mapping: dict = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        return 3 if any(d.severity is Severity.ERROR for d in self.diagnostics) else 0
+
+
+class MigrationError(Exception):
+    """Bad input: the source cannot be migrated at all (syntax error, unknown framework, missing symbol)."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def _parse_error(exc: Exception) -> Diagnostic:
+    import libcst as cst
+
+    if isinstance(exc, cst.ParserSyntaxError):
+        line, col = exc.raw_line, exc.raw_column
+        message = str(exc).splitlines()[0]
+        return Diagnostic("NNM001", f"syntax error: {message}", SourceRange(line, col, line, col + 1))
+    return Diagnostic("NNM001", f"cannot parse the source: {exc}", None)
+
+
+def read_pivot(source: str, framework: Framework | None = None):
+    """Source text -> (pivot module, reader diagnostics). Raises MigrationError for bad input."""
+    import libcst as cst
+
+    from nnmigrate.catalog import default_catalog
+    from nnmigrate.readers.torch_reader import TorchReader
+
+    framework = framework or detect_framework(source)
+    if framework is None:
+        raise MigrationError(Diagnostic("NNM003", "no `import torch`, `import keras` or `import tensorflow` found", None))
+    if framework is not Framework.PYTORCH:
+        raise MigrationError(Diagnostic("NNM003", "reading Keras/TensorFlow source is not supported yet", None))
+    try:
+        reader = TorchReader(source, default_catalog())
+        module = reader.read()
+    except (cst.ParserSyntaxError, SyntaxError, ValueError) as exc:
+        raise MigrationError(_parse_error(exc)) from exc
+    except RecursionError as exc:
+        raise MigrationError(Diagnostic("NNM001", "the source nests too deeply to parse", None)) from exc
+    return module, reader.diagnostics
+
+
+def migrate_source(source: str, to: Framework, *, symbol: str | None = None, layout: Layout = "native") -> MigrationResult:
+    """Migrates a whole file, or with `symbol` one class or builder function and everything it needs."""
+    from nnmigrate.catalog import default_catalog
+    from nnmigrate.writers.keras_writer import ModelWriter
+
+    source_framework = detect_framework(source)
+    if source_framework is to:
+        raise MigrationError(Diagnostic("NNM003", f"the source already uses {to.display}", None))
+    module, diagnostics = read_pivot(source, source_framework)
+    names = {s.name for s in module.body if hasattr(s, "name")}
+    if symbol is not None and symbol not in names:
+        raise MigrationError(Diagnostic("NNM002", f"`{symbol}` is not defined at the top level of the file", None,
+                                        hint=", ".join(sorted(s.name for s in list_symbols(source))) or ""))
+    writer = ModelWriter(module, default_catalog(), source, symbol, layout)
+    text = writer.write()
+    all_diagnostics = _dedupe(diagnostics + writer.diagnostics)
+    mapping = writer.contract()
+    return MigrationResult(text, all_diagnostics, source_framework or Framework.PYTORCH, to,
+                           [symbol] if symbol else sorted(writer.plan.classes), mapping)
+
+
+def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    seen: set[tuple] = set()
+    out = []
+    for d in diagnostics:
+        key = (d.code, d.message, d.range)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return sorted(out, key=lambda d: (d.range.start_line, d.range.start_col) if d.range else (0, 0))
+
+
+def analyze(source: str) -> list[Diagnostic]:
+    """The diagnostics a migration of `source` would report, without keeping the written code; never raises."""
+    framework = detect_framework(source)
+    if framework is None:
+        return []
+    try:
+        return migrate_source(source, framework.other).diagnostics
+    except MigrationError as exc:
+        return [exc.diagnostic] if exc.diagnostic.code == "NNM001" else []
+
+
+def list_symbols(source: str) -> list[SymbolInfo]:
+    """Model classes and builder functions at the top level of a file (stdlib ast; cheap)."""
+    import ast
+
+    framework = detect_framework(source)
+    if framework is None:
+        return []
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return []
+    model_bases = {"Module", "Sequential", "Model", "Layer"}
+    models: set[str] = set()
+    out: list[SymbolInfo] = []
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            bases = {ast.unparse(b).split(".")[-1] for b in node.bases}
+            if bases & (model_bases | models):
+                models.add(node.name)
+                out.append(SymbolInfo(node.name, "class", framework, _range(node)))
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            returns_model = any(isinstance(x, ast.Return) and isinstance(x.value, ast.Call) and (
+                ast.unparse(x.value.func).split(".")[-1] in models | {"Model", "Sequential"}) for x in ast.walk(node))
+            if returns_model:
+                out.append(SymbolInfo(node.name, "builder", framework, _range(node)))
+    return sorted(out, key=lambda s: s.range.start_line)
+
+
+def _range(node) -> SourceRange:
+    return SourceRange(node.lineno, node.col_offset, node.end_lineno or node.lineno, node.end_col_offset or 0)

@@ -1,0 +1,1 @@
+"""Framework-neutral pivot model: node classes and JSON round-trip."""

@@ -1,0 +1,1 @@
+"""Readers: framework source -> pivot model."""

@@ -1,0 +1,431 @@
+"""Shared libcst -> pivot conversion: expressions, statements, functions and classes.
+
+A framework reader subclasses `SourceReader` and says how names resolve to catalog ops; everything
+that is plain Python lives here once, for both directions.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from nnmigrate.catalog import Catalog
+from nnmigrate.catalog.entry import REQUIRED, OpEntry, Spelling
+from nnmigrate.diagnostics import Diagnostic, Severity, SourceRange
+from nnmigrate.pivot import nodes as n
+from nnmigrate.readers.imports import ImportTable, dotted
+
+_BINOPS = {
+    cst.Add: "+", cst.Subtract: "-", cst.Multiply: "*", cst.Divide: "/", cst.FloorDivide: "//",
+    cst.Modulo: "%", cst.Power: "**", cst.MatrixMultiply: "@", cst.LeftShift: "<<",
+    cst.RightShift: ">>", cst.BitAnd: "&", cst.BitOr: "|", cst.BitXor: "^",
+}
+_AUGOPS = {
+    cst.AddAssign: "+", cst.SubtractAssign: "-", cst.MultiplyAssign: "*", cst.DivideAssign: "/",
+    cst.FloorDivideAssign: "//", cst.ModuloAssign: "%", cst.PowerAssign: "**",
+    cst.MatrixMultiplyAssign: "@", cst.LeftShiftAssign: "<<", cst.RightShiftAssign: ">>",
+    cst.BitAndAssign: "&", cst.BitOrAssign: "|", cst.BitXorAssign: "^",
+}
+_UNARY = {cst.Minus: "-", cst.Plus: "+", cst.BitInvert: "~", cst.Not: "not"}
+_COMPARE = {
+    cst.Equal: "==", cst.NotEqual: "!=", cst.LessThan: "<", cst.LessThanEqual: "<=",
+    cst.GreaterThan: ">", cst.GreaterThanEqual: ">=", cst.Is: "is", cst.IsNot: "is not",
+    cst.In: "in", cst.NotIn: "not in",
+}
+#: Methods of lists and dicts that share names with nothing in the tensor catalog but must never be read as ops.
+_CONTAINER_METHODS = frozenset({"append", "extend", "insert", "items", "keys", "values", "get", "pop", "update", "add_module"})
+
+
+class SourceReader:
+    """Converts one parsed module to pivot nodes. Subclasses set `framework` and the name rules."""
+
+    framework: str = ""
+
+    def __init__(self, source: str, catalog: Catalog) -> None:
+        self.source = source
+        self.catalog = catalog
+        self.module = cst.parse_module(source)
+        self.wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+        self.positions = self.wrapper.resolve(PositionProvider)
+        self.imports = ImportTable()
+        self.diagnostics: list[Diagnostic] = []
+        self.local_classes: set[str] = set()
+
+    # ---- hooks for subclasses -----------------------------------------------------------
+
+    def resolve_function(self, qualname: str) -> tuple[OpEntry, Spelling] | None:
+        return self.catalog.lookup(self.framework, qualname)
+
+    def is_framework_import(self, stmt: cst.Import | cst.ImportFrom) -> bool:
+        raise NotImplementedError
+
+    # ---- helpers ------------------------------------------------------------------------
+
+    def span(self, node: cst.CSTNode) -> SourceRange | None:
+        pos: CodeRange | None = self.positions.get(node)
+        if pos is None:
+            return None
+        return SourceRange(pos.start.line, pos.start.column, pos.end.line, pos.end.column)
+
+    def code(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node).strip()
+
+    def report(self, code: str, message: str, node: cst.CSTNode | None, *, hint: str = "",
+               severity: Severity = Severity.ERROR) -> None:
+        self.diagnostics.append(Diagnostic(code, message, self.span(node) if node is not None else None, severity, hint))
+
+    def unsupported(self, node: cst.CSTNode, reason: str, code: str = "NNM103", hint: str = "") -> n.Unsupported:
+        self.report(code, reason, node, hint=hint)
+        return n.Unsupported(self.code(node), reason, span=self.span(node))
+
+    def qualname(self, node: cst.BaseExpression) -> str | None:
+        name = dotted(node)
+        return self.imports.qualify(name) if name else None
+
+    # ---- expressions --------------------------------------------------------------------
+
+    def expr(self, node: cst.BaseExpression) -> n.Expr:  # noqa: C901
+        span = self.span(node)
+        if isinstance(node, cst.Name):
+            if node.value in ("True", "False", "None"):
+                return n.Const({"True": True, "False": False, "None": None}[node.value], span=span)
+            return n.Name(node.value, span=span)
+        if isinstance(node, cst.Integer):
+            return n.Const(node.evaluated_value, span=span)
+        if isinstance(node, cst.Float):
+            return n.Const(node.evaluated_value, span=span)
+        if isinstance(node, cst.Imaginary):
+            return n.Const(node.evaluated_value, span=span)
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+            value = node.evaluated_value
+            return n.Const(value, span=span)
+        if isinstance(node, cst.FormattedString):
+            return n.FormattedString(self.code(node), span=span)
+        if isinstance(node, cst.Ellipsis):
+            return n.Const("...", span=span)
+        if isinstance(node, cst.Attribute):
+            return self.attribute(node)
+        if isinstance(node, cst.Subscript):
+            return n.Subscript(self.expr(node.value), self.subscript_index(node.slice), span=span)
+        if isinstance(node, cst.Tuple):
+            return n.TupleExpr([self.element(e) for e in node.elements], span=span)
+        if isinstance(node, cst.List):
+            return n.ListExpr([self.element(e) for e in node.elements], span=span)
+        if isinstance(node, cst.Set):
+            return n.SetExpr([self.element(e) for e in node.elements], span=span)
+        if isinstance(node, cst.Dict):
+            keys: list[n.Expr | None] = []
+            values: list[n.Expr] = []
+            for el in node.elements:
+                if isinstance(el, cst.StarredDictElement):
+                    keys.append(None)
+                    values.append(self.expr(el.value))
+                else:
+                    keys.append(self.expr(el.key))
+                    values.append(self.expr(el.value))
+            return n.DictExpr(keys, values, span=span)
+        if isinstance(node, cst.BinaryOperation):
+            return n.BinOp(_BINOPS[type(node.operator)], self.expr(node.left), self.expr(node.right), span=span)
+        if isinstance(node, cst.UnaryOperation):
+            operand = self.expr(node.expression)
+            op = _UNARY[type(node.operator)]
+            if op == "-" and isinstance(operand, n.Const) and isinstance(operand.value, (int, float)) and not isinstance(operand.value, bool):
+                return n.Const(-operand.value, span=span)
+            return n.UnaryOp(op, operand, span=span)
+        if isinstance(node, cst.BooleanOperation):
+            op = "and" if isinstance(node.operator, cst.And) else "or"
+            left, right = self.expr(node.left), self.expr(node.right)
+            values = (left.values if isinstance(left, n.BoolOp) and left.op == op else [left]) + [right]
+            return n.BoolOp(op, values, span=span)
+        if isinstance(node, cst.Comparison):
+            return n.Compare(self.expr(node.left), [_COMPARE[type(c.operator)] for c in node.comparisons],
+                             [self.expr(c.comparator) for c in node.comparisons], span=span)
+        if isinstance(node, cst.IfExp):
+            return n.IfExp(self.expr(node.test), self.expr(node.body), self.expr(node.orelse), span=span)
+        if isinstance(node, cst.Call):
+            return self.call(node)
+        if isinstance(node, cst.Lambda):
+            params = [p.name.value for p in node.params.params]
+            return n.Lambda(params, self.expr(node.body), span=span)
+        if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
+            kind = {cst.ListComp: "list", cst.GeneratorExp: "generator", cst.SetComp: "set"}[type(node)]
+            return n.Comprehension(kind, self.expr(node.elt), self.comp_for(node.for_in), span=span)
+        if isinstance(node, cst.DictComp):
+            return n.Comprehension("dict", self.expr(node.key), self.comp_for(node.for_in), value=self.expr(node.value), span=span)
+        if isinstance(node, cst.StarredElement):
+            return n.Starred(self.expr(node.value), span=span)
+        return self.unsupported(node, f"expression `{type(node).__name__}` is not supported")
+
+    def element(self, el: cst.BaseElement) -> n.Expr:
+        if isinstance(el, cst.StarredElement):
+            return n.Starred(self.expr(el.value), span=self.span(el))
+        return self.expr(el.value)
+
+    def comp_for(self, node: cst.CompFor) -> list[n.CompFor]:
+        gens: list[n.CompFor] = []
+        cur: cst.CompFor | None = node
+        while cur is not None:
+            gens.append(n.CompFor(self.expr(cur.target), self.expr(cur.iter), [self.expr(c.test) for c in cur.ifs]))
+            cur = cur.inner_for_in
+        return gens
+
+    def subscript_index(self, elements: tuple[cst.SubscriptElement, ...] | list[cst.SubscriptElement]) -> n.Expr:
+        parts: list[n.Expr] = []
+        for el in elements:
+            sl = el.slice
+            if isinstance(sl, cst.Index):
+                value = self.expr(sl.value)
+                parts.append(n.Starred(value) if sl.star else value)
+            else:
+                parts.append(n.Slice(self.expr(sl.lower) if sl.lower else None,
+                                     self.expr(sl.upper) if sl.upper else None,
+                                     self.expr(sl.step) if sl.step else None))
+        return parts[0] if len(parts) == 1 else n.TupleExpr(parts)
+
+    def attribute(self, node: cst.Attribute) -> n.Expr:
+        qual = self.qualname(node)
+        if qual is not None:
+            found = self.resolve_function(qual)
+            if found is not None and not found[1].layer and found[1].params == () and found[1].fixed:
+                return self.bind(found[0], found[1], [], node)
+        found = self.catalog.lookup_method(self.framework, f"Tensor.{node.attr.value}", attribute=True)
+        if found is not None and not self._is_module_path(node.value):
+            return self.bind(found[0], found[1], [cst.Arg(node.value)], node)
+        return n.Attr(self.expr(node.value), node.attr.value, span=self.span(node))
+
+    def _is_module_path(self, node: cst.BaseExpression) -> bool:
+        """True for a dotted name rooted in an imported module (`np.pi`, `math.inf`)."""
+        name = dotted(node)
+        return bool(name) and name.split(".")[0] in self.imports.aliases
+
+    def call(self, node: cst.Call) -> n.Expr:
+        func = node.func
+        qual = self.qualname(func)
+        if qual is not None:
+            found = self.resolve_function(qual)
+            if found is not None:
+                return self.bind(found[0], found[1], list(node.args), node)
+            if qual.startswith(self.framework_prefixes()) and qual.split(".")[-1] not in self.local_classes:
+                return self.unknown_framework_call(node, qual)
+        if isinstance(func, cst.Attribute) and func.attr.value not in _CONTAINER_METHODS and not self._is_module_path(func.value):
+            found = self.catalog.lookup_method(self.framework, f"Tensor.{func.attr.value}")
+            if found is not None:
+                return self.bind(found[0], found[1], [cst.Arg(func.value), *node.args], node)
+        return n.Call(self.expr(func), [self.arg(a) for a in node.args], span=self.span(node))
+
+    def framework_prefixes(self) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def unknown_framework_call(self, node: cst.Call, qual: str) -> n.Expr:
+        self.report("NNM101", f"`{qual}` is not in the op catalog", node,
+                    hint="rewrite it with supported ops, or file an issue with this call")
+        return n.Unsupported(self.code(node), f"`{qual}` is not in the op catalog", span=self.span(node))
+
+    def arg(self, a: cst.Arg) -> n.Arg:
+        star = a.star if a.star in ("*", "**") else ""
+        return n.Arg(self.expr(a.value), a.keyword.value if a.keyword else None, star, span=self.span(a))  # type: ignore[arg-type]
+
+    def bind(self, entry: OpEntry, spelling: Spelling, args: list[cst.Arg], node: cst.CSTNode) -> n.Expr:
+        """Binds call arguments to the entry's canonical attributes, filling the source defaults."""
+        attrs: dict[str, n.Expr] = {}
+        extra: list[n.Expr] = []
+        spelled: list[str] = []
+        positional = [a for a in args if a.keyword is None and not a.star]
+        if any(a.star for a in args):
+            return self.unsupported(node, f"`*args` / `**kwargs` in a call to {spelling.qualname} cannot be mapped",
+                                    code="NNM102", hint="pass the arguments explicitly")
+        for i, a in enumerate(positional):
+            if i < len(spelling.params):
+                attrs[spelling.params[i]] = self.expr(a.value)
+                spelled.append(spelling.params[i])
+            elif spelling.varargs:
+                extra.append(self.expr(a.value))
+            else:
+                return self.unsupported(node, f"too many positional arguments for {spelling.qualname}", code="NNM102")
+        for a in args:
+            if a.keyword is None:
+                continue
+            name = spelling.rename.get(a.keyword.value, a.keyword.value)
+            if name not in entry.attr_names:
+                self.report("NNM102", f"argument `{a.keyword.value}` of {spelling.qualname} has no mapping", a,
+                            hint=f"supported: {', '.join(entry.attr_names)}")
+                continue
+            attrs[name] = self.expr(a.value)
+            spelled.append(name)
+        if spelling.varargs and extra:
+            if spelling.varargs in attrs:
+                extra.insert(0, attrs.pop(spelling.varargs))
+            value = extra[0] if len(extra) == 1 and not isinstance(extra[0], n.Const) else n.TupleExpr(extra)
+            if len(extra) == 1 and isinstance(extra[0], n.Const):
+                value = extra[0]
+            attrs[spelling.varargs] = value
+            extra = []
+        for name, value in spelling.fixed.items():
+            attrs.setdefault(name, n.Const(value))
+        default_side = "torch" if self.framework == "torch" else "keras"
+        for a in entry.attrs:
+            if a.name in attrs:
+                continue
+            default = getattr(a, default_side)
+            if default is REQUIRED and spelling.layer and a.name in entry.layout.tensor_inputs:
+                continue
+            if default is REQUIRED:
+                return self.unsupported(node, f"{spelling.qualname} needs `{a.name}`", code="NNM102")
+            attrs[a.name] = n.Const(default)
+        return n.Op(entry.key, attrs, extra, spelled, spelling.layer, span=self.span(node))
+
+    # ---- statements ---------------------------------------------------------------------
+
+    def comments(self, node: cst.CSTNode) -> list[str]:
+        lines = getattr(node, "leading_lines", ())
+        return [line.comment.value[1:] for line in lines if line.comment is not None]
+
+    def body(self, block: cst.BaseSuite) -> list[n.Stmt]:
+        out: list[n.Stmt] = []
+        if isinstance(block, cst.SimpleStatementSuite):
+            for small in block.body:
+                out += self.small_stmt(small, [])
+            return out
+        for stmt in block.body:  # type: ignore[attr-defined]
+            out += self.stmt(stmt)
+        return out
+
+    def stmt(self, node: cst.BaseStatement) -> list[n.Stmt]:  # noqa: C901
+        comments = self.comments(node)
+        span = self.span(node)
+        if isinstance(node, cst.SimpleStatementLine):
+            out: list[n.Stmt] = []
+            for i, small in enumerate(node.body):
+                out += self.small_stmt(small, comments if i == 0 else [])
+            return out
+        if isinstance(node, cst.If):
+            return [self.if_stmt(node, comments)]
+        if isinstance(node, cst.For):
+            if node.asynchronous:
+                return [self.unsupported_stmt(node, "async for is not supported")]
+            orelse = self.body(node.orelse.body) if node.orelse else []
+            return [n.For(self.expr(node.target), self.expr(node.iter), self.body(node.body), orelse, span=span, comments=comments)]
+        if isinstance(node, cst.While):
+            return [n.While(self.expr(node.test), self.body(node.body), span=span, comments=comments)]
+        if isinstance(node, cst.FunctionDef):
+            return [self.function(node, "function")]
+        if isinstance(node, cst.ClassDef):
+            return [self.class_def(node)]
+        if isinstance(node, cst.With):
+            return self.with_stmt(node)
+        return [self.unsupported_stmt(node, f"`{type(node).__name__}` statement is not supported")]
+
+    def with_stmt(self, node: cst.With) -> list[n.Stmt]:
+        """`with torch.no_grad():` style blocks: the body is kept, the context is dropped with a note."""
+        items = [self.code(i.item) for i in node.items]
+        self.report("NNM103", f"`with {', '.join(items)}` was removed; its body is kept", node,
+                    severity=Severity.WARNING)
+        return self.body(node.body)
+
+    def unsupported_stmt(self, node: cst.CSTNode, reason: str, code: str = "NNM103") -> n.UnsupportedStmt:
+        self.report(code, reason, node)
+        return n.UnsupportedStmt(self.code(node), reason, span=self.span(node))
+
+    def if_stmt(self, node: cst.If, comments: list[str]) -> n.If:
+        orelse: list[n.Stmt] = []
+        if isinstance(node.orelse, cst.If):
+            orelse = [self.if_stmt(node.orelse, [])]
+        elif isinstance(node.orelse, cst.Else):
+            orelse = self.body(node.orelse.body)
+        return n.If(self.expr(node.test), self.body(node.body), orelse, span=self.span(node), comments=comments)
+
+    def small_stmt(self, node: cst.BaseSmallStatement, comments: list[str]) -> list[n.Stmt]:  # noqa: C901
+        span = self.span(node)
+        if isinstance(node, cst.Assign):
+            return [n.Assign([self.expr(t.target) for t in node.targets], self.expr(node.value), span=span, comments=comments)]
+        if isinstance(node, cst.AugAssign):
+            return [n.AugAssign(self.expr(node.target), _AUGOPS[type(node.operator)], self.expr(node.value), span=span, comments=comments)]
+        if isinstance(node, cst.AnnAssign):
+            value = self.expr(node.value) if node.value is not None else None
+            return [n.AnnAssign(self.expr(node.target), self.code(node.annotation.annotation), value, span=span, comments=comments)]
+        if isinstance(node, cst.Expr):
+            return [n.ExprStmt(self.expr(node.value), span=span, comments=comments)]
+        if isinstance(node, cst.Return):
+            return [n.Return(self.expr(node.value) if node.value is not None else None, span=span, comments=comments)]
+        if isinstance(node, cst.Pass):
+            return [n.Simple("pass", span=span, comments=comments)]
+        if isinstance(node, cst.Break):
+            return [n.Simple("break", span=span, comments=comments)]
+        if isinstance(node, cst.Continue):
+            return [n.Simple("continue", span=span, comments=comments)]
+        if isinstance(node, cst.Raise):
+            return [n.Raise(self.expr(node.exc) if node.exc is not None else None, span=span, comments=comments)]
+        if isinstance(node, cst.Assert):
+            return [n.Assert(self.expr(node.test), self.expr(node.msg) if node.msg is not None else None, span=span, comments=comments)]
+        if isinstance(node, cst.Del):
+            target = node.target
+            targets = [self.element(e) for e in target.elements] if isinstance(target, cst.Tuple) else [self.expr(target)]
+            return [n.Delete(targets, span=span, comments=comments)]
+        if isinstance(node, (cst.Import, cst.ImportFrom)):
+            self.imports.add(node)
+            if self.is_framework_import(node):
+                return []
+            return [n.Import(self.code(node), span=span, comments=comments)]
+        return [self.unsupported_stmt(node, f"`{type(node).__name__}` statement is not supported")]
+
+    # ---- definitions --------------------------------------------------------------------
+
+    def docstring_of(self, body: cst.BaseSuite) -> tuple[str | None, list[cst.BaseStatement]]:
+        stmts = list(body.body) if isinstance(body, (cst.IndentedBlock, cst.Module)) else []
+        if stmts and isinstance(stmts[0], cst.SimpleStatementLine) and len(stmts[0].body) == 1:
+            first = stmts[0].body[0]
+            if isinstance(first, cst.Expr) and isinstance(first.value, (cst.SimpleString, cst.ConcatenatedString)):
+                raw = first.value.evaluated_value
+                if isinstance(raw, str):
+                    return _clean_docstring(raw), stmts[1:]
+        return None, stmts
+
+    def params(self, node: cst.Parameters) -> list[n.Param]:
+        out: list[n.Param] = []
+
+        def one(p: cst.Param, star: str = "", kw_only: bool = False) -> n.Param:
+            ann = self.code(p.annotation.annotation) if p.annotation is not None else None
+            default = self.expr(p.default) if p.default is not None else None
+            return n.Param(p.name.value, default, ann, star, kw_only)  # type: ignore[arg-type]
+
+        out += [one(p) for p in node.posonly_params]
+        out += [one(p) for p in node.params]
+        if isinstance(node.star_arg, cst.Param):
+            out.append(one(node.star_arg, "*"))
+        out += [one(p, kw_only=True) for p in node.kwonly_params]
+        if node.star_kwarg is not None:
+            out.append(one(node.star_kwarg, "**"))
+        return out
+
+    def function(self, node: cst.FunctionDef, role: str) -> n.FunctionDef:
+        doc, stmts = self.docstring_of(node.body)
+        body: list[n.Stmt] = []
+        for s in stmts:
+            body += self.stmt(s)
+        decorators = [self.code(d.decorator) for d in node.decorators]
+        returns = self.code(node.returns.annotation) if node.returns is not None else None
+        return n.FunctionDef(node.name.value, self.params(node.params), body, doc, decorators, role,  # type: ignore[arg-type]
+                             returns, span=self.span(node), comments=self.comments(node))
+
+    def class_def(self, node: cst.ClassDef) -> n.ClassDef:
+        raise NotImplementedError
+
+    def read(self) -> n.PivotModule:
+        for stmt in self.module.body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, (cst.Import, cst.ImportFrom)):
+                        self.imports.add(small)
+            elif isinstance(stmt, cst.ClassDef):
+                self.local_classes.add(stmt.name.value)
+        doc, stmts = self.docstring_of(self.module)  # type: ignore[arg-type]
+        body: list[n.Stmt] = []
+        for s in stmts:
+            body += self.stmt(s)
+        return n.PivotModule(self.framework, body, doc)
+
+
+def _clean_docstring(raw: str) -> str:
+    import inspect
+
+    return inspect.cleandoc(raw)

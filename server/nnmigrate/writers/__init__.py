@@ -1,0 +1,1 @@
+"""Writers: pivot model -> target framework source."""

@@ -1,0 +1,104 @@
+"""Building blocks for catalog emitters: a view of one op's translated attributes and code builders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from nnmigrate.catalog.entry import OpEntry
+from nnmigrate.pivot import nodes as n
+
+NOT_CONST: Any = type("NotConst", (), {"__repr__": lambda self: "NOT_CONST"})()
+
+CHANNELS_LAST = "channels_last"
+PLAIN = "plain"
+
+
+def const_value(e: n.Expr | None) -> Any:
+    """The Python value of a literal expression (tuples and lists of literals too), else NOT_CONST."""
+    if isinstance(e, n.Const):
+        return e.value
+    if isinstance(e, (n.TupleExpr, n.ListExpr)):
+        values = [const_value(x) for x in e.elts]
+        return NOT_CONST if any(v is NOT_CONST for v in values) else tuple(values)
+    if isinstance(e, n.UnaryOp) and e.op == "-":
+        v = const_value(e.operand)
+        return -v if isinstance(v, (int, float)) else NOT_CONST
+    return NOT_CONST
+
+
+def lit(value: Any) -> n.Expr:
+    """A pivot expression for a Python value (expressions pass through)."""
+    if isinstance(value, n.Expr):
+        return value
+    if isinstance(value, tuple):
+        return n.TupleExpr([lit(v) for v in value])
+    if isinstance(value, list):
+        return n.ListExpr([lit(v) for v in value])
+    return n.Const(value)
+
+
+def call(callee: str, *args: Any, **kwargs: Any) -> n.Call:
+    """`callee(*args, **kwargs)` as a pivot call; keyword values of None are left out."""
+    items = [n.Arg(lit(a)) for a in args]
+    items += [n.Arg(lit(v), k) for k, v in kwargs.items() if v is not None]
+    return n.Call(n.Name(callee), items)
+
+
+def method(obj: n.Expr, name: str, *args: Any, **kwargs: Any) -> n.Call:
+    items = [n.Arg(lit(a)) for a in args] + [n.Arg(lit(v), k) for k, v in kwargs.items() if v is not None]
+    return n.Call(n.Attr(obj, name), items)
+
+
+def same_expr(a: n.Expr, b: n.Expr) -> bool:
+    from nnmigrate.writers.printer import expr
+
+    try:
+        return expr(a) == expr(b)
+    except TypeError:
+        return False
+
+
+def as_tuple(value: Any, rank: int) -> Any:
+    """An int (or 1-tuple) spread to `rank` entries; NOT_CONST stays."""
+    if value is NOT_CONST:
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (value,) * rank
+    if isinstance(value, tuple) and len(value) == 1:
+        return value * rank
+    return value
+
+
+@dataclass
+class OpView:
+    """What an emitter sees: the op's attributes already translated, the input layout, and the rank."""
+
+    entry: OpEntry
+    op: n.Op
+    attrs: dict[str, n.Expr]
+    layout: str = PLAIN
+    rank: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def is_layer(self) -> bool:
+        return self.op.layer
+
+    @property
+    def channels_last(self) -> bool:
+        return self.layout == CHANNELS_LAST
+
+    def get(self, name: str) -> n.Expr:
+        return self.attrs[name]
+
+    def value(self, name: str) -> Any:
+        return const_value(self.attrs.get(name))
+
+    def is_(self, name: str, value: Any) -> bool:
+        v = self.value(name)
+        return v is not NOT_CONST and v == value
+
+    def unless(self, name: str, default: Any) -> n.Expr | None:
+        """The attribute, or None when it is the literal `default` (so the call leaves it out)."""
+        return None if self.is_(name, default) else self.attrs[name]

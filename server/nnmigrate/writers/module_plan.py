@@ -1,0 +1,221 @@
+"""Which parts of a pivot module a migration writes, what each class's attributes hold, and the imports.
+
+Shared by both writers: the symbol's closure (classes, helpers and constants it needs), the entry
+classes (the ones the user instantiates), attribute facts read from constructors, and rendering of
+the final module with only the imports its code uses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from nnmigrate.pivot import nodes as n
+from nnmigrate.writers import printer
+from nnmigrate.writers.translate import AttrInfo
+
+_FRAMEWORK_MODULES = {"keras": "import keras", "layers": "from keras import layers", "ops": "from keras import ops"}
+
+
+def walk(node: object) -> Iterator[n.Node]:
+    """Every pivot node under `node` (itself included), depth first."""
+    if isinstance(node, list):
+        for item in node:
+            yield from walk(item)
+        return
+    if isinstance(node, dict):
+        for item in node.values():
+            yield from walk(item)
+        return
+    if not isinstance(node, n.Node):
+        return
+    yield node
+    for value in vars(node).values():
+        if isinstance(value, (n.Node, list, dict)):
+            yield from walk(value)
+
+
+def names_used(node: object) -> set[str]:
+    out: set[str] = set()
+    for x in walk(node):
+        if isinstance(x, n.Name):
+            out.add(x.id.split(".")[0])
+        elif isinstance(x, n.ClassDef):
+            out.update(b.split(".")[0].split("(")[0] for b in x.bases)
+        elif isinstance(x, n.FunctionDef):
+            out.update(d.split(".")[0].split("(")[0] for d in x.decorators)
+        elif isinstance(x, (n.Unsupported, n.UnsupportedStmt, n.FormattedString)):
+            out.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", x.code))
+    return out
+
+
+def bound_names(import_code: str) -> list[str]:
+    code = import_code.strip()
+    if code.startswith("from "):
+        names = code.split(" import ", 1)[1].strip("() ")
+        return [part.split(" as ")[-1].strip() for part in names.split(",") if part.strip()]
+    return [part.split(" as ")[-1].strip().split(".")[0] for part in code[len("import "):].split(",")]
+
+
+class ModulePlan:
+    def __init__(self, module: n.PivotModule, symbol: str | None) -> None:
+        self.module = module
+        self.symbol = symbol
+        self.classes = {s.name: s for s in module.body if isinstance(s, n.ClassDef) and s.kind != "plain"}
+        self.functions = {s.name: s for s in module.body if isinstance(s, n.FunctionDef)}
+        self.definitions: dict[str, n.Stmt] = {}
+        for s in module.body:
+            if isinstance(s, (n.ClassDef, n.FunctionDef)):
+                self.definitions[s.name] = s
+            elif isinstance(s, n.Assign):
+                for t in s.targets:
+                    for name in names_used(t):
+                        self.definitions.setdefault(name, s)
+        self.submodule_classes = self._submodule_classes()
+        self.entry_classes = self._entry_classes()
+
+    # ---- what gets written ---------------------------------------------------------------
+
+    def closure(self) -> set[int]:
+        if self.symbol is None:
+            return {id(s) for s in self.module.body}
+        keep: set[int] = set()
+        todo = [self.symbol]
+        seen: set[str] = set()
+        while todo:
+            name = todo.pop()
+            if name in seen or name not in self.definitions:
+                continue
+            seen.add(name)
+            stmt = self.definitions[name]
+            keep.add(id(stmt))
+            todo += list(names_used(stmt))
+        return keep
+
+    def statements(self) -> list[n.Stmt]:
+        keep = self.closure()
+        return [s for s in self.module.body if id(s) in keep or isinstance(s, n.Import)]
+
+    # ---- classes -------------------------------------------------------------------------
+
+    def _submodule_classes(self) -> set[str]:
+        used: set[str] = set()
+        for cls in self.classes.values():
+            for x in walk(cls.body):
+                if isinstance(x, n.Name) and x.id in self.classes and x.id != cls.name:
+                    used.add(x.id)
+        return used
+
+    def _entry_classes(self) -> set[str]:
+        if self.symbol in self.classes:
+            return {self.symbol}
+        if self.symbol in self.functions:
+            return {x.id for x in walk(self.functions[self.symbol]) if isinstance(x, n.Name) and x.id in self.classes}
+        return {name for name in self.classes if name not in self.submodule_classes}
+
+    def is_model_class(self, name: str) -> bool:
+        return name in self.entry_classes
+
+    def bases_of(self, name: str) -> list[n.ClassDef]:
+        """The class and its in-file ancestors, nearest first."""
+        out: list[n.ClassDef] = []
+        todo = [name]
+        while todo:
+            cls = self.classes.get(todo.pop(0))
+            if cls is None or cls in out:
+                continue
+            out.append(cls)
+            todo += [b for b in cls.bases if b in self.classes]
+        return out
+
+    def method(self, class_name: str, method: str) -> n.FunctionDef | None:
+        for cls in self.bases_of(class_name):
+            for s in cls.body:
+                if isinstance(s, n.FunctionDef) and s.name == method:
+                    return s
+        return None
+
+    def attributes(self, class_name: str) -> dict[str, AttrInfo]:
+        attrs: dict[str, AttrInfo] = {}
+        for cls in reversed(self.bases_of(class_name)):
+            for s in cls.body:
+                if isinstance(s, n.FunctionDef) and s.role != "forward":
+                    local: dict[str, AttrInfo] = {}
+                    for x in walk(s.body):
+                        if isinstance(x, n.Assign):
+                            info = self.attr_info(x.value, local)
+                            for t in x.targets:
+                                if isinstance(t, n.Attr) and isinstance(t.value, n.Name) and t.value.id == "self":
+                                    attrs[t.attr] = info
+                                elif isinstance(t, n.Name):
+                                    local[t.id] = info
+                        elif isinstance(x, n.ExprStmt) and isinstance(x.value, n.Op) and x.value.key == "register_buffer":
+                            name = x.value.attrs["name"]
+                            if isinstance(name, n.Const) and isinstance(name.value, str):
+                                attrs[name.value] = AttrInfo("param")
+        return attrs
+
+    def attr_info(self, e: n.Expr, local: dict[str, AttrInfo]) -> AttrInfo:
+        if isinstance(e, n.Op):
+            if e.key == "sequential":
+                items = e.attrs.get("layers")
+                if isinstance(items, n.TupleExpr) and not any(isinstance(i, n.Starred) for i in items.elts):
+                    return AttrInfo("sequence", elements=[self.attr_info(i, local) for i in items.elts])
+                return AttrInfo("sequence")
+            if e.key in ("module_list", "module_dict"):
+                items = e.attrs.get("modules")
+                if isinstance(items, n.ListExpr):
+                    return AttrInfo("list", elements=[self.attr_info(i, local) for i in items.elts])
+                if isinstance(items, n.Comprehension):
+                    return AttrInfo("list", elements=[self.attr_info(items.value or items.elt, local)])
+                if isinstance(items, n.DictExpr):
+                    return AttrInfo("dict", elements=[self.attr_info(v, local) for v in items.values])
+                return AttrInfo("list")
+            if e.key == "parameter":
+                return AttrInfo("param")
+            if e.layer:
+                return AttrInfo("op", e.key)
+        if isinstance(e, n.Call) and isinstance(e.func, n.Name) and e.func.id in self.classes:
+            return AttrInfo("class", e.func.id)
+        if isinstance(e, n.Name) and e.id in local:
+            return local[e.id]
+        return AttrInfo("other")
+
+    # ---- rendering -----------------------------------------------------------------------
+
+    def render(self, body: list[n.Stmt], docstring: str | None) -> str:
+        used = names_used(body)
+        shadowed = {name for name in ("layers", "ops") if self._binds(body, name)}
+        if shadowed:
+            for x in walk(body):
+                if isinstance(x, n.Name) and x.id.split(".")[0] in shadowed and "." in x.id:
+                    x.id = "keras." + x.id
+            used = names_used(body)
+        imports: list[n.Stmt] = [n.Import(_FRAMEWORK_MODULES[m]) for m in ("keras", "layers", "ops")
+                                 if m in used and m not in shadowed]
+        rest: list[n.Stmt] = []
+        for s in body:
+            if isinstance(s, n.Import):
+                if any(name in used for name in bound_names(s.code)):
+                    imports.insert(0, s)
+            else:
+                rest.append(s)
+        return printer.module(_sorted_imports(imports) + rest, docstring)
+
+    @staticmethod
+    def _binds(body: list[n.Stmt], name: str) -> bool:
+        for x in walk(body):
+            if isinstance(x, n.Name) and x.id == name:
+                return True
+            if isinstance(x, n.Param) and x.name == name:
+                return True
+        return False
+
+
+def _sorted_imports(imports: list[n.Stmt]) -> list[n.Stmt]:
+    """Standard-library and other imports first (as written), then keras."""
+    others = [s for s in imports if isinstance(s, n.Import) and "keras" not in s.code]
+    keras_lines = [s for s in imports if isinstance(s, n.Import) and "keras" in s.code]
+    return others + keras_lines
+
+

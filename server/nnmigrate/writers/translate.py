@@ -1,0 +1,634 @@
+"""Translates pivot statements and expressions into target code, tracking tensor layouts as it goes.
+
+The translator walks a function body in order with an environment of `TensorInfo`s, asks the
+catalog entry of every op for its target form, and inserts explicit transposes where a tensor in
+the wrong layout meets an op that cannot be remapped. Framework specifics come from the catalog
+(emitters) and from the `ClassContext` the writer hands in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from nnmigrate.catalog import Catalog
+from nnmigrate.catalog.entry import OpEntry
+from nnmigrate.diagnostics import Diagnostic, Severity, SourceRange
+from nnmigrate.layout import UNKNOWN, TensorInfo, remap_axes, to_channels_last, to_plain
+from nnmigrate.pivot import nodes as n
+from nnmigrate.writers.emit import CHANNELS_LAST, PLAIN, OpView, const_value
+
+if TYPE_CHECKING:
+    from nnmigrate.writers.keras_writer import ModelWriter
+
+
+@dataclass
+class CallSite:
+    """Layout seen where a layer attribute is called: decides constructor arguments such as BN's axis."""
+
+    layout: str
+    rank: int | None
+
+
+@dataclass
+class AttrInfo:
+    """What a `self.<name>` attribute holds, learned from the constructor."""
+
+    kind: str  # op | class | sequence | list | dict | param | other
+    key: str | None = None  # catalog key (op) or class name (class)
+    elements: list[AttrInfo] = field(default_factory=list)
+
+
+@dataclass
+class Signature:
+    """A class's forward contract: the layout each parameter expects and what it returns."""
+
+    params: dict[str, TensorInfo]
+    returns: TensorInfo
+
+
+class Translator:
+    """Translates one function body. `demand` collects, per parameter, the layout its first use needs."""
+
+    def __init__(self, writer: ModelWriter, catalog: Catalog, attrs: dict[str, AttrInfo] | None = None,
+                 class_name: str | None = None) -> None:
+        self.writer = writer
+        self.catalog = catalog
+        self.attrs = attrs or {}
+        self.class_name = class_name
+        self.env: dict[str, TensorInfo] = {}
+        self.loop_elements: dict[str, AttrInfo] = {}
+        self.demand: dict[str, str] = {}
+        self.returns: list[TensorInfo] = []
+        self.markers: list[str] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.call_sites: dict[str, CallSite] = {}
+        self.sites: dict[str, CallSite] = {}  # call sites seen in forward, used when constructing layers
+        self.site: str | None = None
+
+    # ---- diagnostics --------------------------------------------------------------------
+
+    def report(self, code: str, message: str, span: SourceRange | None, severity: Severity = Severity.ERROR,
+               hint: str = "") -> None:
+        self.diagnostics.append(Diagnostic(code, message, span, severity, hint))
+        if severity is Severity.ERROR:
+            self.markers.append(f"TODO(nnmigrate): {code} {message}")
+
+    # ---- layout conversions -------------------------------------------------------------
+
+    def need(self, e: n.Expr, info: TensorInfo, layout: str, rank: int | None = None) -> n.Expr:
+        """`e` converted to `layout`; records the demand when `e` comes straight from a parameter."""
+        for p in info.origin:
+            self.demand.setdefault(p, layout)
+        if info.layout == layout or info.layout is None and layout == PLAIN:
+            return e
+        rank = info.rank or rank
+        if layout == CHANNELS_LAST:
+            if info.layout is None and not info.origin:
+                return e  # unknown values are assumed to already be in the target layout
+            return to_channels_last(e, rank)
+        return to_plain(e, rank)
+
+    # ---- expressions --------------------------------------------------------------------
+
+    def expr(self, e: n.Expr) -> tuple[n.Expr, TensorInfo]:  # noqa: C901
+        if isinstance(e, n.Name):
+            return e, self.env.get(e.id, UNKNOWN)
+        if isinstance(e, n.Op):
+            return self.op(e)
+        if isinstance(e, n.Attr):
+            if isinstance(e.value, n.Name) and e.value.id == "self":
+                if e.attr == "training":
+                    return n.Name("training"), UNKNOWN
+                info = self.attrs.get(e.attr)
+                name = self.writer.attr_name(self.class_name, e.attr)
+                out = n.Attr(e.value, name, span=e.span)
+                return out, TensorInfo(PLAIN) if info is not None and info.kind == "param" else UNKNOWN
+            value, _ = self.expr(e.value)
+            return n.Attr(value, e.attr, span=e.span), UNKNOWN
+        if isinstance(e, n.Call):
+            return self.call(e)
+        if isinstance(e, n.BinOp):
+            return self.binop(e)
+        if isinstance(e, n.UnaryOp):
+            operand, info = self.expr(e.operand)
+            return n.UnaryOp(e.op, operand), info if e.op == "-" else UNKNOWN
+        if isinstance(e, n.Subscript):
+            return self.subscript(e)
+        if isinstance(e, n.TupleExpr):
+            items = [self.expr(x) for x in e.elts]
+            return n.TupleExpr([x for x, _ in items]), TensorInfo(parts=tuple(i for _, i in items))
+        if isinstance(e, n.ListExpr):
+            items = [self.expr(x) for x in e.elts]
+            return n.ListExpr([x for x, _ in items]), TensorInfo(parts=tuple(i for _, i in items))
+        if isinstance(e, n.SetExpr):
+            return n.SetExpr([self.expr(x)[0] for x in e.elts]), UNKNOWN
+        if isinstance(e, n.DictExpr):
+            return n.DictExpr([self.expr(k)[0] if k is not None else None for k in e.keys],
+                              [self.expr(v)[0] for v in e.values]), UNKNOWN
+        if isinstance(e, n.Compare):
+            return n.Compare(self.expr(e.left)[0], e.ops, [self.expr(c)[0] for c in e.comparators]), UNKNOWN
+        if isinstance(e, n.BoolOp):
+            return n.BoolOp(e.op, [self.expr(v)[0] for v in e.values]), UNKNOWN
+        if isinstance(e, n.IfExp):
+            body, bi = self.expr(e.body)
+            orelse, oi = self.expr(e.orelse)
+            if bi.layout != oi.layout and CHANNELS_LAST in (bi.layout, oi.layout):
+                body, orelse, bi = self.need(body, bi, PLAIN), self.need(orelse, oi, PLAIN), TensorInfo(PLAIN)
+            return n.IfExp(self.expr(e.test)[0], body, orelse), bi
+        if isinstance(e, n.Lambda):
+            saved = dict(self.env)
+            for p in e.params:
+                self.env[p] = UNKNOWN
+            body, _ = self.expr(e.body)
+            self.env = saved
+            return n.Lambda(e.params, body), UNKNOWN
+        if isinstance(e, n.Comprehension):
+            return self.comprehension(e), UNKNOWN
+        if isinstance(e, n.Starred):
+            value, info = self.expr(e.value)
+            return n.Starred(value), info
+        if isinstance(e, n.Slice):
+            return n.Slice(*(self.expr(x)[0] if x is not None else None for x in (e.lower, e.upper, e.step))), UNKNOWN
+        if isinstance(e, n.Unsupported):
+            self.markers.append(f"TODO(nnmigrate): not migrated: {e.reason}")
+            return e, UNKNOWN
+        return e, UNKNOWN
+
+    def comprehension(self, e: n.Comprehension) -> n.Comprehension:
+        saved = dict(self.env)
+        gens = []
+        for g in e.generators:
+            it, _ = self.expr(g.iter)
+            self.bind(g.target, UNKNOWN)
+            gens.append(n.CompFor(self.expr(g.target)[0], it, [self.expr(c)[0] for c in g.ifs]))
+        elt, _ = self.expr(e.elt)
+        value = self.expr(e.value)[0] if e.value is not None else None
+        self.env = saved
+        return n.Comprehension(e.kind, elt, gens, value)
+
+    def binop(self, e: n.BinOp) -> tuple[n.Expr, TensorInfo]:
+        left, li = self.expr(e.left)
+        right, ri = self.expr(e.right)
+        if e.op == "@":
+            return n.BinOp("@", self.need(left, li, PLAIN), self.need(right, ri, PLAIN)), TensorInfo(PLAIN)
+        layouts = {i.layout for i in (li, ri) if i.layout is not None}
+        if len(layouts) > 1:  # mixed layouts: meet in the source layout
+            left, right = self.need(left, li, PLAIN), self.need(right, ri, PLAIN)
+            return n.BinOp(e.op, left, right), TensorInfo(PLAIN)
+        info = li if li.layout is not None else ri
+        origin = li.origin | ri.origin
+        return n.BinOp(e.op, left, right), replace(info, origin=origin) if info.layout is not None or origin else info
+
+    def subscript(self, e: n.Subscript) -> tuple[n.Expr, TensorInfo]:
+        if isinstance(e.value, n.Op) and e.value.key in ("shape", "size") and isinstance(const_value(e.index), int):
+            x, xi = self.expr(e.value.attrs["input"])
+            index = e.index
+            if xi.channels_last:
+                mapped = remap_axes(e.index, xi.rank)
+                index = mapped if mapped is not None else index
+            return n.Subscript(self.op_target(e.value, x, xi, with_dim=False), index), UNKNOWN
+        value, info = self.expr(e.value)
+        index, _ = self.expr(e.index)
+        if info.parts is not None and isinstance(const_value(e.index), int):
+            i = const_value(e.index)
+            return n.Subscript(value, index), info.parts[i] if -len(info.parts) <= i < len(info.parts) else UNKNOWN
+        if info.channels_last:
+            value = self.need(value, info, PLAIN)
+            return n.Subscript(value, index), TensorInfo(PLAIN)
+        if info.layout == PLAIN or info.origin:
+            for p in info.origin:
+                self.demand.setdefault(p, PLAIN)
+            return n.Subscript(value, index), TensorInfo(PLAIN)
+        return n.Subscript(value, index), UNKNOWN
+
+    def op_target(self, op: n.Op, x: n.Expr, xi: TensorInfo, with_dim: bool = True) -> n.Expr:
+        """`ops.shape(x)`-style shape access that always reads source-order dims."""
+        entry = self.catalog.get(op.key)
+        view = OpView(entry, op, {**{k: v for k, v in op.attrs.items()}, "input": x, "dim": n.Const(None)},
+                      xi.layout or PLAIN, xi.rank)
+        return self.emit(entry, view, op.span)
+
+    def emit(self, entry: OpEntry, view: OpView, span: SourceRange | None) -> n.Expr:
+        emitter = self.writer.emitter(entry)
+        if emitter is None:
+            self.report("NNM101", f"{entry.key}: no {self.writer.target_name} form yet", span,
+                        hint=entry.notes)
+            return n.Unsupported(self.writer.source_code(span) or entry.key, f"{entry.key} has no target form")
+        out = emitter(view)
+        for note in view.notes:
+            self.report("NNM102", f"{entry.key}: {note}", span, Severity.WARNING)
+        return out
+
+    def op(self, op: n.Op) -> tuple[n.Expr, TensorInfo]:  # noqa: C901
+        entry = self.catalog.get(op.key)
+        rule = entry.layout
+        if op.layer:
+            return self.construct(entry, op), UNKNOWN
+        attrs: dict[str, n.Expr] = {}
+        infos: dict[str, TensorInfo] = {}
+        for k, v in op.attrs.items():
+            attrs[k], infos[k] = self.expr(v)
+        tensor_names = [t for t in rule.tensor_inputs if t in attrs]
+        first = infos[tensor_names[0]] if tensor_names else UNKNOWN
+        rank = first.rank or entry.rank
+        layout = PLAIN
+        out_info = TensorInfo(PLAIN)
+        if rule.kind == "channels" and self.writer.native_channels_last:
+            for t in tensor_names:
+                attrs[t] = self.need(attrs[t], infos[t], CHANNELS_LAST, rank)
+            layout, out_info = CHANNELS_LAST, TensorInfo(CHANNELS_LAST, rank)
+        elif rule.kind == "channels":
+            layout, out_info = first.layout or PLAIN, TensorInfo(first.layout or PLAIN, rank)
+        elif rule.kind == "elementwise":
+            tensors = [infos[t] for t in tensor_names]
+            layouts = {i.layout for i in tensors if i.layout is not None}
+            if len(layouts) > 1:
+                for t in tensor_names:
+                    attrs[t] = self.need(attrs[t], infos[t], PLAIN)
+                out_info = TensorInfo(PLAIN)
+            else:
+                layout = layouts.pop() if layouts else PLAIN
+                origin = frozenset().union(*(i.origin for i in tensors)) if tensors else frozenset()
+                out_info = TensorInfo(layout if layouts or origin or tensors and tensors[0].layout else None, rank, origin) \
+                    if tensors else TensorInfo(PLAIN)
+                if not tensors:
+                    out_info = UNKNOWN
+        elif rule.kind == "axis":
+            out_info = self.axis_op(entry, op, attrs, infos, tensor_names)
+            layout = first.layout if first.channels_last and out_info.layout is not None else PLAIN
+        elif rule.kind == "opaque":
+            for t in tensor_names:
+                attrs[t] = self.need(attrs[t], infos[t], PLAIN)
+        else:  # none: creation ops
+            out_info = TensorInfo(PLAIN)
+        view = OpView(entry, op, attrs, layout, rank)
+        out = self.emit(entry, view, op.span)
+        if op.key in ("chunk", "split"):
+            out_info = TensorInfo(parts=None, layout=out_info.layout, rank=out_info.rank)
+        return out, out_info
+
+    def axis_op(self, entry: OpEntry, op: n.Op, attrs: dict[str, n.Expr], infos: dict[str, TensorInfo],
+                tensor_names: list[str]) -> TensorInfo:
+        """Remaps axis attributes for channels-last inputs, or transposes them back when it cannot."""
+        rule = entry.layout
+        first_name = tensor_names[0] if tensor_names else None
+        first = infos.get(first_name, UNKNOWN) if first_name else UNKNOWN
+        if first_name == "tensors":  # cat: a list of tensors
+            parts = first.parts or ()
+            cl = any(p.channels_last for p in parts)
+            if cl and isinstance(attrs["tensors"], n.ListExpr) and all(p.layout in (CHANNELS_LAST, None) for p in parts):
+                mapped = remap_axes(attrs["dim"], next(p.rank for p in parts if p.channels_last))
+                if mapped is not None:
+                    attrs["dim"] = mapped
+                    rank = next(p.rank for p in parts if p.channels_last)
+                    return TensorInfo(CHANNELS_LAST, rank)
+            if isinstance(attrs["tensors"], n.ListExpr) and parts:
+                attrs["tensors"] = n.ListExpr([self.need(x, p, PLAIN) for x, p in zip(attrs["tensors"].elts, parts)])
+            for p in parts:
+                for o in p.origin:
+                    self.demand.setdefault(o, PLAIN)
+            return TensorInfo(PLAIN)
+        if first_name is None:
+            return UNKNOWN
+        for p in first.origin:
+            self.demand.setdefault(p, PLAIN)
+        if not first.channels_last:
+            if op.key in ("size", "shape"):
+                return UNKNOWN
+            return TensorInfo(PLAIN if first.layout or first.origin else None)
+        mapped_all = True
+        for a in rule.axes:
+            if a in attrs and const_value(attrs[a]) is not None:
+                mapped = remap_axes(attrs[a], first.rank)
+                if mapped is None:
+                    mapped_all = False
+                else:
+                    attrs[a] = mapped
+        if op.key in ("size", "shape") and (op.key == "shape" or const_value(attrs.get("dim")) is None):
+            attrs[first_name] = self.need(attrs[first_name], first, PLAIN)
+            return UNKNOWN
+        if not mapped_all or any(a in attrs and const_value(attrs[a]) is None and a != "dim" for a in rule.axes):
+            attrs[first_name] = self.need(attrs[first_name], first, PLAIN)
+            return TensorInfo(PLAIN)
+        if op.key in ("size",):
+            return UNKNOWN
+        if rule.keepdim:
+            dims = const_value(op.attrs.get("dim"))
+            if dims is None:
+                return TensorInfo(PLAIN)
+            if const_value(attrs.get(rule.keepdim)) is True:
+                return first
+            dims = (dims,) if isinstance(dims, int) else dims
+            rank = first.rank
+            norm = {d % rank if rank else d for d in dims}
+            if 1 in norm or rank is None or rank - len(norm) <= 2:
+                return TensorInfo(PLAIN, rank - len(norm) if rank else None)
+            return TensorInfo(CHANNELS_LAST, rank - len(norm))
+        if op.key == "transpose":
+            attrs[first_name] = self.need(attrs[first_name], first, PLAIN)
+            for a in rule.axes:
+                attrs[a] = op.attrs[a]
+            return TensorInfo(PLAIN)
+        return first
+
+    # ---- calls --------------------------------------------------------------------------
+
+    def call(self, e: n.Call) -> tuple[n.Expr, TensorInfo]:
+        target = self._callee_info(e.func)
+        func, _ = self.expr(e.func)
+        args: list[n.Arg] = []
+        infos: list[TensorInfo] = []
+        for a in e.args:
+            value, info = self.expr(a.value)
+            args.append(n.Arg(value, a.keyword, a.star))
+            infos.append(info)
+        if target is None:
+            if isinstance(e.func, n.Name) and self.writer.is_local_function(e.func.id):
+                return self._call_plain(func, args, infos)
+            first = infos[0] if infos else UNKNOWN
+            return n.Call(func, args, span=e.span), first if first.layout else UNKNOWN
+        attr_name, info = target
+        return self.call_attr(attr_name, info, func, args, infos, e.span)
+
+    def _call_plain(self, func: n.Expr, args: list[n.Arg], infos: list[TensorInfo]) -> tuple[n.Expr, TensorInfo]:
+        """Helper functions work in the source layout: channels-last arguments are transposed back."""
+        fixed = [n.Arg(self.need(a.value, i, PLAIN), a.keyword, a.star) for a, i in zip(args, infos)]
+        return n.Call(func, fixed), TensorInfo(PLAIN) if any(i.layout or i.origin for i in infos) else UNKNOWN
+
+    def _callee_info(self, func: n.Expr) -> tuple[str, AttrInfo] | None:
+        if isinstance(func, n.Attr) and isinstance(func.value, n.Name) and func.value.id == "self" and func.attr in self.attrs:
+            return func.attr, self.attrs[func.attr]
+        if isinstance(func, n.Name) and func.id in self.loop_elements:
+            return func.id, self.loop_elements[func.id]
+        if isinstance(func, n.Subscript) and isinstance(func.value, n.Attr) and isinstance(func.value.value, n.Name) \
+                and func.value.value.id == "self" and func.value.attr in self.attrs:
+            info = self.attrs[func.value.attr]
+            if info.elements:
+                return func.value.attr, _merge_elements(info.elements)
+        return None
+
+    def call_attr(self, name: str, info: AttrInfo, func: n.Expr, args: list[n.Arg], infos: list[TensorInfo],
+                  span: SourceRange | None) -> tuple[n.Expr, TensorInfo]:
+        if info.kind == "class" and info.key:
+            sig = self.writer.signature(info.key)
+            params = list(sig.params.values())
+            fixed = []
+            for i, (a, ai) in enumerate(zip(args, infos)):
+                want = params[i].layout if i < len(params) and not a.keyword else None
+                if want is None and a.keyword and a.keyword in sig.params:
+                    want = sig.params[a.keyword].layout
+                fixed.append(n.Arg(self.need(a.value, ai, want) if want else a.value, a.keyword, a.star))
+            return n.Call(func, fixed, span=span), sig.returns
+        if info.kind == "op" and info.key and args:
+            return self.call_layer_op(name, self.catalog.get(info.key), func, args, infos, span)
+        if info.kind == "sequence" and info.elements and args:
+            x, xi = args[0].value, infos[0]
+            for i, element in enumerate(info.elements):
+                _, xi, x = self._chain(f"{name}.{i}", element, x, xi)
+            return n.Call(func, args, span=span), xi
+        first = infos[0] if infos else UNKNOWN
+        return n.Call(func, args, span=span), first if first.layout else UNKNOWN
+
+    def _chain(self, site: str, element: AttrInfo, x: n.Expr, xi: TensorInfo) -> tuple[n.Expr, TensorInfo, n.Expr]:
+        """Follows a tensor through one Sequential element, recording the element's call site."""
+        if element.kind == "op" and element.key:
+            entry = self.catalog.get(element.key)
+            rule = entry.layout.kind
+            if rule == "channels" and self.writer.native_channels_last:
+                self.call_sites[site] = CallSite(CHANNELS_LAST, xi.rank or entry.rank)
+                return x, TensorInfo(CHANNELS_LAST, xi.rank or entry.rank), x
+            self.call_sites[site] = CallSite(xi.layout or PLAIN, xi.rank)
+            if rule == "opaque":
+                return x, TensorInfo(PLAIN), x
+            return x, xi, x
+        if element.kind == "class" and element.key:
+            sig = self.writer.signature(element.key)
+            first = next(iter(sig.params.values()), UNKNOWN)
+            self.call_sites[site] = CallSite(first.layout or PLAIN, xi.rank)
+            return x, sig.returns, x
+        if element.kind == "sequence":
+            for i, sub in enumerate(element.elements):
+                _, xi, x = self._chain(f"{site}.{i}", sub, x, xi)
+            return x, xi, x
+        return x, xi, x
+
+    def call_layer_op(self, name: str, entry: OpEntry, func: n.Expr, args: list[n.Arg], infos: list[TensorInfo],
+                      span: SourceRange | None) -> tuple[n.Expr, TensorInfo]:
+        x, xi = args[0].value, infos[0]
+        rule = entry.layout.kind
+        rank = xi.rank or entry.rank
+        if rule == "channels" and self.writer.native_channels_last:
+            x = self.need(x, xi, CHANNELS_LAST, rank)
+            out = TensorInfo(CHANNELS_LAST, rank)
+        elif rule == "opaque":
+            x = self.need(x, xi, PLAIN)
+            out = TensorInfo(PLAIN) if xi.layout or xi.origin else UNKNOWN
+        else:
+            if rule == "axis":
+                for p in xi.origin:
+                    self.demand.setdefault(p, PLAIN)
+            out = xi
+        self.call_sites.setdefault(name, CallSite(out.layout if rule != "opaque" else PLAIN, rank))
+        if rule in ("channels", "elementwise", "axis"):
+            self.call_sites[name] = CallSite((xi.layout if rule != "channels" else out.layout) or PLAIN, rank)
+        return n.Call(func, [n.Arg(x, args[0].keyword), *args[1:]], span=span), out
+
+    # ---- statements ---------------------------------------------------------------------
+
+    def bind(self, target: n.Expr, info: TensorInfo) -> None:
+        if isinstance(target, n.Name):
+            self.env[target.id] = info
+        elif isinstance(target, (n.TupleExpr, n.ListExpr)):
+            parts = info.parts
+            for i, t in enumerate(target.elts):
+                if parts is not None and i < len(parts):
+                    self.bind(t, parts[i])
+                else:
+                    self.bind(t, replace(info, parts=None) if info.layout else UNKNOWN)
+        elif isinstance(target, n.Starred):
+            self.bind(target.value, UNKNOWN)
+
+    def body(self, stmts: list[n.Stmt]) -> list[n.Stmt]:
+        out: list[n.Stmt] = []
+        for s in stmts:
+            out += self.stmt(s)
+        return out
+
+    def construct(self, entry: OpEntry, op: n.Op) -> n.Expr:
+        """A layer constructor, with the layout seen where the layer is called (`self.site`)."""
+        site = self.sites.get(self.site) if self.site else None
+        layout = site.layout if site else self.writer.default_layout(entry)
+        rank = site.rank if site else entry.rank
+        attrs: dict[str, n.Expr] = {}
+        outer = self.site
+        for k, v in op.attrs.items():
+            if op.key == "sequential" and isinstance(v, n.TupleExpr):
+                items = []
+                for i, item in enumerate(v.elts):
+                    self.site = f"{outer}.{i}" if outer else None
+                    items.append(self.expr(item)[0])
+                self.site = outer
+                attrs[k] = n.TupleExpr(items)
+            else:
+                self.site = None
+                attrs[k] = self.expr(v)[0]
+                self.site = outer
+        if entry.layout.kind == "axis" and layout == CHANNELS_LAST:
+            for a in entry.layout.axes:
+                mapped = remap_axes(attrs[a], rank) if a in attrs else None
+                if mapped is not None:
+                    attrs[a] = mapped
+        return self.emit(entry, OpView(entry, op, attrs, layout, rank), op.span)
+
+    def _with_markers(self, s: n.Stmt, produced: list[n.Stmt]) -> list[n.Stmt]:
+        if self.markers and produced:
+            produced[0].comments = [*produced[0].comments, *dict.fromkeys(self.markers)]
+        self.markers = []
+        return produced
+
+    def stmt(self, s: n.Stmt) -> list[n.Stmt]:
+        self.markers = []
+        return self._with_markers(s, self._stmt(s))
+
+    def _stmt(self, s: n.Stmt) -> list[n.Stmt]:  # noqa: C901
+        c = s.comments
+        if isinstance(s, n.Assign):
+            first = s.targets[0]
+            if isinstance(first, n.Attr) and isinstance(first.value, n.Name) and first.value.id == "self":
+                self.site = first.attr
+            value, info = self.expr(s.value)
+            self.site = None
+            targets = [self.target(t) for t in s.targets]
+            for t in s.targets:
+                self.bind(t, info)
+            return [n.Assign(targets, value, span=s.span, comments=c)]
+        if isinstance(s, n.AugAssign):
+            value, vi = self.expr(s.value)
+            target, ti = self.expr(s.target)
+            if ti.layout != vi.layout and CHANNELS_LAST in (ti.layout, vi.layout) and vi.layout is not None:
+                value = self.need(value, vi, ti.layout or PLAIN, ti.rank)
+            return [n.AugAssign(self.target(s.target), s.op, value, span=s.span, comments=c)]
+        if isinstance(s, n.AnnAssign):
+            value, info = self.expr(s.value) if s.value is not None else (None, UNKNOWN)
+            self.bind(s.target, info)
+            return [n.AnnAssign(self.target(s.target), s.annotation, value, span=s.span, comments=c)]
+        if isinstance(s, n.ExprStmt):
+            return [self.expr_stmt(s)]
+        if isinstance(s, n.Return):
+            if s.value is None:
+                return [n.Return(None, span=s.span, comments=c)]
+            value, info = self.expr(s.value)
+            value, info = self.writer.returned(self, value, info)
+            self.returns.append(info)
+            return [n.Return(value, span=s.span, comments=c)]
+        if isinstance(s, n.If):
+            return [self.if_stmt(s)]
+        if isinstance(s, n.For):
+            return self.for_stmt(s)
+        if isinstance(s, n.While):
+            test, _ = self.expr(s.test)
+            return [n.While(test, self.body(s.body), span=s.span, comments=c)]
+        if isinstance(s, n.Raise):
+            return [n.Raise(self.expr(s.exc)[0] if s.exc is not None else None, span=s.span, comments=c)]
+        if isinstance(s, n.Assert):
+            msg = self.expr(s.msg)[0] if s.msg is not None else None
+            return [n.Assert(self.expr(s.test)[0], msg, span=s.span, comments=c)]
+        if isinstance(s, n.Delete):
+            return [n.Delete([self.expr(t)[0] for t in s.targets], span=s.span, comments=c)]
+        if isinstance(s, n.UnsupportedStmt):
+            s.comments = [*c, f"TODO(nnmigrate): not migrated: {s.reason}"]
+            return [s]
+        if isinstance(s, n.FunctionDef):
+            return [self.writer.nested_function(self, s)]
+        return [s]
+
+    def target(self, t: n.Expr) -> n.Expr:
+        if isinstance(t, n.Attr) and isinstance(t.value, n.Name) and t.value.id == "self":
+            return n.Attr(t.value, self.writer.attr_name(self.class_name, t.attr))
+        if isinstance(t, (n.TupleExpr, n.ListExpr)):
+            return type(t)([self.target(x) for x in t.elts])
+        return self.expr(t)[0]
+
+    def expr_stmt(self, s: n.ExprStmt) -> n.Stmt:
+        v = s.value
+        if isinstance(v, n.Op) and v.key == "register_buffer":
+            name = const_value(v.attrs["name"])
+            value, _ = self.expr(n.Op("parameter", {"data": v.attrs["tensor"], "requires_grad": n.Const(False)}, span=v.span))
+            if isinstance(name, str):
+                return n.Assign([n.Attr(n.Name("self"), self.writer.attr_name(self.class_name, name))], value,
+                                span=s.span, comments=s.comments)
+            return n.ExprStmt(n.Call(n.Name("setattr"), [n.Arg(n.Name("self")), n.Arg(self.expr(v.attrs["name"])[0]),
+                                                          n.Arg(value)]), span=s.span, comments=s.comments)
+        value, _ = self.expr(v)
+        return n.ExprStmt(value, span=s.span, comments=s.comments)
+
+    def if_stmt(self, s: n.If) -> n.If:
+        test, _ = self.expr(s.test)
+        before = dict(self.env)
+        body = self.body(s.body)
+        after_body = self.env
+        self.env = dict(before)
+        orelse = self.body(s.orelse)
+        after_else = self.env
+        merged = dict(after_else)
+        for name in set(after_body) | set(after_else):
+            a, b = after_body.get(name, UNKNOWN), after_else.get(name, UNKNOWN)
+            if a.layout == b.layout:
+                merged[name] = a
+            elif CHANNELS_LAST in (a.layout, b.layout):
+                for branch, info in ((body, a), (orelse, b)):
+                    if info.channels_last:
+                        branch.append(n.Assign([n.Name(name)], to_plain(n.Name(name), info.rank)))
+                merged[name] = TensorInfo(PLAIN)
+            else:
+                merged[name] = a if a.layout else b
+        self.env = merged
+        return n.If(test, body, orelse, span=s.span, comments=s.comments)
+
+    def for_stmt(self, s: n.For) -> list[n.Stmt]:
+        iter_expr, _ = self.expr(s.iter)
+        element = self._iter_element(s.iter)
+        if isinstance(s.target, n.Name) and element is not None:
+            self.loop_elements[s.target.id] = element
+        before = dict(self.env)
+        self.bind(s.target, UNKNOWN)
+        saved_demand = dict(self.demand)
+        body = self.body(s.body)
+        changed = {k: v for k, v in self.env.items() if k in before and v.layout != before[k].layout and v.layout is not None}
+        prelude: list[n.Stmt] = []
+        if changed:  # make the loop body layout-stable: enter in the layout one iteration leaves
+            self.env = dict(before)
+            self.demand = saved_demand
+            for name, info in changed.items():
+                expr_ = n.Name(name)
+                converted = self.need(expr_, before[name], info.layout or PLAIN, info.rank)
+                prelude.append(n.Assign([n.Name(name)], converted))
+                self.env[name] = info
+            self.bind(s.target, UNKNOWN)
+            body = self.body(s.body)
+            for name, info in changed.items():
+                now = self.env.get(name, UNKNOWN)
+                if now.layout != info.layout:
+                    body.append(n.Assign([n.Name(name)], self.need(n.Name(name), now, info.layout or PLAIN, info.rank)))
+                    self.env[name] = info
+        orelse = self.body(s.orelse)
+        if isinstance(s.target, n.Name):
+            self.loop_elements.pop(s.target.id, None)
+        return [*prelude, n.For(self.target(s.target), iter_expr, body, orelse, span=s.span, comments=s.comments)]
+
+    def _iter_element(self, it: n.Expr) -> AttrInfo | None:
+        if isinstance(it, n.Attr) and isinstance(it.value, n.Name) and it.value.id == "self":
+            info = self.attrs.get(it.attr)
+            if info is not None and info.elements:
+                return _merge_elements(info.elements)
+        if isinstance(it, n.Call) and isinstance(it.func, n.Attr) and it.func.attr == "values":
+            return self._iter_element(it.func.value)
+        return None
+
+
+def _merge_elements(elements: list[AttrInfo]) -> AttrInfo:
+    kinds = {(e.kind, e.key) for e in elements}
+    if len(kinds) == 1:
+        return elements[0]
+    return AttrInfo("other")
