@@ -1,0 +1,1 @@
+"""Verification: weight transfer, the worker process that runs both frameworks, and its client."""

@@ -1,0 +1,98 @@
+"""Weight transfer torch -> Keras: pairs modules by attribute name and applies the catalog's weight rules.
+
+Runs inside the worker only (imports torch and keras).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import keras
+import numpy as np
+import torch
+
+from nnmigrate.catalog import Catalog
+
+
+@dataclass
+class Transfer:
+    """Pairs found while copying weights; `missing` lists source tensors that found no home."""
+
+    catalog: Catalog
+    source_classes: set[str]
+    renames: dict[str, dict[str, str]]
+    pairs: list[tuple[str, torch.nn.Module, Any]] = field(default_factory=list)
+    copied: set[int] = field(default_factory=set)
+    missing: list[str] = field(default_factory=list)
+
+    def run(self, tm: torch.nn.Module, km: Any) -> None:
+        self.module(tm, km, "")
+        for name, p in list(tm.named_parameters()) + list(tm.named_buffers()):
+            if id(p) not in self.copied and p.numel() and not name.endswith("num_batches_tracked"):
+                self.missing.append(name)
+
+    def module(self, tm: torch.nn.Module, km: Any, path: str) -> None:
+        if km is None:
+            return
+        cls = type(tm).__name__
+        if isinstance(tm, torch.nn.Sequential) or isinstance(tm, torch.nn.ModuleList):
+            target = _layer_list(km)
+            for i, child in enumerate(tm):
+                if target is not None and i < len(target):
+                    self.module(child, target[i], f"{path}{i}.")
+            if cls not in self.source_classes:
+                return
+        elif isinstance(tm, torch.nn.ModuleDict):
+            for name, child in tm.items():
+                if isinstance(km, dict):
+                    self.module(child, km.get(name), f"{path}{name}.")
+            return
+        if cls in self.source_classes:
+            renames = self.renames.get(cls, {})
+            for name, child in tm._modules.items():
+                if child is None or isinstance(tm, torch.nn.Sequential):
+                    continue
+                self.module(child, getattr(km, renames.get(name, name), None), f"{path}{name}.")
+            for name, tensor in list(tm._parameters.items()) + list(tm._buffers.items()):
+                if tensor is None:
+                    continue
+                var = getattr(km, renames.get(name, name), None)
+                if isinstance(var, keras.Variable) and tuple(var.shape) == tuple(tensor.shape):
+                    var.assign(tensor.detach().cpu().numpy())
+                    self.copied.add(id(tensor))
+            return
+        self.leaf(tm, km, path.rstrip("."))
+
+    def leaf(self, tm: torch.nn.Module, km: Any, path: str) -> None:
+        found = self.catalog.lookup("torch", f"torch.nn.{type(tm).__name__}")
+        layer = _main_layer(km)
+        if layer is not None:
+            self.pairs.append((path or type(tm).__name__, tm, layer))
+        if found is None or found[0].weights is None:
+            return
+        if layer is None:
+            return
+        tensors = {name: t.detach().cpu().numpy() for name, t in
+                   list(tm.named_parameters(recurse=False)) + list(tm.named_buffers(recurse=False)) if t is not None}
+        config = {k: v for k, v in vars(tm).items() if not k.startswith("_") and isinstance(v, (int, float, str, bool, tuple))}
+        config["keras_class"] = type(layer).__name__
+        layer.set_weights([np.asarray(w, dtype=np.float32) for w in found[0].weights.convert(tensors, config)])
+        for t in list(tm.parameters(recurse=False)) + list(tm.buffers(recurse=False)):
+            self.copied.add(id(t))
+
+
+def _layer_list(km: Any) -> list[Any] | None:
+    if isinstance(km, keras.Sequential):
+        return list(km.layers)
+    if isinstance(km, (list, tuple)):
+        return list(km)
+    return None
+
+
+def _main_layer(km: Any) -> Any:
+    """The layer that holds the weights: itself, or inside a composite keras.Sequential (padding + conv)."""
+    if isinstance(km, keras.Sequential):
+        with_weights = [layer for layer in km.layers if layer.weights]
+        return with_weights[0] if len(with_weights) == 1 else km
+    return km if isinstance(km, keras.layers.Layer) else None
