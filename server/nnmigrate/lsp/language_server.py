@@ -50,6 +50,7 @@ class NnmigrateServer(LanguageServer):
         self.session = Session()
         self.debouncer = Debouncer()
         self.verifier = VerifyRunner()
+        self._published: set[str] = set()
 
     def schedule_diagnostics(self, uri: str, immediately: bool = False) -> None:
         """(Re)start the debounced diagnostics run of ``uri``."""
@@ -57,6 +58,7 @@ class NnmigrateServer(LanguageServer):
         self.debouncer.schedule(uri, delay, lambda: self.publish_diagnostics(uri))
 
     async def publish_diagnostics(self, uri: str) -> None:
+        """Analyse and publish ``uri``; after the first publish, a slow run publishes an interim set first."""
         snap = self.session.snapshot(uri)
         if snap is None:
             return
@@ -64,13 +66,16 @@ class NnmigrateServer(LanguageServer):
 
         def send(items: list[types.Diagnostic]) -> None:
             if self.session.is_open(uri):
+                self._published.add(uri)
                 self.text_document_publish_diagnostics(
                     types.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=snap.version))
 
-        send(await diagnostics.compute(snap.index, self.session.cache, marks, publish_partial=send))
+        partial = send if uri in self._published else None
+        send(await diagnostics.compute(snap.index, self.session.cache, marks, publish_partial=partial))
 
     def clear_diagnostics(self, uri: str) -> None:
         self.debouncer.cancel(uri)
+        self._published.discard(uri)
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     def show(self, message: str, kind: types.MessageType = types.MessageType.Warning) -> None:

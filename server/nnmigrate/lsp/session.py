@@ -152,6 +152,11 @@ class Session:
         state = self._documents.get(uri)
         if state is not None:
             return state.text
+        return self.read_disk(uri)
+
+    @staticmethod
+    def read_disk(uri: str) -> str | None:
+        """The saved text of ``uri``; None when it is not a readable file."""
         path = to_fs_path(uri)
         if path is None or not os.path.isfile(path):
             return None

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from nnmigrate.lsp import engine
@@ -39,6 +42,7 @@ class VerifyRunner:
         self._key: tuple[tuple[str, ...], int] | None = None
         self._cancel: threading.Event | None = None
         self._lock = asyncio.Lock()
+        self._scratch: Path | None = None
         self.restarts = 0
 
     @property
@@ -51,6 +55,19 @@ class VerifyRunner:
             return False
         self._cancel.set()
         return True
+
+    def scratch(self) -> Path:
+        """A private folder for the files the worker imports (unsaved buffers, migrated text)."""
+        if self._scratch is None:
+            self._scratch = Path(tempfile.mkdtemp(prefix="nnmigrate-verify-"))
+        return self._scratch
+
+    def dispose(self) -> None:
+        """Stop the worker and remove the scratch folder (server shutdown)."""
+        self.close()
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
 
     def close(self) -> None:
         session, self._session, self._key = self._session, None, None

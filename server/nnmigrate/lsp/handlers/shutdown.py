@@ -7,4 +7,4 @@ from nnmigrate.lsp.language_server import NnmigrateServer
 
 def handle(ls: NnmigrateServer, *args: object) -> None:
     ls.verifier.cancel()
-    ls.verifier.close()
+    ls.verifier.dispose()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
@@ -18,6 +19,7 @@ from nnmigrate.lsp import commands
 from nnmigrate.lsp import diagnostics
 from nnmigrate.lsp import edits
 from nnmigrate.lsp.language_server import NnmigrateServer
+from nnmigrate.lsp.session import Snapshot
 from nnmigrate.lsp.session import VerifyMark
 from nnmigrate.lsp.verify_runner import error_report
 
@@ -61,13 +63,27 @@ async def _run(ls: NnmigrateServer, args: commands.VerifyArgs, cancel: threading
                                     settings.layout)
     except Exception as exc:
         return error_report(f"Migration failed, nothing to verify: {exc}")
-    job = {"source_path": snap.path or snap.uri, "source_text": request.source, "target_text": result.text,
-           "symbol": args.symbol, "args": {}, "inputs": inputs, "device": settings.device,
-           "layout": settings.layout}
+    job = _job(ls, snap, args.symbol, request.source, result, inputs)
     return await ls.verifier.run(job, python=settings.verify_interpreter,
                                  memory_limit_mb=settings.verify_memory_limit_mb,
                                  timeout=settings.verify_timeout_seconds, cancel=cancel,
                                  on_progress=lambda message, fraction: _report_progress(ls, token, message, fraction))
+
+
+def _job(ls: NnmigrateServer, snap: Snapshot, symbol: str, source: str, result: Any,
+         inputs: list[str]) -> dict[str, Any]:
+    """The worker request: source and migrated files (the saved file itself when the buffer matches it)."""
+    folder = ls.verifier.scratch()
+    path = snap.path
+    if path is None or ls.session.read_disk(snap.uri) != snap.text:
+        path = str(folder / f"{symbol}_source.py")
+        Path(path).write_text(source, encoding="utf-8")
+    target = folder / f"{symbol}_{result.target_framework.value}.py"
+    target.write_text(result.text, encoding="utf-8")
+    settings = snap.settings
+    return {"source_path": path, "target_path": str(target), "source_text": source, "target_text": result.text,
+            "contract": result.mapping, "symbol": symbol, "args": {}, "inputs": inputs, "device": settings.device,
+            "layout": settings.layout}
 
 
 def _finish(ls: NnmigrateServer, args: commands.VerifyArgs, token: str | None, report: dict[str, Any]) -> None:
