@@ -10,6 +10,8 @@ from nnmigrate.writers.emit import OpView, call
 
 def _sequential(v: OpView) -> n.Expr:
     items = v.get("layers")
+    if isinstance(items, n.Const):
+        return call("keras.Sequential")
     if isinstance(items, n.TupleExpr):
         return call("keras.Sequential", n.ListExpr(items.elts))
     if isinstance(items, n.Starred):

@@ -42,6 +42,12 @@ def _split(v: OpView) -> n.Expr:
             total += s
             indices.append(total)
         return call("ops.split", v.get("input"), indices, axis=axis)
+    sections = v.get("split_size_or_sections")
+    if isinstance(sections, (n.ListExpr, n.TupleExpr)):  # piece sizes -> running split indices
+        indices: list[n.Expr] = []
+        for size in sections.elts[:-1]:
+            indices.append(size if not indices else n.BinOp("+", indices[-1], size))
+        return call("ops.split", v.get("input"), n.ListExpr(indices), axis=axis)
     dim_size = n.Subscript(call("ops.shape", v.get("input")), v.get("dim"))
     return call("ops.split", v.get("input"), n.BinOp("//", dim_size, v.get("split_size_or_sections")), axis=axis)
 
@@ -157,7 +163,27 @@ def _interpolate(v: OpView) -> n.Expr:
     return call("ops.image.resize", x, size, interpolation=interpolation)
 
 
+def _pad_layer(v: OpView) -> n.Expr:
+    """nn.ZeroPad2d / nn.ConstantPad2d: torch (left, right, top, bottom) -> Keras ((top, bottom), (left, right))."""
+    pad = const_value(v.get("padding"))
+    if isinstance(pad, tuple) and len(pad) == 4:
+        keras_pad: object = ((pad[2], pad[3]), (pad[0], pad[1]))
+    elif isinstance(pad, int):
+        keras_pad = pad
+    else:
+        keras_pad = v.get("padding")
+    if v.is_("value", 0) or v.is_("value", 0.0):
+        return call("layers.ZeroPadding2D", keras_pad)
+    widths = n.BinOp("+", n.BinOp("+", lit([[0, 0]]), lit([list(p) for p in keras_pad]) if isinstance(keras_pad, tuple)
+                     else lit([[keras_pad, keras_pad]] * 2)), lit([[0, 0]]))
+    return call("layers.Lambda", n.Lambda(["t"], call("ops.pad", n.Name("t"), widths, constant_values=v.get("value"))))
+
+
 ENTRIES = (
+    OpEntry("pad2d", "tensor_ops", (INPUT, Attr("padding"), Attr("value", torch=0)),
+            (layer(NN + "ZeroPad2d", "padding"), layer(NN + "ConstantPad2d", "padding", "value")),
+            layout=LayoutRule("channels"), to_keras=_pad_layer, rank=4,
+            notes="torch orders padding (left, right, top, bottom); Keras ((top, bottom), (left, right))."),
     OpEntry("cat", "tensor_ops", (Attr("tensors"), Attr("dim", torch=0)),
             (fn("torch.cat", "tensors", "dim"), fn("torch.concat", "tensors", "dim"), fn("torch.concatenate", "tensors", "dim")),
             layout=LayoutRule("axis", axes=("dim",), tensor_inputs=("tensors",)), to_keras=_joined("concatenate"),

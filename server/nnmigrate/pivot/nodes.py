@@ -265,6 +265,14 @@ class Delete(Stmt):
 
 
 @dataclass(eq=False)
+class Dropped(Stmt):
+    """Source left out on purpose (e.g. weight initialisation); writers leave a comment in its place."""
+
+    code: str
+    reason: str
+
+
+@dataclass(eq=False)
 class UnsupportedStmt(Stmt):
     code: str
     reason: str

@@ -89,6 +89,10 @@ class SourceReader:
         if isinstance(node, cst.Name):
             if node.value in ("True", "False", "None"):
                 return n.Const({"True": True, "False": False, "None": None}[node.value], span=span)
+            if node.value in self.imports.aliases:
+                reference = self.layer_reference(node)
+                if reference is not None:
+                    return reference
             return n.Name(node.value, span=span)
         if isinstance(node, cst.Integer):
             return n.Const(node.evaluated_value, span=span)
@@ -182,7 +186,33 @@ class SourceReader:
                                      self.expr(sl.step) if sl.step else None))
         return parts[0] if len(parts) == 1 else n.TupleExpr(parts)
 
+    def layer_reference(self, node: cst.BaseExpression) -> n.Expr | None:
+        """A layer class used as a value (`norm_layer = nn.BatchNorm2d`) becomes a factory lambda with the
+        class's parameters, so later calls like `norm_layer(planes)` build the target layer."""
+        qual = self.qualname(node)
+        found = self.resolve_function(qual) if qual else None
+        if found is None or not found[1].layer:
+            return None
+        entry, spelling = found
+        side = "torch" if self.framework == "torch" else "keras"
+        params: list[str] = []
+        attrs: dict[str, n.Expr] = {}
+        for name in spelling.params:
+            default = getattr(entry.attr(name), side)
+            params.append(name if default is REQUIRED else f"{name}={default!r}")
+            attrs[name] = n.Name(name)
+        for a in entry.attrs:
+            if a.name not in attrs and a.name not in entry.layout.tensor_inputs:
+                default = getattr(a, side)
+                attrs[a.name] = n.Const(None if default is REQUIRED else default)
+        attrs.update({k: n.Const(v) for k, v in spelling.fixed.items()})
+        return n.Lambda(params, n.Op(entry.key, attrs, [], list(spelling.params), True, span=self.span(node)),
+                        span=self.span(node))
+
     def attribute(self, node: cst.Attribute) -> n.Expr:
+        reference = self.layer_reference(node)
+        if reference is not None:
+            return reference
         qual = self.qualname(node)
         if qual is not None:
             found = self.resolve_function(qual)
@@ -207,7 +237,8 @@ class SourceReader:
                 return self.bind(found[0], found[1], list(node.args), node)
             if qual.startswith(self.framework_prefixes()) and qual.split(".")[-1] not in self.local_classes:
                 return self.unknown_framework_call(node, qual)
-        if isinstance(func, cst.Attribute) and func.attr.value not in _CONTAINER_METHODS and not self._is_module_path(func.value):
+        if isinstance(func, cst.Attribute) and func.attr.value not in _CONTAINER_METHODS and not self._is_module_path(func.value) \
+                and not (isinstance(func.value, cst.Name) and func.value.value == "self"):
             found = self.catalog.lookup_method(self.framework, f"Tensor.{func.attr.value}")
             if found is not None:
                 return self.bind(found[0], found[1], [cst.Arg(func.value), *node.args], node)
@@ -230,12 +261,16 @@ class SourceReader:
         attrs: dict[str, n.Expr] = {}
         extra: list[n.Expr] = []
         spelled: list[str] = []
-        positional = [a for a in args if a.keyword is None and not a.star]
-        if any(a.star for a in args):
+        positional = [a for a in args if a.keyword is None and a.star != "**"]
+        starred_at = next((i for i, a in enumerate(positional) if a.star == "*"), None)
+        if any(a.star == "**" for a in args) or starred_at is not None and (
+                not spelling.varargs or starred_at < len(spelling.params)):
             return self.unsupported(node, f"`*args` / `**kwargs` in a call to {spelling.qualname} cannot be mapped",
                                     code="NNM102", hint="pass the arguments explicitly")
         for i, a in enumerate(positional):
-            if i < len(spelling.params):
+            if a.star == "*":
+                extra.append(n.Starred(self.expr(a.value)))
+            elif i < len(spelling.params):
                 attrs[spelling.params[i]] = self.expr(a.value)
                 spelled.append(spelling.params[i])
             elif spelling.varargs:
@@ -290,9 +325,21 @@ class SourceReader:
             out += self.stmt(stmt)
         return out
 
+    def is_init_only(self, node: cst.CSTNode) -> bool:
+        """True for weight-initialisation code: every call in it is `torch.nn.init.*`, isinstance or module walks."""
+        calls = [c for c in _calls(node)]
+        init_calls = [c for c in calls if (self.qualname(c.func) or "").startswith("torch.nn.init.")]
+        harmless = {"isinstance", "modules", "named_modules", "children", "parameters", "named_parameters", "math.sqrt"}
+        return bool(init_calls) and all(
+            c in init_calls or (dotted(c.func) or "").split(".")[-1] in harmless for c in calls)
+
     def stmt(self, node: cst.BaseStatement) -> list[n.Stmt]:  # noqa: C901
         comments = self.comments(node)
         span = self.span(node)
+        if self.is_init_only(node):
+            self.report("NNM205", "weight initialisation left out: the target framework's initializers apply "
+                        "(verify copies the weights, so inference is unaffected)", node, severity=Severity.WARNING)
+            return [n.Dropped(self.code(node), "torch weight initialisation", span=span, comments=comments)]
         if isinstance(node, cst.SimpleStatementLine):
             out: list[n.Stmt] = []
             for i, small in enumerate(node.body):
@@ -429,3 +476,14 @@ def _clean_docstring(raw: str) -> str:
     import inspect
 
     return inspect.cleandoc(raw)
+
+
+def _calls(node: cst.CSTNode) -> list[cst.Call]:
+    found: list[cst.Call] = []
+
+    class Collect(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            found.append(call)
+
+    node.visit(Collect())
+    return found

@@ -162,7 +162,10 @@ class ModelWriter:
         return Translator(self, self.catalog, attrs, class_name)
 
     def _params(self, tr: Translator, params: list[n.Param]) -> list[n.Param]:
-        return [n.Param(p.name, tr.expr(p.default)[0] if p.default is not None else None, p.annotation, p.star, p.kw_only)
+        """Parameters with translated defaults; annotations naming source-framework types are dropped."""
+        return [n.Param(p.name, tr.expr(p.default)[0] if p.default is not None else None,
+                        None if p.annotation and self.plan.mentions_framework(p.annotation) else p.annotation,
+                        p.star, p.kw_only)
                 for p in params]
 
     def write_class(self, cls: n.ClassDef) -> n.ClassDef:
@@ -186,8 +189,9 @@ class ModelWriter:
                 body_out = tr.body(s.body)
                 if s.role == "init" and cls.kind == "sequential":
                     body_out = [self._sequential_super(st) for st in body_out]
+                returns = None if s.returns and self.plan.mentions_framework(s.returns) else s.returns
                 body.append(n.FunctionDef(s.name, self._params(tr, s.params), body_out, s.docstring, s.decorators,
-                                          s.role, s.returns, span=s.span, comments=s.comments))
+                                          s.role, returns, span=s.span, comments=s.comments))
                 tr.env = saved
             else:
                 body += tr.stmt(s)

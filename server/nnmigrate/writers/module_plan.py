@@ -8,6 +8,7 @@ the final module with only the imports its code uses.
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from collections.abc import Iterator
 
 from nnmigrate.pivot import nodes as n
@@ -112,6 +113,16 @@ class ModulePlan:
         if self.symbol in self.functions:
             return {x.id for x in walk(self.functions[self.symbol]) if isinstance(x, n.Name) and x.id in self.classes}
         return {name for name in self.classes if name not in self.submodule_classes}
+
+    @staticmethod
+    def mentions_framework(annotation: str) -> bool:
+        return bool(re.search(r"\b(torch|nn|Tensor|tf)\b", annotation))
+
+    @cached_property
+    def spatial(self) -> bool:
+        """Whether the written code builds channel-sensitive layers (convolutions, pooling) anywhere."""
+        return any(isinstance(x, n.Op) and x.layer and x.key.startswith(("conv", "max_pool", "avg_pool", "adaptive"))
+                   for x in walk(self.statements()))
 
     def is_model_class(self, name: str) -> bool:
         return name in self.entry_classes

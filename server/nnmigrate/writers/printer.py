@@ -199,6 +199,9 @@ def stmt(s: n.Stmt, level: int = 0) -> list[str]:  # noqa: C901
         lines.append(f"{ind}assert {expr(s.test)}" + (f", {expr(s.msg)}" if s.msg is not None else ""))
     elif isinstance(s, n.Delete):
         lines.append(f"{ind}del " + ", ".join(expr(t) for t in s.targets))
+    elif isinstance(s, n.Dropped):
+        first = s.code.splitlines()[0] if s.code else ""
+        lines.append(f"{ind}# nnmigrate: left out {s.reason}: `{first}`" + (" ..." if "\n" in s.code else ""))
     elif isinstance(s, n.UnsupportedStmt):
         lines += [f"{ind}{line}" if line else "" for line in s.code.splitlines()]
     elif isinstance(s, n.Import):
@@ -216,7 +219,9 @@ def block(body: list[n.Stmt], level: int) -> list[str]:
     lines: list[str] = []
     for s in body:
         lines += stmt(s, level)
-    return lines or [INDENT * level + "pass"]
+    if all(isinstance(s, n.Dropped) for s in body):
+        lines.append(INDENT * level + "pass")
+    return lines
 
 
 def docstring_lines(doc: str, level: int) -> list[str]:

@@ -277,6 +277,11 @@ class Translator:
         if first_name == "tensors":  # cat: a list of tensors
             parts = first.parts or ()
             cl = any(p.channels_last for p in parts)
+            if cl:  # parameters joined with channels-last tensors are wanted channels-last too
+                for p in parts:
+                    if p.layout is None:
+                        for o in p.origin:
+                            self.demand.setdefault(o, CHANNELS_LAST)
             if cl and isinstance(attrs["tensors"], n.ListExpr) and all(p.layout in (CHANNELS_LAST, None) for p in parts):
                 mapped = remap_axes(attrs["dim"], next(p.rank for p in parts if p.channels_last))
                 if mapped is not None:
@@ -346,6 +351,8 @@ class Translator:
         if target is None:
             if isinstance(e.func, n.Name) and self.writer.is_local_function(e.func.id):
                 return self._call_plain(func, args, infos)
+            if isinstance(e.func, n.Attr) and isinstance(e.func.value, n.Name) and e.func.value.id == "self":
+                return self.call_unknown(func, args, infos, e.span)
             first = infos[0] if infos else UNKNOWN
             return n.Call(func, args, span=e.span), first if first.layout else UNKNOWN
         attr_name, info = target
@@ -383,12 +390,37 @@ class Translator:
         if info.kind == "op" and info.key and args:
             return self.call_layer_op(name, self.catalog.get(info.key), func, args, infos, span)
         if info.kind == "sequence" and info.elements and args:
-            x, xi = args[0].value, infos[0]
+            arg = self.need(args[0].value, infos[0], self._wanted(info.elements[0], infos[0]), infos[0].rank)
+            x, xi = arg, TensorInfo(self._wanted(info.elements[0], infos[0]), infos[0].rank)
             for i, element in enumerate(info.elements):
                 _, xi, x = self._chain(f"{name}.{i}", element, x, xi)
-            return n.Call(func, args, span=span), xi
+            return n.Call(func, [n.Arg(arg, args[0].keyword), *args[1:]], span=span), xi
+        return self.call_unknown(func, args, infos, span)
+
+    def call_unknown(self, func: n.Expr, args: list[n.Arg], infos: list[TensorInfo],
+                     span: SourceRange | None) -> tuple[n.Expr, TensorInfo]:
+        """A sub-layer whose contents are built at run time (`self.features = make_layers(cfg)`): in a model that
+        builds convolutions it is taken to work channels-last, else in whatever layout it is given."""
         first = infos[0] if infos else UNKNOWN
+        if self.writer.plan.spatial and self.writer.native_channels_last and args and (first.origin or first.layout):
+            x = self.need(args[0].value, first, CHANNELS_LAST)
+            return n.Call(func, [n.Arg(x, args[0].keyword), *args[1:]], span=span), TensorInfo(CHANNELS_LAST, first.rank)
         return n.Call(func, args, span=span), first if first.layout else UNKNOWN
+
+    def _wanted(self, element: AttrInfo, xi: TensorInfo) -> str:
+        """The layout the first element of a Sequential needs from its input."""
+        if element.kind == "op" and element.key:
+            kind = self.catalog.get(element.key).layout.kind
+            if kind == "channels" and self.writer.native_channels_last:
+                return CHANNELS_LAST
+            if kind in ("opaque", "axis"):
+                return PLAIN
+        elif element.kind == "class" and element.key:
+            first = next(iter(self.writer.signature(element.key).params.values()), UNKNOWN)
+            return first.layout or PLAIN
+        elif element.kind == "sequence" and element.elements:
+            return self._wanted(element.elements[0], xi)
+        return xi.layout or PLAIN
 
     def _chain(self, site: str, element: AttrInfo, x: n.Expr, xi: TensorInfo) -> tuple[n.Expr, TensorInfo, n.Expr]:
         """Follows a tensor through one Sequential element, recording the element's call site."""
