@@ -129,6 +129,9 @@ class ModelWriter:
         attrs = self.plan.attributes(name)
         result = ClassResult(cls, attrs)
         forward = self.plan.method(name, "forward")
+        if forward is None and cls.kind == "sequential":  # keras.Sequential: one input, channels-last in a conv net
+            layout = CHANNELS_LAST if self.plan.spatial and self.layout == "native" else PLAIN
+            result.signature = Signature({"inputs": TensorInfo(layout)}, TensorInfo(layout))
         if forward is not None:
             params = [p for p in forward.params[1:] if not p.star]
             probe = self._translator(name, attrs)
@@ -188,7 +191,9 @@ class ModelWriter:
                 saved = dict(tr.env)
                 body_out = tr.body(s.body)
                 if s.role == "init" and cls.kind == "sequential":
-                    body_out = [self._sequential_super(st) for st in body_out]
+                    dicts = {t.id for st in body_out if isinstance(st, n.Assign) and isinstance(st.value, n.Call)
+                             and printer.expr(st.value.func) == "OrderedDict" for t in st.targets if isinstance(t, n.Name)}
+                    body_out = [self._sequential_super(st, dicts) for st in body_out]
                 returns = None if s.returns and self.plan.mentions_framework(s.returns) else s.returns
                 body.append(n.FunctionDef(s.name, self._params(tr, s.params), body_out, s.docstring, s.decorators,
                                           s.role, returns, span=s.span, comments=s.comments))
@@ -199,14 +204,16 @@ class ModelWriter:
         return n.ClassDef(cls.name, self._bases(cls), body, self._docstring(cls, result), cls.kind,
                           span=cls.span, comments=cls.comments)
 
-    def _sequential_super(self, s: n.Stmt) -> n.Stmt:
-        """`super().__init__(a, b)` of an nn.Sequential subclass -> `super().__init__([a, b])`."""
+    def _sequential_super(self, s: n.Stmt, dicts: set[str]) -> n.Stmt:
+        """`super().__init__(a, b)` of an nn.Sequential subclass -> `super().__init__([a, b])`; an OrderedDict
+        (literal or a local built in the constructor) gives its values."""
         if isinstance(s, n.ExprStmt) and isinstance(s.value, n.Call) and isinstance(s.value.func, n.Attr) \
                 and s.value.func.attr == "__init__" and s.value.args:
             args = s.value.args
             if len(args) == 1 and args[0].star == "*":
                 items: n.Expr = n.Call(n.Name("list"), [n.Arg(args[0].value)])
-            elif len(args) == 1 and isinstance(args[0].value, n.Call) and printer.expr(args[0].value.func) == "OrderedDict":
+            elif len(args) == 1 and (isinstance(args[0].value, n.Call) and printer.expr(args[0].value.func) == "OrderedDict"
+                                     or isinstance(args[0].value, n.Name) and args[0].value.id in dicts):
                 items = n.Call(n.Name("list"), [n.Arg(n.Call(n.Attr(args[0].value, "values"), []))])
             else:
                 items = n.ListExpr([a.value for a in args])
