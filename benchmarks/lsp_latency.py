@@ -233,18 +233,33 @@ class Bench:
         for k in range(5):
             # A change to the class defeats the migration cache, as an edit between two resolves would.
             version = edits + 2 + k
-            pos = types.Position(deep + 3, len(doc_lines[deep + 3]) + k)  # trailing blanks: still valid code
+            note = f"  # {lines}-{k}"  # a comment unique to this file and round: no cache can answer
+            pos = types.Position(deep + 3, len(doc_lines[deep + 3]) + len(note) * k)
             waiter = self.expect(uri, version)
             self.client.text_document_did_change(types.DidChangeTextDocumentParams(
                 types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-                [types.TextDocumentContentChangePartial(range=types.Range(pos, pos), text=" ")]))
+                [types.TextDocumentContentChangePartial(range=types.Range(pos, pos), text=note)]))
             await asyncio.wait_for(waiter, 60)
             sent = time.perf_counter()
             resolved = await self.client.code_action_resolve_async(listed[0])
             resolves.append(time.perf_counter() - sent)
-            if resolved.edit is None:
+            if resolved.edit is None or not resolved.edit.document_changes:
                 failed = f" (no edit: {self.messages[-1] if self.messages else 'see the server log'})"
         print(f"  resolve, {deep_end - deep:3d}-line class     {fmt(resolves)}{failed}")
+        if deep != small:
+            typing = []
+            for k in range(8):
+                version = edits + 7 + k
+                note = f"  # t{lines}-{k}"
+                pos = types.Position(deep + 4, len(doc_lines[deep + 4]) + len(note) * k)
+                waiter = self.expect(uri, version)
+                sent = time.perf_counter()
+                self.client.text_document_did_change(types.DidChangeTextDocumentParams(
+                    types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                    [types.TextDocumentContentChangePartial(range=types.Range(pos, pos), text=note)]))
+                typing.append(await asyncio.wait_for(waiter, 60) - sent)
+                await asyncio.sleep(0.05)
+            print(f"  didChange in the {deep_end - deep}-line class {fmt(typing)}")
 
     async def stop(self) -> None:
         await self.client.shutdown_async(None)

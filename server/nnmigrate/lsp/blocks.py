@@ -21,8 +21,8 @@ BlockKind = Literal["import", "class", "def", "other"]
 _DEF = re.compile(r"(?:class\s+(\w+)\s*[(:]|(?:async\s+)?def\s+(\w+)\s*\()")
 _KEYWORD = re.compile(r"(?:class|def|async|import|from|if|for|while|try|with|@)\b|@")
 _CONTINUATION = re.compile(r"(?:except|else|elif|finally)\b")
-_OPENERS = "([{"
 _CLOSERS = ")]}"
+_BLANK = " \t\r\n\f\v"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +71,7 @@ def block_starts(lines: Sequence[str], lenient: bool = False) -> list[int]:
     after_decorator = False
     for i, line in enumerate(lines):
         first = line[:1]
-        if first and not first.isspace():
+        if first and first not in _BLANK:
             if lenient and in_str is not None and _DEF.match(line):
                 in_str = None  # an unterminated string cannot reach a class/def at column 0
             if in_str is None:
@@ -89,9 +89,11 @@ def block_starts(lines: Sequence[str], lenient: bool = False) -> list[int]:
             comments_from = None
         if '"""' in line or "'''" in line:
             in_str = _scan_quotes(line, in_str)
-        if in_str is None and (depth or any(c in line for c in _OPENERS)):
-            depth += sum(line.count(c) for c in _OPENERS) - sum(line.count(c) for c in _CLOSERS)
-            depth = max(depth, 0)
+        if in_str is None and (depth or "(" in line or "[" in line or "{" in line):
+            depth += (line.count("(") + line.count("[") + line.count("{")
+                      - line.count(")") - line.count("]") - line.count("}"))
+            if depth < 0:
+                depth = 0
     if lines and (not starts or starts[0] != 0):
         starts.insert(0, 0)
     return starts

@@ -36,6 +36,9 @@ def _lookup(module: str, name: str) -> Callable[..., Any] | None:
     if found is None:
         try:
             found = getattr(importlib.import_module(module), name, _MISSING)
+        except ModuleNotFoundError as exc:
+            log.info("engine module missing: %s", exc)
+            found = _MISSING
         except Exception:  # an engine module that fails to import must not stop the server
             log.exception("cannot import %s", module)
             found = _MISSING
