@@ -1,6 +1,6 @@
 """Fixtures for the language-server tests: pytest-lsp clients driving the server over stdio.
 
-``client`` runs `python -m nnmigrate.lsp` on the real library; ``fake`` runs the same server with
+``client`` runs `python -m nnmigrate serve` on the real library; ``fake`` runs the same server with
 ``fake_engine`` installed, to pin down the server's own behaviour with deterministic engine answers.
 """
 

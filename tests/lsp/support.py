@@ -16,7 +16,7 @@ from pytest_lsp import client_capabilities
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
 SERVER_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "server"), os.environ.get("PYTHONPATH", "")])}
-SERVER = [sys.executable, "-m", "nnmigrate.lsp"]
+SERVER = [sys.executable, "-m", "nnmigrate", "serve"]  # the real entry point, as the VS Code client starts it
 
 
 def engine_has(name: str) -> bool:

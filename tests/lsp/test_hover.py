@@ -65,5 +65,5 @@ async def test_real_hover_converts_batchnorm_arguments(client, tmp_path):
     hover = await client.text_document_hover_async(hover_at(uri, 8, 22))
     value = hover.contents.value
     assert value.startswith("```python\n") and "\n---\n" in value
-    assert "keras.layers.BatchNormalization(" in value
+    assert "layers.BatchNormalization(" in value
     assert "epsilon=1e-05" in value and "momentum=0.95" in value

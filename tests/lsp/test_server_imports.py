@@ -14,7 +14,7 @@ PROBE = textwrap.dedent(
     import sys
     from pathlib import Path
 
-    from nnmigrate.frameworks import Framework
+    import nnmigrate.cli
     from nnmigrate.lsp import engine
     from nnmigrate.lsp import server
     from nnmigrate.lsp.documents import BlockCache, DocumentIndex
