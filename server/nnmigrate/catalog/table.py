@@ -1,0 +1,23 @@
+"""Prints the supported-ops table (markdown) from the catalog: `python -m nnmigrate.catalog.table`."""
+
+from __future__ import annotations
+
+from nnmigrate.catalog import default_catalog
+
+
+def short(qualname: str) -> str:
+    for prefix, alias in (("torch.nn.functional.", "F."), ("torch.nn.", "nn."), ("Tensor.", "x.")):
+        qualname = qualname.replace(prefix, alias)
+    return qualname.replace("@attr", "")
+
+
+def markdown() -> str:
+    lines = ["| op | family | PyTorch spellings read | PyTorch → Keras 3 |", "|---|---|---|---|"]
+    for entry in default_catalog().entries.values():
+        spellings = ", ".join(f"`{short(s.qualname)}`" for s in entry.torch)
+        lines.append(f"| {entry.key} | {entry.family} | {spellings} | {'yes' if entry.to_keras else 'not yet'} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown())
