@@ -6,22 +6,12 @@
 import { Framework, frameworkLabel } from './framework';
 import { PreviewController } from './previewController';
 import { PreviewEntry, ServerPreview, baseName } from './previewModel';
-import { SERVER_COMMANDS, ServerApi, SymbolAt } from './serverApi';
+import { SERVER_COMMANDS } from './commandIds';
+import { ServerApi, SymbolAt } from './serverApi';
 import { VerifyController, errorMessage } from './verifyController';
 import * as api from './vscodeapi';
 
-export const CLIENT_COMMANDS = {
-  migrateClassToTensorFlow: 'nnmigrate.migrateClassToTensorFlow',
-  migrateClassToPyTorch: 'nnmigrate.migrateClassToPyTorch',
-  migrateFileToTensorFlow: 'nnmigrate.migrateFileToTensorFlow',
-  migrateFileToPyTorch: 'nnmigrate.migrateFileToPyTorch',
-  verifyClass: 'nnmigrate.verifyClass',
-  applyPreview: 'nnmigrate.applyPreview',
-  discardPreview: 'nnmigrate.discardPreview',
-  showVerifyReport: 'nnmigrate.showVerifyReport',
-  restartServer: 'nnmigrate.restartServer',
-  showLog: 'nnmigrate.showLog',
-} as const;
+export { CLIENT_COMMANDS } from './commandIds';
 
 export class MigrationCommands {
   constructor(

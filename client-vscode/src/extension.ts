@@ -3,7 +3,8 @@
  * `nnmigrate.fileFramework` context key (which direction the right-click menu offers).
  */
 import { ServerManager } from './client';
-import { CLIENT_COMMANDS, MigrationCommands } from './commands';
+import { CLIENT_COMMANDS } from './commandIds';
+import { MigrationCommands } from './commands';
 import { detectFramework } from './framework';
 import { PreviewController } from './previewController';
 import { VerifyController } from './verifyController';

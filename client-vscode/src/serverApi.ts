@@ -15,10 +15,4 @@ export interface SymbolAt {
   framework: Framework | null;
 }
 
-/** Server command ids (never registered as VS Code commands by this extension). */
-export const SERVER_COMMANDS = {
-  preview: 'nnmigrate.server.preview',
-  symbolAt: 'nnmigrate.server.symbolAt',
-  verify: 'nnmigrate.server.verify',
-  cancelVerify: 'nnmigrate.server.cancelVerify',
-} as const;
+export { SERVER_COMMANDS } from './commandIds';

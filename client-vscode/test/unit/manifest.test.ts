@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CLIENT_COMMANDS } from '../../src/commands';
-import { SERVER_COMMANDS } from '../../src/serverApi';
+import { CLIENT_COMMANDS, SERVER_COMMANDS } from '../../src/commandIds';
 import { DEFAULTS, readSettings } from '../../src/settings';
 
 const root = join(__dirname, '..', '..', '..');
