@@ -260,6 +260,15 @@ class Bench:
                 typing.append(await asyncio.wait_for(waiter, 60) - sent)
                 await asyncio.sleep(0.05)
             print(f"  didChange in the {deep_end - deep}-line class {fmt(typing)}")
+            deep_hovers = []
+            for k in range(20):
+                row = deep + 5 + 7 * k
+                sent = time.perf_counter()
+                hover = await self.client.text_document_hover_async(types.HoverParams(
+                    types.TextDocumentIdentifier(uri), types.Position(row, doc_lines[row].index("nn.Conv2d") + 4)))
+                deep_hovers.append(time.perf_counter() - sent)
+                assert hover is not None, "no hover in the deep class"
+            print(f"  hover in the {deep_end - deep}-line class   {fmt(deep_hovers)}")
 
     async def stop(self) -> None:
         await self.client.shutdown_async(None)
