@@ -5,10 +5,10 @@
  * nnmigrate is importable there; if not, it shows the install command instead of a stack trace.
  */
 import { LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind } from 'vscode-languageclient/node';
-import { ExecuteCommandRequest } from 'vscode-languageclient';
+import { DidChangeConfigurationNotification, ExecuteCommandRequest } from 'vscode-languageclient';
 import { checkInstalled, displayCommand, resolveInterpreter, serverCommand, ResolvedInterpreter } from './interpreter';
 import { ServerApi } from './serverApi';
-import { ClientSettings, ServerSettings, configurationFor, readSettings, toServerSettings } from './settings';
+import { ClientSettings, ServerSettings, changeKind, configurationFor, readSettings, toServerSettings } from './settings';
 import * as api from './vscodeapi';
 
 export const VERIFY_RESULT_NOTIFICATION = 'nnmigrate/verifyResult';
@@ -53,8 +53,36 @@ export class ServerManager implements ServerApi {
     return this.client?.state === State.Running;
   }
 
+  private readCurrentSettings(): ClientSettings {
+    return readSettings(api.getSetting, { workspaceFolder: api.firstWorkspaceFolder(), home: process.env.HOME ?? process.env.USERPROFILE, env: process.env });
+  }
+
+  /**
+   * After `nnmigrate.*` changed: restart when an interpreter changed, else push the new settings with
+   * workspace/didChangeConfiguration (the server applies them at once and keeps its state).
+   */
+  settingsChanged(): Promise<boolean> {
+    return this.enqueue(async () => {
+      const next = this.readCurrentSettings();
+      const kind = this.settings ? changeKind(this.settings, next) : 'restart';
+      if (kind === 'none') {
+        return true;
+      }
+      if (kind === 'restart' || !this.client || this.client.state !== State.Running || !this.interpreter) {
+        this.channel.info('Restarting the nnmigrate server (settings changed).');
+        await this.doStop();
+        return this.doStart();
+      }
+      this.settings = next;
+      this.serverSettings = toServerSettings(next, this.interpreter.command);
+      this.channel.info(`Settings changed; sending them to the server: ${JSON.stringify(this.serverSettings)}`);
+      await this.client.sendNotification(DidChangeConfigurationNotification.type, { settings: { nnmigrate: this.serverSettings } });
+      return true;
+    });
+  }
+
   private async doStart(): Promise<boolean> {
-    const settings = readSettings(api.getSetting, { workspaceFolder: api.firstWorkspaceFolder(), home: process.env.HOME ?? process.env.USERPROFILE, env: process.env });
+    const settings = this.readCurrentSettings();
     const interpreter = await resolveInterpreter({
       setting: settings.interpreter,
       pythonExtension: api.pythonExtensionInterpreter,
@@ -86,7 +114,7 @@ export class ServerManager implements ServerApi {
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ scheme: 'file', language: 'python' }],
       outputChannel: this.channel,
-      initializationOptions: () => ({ settings: this.serverSettings ?? serverSettings }),
+      initializationOptions: () => ({ settings: this.serverSettings ?? serverSettings, trusted: api.isWorkspaceTrusted() }),
       middleware: {
         workspace: {
           configuration: async (params, token, next) => {

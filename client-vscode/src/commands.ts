@@ -4,16 +4,21 @@
  * the PreviewController or VerifyController.
  */
 import { Framework, frameworkLabel } from './framework';
+import { guessSpec, parseSpecList, specListError, specsFromComments } from './inputSpecs';
 import { PreviewController } from './previewController';
 import { PreviewEntry, ServerPreview, baseName } from './previewModel';
 import { SERVER_COMMANDS } from './commandIds';
 import { ServerApi, SymbolAt } from './serverApi';
+import { normalizeInputs } from './settings';
 import { VerifyController, errorMessage } from './verifyController';
 import * as api from './vscodeapi';
 
 export { CLIENT_COMMANDS } from './commandIds';
 
 export class MigrationCommands {
+  /** Input specs the user typed this session, by "uri#symbol". */
+  private readonly typedInputs = new Map<string, string[]>();
+
   constructor(
     private readonly server: ServerApi,
     private readonly previews: PreviewController,
@@ -98,8 +103,40 @@ export class MigrationCommands {
       void api.showError(`nnmigrate: ${errorMessage(err)}`);
       return;
     }
-    if (found?.symbol) {
-      await this.verifier.verify(cursor.uri, found.symbol);
+    if (!found?.symbol) {
+      return;
     }
+    const inputs = await this.inputsFor(cursor, found.symbol);
+    if (inputs === undefined) {
+      return; // the user pressed Escape
+    }
+    await this.verifier.verify(cursor.uri, found.symbol, inputs);
+  }
+
+  /**
+   * null when the server knows the inputs (a `# nnmigrate: input` comment or the `nnmigrate.verify.inputs`
+   * setting); else the specs the user types (asked once per class and session); undefined = cancelled.
+   */
+  async inputsFor(cursor: api.CursorInfo, symbol: string): Promise<string[] | null | undefined> {
+    if (specsFromComments(cursor.text, symbol).length > 0 || normalizeInputs(api.getSetting('verify.inputs'))[symbol]) {
+      return null;
+    }
+    const key = `${cursor.uri}#${symbol}`;
+    const known = this.typedInputs.get(key);
+    if (known) {
+      return known;
+    }
+    const typed = await api.askText({
+      title: `nnmigrate: inputs to verify ${symbol}`,
+      prompt: `Shape of each ${symbol}.forward() argument. To skip this question, add "# nnmigrate: input float32[1,3,32,32]" above the class or set nnmigrate.verify.inputs.`,
+      value: guessSpec(cursor.text, symbol),
+      placeHolder: 'float32[1,3,32,32]',
+      validate: specListError,
+    });
+    const specs = typed === undefined ? undefined : parseSpecList(typed);
+    if (specs) {
+      this.typedInputs.set(key, specs);
+    }
+    return specs;
   }
 }

@@ -60,13 +60,22 @@ export async function activate(context: api.ExtensionContext): Promise<void> {
   );
   updateFramework();
 
-  // Restart on settings or interpreter changes (debounced: one edit of settings.json can fire several events).
+  // Settings changes (debounced: one edit of settings.json can fire several events): restart when an
+  // interpreter changed, else push them to the running server. Trust granted or a new Python interpreter: restart.
+  let settingsTimer: NodeJS.Timeout | undefined;
   let restartTimer: NodeJS.Timeout | undefined;
   const scheduleRestart = (reason: string) => {
     clearTimeout(restartTimer);
     restartTimer = setTimeout(() => void s.restart(reason), 400);
   };
-  context.subscriptions.push(api.onDidChangeSettings(() => scheduleRestart('settings changed')), { dispose: () => clearTimeout(restartTimer) });
+  context.subscriptions.push(
+    api.onDidChangeSettings(() => {
+      clearTimeout(settingsTimer);
+      settingsTimer = setTimeout(() => void s.settingsChanged(), 400);
+    }),
+    api.onDidGrantWorkspaceTrust(() => scheduleRestart('workspace trusted')),
+    { dispose: () => (clearTimeout(settingsTimer), clearTimeout(restartTimer)) },
+  );
   void api.onDidChangePythonInterpreter(() => {
     if (!s.settings || s.settings.interpreter.length === 0) {
       scheduleRestart('Python interpreter changed');

@@ -18,6 +18,8 @@ export interface ClientSettings {
   verifyTimeoutSeconds: number;
   /** Interpreter for the equivalence check; empty = same as the server's interpreter. */
   verifyInterpreter: string[];
+  /** Input specs per model class, e.g. {"CifarCNN": ["float32[1,3,32,32]"]}. */
+  verifyInputs: Record<string, string[]>;
 }
 
 /** `initializationOptions.settings` and the answer to `workspace/configuration` for section "nnmigrate". */
@@ -27,6 +29,7 @@ export interface ServerSettings {
   device: Device;
   verifyInterpreter: string[];
   verifyTimeoutSeconds: number;
+  inputs: Record<string, string[]>;
 }
 
 export const DEFAULTS: ClientSettings = {
@@ -36,6 +39,7 @@ export const DEFAULTS: ClientSettings = {
   device: 'auto',
   verifyTimeoutSeconds: 300,
   verifyInterpreter: [],
+  verifyInputs: {},
 };
 
 /** Reads one key below `nnmigrate.` (e.g. `verify.device`); undefined when unset. */
@@ -83,6 +87,22 @@ function positiveNumber(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
+/** `{"Cls": "float32[1,3]" | ["float32[1,3]", ...]}`; entries of another shape are dropped. */
+export function normalizeInputs(value: unknown): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    return out;
+  }
+  for (const [symbol, specs] of Object.entries(value as Record<string, unknown>)) {
+    const list = typeof specs === 'string' ? [specs] : Array.isArray(specs) ? specs : [];
+    const clean = list.filter((s): s is string => typeof s === 'string' && s.trim() !== '').map((s) => s.trim());
+    if (clean.length) {
+      out[symbol] = clean;
+    }
+  }
+  return out;
+}
+
 export function readSettings(get: ConfigGetter, vars: Variables = {}): ClientSettings {
   return {
     interpreter: normalizeCommand(get('interpreter'), vars),
@@ -91,6 +111,7 @@ export function readSettings(get: ConfigGetter, vars: Variables = {}): ClientSet
     device: oneOf(get('verify.device'), ['auto', 'cpu', 'cuda'] as const, DEFAULTS.device),
     verifyTimeoutSeconds: positiveNumber(get('verify.timeoutSeconds'), DEFAULTS.verifyTimeoutSeconds),
     verifyInterpreter: normalizeCommand(get('verify.interpreter'), vars),
+    verifyInputs: normalizeInputs(get('verify.inputs')),
   };
 }
 
@@ -102,6 +123,7 @@ export function toServerSettings(settings: ClientSettings, serverInterpreter: st
     device: settings.device,
     verifyInterpreter: settings.verifyInterpreter.length > 0 ? [...settings.verifyInterpreter] : [...serverInterpreter],
     verifyTimeoutSeconds: settings.verifyTimeoutSeconds,
+    inputs: { ...settings.verifyInputs },
   };
 }
 
@@ -120,7 +142,13 @@ export function configurationFor(section: string | undefined, settings: ServerSe
   return undefined;
 }
 
-/** True when two settings snapshots would start the server differently. */
-export function settingsDiffer(a: ClientSettings, b: ClientSettings): boolean {
-  return JSON.stringify(a) !== JSON.stringify(b);
+/**
+ * What a settings change needs: `restart` when the server's interpreter or the verify interpreter changed
+ * (process-level), `push` (workspace/didChangeConfiguration) for the rest, `none` when nothing changed.
+ */
+export function changeKind(before: ClientSettings, after: ClientSettings): 'restart' | 'push' | 'none' {
+  if (JSON.stringify(before.interpreter) !== JSON.stringify(after.interpreter) || JSON.stringify(before.verifyInterpreter) !== JSON.stringify(after.verifyInterpreter)) {
+    return 'restart';
+  }
+  return JSON.stringify(before) === JSON.stringify(after) ? 'none' : 'push';
 }

@@ -28,7 +28,7 @@ export class VerifyController {
     private readonly log: (message: string) => void = () => undefined,
   ) {}
 
-  async verify(uri: string, symbol: string): Promise<VerifyResult | undefined> {
+  async verify(uri: string, symbol: string, inputs: string[] | null = null): Promise<VerifyResult | undefined> {
     if (this.running) {
       void api.showWarning('nnmigrate: a verification is already running.');
       return undefined;
@@ -40,7 +40,7 @@ export class VerifyController {
         `nnmigrate: verifying ${symbol}`,
         async (report) => {
           report('running both models on the same random inputs…');
-          return this.server.executeCommand('nnmigrate.server.verify', [{ uri, symbol, inputs: null }]);
+          return this.server.executeCommand('nnmigrate.server.verify', [{ uri, symbol, inputs }]);
         },
         () => {
           cancelled = true;

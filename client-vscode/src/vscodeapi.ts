@@ -29,6 +29,14 @@ export function getSetting(key: string): unknown {
   return vscode.workspace.getConfiguration('nnmigrate').get(key);
 }
 
+export function isWorkspaceTrusted(): boolean {
+  return vscode.workspace.isTrusted;
+}
+
+export function onDidGrantWorkspaceTrust(listener: () => void): vscode.Disposable {
+  return vscode.workspace.onDidGrantWorkspaceTrust(listener);
+}
+
 export function firstWorkspaceFolder(): string | undefined {
   return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
 }
@@ -182,6 +190,18 @@ export function showWarning(message: string, ...actions: string[]): Thenable<str
 
 export function showError(message: string, ...actions: string[]): Thenable<string | undefined> {
   return vscode.window.showErrorMessage(message, ...actions);
+}
+
+/** Asks for one line of text; undefined when the user pressed Escape. */
+export function askText(options: { title: string; prompt: string; value?: string; placeHolder?: string; validate: (text: string) => string | undefined }): Thenable<string | undefined> {
+  return vscode.window.showInputBox({
+    title: options.title,
+    prompt: options.prompt,
+    value: options.value,
+    placeHolder: options.placeHolder,
+    ignoreFocusOut: true,
+    validateInput: (text) => options.validate(text) ?? null,
+  });
 }
 
 export function createLogChannel(name: string): vscode.LogOutputChannel {

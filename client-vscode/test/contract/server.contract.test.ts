@@ -141,7 +141,8 @@ describe('contract with the real nnmigrate language server', { timeout: 300000 }
     copyFileSync(FIXTURE, source);
     sourceUri = pathToFileURL(source).href;
     sourceText = readFileSync(source, 'utf8');
-    settings = toServerSettings({ ...DEFAULTS, device: 'cpu', verifyTimeoutSeconds: 240 }, [PYTHON]);
+    // nnmigrate.verify.inputs -> settings.inputs: how the server learns CifarCNN's input shape here
+    settings = toServerSettings({ ...DEFAULTS, device: 'cpu', verifyTimeoutSeconds: 240, verifyInputs: { CifarCNN: ['float32[2,3,32,32]'] } }, [PYTHON]);
 
     proc = spawn(PYTHON, ['-m', 'nnmigrate', 'serve'], { cwd: workDir, env: { ...process.env, PYTHONUNBUFFERED: '1' } });
     proc.stderr.on('data', (chunk) => (stderr += String(chunk)));
@@ -333,7 +334,7 @@ describe('contract with the real nnmigrate language server', { timeout: 300000 }
     const started = Date.now();
     const raw = await conn.sendRequest('workspace/executeCommand', {
       command: SERVER_COMMANDS.verify,
-      // inputs null, as the extension sends: the server finds the input spec itself
+      // inputs null, as the extension sends when nnmigrate.verify.inputs has the class
       arguments: [{ uri: sourceUri, symbol: 'CifarCNN', inputs: null }],
     });
     const report = normalizeReport(raw);

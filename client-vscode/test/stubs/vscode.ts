@@ -169,12 +169,17 @@ export const state = {
   extensions: new Map<string, any>(),
   activeEditor: undefined as undefined | { document: StubDocument; selection: { active: Position } },
   workspaceFolders: undefined as undefined | { uri: Uri; name: string; index: number }[],
+  trusted: true,
+  /** What the next input boxes answer (FIFO); undefined = Escape. */
+  inputAnswers: [] as (string | undefined)[],
+  inputBoxes: [] as any[],
 };
 
 export const events = {
   configuration: new EventEmitter<{ affectsConfiguration(section: string): boolean }>(),
   activeEditor: new EventEmitter<unknown>(),
   closeDocument: new EventEmitter<StubDocument>(),
+  grantTrust: new EventEmitter<void>(),
   changeDocument: new EventEmitter<{ document: StubDocument }>(),
 };
 
@@ -201,6 +206,9 @@ export function reset(): void {
   state.extensions.clear();
   state.activeEditor = undefined;
   state.workspaceFolders = undefined;
+  state.trusted = true;
+  state.inputAnswers = [];
+  state.inputBoxes = [];
 }
 
 function textOf(uri: string): string | undefined {
@@ -258,6 +266,10 @@ export const workspace = {
   get workspaceFolders() {
     return state.workspaceFolders;
   },
+  get isTrusted() {
+    return state.trusted;
+  },
+  onDidGrantWorkspaceTrust: events.grantTrust.event,
   getConfiguration: (section?: string) => ({
     get: (key: string, fallback?: unknown) => {
       const full = section ? `${section}.${key}` : key;
@@ -320,6 +332,17 @@ export const window = {
   showInformationMessage: (msg: string, ...actions: any[]) => message('info', msg, ...actions),
   showWarningMessage: (msg: string, ...actions: any[]) => message('warning', msg, ...actions),
   showErrorMessage: (msg: string, ...actions: any[]) => message('error', msg, ...actions),
+  showInputBox: async (options: any) => {
+    state.inputBoxes.push(options);
+    const answer = state.inputAnswers.length ? state.inputAnswers.shift() : undefined;
+    if (answer !== undefined && options.validateInput) {
+      const problem = await options.validateInput(answer);
+      if (problem) {
+        throw new Error(`stub input box: test answered an invalid value ${answer}: ${problem}`);
+      }
+    }
+    return answer;
+  },
   createOutputChannel: (name: string) => {
     const lines: string[] = [];
     const add = (m: string) => lines.push(m);

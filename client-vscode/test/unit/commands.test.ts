@@ -92,13 +92,42 @@ describe('migration commands', () => {
     assert.equal(server.calls.length, 0);
   });
 
-  it('Verify Migration verifies the class under the cursor', async () => {
-    const { server, commands } = setup({
-      'nnmigrate.server.symbolAt': { symbol: 'Net', kind: 'class', framework: 'pytorch' },
-      'nnmigrate.server.verify': { status: 'equivalent', max_abs_diff: 0, max_rel_diff: 0, per_layer: [], device: 'cpu', seconds: 1, message: '' },
-    });
+  const VERIFIED = { status: 'equivalent', max_abs_diff: 0, max_rel_diff: 0, per_layer: [], device: 'cpu', seconds: 1, message: '' };
+  const NET = { symbol: 'Net', kind: 'class', framework: 'pytorch' };
+
+  it('Verify Migration sends inputs null when a comment above the class gives them', async () => {
+    stub.openEditor(SOURCE, 'import torch\n# nnmigrate: input float32[1,3,32,32]\nclass Net(torch.nn.Module):\n    pass\n', 3, 4);
+    const { server, commands } = setup({ 'nnmigrate.server.symbolAt': NET, 'nnmigrate.server.verify': VERIFIED });
     await commands.verify();
     assert.deepEqual(server.calls[1], { command: 'nnmigrate.server.verify', args: [{ uri: SOURCE, symbol: 'Net', inputs: null }] });
+    assert.equal(state.inputBoxes.length, 0);
     assert.match(state.statusItems[0].text, /Net equivalent/);
+  });
+
+  it('... or when nnmigrate.verify.inputs has the class', async () => {
+    state.config.set('nnmigrate.verify.inputs', { Net: ['float32[1,8]'] });
+    const { server, commands } = setup({ 'nnmigrate.server.symbolAt': NET, 'nnmigrate.server.verify': VERIFIED });
+    await commands.verify();
+    assert.deepEqual((server.calls[1].args[0] as { inputs: unknown }).inputs, null);
+    assert.equal(state.inputBoxes.length, 0);
+  });
+
+  it('otherwise asks for the input specs once (pre-filled with a guess) and passes them', async () => {
+    stub.openEditor(SOURCE, 'import torch\nclass Net(torch.nn.Module):\n    def __init__(self):\n        self.c = torch.nn.Conv2d(3, 8, 3)\n', 2, 4);
+    state.inputAnswers.push('float32[2,3,32,32]');
+    const { server, commands } = setup({ 'nnmigrate.server.symbolAt': NET, 'nnmigrate.server.verify': VERIFIED });
+    await commands.verify();
+    assert.equal(state.inputBoxes[0].value, 'float32[1,3,32,32]');
+    assert.deepEqual(server.calls[1], { command: 'nnmigrate.server.verify', args: [{ uri: SOURCE, symbol: 'Net', inputs: ['float32[2,3,32,32]'] }] });
+    await commands.verify();
+    assert.equal(state.inputBoxes.length, 1, 'asked once per class');
+    assert.deepEqual((server.calls[3].args[0] as { inputs: unknown }).inputs, ['float32[2,3,32,32]']);
+  });
+
+  it('Escape in the input box cancels the check', async () => {
+    const { server, commands } = setup({ 'nnmigrate.server.symbolAt': NET, 'nnmigrate.server.verify': VERIFIED });
+    await commands.verify();
+    assert.equal(state.inputBoxes.length, 1);
+    assert.equal(server.calls.length, 1, 'no verify request');
   });
 });

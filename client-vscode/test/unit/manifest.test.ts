@@ -42,6 +42,7 @@ describe('package.json contributions', () => {
       'nnmigrate.layout',
       'nnmigrate.output.placement',
       'nnmigrate.verify.device',
+      'nnmigrate.verify.inputs',
       'nnmigrate.verify.interpreter',
       'nnmigrate.verify.timeoutSeconds',
     ]);
@@ -55,5 +56,6 @@ describe('package.json contributions', () => {
     assert.equal(manifest.icon, 'media/icon.png');
     assert.ok(manifest.activationEvents.includes('onLanguage:python'));
     assert.equal(manifest.devDependencies['@vscode/vsce'], '3.9.2');
+    assert.deepEqual(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations, ['nnmigrate.interpreter', 'nnmigrate.verify.interpreter']);
   });
 });

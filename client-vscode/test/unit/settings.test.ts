@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULTS, configurationFor, normalizeCommand, readSettings, settingsDiffer, substituteVariables, toServerSettings } from '../../src/settings';
+import { DEFAULTS, changeKind, configurationFor, normalizeCommand, normalizeInputs, readSettings, substituteVariables, toServerSettings } from '../../src/settings';
 
 const getter = (values: Record<string, unknown>) => (key: string) => values[key];
 
@@ -18,6 +18,7 @@ describe('settings', () => {
         'verify.device': 'cuda',
         'verify.timeoutSeconds': 42,
         'verify.interpreter': ['/gpu/bin/python', '-X', 'utf8'],
+        'verify.inputs': { CifarCNN: 'float32[1,3,32,32]' },
       }),
     );
     assert.deepEqual(s, {
@@ -27,7 +28,14 @@ describe('settings', () => {
       device: 'cuda',
       verifyTimeoutSeconds: 42,
       verifyInterpreter: ['/gpu/bin/python', '-X', 'utf8'],
+      verifyInputs: { CifarCNN: ['float32[1,3,32,32]'] },
     });
+  });
+
+  it('normalises per-class input specs', () => {
+    assert.deepEqual(normalizeInputs({ A: 'float32[1,3]', B: ['int64[1,4]<10', '', 3], C: 5, D: [] }), { A: ['float32[1,3]'], B: ['int64[1,4]<10'] });
+    assert.deepEqual(normalizeInputs(['x']), {});
+    assert.deepEqual(normalizeInputs(null), {});
   });
 
   it('falls back on invalid values instead of passing them to the server', () => {
@@ -65,6 +73,7 @@ describe('settings', () => {
       device: 'cpu',
       verifyInterpreter: ['/venv/bin/python'],
       verifyTimeoutSeconds: 300,
+      inputs: {},
     });
     const withVerify = readSettings(getter({ 'verify.interpreter': '/gpu/python' }));
     assert.deepEqual(toServerSettings(withVerify, ['/venv/bin/python']).verifyInterpreter, ['/gpu/python']);
@@ -79,8 +88,12 @@ describe('settings', () => {
     assert.equal(configurationFor(undefined, server), undefined);
   });
 
-  it('detects changes that need a restart', () => {
-    assert.equal(settingsDiffer(DEFAULTS, { ...DEFAULTS }), false);
-    assert.equal(settingsDiffer(DEFAULTS, { ...DEFAULTS, device: 'cpu' }), true);
+  it('restarts for interpreter changes and pushes the rest', () => {
+    assert.equal(changeKind(DEFAULTS, { ...DEFAULTS }), 'none');
+    assert.equal(changeKind(DEFAULTS, { ...DEFAULTS, device: 'cpu' }), 'push');
+    assert.equal(changeKind(DEFAULTS, { ...DEFAULTS, placement: 'inPlace', layout: 'preserve' }), 'push');
+    assert.equal(changeKind(DEFAULTS, { ...DEFAULTS, verifyInputs: { A: ['float32[1]'] } }), 'push');
+    assert.equal(changeKind(DEFAULTS, { ...DEFAULTS, interpreter: ['/p'] }), 'restart');
+    assert.equal(changeKind(DEFAULTS, { ...DEFAULTS, verifyInterpreter: ['/p'] }), 'restart');
   });
 });
