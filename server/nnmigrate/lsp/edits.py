@@ -2,12 +2,15 @@
 
 A class is migrated from a *slice* of the document (the imports plus the blocks it uses), so its cost
 does not grow with the file. Engine results are cached by (source, target, symbol, layout), so the diff
-preview and the Apply that follows it pay once.
+preview and the Apply that follows it pay once; a code-action list prefetches the class under the cursor
+in the background, so the resolve that follows usually finds the migration done.
 """
 
 from __future__ import annotations
 
 import threading
+from concurrent.futures import Executor
+from concurrent.futures import Future
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +30,7 @@ from nnmigrate.placement import sibling_uri
 
 ANNOTATION_ID = "nnmigrate.migrate"
 _results: LRU[tuple[str, str, str | None, str], Any] = LRU(32)
+_inflight: dict[tuple[str, str, str | None, str], Future[Any]] = {}
 _lock = threading.Lock()
 
 
@@ -49,15 +53,40 @@ class MigrationPlan:
 
 
 def migrate_cached(source: str, target: Framework, symbol: str | None, layout: str) -> Any:
-    """``engine.migrate`` through a small cache (thread-safe)."""
+    """``engine.migrate`` through a small cache; concurrent calls for the same key share one run (thread-safe)."""
     key = (source, target.value, symbol, layout)
     with _lock:
         found = _results.get(key)
-    if found is None:
-        found = engine.migrate(source, target, symbol, layout)
+        if found is not None:
+            return found
+        running = _inflight.get(key)
+        owner = running is None
+        if owner:
+            running = _inflight[key] = Future()
+    if not owner:
+        return running.result()
+    try:
+        result = engine.migrate(source, target, symbol, layout)
+    except BaseException as exc:
+        running.set_exception(exc)
+        raise
+    finally:
         with _lock:
-            _results.put(key, found)
-    return found
+            _inflight.pop(key, None)
+    with _lock:
+        _results.put(key, result)
+    running.set_result(result)
+    return result
+
+
+def prefetch(executor: Executor, request: PlanRequest) -> None:
+    """Start migrating ``request`` in the background so a later resolve or preview finds it done."""
+    key = (request.source, request.target.value, request.symbol, request.layout)
+    with _lock:
+        if key in _results or key in _inflight:
+            return
+    future = executor.submit(migrate_cached, request.source, request.target, request.symbol, request.layout)
+    future.add_done_callback(lambda f: f.exception())  # failures surface when the user asks
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,18 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
 from nnmigrate import __version__
+from nnmigrate.frameworks import Framework
 from nnmigrate.lsp import diagnostics
+from nnmigrate.lsp import edits
 from nnmigrate.lsp.scheduling import Debouncer
 from nnmigrate.lsp.session import Session
+from nnmigrate.lsp.session import Snapshot
 from nnmigrate.lsp.verify_runner import VerifyRunner
 
 log = logging.getLogger(__name__)
+
+#: How long the cursor must rest on a class (no new code-action request) before it is migrated ahead.
+PREFETCH_DELAY_S = 0.25
 
 
 class NnmigrateProtocol(LanguageServerProtocol):
@@ -85,6 +91,17 @@ class NnmigrateServer(LanguageServer):
 
     def notify(self, method: str, params: Any) -> None:
         self.protocol.notify(method, params)
+
+    def prefetch_migration(self, snap: Snapshot, symbol: str, target: Framework) -> None:
+        """Once the cursor has rested on ``symbol`` for ``PREFETCH_DELAY_S``, migrate it in the background."""
+
+        async def job() -> None:
+            try:
+                edits.prefetch(self.thread_pool, edits.prepare(snap, symbol, target, lambda _: None))
+            except Exception:
+                log.debug("prefetch of %s skipped", symbol, exc_info=True)
+
+        self.debouncer.schedule(f"prefetch:{snap.uri}", PREFETCH_DELAY_S, job)
 
     async def in_thread(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run a slow library call off the event loop."""

@@ -43,4 +43,6 @@ def handle(ls: NnmigrateServer, params: types.CodeActionParams) -> list[types.Co
                                             command=commands.verify_command(uri, symbol.name)))
     data = commands.ActionData(uri, snap.index.framework.other.value, "migrateFile")
     actions.append(_action(ls, f"Migrate file to {snap.index.framework.other.display}", data))
+    if symbol is not None:
+        ls.prefetch_migration(snap, symbol.name, target)
     return actions
