@@ -143,3 +143,29 @@ async def test_real_verify_of_cifar_cnn(client, tmp_path):
     assert report["status"] == "equivalent", report
     assert report["max_abs_diff"] <= 1e-4 and report["per_layer"]
     assert client.notifications[-1].report.status == "equivalent"
+
+
+CRASH = """
+
+class CrashNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+        os._exit(3)  # takes the verify worker down while it builds the model
+
+    def forward(self, x):
+        return self.fc(x)
+"""
+
+
+@needs_engine("migrate_source", "WorkerSession")
+async def test_real_worker_crash_is_reported_and_the_next_verify_restarts_it(client, tmp_path):
+    path = tmp_path / "models.py"
+    path.write_text(CIFAR.read_text().replace("import torch\n", "import os\nimport torch\n", 1) + CRASH)
+    await initialize(client, settings={"device": "cpu", "verifyTimeoutSeconds": 120})
+    uri = open_doc(client, path)
+    crashed = await verify(client, uri, ["float32[2,4]"], symbol="CrashNet")
+    assert crashed["status"] == "error" and "exit" in crashed["message"], crashed
+    await until(lambda: any("CrashNet" in m.message for m in client.messages))
+    report = await verify(client, uri, ["float32[2,3,32,32]"])
+    assert report["status"] == "equivalent", report
