@@ -33,6 +33,8 @@ _COMPARE = {
     cst.In: "in", cst.NotIn: "not in",
 }
 #: Methods of lists and dicts that share names with nothing in the tensor catalog but must never be read as ops.
+#: Keywords about device placement, meaningless once migrated: accepted and ignored on any op.
+_PLACEMENT_KEYWORDS = frozenset({"device", "pin_memory", "non_blocking"})
 _CONTAINER_METHODS = frozenset({"append", "extend", "insert", "items", "keys", "values", "get", "pop", "update", "add_module"})
 
 
@@ -281,6 +283,8 @@ class SourceReader:
             if a.keyword is None:
                 continue
             name = spelling.rename.get(a.keyword.value, a.keyword.value)
+            if name in _PLACEMENT_KEYWORDS and name not in entry.attr_names:
+                continue  # where a tensor lives does not change what it holds
             if name not in entry.attr_names:
                 self.report("NNM102", f"argument `{a.keyword.value}` of {spelling.qualname} has no mapping", a,
                             hint=f"supported: {', '.join(entry.attr_names)}")
