@@ -194,6 +194,16 @@ class DocumentIndex:
         return [b for b in self.blocks if b.kind == "import" and self.cache.syntax(b.text).error is None]
 
     @cached_property
+    def _docstring(self) -> list[Block]:
+        """The module docstring block, when the module starts with one (kept in migrated files)."""
+        first = self.blocks[0] if self.blocks else None
+        if first is None or first.kind != "other" or self.cache.syntax(first.text).error is not None:
+            return []
+        body = ast.parse(first.text).body
+        is_doc = len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0].value, "value", None), str)
+        return [first] if is_doc else []
+
+    @cached_property
     def header(self) -> str:
         """The module's import statements, one after another, ending with a newline."""
         text = "".join(b.text if b.text.endswith("\n") else b.text + "\n" for b in self._header_blocks)
@@ -269,7 +279,7 @@ class DocumentIndex:
         return next((s for s in self.symbols_in(block) if s.name == name), None) if block else None
 
     def slice_for(self, name: str) -> SourceSlice:
-        """The header plus the blocks ``name`` needs (names it uses, transitively), in document order."""
+        """Docstring, header and the blocks ``name`` needs (names it uses, transitively), in document order."""
         needed: dict[int, Block] = {}
         todo = [name]
         while todo:
@@ -278,7 +288,7 @@ class DocumentIndex:
                 continue
             needed[block.start] = block
             todo.extend(self.cache.syntax(block.text).uses)
-        parts = [b for b in self._header_blocks] + [needed[k] for k in sorted(needed)]
+        parts = self._docstring + self._header_blocks + [needed[k] for k in sorted(needed)]
         text, line_map = [], []
         for block in parts:
             body = block.text if block.text.endswith("\n") else block.text + "\n"
