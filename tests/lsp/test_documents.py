@@ -11,7 +11,7 @@ from nnmigrate.diagnostics import Severity
 from nnmigrate.diagnostics import SourceRange
 from nnmigrate.lsp import engine
 from nnmigrate.lsp.blocks import split_blocks
-from nnmigrate.lsp.documents import BlockCache
+from nnmigrate.lsp.block_cache import BlockCache
 from nnmigrate.lsp.documents import DocumentIndex
 
 SOURCE = textwrap.dedent(

@@ -9,7 +9,7 @@ import pytest
 
 from lsp.support import FIXTURES
 from lsp.support import needs_engine
-from nnmigrate.lsp.documents import BlockCache
+from nnmigrate.lsp.block_cache import BlockCache
 from nnmigrate.lsp.documents import DocumentIndex
 from nnmigrate.lsp.hover_context import narrow
 

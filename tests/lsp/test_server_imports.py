@@ -17,7 +17,8 @@ PROBE = textwrap.dedent(
     import nnmigrate.cli
     from nnmigrate.lsp import engine
     from nnmigrate.lsp import server
-    from nnmigrate.lsp.documents import BlockCache, DocumentIndex
+    from nnmigrate.lsp.block_cache import BlockCache
+    from nnmigrate.lsp.documents import DocumentIndex
 
     server.create_server()
     for path in sorted(Path(sys.argv[1]).glob("*/*.py")):

@@ -17,7 +17,7 @@ from typing import Any
 from lsprotocol import types
 
 from nnmigrate.lsp import convert
-from nnmigrate.lsp.documents import BlockCache
+from nnmigrate.lsp.block_cache import BlockCache
 from nnmigrate.lsp.documents import DocumentIndex
 from nnmigrate.lsp.session import VerifyMark
 

@@ -22,7 +22,7 @@ from nnmigrate.diagnostics import SourceRange
 from nnmigrate.frameworks import Framework
 from nnmigrate.lsp import convert
 from nnmigrate.lsp import engine
-from nnmigrate.lsp.documents import LRU
+from nnmigrate.lsp.block_cache import LRU
 from nnmigrate.lsp.session import ClientFeatures
 from nnmigrate.lsp.session import Snapshot
 from nnmigrate.placement import merge_symbol

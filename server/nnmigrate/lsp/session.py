@@ -15,7 +15,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from nnmigrate.lsp.documents import BlockCache
+from nnmigrate.lsp.block_cache import BlockCache
 from nnmigrate.lsp.documents import DocumentIndex
 from nnmigrate.lsp.settings import Settings
 from nnmigrate.lsp.settings import merge_settings
