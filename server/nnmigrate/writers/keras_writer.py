@@ -113,13 +113,15 @@ class ModelWriter:
 
     # ---- classes ------------------------------------------------------------------------
 
-    def signature(self, class_name: str) -> Signature:
-        result = self.translate_class_forward(class_name)
+    def signature(self, class_name: str, hints: list[TensorInfo] | None = None) -> Signature:
+        """The class's forward contract; `hints` (the first caller's argument layouts) settle parameters
+        whose own use does not demand a layout, such as a block that only slices or adds."""
+        result = self.translate_class_forward(class_name, hints or [])
         if result is None or result.signature is None:
             return Signature({}, UNKNOWN)
         return result.signature
 
-    def translate_class_forward(self, name: str) -> ClassResult | None:
+    def translate_class_forward(self, name: str, hints: list[TensorInfo] | None = None) -> ClassResult | None:
         if name in self.results:
             return self.results[name]
         cls = self.classes.get(name)
@@ -139,13 +141,20 @@ class ModelWriter:
                 probe.env[p.name] = TensorInfo(None, origin=frozenset({p.name}))
             probe.body(forward.body)
             keep_source = self.layout == "preserve" and name in self.plan.entry_classes
-            infos = {p.name: TensorInfo(CHANNELS_LAST if probe.demand.get(p.name) == CHANNELS_LAST and not keep_source
-                                        else PLAIN) for p in params}
+            hints = hints or []
+            infos: dict[str, TensorInfo] = {}
+            for i, p in enumerate(params):
+                demand = probe.demand.get(p.name)
+                hint = hints[i] if i < len(hints) else UNKNOWN
+                if demand is None and hint.layout is not None:
+                    infos[p.name] = TensorInfo(hint.layout, hint.rank)
+                else:
+                    infos[p.name] = TensorInfo(CHANNELS_LAST if demand == CHANNELS_LAST and not keep_source else PLAIN)
             if keep_source:
                 infos = {k: TensorInfo(PLAIN) for k in infos}
             tr = self._translator(name, attrs)
             for p in params:
-                tr.env[p.name] = TensorInfo(infos[p.name].layout, None, frozenset())
+                tr.env[p.name] = TensorInfo(infos[p.name].layout, infos[p.name].rank, frozenset())
             body = tr.body(forward.body)
             returns = tr.returns[0] if tr.returns else UNKNOWN
             result.signature = Signature(infos, returns)
@@ -245,6 +254,9 @@ class ModelWriter:
     # ---- module -------------------------------------------------------------------------
 
     def write(self) -> str:
+        # callers first, so the layouts they pass reach the blocks they call (blocks usually precede their users)
+        for name in [*sorted(self.plan.entry_classes), *reversed(list(self.classes))]:
+            self.translate_class_forward(name)
         body: list[n.Stmt] = []
         for s in self.plan.statements():
             if isinstance(s, n.ClassDef):

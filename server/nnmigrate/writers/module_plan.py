@@ -154,7 +154,7 @@ class ModulePlan:
                     local: dict[str, AttrInfo] = {}
                     for x in walk(s.body):
                         if isinstance(x, n.Assign):
-                            info = self.attr_info(x.value, local)
+                            info = self.attr_info(x.value, local, attrs)
                             for t in x.targets:
                                 if isinstance(t, n.Attr) and isinstance(t.value, n.Name) and t.value.id == "self":
                                     attrs[t.attr] = info
@@ -166,21 +166,28 @@ class ModulePlan:
                                 attrs[name.value] = AttrInfo("param")
         return attrs
 
-    def attr_info(self, e: n.Expr, local: dict[str, AttrInfo]) -> AttrInfo:
+    def attr_info(self, e: n.Expr, local: dict[str, AttrInfo], attrs: dict[str, AttrInfo] | None = None) -> AttrInfo:
+        attrs = attrs or {}
+        if isinstance(e, n.Attr) and isinstance(e.value, n.Name) and e.value.id == "self" and e.attr in attrs:
+            return attrs[e.attr]
+        if isinstance(e, n.IfExp):  # `nn.Conv1d(...) if flag else None`
+            branches = [self.attr_info(b, local, attrs) for b in (e.body, e.orelse)
+                        if not (isinstance(b, n.Const) and b.value is None)]
+            return branches[0] if len(branches) == 1 else AttrInfo("other")
         if isinstance(e, n.Op):
             if e.key == "sequential":
                 items = e.attrs.get("layers")
                 if isinstance(items, n.TupleExpr) and not any(isinstance(i, n.Starred) for i in items.elts):
-                    return AttrInfo("sequence", elements=[self.attr_info(i, local) for i in items.elts])
+                    return AttrInfo("sequence", elements=[self.attr_info(i, local, attrs) for i in items.elts])
                 return AttrInfo("sequence")
             if e.key in ("module_list", "module_dict"):
                 items = e.attrs.get("modules")
                 if isinstance(items, n.ListExpr):
-                    return AttrInfo("list", elements=[self.attr_info(i, local) for i in items.elts])
+                    return AttrInfo("list", elements=[self.attr_info(i, local, attrs) for i in items.elts])
                 if isinstance(items, n.Comprehension):
-                    return AttrInfo("list", elements=[self.attr_info(items.value or items.elt, local)])
+                    return AttrInfo("list", elements=[self.attr_info(items.value or items.elt, local, attrs)])
                 if isinstance(items, n.DictExpr):
-                    return AttrInfo("dict", elements=[self.attr_info(v, local) for v in items.values])
+                    return AttrInfo("dict", elements=[self.attr_info(v, local, attrs) for v in items.values])
                 return AttrInfo("list")
             if e.key == "parameter":
                 return AttrInfo("param")

@@ -194,8 +194,13 @@ class Translator:
             i = const_value(e.index)
             return n.Subscript(value, index), info.parts[i] if -len(info.parts) <= i < len(info.parts) else UNKNOWN
         if info.channels_last:
+            remapped = _remap_index(index, info.rank)
+            if remapped is not None:
+                return n.Subscript(value, remapped), info
             value = self.need(value, info, PLAIN)
             return n.Subscript(value, index), TensorInfo(PLAIN)
+        if info.layout is None and info.origin:  # probing: slicing alone does not demand a layout
+            return n.Subscript(value, index), info
         if info.layout == PLAIN or info.origin:
             for p in info.origin:
                 self.demand.setdefault(p, PLAIN)
@@ -378,7 +383,7 @@ class Translator:
     def call_attr(self, name: str, info: AttrInfo, func: n.Expr, args: list[n.Arg], infos: list[TensorInfo],
                   span: SourceRange | None) -> tuple[n.Expr, TensorInfo]:
         if info.kind == "class" and info.key:
-            sig = self.writer.signature(info.key)
+            sig = self.writer.signature(info.key, [i for a, i in zip(args, infos) if not a.keyword])
             params = list(sig.params.values())
             fixed = []
             for i, (a, ai) in enumerate(zip(args, infos)):
@@ -416,7 +421,7 @@ class Translator:
             if kind in ("opaque", "axis"):
                 return PLAIN
         elif element.kind == "class" and element.key:
-            first = next(iter(self.writer.signature(element.key).params.values()), UNKNOWN)
+            first = next(iter(self.writer.signature(element.key, [xi]).params.values()), UNKNOWN)
             return first.layout or PLAIN
         elif element.kind == "sequence" and element.elements:
             return self._wanted(element.elements[0], xi)
@@ -435,7 +440,7 @@ class Translator:
                 return x, TensorInfo(PLAIN), x
             return x, xi, x
         if element.kind == "class" and element.key:
-            sig = self.writer.signature(element.key)
+            sig = self.writer.signature(element.key, [xi])
             first = next(iter(sig.params.values()), UNKNOWN)
             self.call_sites[site] = CallSite(first.layout or PLAIN, xi.rank)
             return x, sig.returns, x
@@ -664,3 +669,15 @@ def _merge_elements(elements: list[AttrInfo]) -> AttrInfo:
     if len(kinds) == 1:
         return elements[0]
     return AttrInfo("other")
+
+
+def _remap_index(index: n.Expr, rank: int | None) -> n.Expr | None:
+    """A slice-only index of a channels-first tensor, rewritten for its channels-last form; None when it cannot be."""
+    items = index.elts if isinstance(index, n.TupleExpr) else [index]
+    if rank is None or not 2 <= len(items) <= rank or not all(isinstance(i, n.Slice) for i in items):
+        return None
+    full = [*items, *[n.Slice(None, None, None) for _ in range(rank - len(items))]]
+    moved = [full[0], *full[2:], full[1]]
+    while len(moved) > 1 and isinstance(moved[-1], n.Slice) and moved[-1].lower is moved[-1].upper is moved[-1].step is None:
+        moved.pop()
+    return n.TupleExpr(moved) if len(moved) > 1 else moved[0]
