@@ -4,7 +4,7 @@
  * Before each start it resolves the interpreter (setting, Python extension, python3) and checks that
  * nnmigrate is importable there; if not, it shows the install command instead of a stack trace.
  */
-import { LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind } from 'vscode-languageclient/node';
+import { LanguageClient, LanguageClientOptions, ServerOptions, State } from 'vscode-languageclient/node';
 import { DidChangeConfigurationNotification, ExecuteCommandRequest } from 'vscode-languageclient';
 import { checkInstalled, displayCommand, resolveInterpreter, serverCommand, ResolvedInterpreter } from './interpreter';
 import { ServerApi } from './serverApi';
@@ -21,10 +21,16 @@ export class ServerManager implements ServerApi {
   interpreter: ResolvedInterpreter | undefined;
   serverSettings: ServerSettings | undefined;
 
+  private readonly status = api.createServerStatus();
+
   constructor(
     private readonly channel: api.LogOutputChannel,
     private readonly onVerifyResult: (params: unknown) => void,
   ) {}
+
+  dispose(): void {
+    this.status.dispose();
+  }
 
   /** Runs start/stop/restart one after another. */
   private enqueue<T>(task: () => Promise<T>): Promise<T> {
@@ -92,11 +98,13 @@ export class ServerManager implements ServerApi {
     this.interpreter = interpreter;
     this.serverSettings = toServerSettings(settings, interpreter.command);
     this.channel.info(`Python interpreter (${interpreter.source}): ${displayCommand(interpreter.command)}`);
+    this.status.update('starting', displayCommand(interpreter.command));
 
     const check = await checkInstalled(interpreter.command);
     if (!check.ok) {
       this.lastFailure = check.message;
       this.channel.error(check.message);
+      this.status.update('failed', check.reason === 'not-installed' ? `not installed in ${displayCommand(interpreter.command)}` : `cannot run ${displayCommand(interpreter.command)}`);
       await api.setContext('nnmigrate.serverRunning', false);
       void this.explainFailure(check.message, check.installCommand);
       return false;
@@ -106,8 +114,7 @@ export class ServerManager implements ServerApi {
     const { command, args } = serverCommand(interpreter.command);
     const serverOptions: ServerOptions = {
       command,
-      args,
-      transport: TransportKind.stdio,
+      args, // no `transport`: TransportKind.stdio would append "--stdio", which `nnmigrate serve` rejects
       options: { cwd: api.firstWorkspaceFolder(), env: { ...process.env, PYTHONUNBUFFERED: '1' } },
     };
     const serverSettings = this.serverSettings;
@@ -132,17 +139,26 @@ export class ServerManager implements ServerApi {
     client.onNotification(VERIFY_RESULT_NOTIFICATION, (params) => this.onVerifyResult(params));
     client.onDidChangeState((e) => {
       void api.setContext('nnmigrate.serverRunning', e.newState === State.Running);
+      if (this.client === client) {
+        if (e.newState === State.Running) {
+          this.status.update('running', `${check.version} · ${displayCommand(interpreter.command)}`);
+        } else if (e.newState === State.Stopped) {
+          this.status.update('failed', 'the server stopped; see the log');
+        }
+      }
     });
     this.client = client;
     try {
       await client.start();
       this.lastFailure = undefined;
       this.channel.info('nnmigrate language server is running.');
+      this.status.update('running', `${check.version} · ${displayCommand(interpreter.command)}`);
       await api.setContext('nnmigrate.serverRunning', true);
       return true;
     } catch (err) {
       this.lastFailure = `the nnmigrate server did not start: ${String(err)}`;
       this.channel.error(this.lastFailure);
+      this.status.update('failed', 'the server did not start; see the log');
       void api.showError(`nnmigrate: ${this.lastFailure}`, 'Show Log').then((c) => c && this.channel.show());
       return false;
     }
@@ -178,6 +194,7 @@ export class ServerManager implements ServerApi {
       // already disposed
     }
     await api.setContext('nnmigrate.serverRunning', false);
+    this.status.update('stopped', '');
   }
 
   async executeCommand<T = unknown>(command: string, args: unknown[]): Promise<T> {

@@ -26,6 +26,7 @@ export async function activate(context: api.ExtensionContext): Promise<void> {
   const s = server;
 
   context.subscriptions.push(
+    s,
     ...previews.register(),
     { dispose: () => previews.dispose() },
     { dispose: () => v.dispose() },

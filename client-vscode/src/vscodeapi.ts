@@ -263,6 +263,24 @@ export function showHtmlPanel(viewType: string, title: string, html: string, exi
   return panel;
 }
 
+export type ServerState = 'starting' | 'running' | 'stopped' | 'failed';
+
+/** The `{}` language status entry for Python files: server state, version and interpreter. */
+export function createServerStatus(): { update(state: ServerState, detail: string): void; dispose(): void } {
+  const item = vscode.languages.createLanguageStatusItem('nnmigrate.server', { language: 'python' });
+  item.name = 'nnmigrate';
+  item.command = { command: 'nnmigrate.showLog', title: 'Show Log' };
+  return {
+    update(state, detail) {
+      item.text = state === 'running' ? 'nnmigrate' : state === 'starting' ? 'nnmigrate: starting' : state === 'failed' ? 'nnmigrate: not running' : 'nnmigrate: stopped';
+      item.detail = detail;
+      item.busy = state === 'starting';
+      item.severity = state === 'failed' ? vscode.LanguageStatusSeverity.Error : vscode.LanguageStatusSeverity.Information;
+    },
+    dispose: () => item.dispose(),
+  };
+}
+
 // ---- commands, context keys, extensions -----------------------------------------------------
 
 export function registerCommand(id: string, handler: (...args: any[]) => unknown): vscode.Disposable {
