@@ -95,6 +95,7 @@ class OpEntry:
     weights: WeightRule | None = None
     notes: str = ""
     rank: int | None = None  # tensor rank the op implies for its input (conv2d: 4)
+    support: tuple[str, ...] = ()  # nnmigrate.support.keras_layers classes the Keras form uses, written into the module
 
     def attr(self, name: str) -> Attr:
         for a in self.attrs:

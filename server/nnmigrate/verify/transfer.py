@@ -73,12 +73,13 @@ class Transfer:
             return
         if layer is None:
             return
+        # a catalog op's own children belong to it (MultiheadAttention's out_proj): their tensors come as "out_proj.weight"
         tensors = {name: t.detach().cpu().numpy() for name, t in
-                   list(tm.named_parameters(recurse=False)) + list(tm.named_buffers(recurse=False)) if t is not None}
+                   list(tm.named_parameters()) + list(tm.named_buffers()) if t is not None}
         config = {k: v for k, v in vars(tm).items() if not k.startswith("_") and isinstance(v, (int, float, str, bool, tuple))}
         config["keras_class"] = type(layer).__name__
         layer.set_weights([np.asarray(w, dtype=np.float32) for w in found[0].weights.convert(tensors, config)])
-        for t in list(tm.parameters(recurse=False)) + list(tm.buffers(recurse=False)):
+        for t in list(tm.parameters()) + list(tm.buffers()):
             self.copied.add(id(t))
 
 

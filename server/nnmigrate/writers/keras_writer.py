@@ -265,7 +265,8 @@ class ModelWriter:
                 tr = self._translator(None)
                 body += tr.stmt(s)
                 self.diagnostics += tr.diagnostics
-        return self.plan.render(body, self.module.docstring)
+        support = {name for entry in self.catalog.entries.values() for name in entry.support}
+        return self.plan.render(body, self.module.docstring, sorted(support))
 
     def contract(self) -> dict:
         """What verify needs: the input/output layout of each entry class and the attribute renames."""

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 from nnmigrate.pivot import nodes as n
+from nnmigrate.support import source as support_source
 from nnmigrate.writers import printer
 from nnmigrate.writers.translate import AttrInfo
 
@@ -201,14 +202,18 @@ class ModulePlan:
 
     # ---- rendering -----------------------------------------------------------------------
 
-    def render(self, body: list[n.Stmt], docstring: str | None) -> str:
+    def render(self, body: list[n.Stmt], docstring: str | None, support: Collection[str] = ()) -> str:
+        """The module text; `support` names support layers the code may use: those it does are written after the imports."""
         used = names_used(body)
+        written = [name for name in support if name in used and name not in self.definitions]
         shadowed = {name for name in ("layers", "ops") if self._binds(body, name)}
         if shadowed:
             for x in walk(body):
                 if isinstance(x, n.Name) and x.id.split(".")[0] in shadowed and "." in x.id:
                     x.id = "keras." + x.id
             used = names_used(body)
+        if written:
+            used.add("keras")  # support layers spell keras.layers / keras.ops in full
         imports: list[n.Stmt] = [n.Import(_FRAMEWORK_MODULES[m]) for m in ("keras", "layers", "ops")
                                  if m in used and m not in shadowed]
         rest: list[n.Stmt] = []
@@ -218,7 +223,10 @@ class ModulePlan:
                     imports.insert(0, s)
             else:
                 rest.append(s)
-        return printer.module(_sorted_imports(imports) + rest, docstring)
+        if not written:
+            return printer.module(_sorted_imports(imports) + rest, docstring)
+        head = printer.module(_sorted_imports(imports), docstring).rstrip()
+        return f"{head}\n\n\n{support_source(written)}\n\n\n{printer.module(rest)}"
 
     @staticmethod
     def _binds(body: list[n.Stmt], name: str) -> bool:

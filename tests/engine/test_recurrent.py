@@ -1,0 +1,140 @@
+"""Support layers (RecurrentStack, TorchStyleAttention) match torch's LSTM/GRU/RNN/MultiheadAttention with copied weights."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+keras = pytest.importorskip("keras")
+
+from nnmigrate.catalog import default_catalog  # noqa: E402
+from nnmigrate.support import keras_layers  # noqa: E402
+
+TOL = 1e-5
+
+
+def _copy(tm: torch.nn.Module, layer: keras.layers.Layer) -> None:
+    """What verify's transfer does for a leaf module: the catalog weight rule, then set_weights."""
+    entry, _ = default_catalog().lookup("torch", f"torch.nn.{type(tm).__name__}")
+    tensors = {name: t.detach().numpy() for name, t in tm.named_parameters()}
+    config = {k: v for k, v in vars(tm).items() if not k.startswith("_") and isinstance(v, (int, float, str, bool, tuple))}
+    layer.set_weights([np.asarray(w, np.float32) for w in entry.weights.convert(tensors, config)])
+
+
+def _close(a: torch.Tensor, b) -> None:
+    a, b = a.detach().numpy(), np.asarray(b)
+    assert a.shape == b.shape
+    np.testing.assert_allclose(b, a, atol=TOL, rtol=0)
+
+
+RECURRENT = [
+    ("lstm", {}), ("lstm", {"num_layers": 2, "bidirectional": True}), ("lstm", {"batch_first": True, "bias": False}),
+    ("gru", {}), ("gru", {"num_layers": 2, "batch_first": True}), ("gru", {"bidirectional": True}),
+    ("rnn", {"num_layers": 2}), ("rnn", {"nonlinearity": "relu", "bidirectional": True, "batch_first": True}),
+]
+
+
+@pytest.mark.parametrize("with_state", [False, True], ids=["zero_state", "given_state"])
+@pytest.mark.parametrize("cell,options", RECURRENT, ids=[f"{c}-{'-'.join(o) or 'default'}" for c, o in RECURRENT])
+def test_recurrent_stack_matches_torch(cell, options, with_state):
+    torch.manual_seed(0)
+    tm = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[cell](5, 7, **options).eval()
+    keras_options = {("use_bias" if k == "bias" else k): v for k, v in options.items() if k != "nonlinearity"}
+    if "nonlinearity" in options:
+        keras_options["activation"] = options["nonlinearity"]
+    km = keras_layers.RecurrentStack(cell, 7, **keras_options)
+    batch_first = options.get("batch_first", False)
+    x = torch.randn(3, 6, 5) if batch_first else torch.randn(6, 3, 5)
+    rows = options.get("num_layers", 1) * (2 if options.get("bidirectional") else 1)
+    hx = None
+    if with_state:
+        h0 = torch.randn(rows, 3, 7)
+        hx = (h0, torch.randn(rows, 3, 7)) if cell == "lstm" else h0
+    keras_hx = None if hx is None else (tuple(t.numpy() for t in hx) if cell == "lstm" else hx.numpy())
+    km(x.numpy(), keras_hx)  # builds the layers
+    _copy(tm, km)
+    with torch.no_grad():
+        expected = tm(x, hx)
+    got = km(x.numpy(), keras_hx, training=False)
+    _close(expected[0], got[0])
+    if cell == "lstm":
+        _close(expected[1][0], got[1][0])
+        _close(expected[1][1], got[1][1])
+    else:
+        _close(expected[1], got[1])
+
+
+ATTENTION = [
+    ({}, {}),
+    ({"batch_first": True}, {"need_weights": False}),
+    ({"batch_first": True}, {"average_attn_weights": False, "key_padding_mask": "bool"}),
+    ({}, {"attn_mask": "causal_float", "key_padding_mask": "float"}),
+    ({"batch_first": True}, {"attn_mask": "causal_bool"}),
+    ({"batch_first": True}, {"attn_mask": "per_head", "key_padding_mask": "bool", "average_attn_weights": False}),
+    ({"batch_first": True, "kdim": 6, "vdim": 3}, {}),
+    ({"bias": False}, {}),
+]
+
+
+def _masks(call: dict, n: int, length: int, heads: int) -> tuple[dict, dict]:
+    """torch keyword arguments and their numpy twins for the Keras layer."""
+    out = {k: v for k, v in call.items() if not isinstance(v, str)}
+    g = torch.Generator().manual_seed(3)
+    if call.get("key_padding_mask") == "bool":
+        pad = torch.zeros(n, length, dtype=torch.bool)
+        pad[0, -2:] = True
+        out["key_padding_mask"] = pad
+    elif call.get("key_padding_mask") == "float":
+        pad = torch.zeros(n, length)
+        pad[0, -2:] = float("-inf")
+        out["key_padding_mask"] = pad
+    kind = call.get("attn_mask")
+    if kind == "causal_float":
+        out["attn_mask"] = torch.nn.Transformer.generate_square_subsequent_mask(length)
+    elif kind == "causal_bool":
+        out["attn_mask"] = torch.triu(torch.ones(length, length, dtype=torch.bool), diagonal=1)
+    elif kind == "per_head":
+        mask = torch.rand(n * heads, length, length, generator=g) > 0.7
+        mask[..., 0] = False  # every query keeps one key
+        out["attn_mask"] = mask
+    return out, {k: v.numpy() if isinstance(v, torch.Tensor) else v for k, v in out.items()}
+
+
+@pytest.mark.parametrize("options,call", ATTENTION, ids=[f"case{i}" for i in range(len(ATTENTION))])
+def test_torch_style_attention_matches_torch(options, call):
+    torch.manual_seed(0)
+    embed, heads, n, length = 8, 2, 2, 5
+    tm = torch.nn.MultiheadAttention(embed, heads, **options).eval()
+    with torch.no_grad():
+        if tm.in_proj_bias is not None:
+            tm.in_proj_bias.normal_()
+            tm.out_proj.bias.normal_()
+    km = keras_layers.TorchStyleAttention(embed, heads, use_bias=options.get("bias", True),
+                                          batch_first=options.get("batch_first", False))
+    shape = (n, length) if options.get("batch_first") else (length, n)
+    q = torch.randn(*shape, embed)
+    k = torch.randn(*shape, options.get("kdim", embed))
+    v = torch.randn(*shape, options.get("vdim", embed))
+    torch_kwargs, keras_kwargs = _masks(call, n, length, heads)
+    km(q.numpy(), k.numpy(), v.numpy(), **keras_kwargs)
+    _copy(tm, km)
+    with torch.no_grad():
+        expected = tm(q, k, v, **torch_kwargs)
+    got = km(q.numpy(), k.numpy(), v.numpy(), **keras_kwargs, training=False)
+    _close(expected[0], got[0])
+    if expected[1] is None:
+        assert got[1] is None
+    else:
+        _close(expected[1], got[1])
+
+
+def test_support_source_is_read_without_keras():
+    from nnmigrate import support
+
+    assert set(support.names()) == {"RecurrentStack", "TorchStyleAttention"}
+    code = support.source({"RecurrentStack"})
+    assert code.startswith("class RecurrentStack(keras.layers.Layer):") and "TorchStyleAttention" not in code
+    namespace: dict = {"keras": keras}
+    exec(compile(code, "<support>", "exec"), namespace)
+    assert issubclass(namespace["RecurrentStack"], keras.layers.Layer)
