@@ -7,13 +7,13 @@ that is plain Python lives here once, for both directions.
 from __future__ import annotations
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from nnmigrate.catalog import Catalog
 from nnmigrate.catalog.entry import REQUIRED, OpEntry, Spelling
 from nnmigrate.diagnostics import Diagnostic, Severity, SourceRange
 from nnmigrate.pivot import nodes as n
 from nnmigrate.readers.imports import ImportTable, dotted
+from nnmigrate.readers.positions import Positions
 
 _BINOPS = {
     cst.Add: "+", cst.Subtract: "-", cst.Multiply: "*", cst.Divide: "/", cst.FloorDivide: "//",
@@ -47,8 +47,8 @@ class SourceReader:
         self.source = source
         self.catalog = catalog
         self.module = cst.parse_module(source)
-        self.wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-        self.positions = self.wrapper.resolve(PositionProvider)
+        self.positions = Positions(self.module, source)
+        self.statement_span: SourceRange | None = None  # fallback range for nodes without their own
         self.imports = ImportTable()
         self.diagnostics: list[Diagnostic] = []
         self.local_classes: set[str] = set()
@@ -64,10 +64,7 @@ class SourceReader:
     # ---- helpers ------------------------------------------------------------------------
 
     def span(self, node: cst.CSTNode) -> SourceRange | None:
-        pos: CodeRange | None = self.positions.get(node)
-        if pos is None:
-            return None
-        return SourceRange(pos.start.line, pos.start.column, pos.end.line, pos.end.column)
+        return self.positions.get(node) or self.statement_span
 
     def code(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node).strip()
@@ -331,7 +328,10 @@ class SourceReader:
 
     def is_init_only(self, node: cst.CSTNode) -> bool:
         """True for weight-initialisation code: every call in it is `torch.nn.init.*`, isinstance or module walks."""
-        calls = [c for c in _calls(node)]
+        span = self.positions.get(node)
+        if span is None or not any("init" in line for line in self.positions.text(span)):
+            return False
+        calls = _calls(node)
         init_calls = [c for c in calls if (self.qualname(c.func) or "").startswith("torch.nn.init.")]
         harmless = {"isinstance", "modules", "named_modules", "children", "parameters", "named_parameters", "math.sqrt"}
         return bool(init_calls) and all(
@@ -339,7 +339,11 @@ class SourceReader:
 
     def stmt(self, node: cst.BaseStatement) -> list[n.Stmt]:  # noqa: C901
         comments = self.comments(node)
-        span = self.span(node)
+        if isinstance(node, cst.SimpleStatementLine) and node.body:
+            self.statement_span = self.positions.get(node.body[0])
+            span = self.statement_span
+        else:
+            span = self.statement_span = self.positions.get(node)
         if self.is_init_only(node):
             self.report("NNM205", "weight initialisation left out: the target framework's initializers apply "
                         "(verify copies the weights, so inference is unaffected)", node, severity=Severity.WARNING)
