@@ -1,7 +1,9 @@
-"""NCHW <-> NHWC: tensor layout facts, axis remapping and the explicit transposes between layouts.
+"""Tensor layouts across the migration: which values sit in the target's native layout, and axis math.
 
-A channels-first source tensor that lives channels-last in the target is tagged CHANNELS_LAST; its
-axis 1 (channels) sits at the end, every later axis moves one place forward.
+Source and target frameworks put the channel axis in different places (PyTorch: axis 1, Keras: last).
+A tensor tagged MOVED holds the source tensor with its channel axis moved to the target's place;
+PLAIN tensors keep the source order. `AxisMove` says which way the channel axis moves and remaps axis
+numbers; the writers turn its permutations into code.
 """
 
 from __future__ import annotations
@@ -9,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from nnmigrate.pivot import nodes as n
-from nnmigrate.writers.emit import CHANNELS_LAST, NOT_CONST, PLAIN, call, const_value
+from nnmigrate.writers.emit import MOVED, NOT_CONST, PLAIN, const_value
 
-__all__ = ["CHANNELS_LAST", "PLAIN", "TensorInfo", "remap_axis", "to_channels_last", "to_plain"]
+__all__ = ["MOVED", "PLAIN", "AxisMove", "TensorInfo", "UNKNOWN"]
 
 
 @dataclass(frozen=True)
@@ -25,53 +27,69 @@ class TensorInfo:
     parts: tuple[TensorInfo, ...] | None = None  # tuple results (chunk, split, tuple returns)
 
     @property
-    def channels_last(self) -> bool:
-        return self.layout == CHANNELS_LAST
+    def moved(self) -> bool:
+        return self.layout == MOVED
 
 
 UNKNOWN = TensorInfo()
 
 
-def remap_axis(axis: int, rank: int | None) -> int | None:
-    """Source axis -> channels-last axis; None when it cannot be known without the rank."""
-    if axis >= 0:
-        return 0 if axis == 0 else (-1 if axis == 1 else axis - 1)
-    if rank is None:  # a negative axis counts from the spatial end (channels are rarely addressed that way)
-        return axis - 1
-    return remap_axis(axis + rank, rank)
+@dataclass(frozen=True)
+class AxisMove:
+    """Channels move from axis 1 to the end (`to_last`, PyTorch -> Keras) or from the end to axis 1."""
 
+    to_last: bool
 
-def remap_axes(value: n.Expr, rank: int | None) -> n.Expr | None:
-    """A literal axis or tuple of axes remapped, else None."""
-    v = const_value(value)
-    if v is NOT_CONST or v is None:
+    def remap(self, axis: int, rank: int | None) -> int | None:
+        """Source axis -> target axis; None when the rank is needed but unknown."""
+        if self.to_last:
+            if axis >= 0:
+                return 0 if axis == 0 else (-1 if axis == 1 else axis - 1)
+            if rank is None:  # a negative axis counts from the spatial end (channels are rarely addressed so)
+                return axis - 1
+            return self.remap(axis + rank, rank)
+        if axis == -1 or rank is not None and axis == rank - 1:
+            return 1
+        if axis >= 1:
+            return axis + 1
+        if axis == 0:
+            return 0
+        return axis + 1  # -2 (last spatial) -> -1
+
+    def remap_expr(self, value: n.Expr, rank: int | None) -> n.Expr | None:
+        """A literal axis or tuple of axes remapped, else None."""
+        v = const_value(value)
+        if v is NOT_CONST or v is None:
+            return None
+        if isinstance(v, int):
+            out = self.remap(v, rank)
+            return None if out is None else n.Const(out)
+        if isinstance(v, tuple) and all(isinstance(a, int) for a in v):
+            mapped = [self.remap(a, rank) for a in v]
+            return None if None in mapped else n.TupleExpr([n.Const(a) for a in mapped])
         return None
-    if isinstance(v, int):
-        out = remap_axis(v, rank)
-        return None if out is None else n.Const(out)
-    if isinstance(v, tuple) and all(isinstance(a, int) for a in v):
-        mapped = [remap_axis(a, rank) for a in v]
-        return None if None in mapped else n.TupleExpr([n.Const(a) for a in mapped])
-    return None
+
+    def perm_to_target(self, rank: int) -> tuple[int, ...]:
+        return _to_last(rank) if self.to_last else _to_first(rank)
+
+    def perm_to_source(self, rank: int) -> tuple[int, ...]:
+        return _to_first(rank) if self.to_last else _to_last(rank)
+
+    def remap_index(self, index: n.Expr, rank: int | None) -> n.Expr | None:
+        """A slice-only subscript of a source-layout tensor rewritten for the moved tensor; None when it cannot be."""
+        items = index.elts if isinstance(index, n.TupleExpr) else [index]
+        if rank is None or not 2 <= len(items) <= rank or not all(isinstance(i, n.Slice) for i in items):
+            return None
+        full = [*items, *[n.Slice(None, None, None) for _ in range(rank - len(items))]]
+        moved = [full[0], *full[2:], full[1]] if self.to_last else [full[0], full[-1], *full[1:-1]]
+        while len(moved) > 1 and isinstance(moved[-1], n.Slice) and moved[-1].lower is moved[-1].upper is moved[-1].step is None:
+            moved.pop()
+        return n.TupleExpr(moved) if len(moved) > 1 else moved[0]
 
 
-def _perm(rank: int, to_last: bool) -> tuple[int, ...]:
-    if to_last:
-        return (0, *range(2, rank), 1)
+def _to_last(rank: int) -> tuple[int, ...]:
+    return (0, *range(2, rank), 1)
+
+
+def _to_first(rank: int) -> tuple[int, ...]:
     return (0, rank - 1, *range(1, rank - 1))
-
-
-def to_channels_last(e: n.Expr, rank: int | None) -> n.Expr:
-    if rank is not None and rank <= 2:
-        return e
-    if rank is None:
-        return call("ops.moveaxis", e, 1, -1)
-    return call("ops.transpose", e, _perm(rank, True))
-
-
-def to_plain(e: n.Expr, rank: int | None) -> n.Expr:
-    if rank is not None and rank <= 2:
-        return e
-    if rank is None:
-        return call("ops.moveaxis", e, -1, 1)
-    return call("ops.transpose", e, _perm(rank, False))

@@ -30,7 +30,7 @@ def _identity(v: OpView) -> n.Expr:
 def _flatten(v: OpView) -> n.Expr:
     start, end = v.value("start_dim"), v.value("end_dim")
     if v.is_layer and start == 1 and end == -1:
-        if not v.channels_last:
+        if not v.moved:
             return call("layers.Flatten")
         # flatten in torch's (C, H, W) order so the next Dense keeps torch's weight rows
         back = (call("layers.Permute", (v.rank - 1, *range(1, v.rank - 1))) if v.rank

@@ -14,14 +14,14 @@ _COMMON = (Attr("device", torch=None), Attr("dtype", torch=None))
 
 
 def _channel_axis(v: OpView) -> int:
-    return -1 if v.channels_last else 1
+    return -1 if v.moved else 1
 
 
 def _batch_norm(v: OpView) -> n.Expr:
     momentum = v.value("momentum")
     keras_momentum: Any = round(1 - momentum, 10) if isinstance(momentum, (int, float)) else n.BinOp("-", n.Const(1), v.get("momentum"))
     affine = None if v.is_("affine", True) else v.get("affine")
-    return call("layers.BatchNormalization", axis=None if v.channels_last else 1, momentum=keras_momentum,
+    return call("layers.BatchNormalization", axis=None if v.moved else 1, momentum=keras_momentum,
                 epsilon=v.get("eps"), center=affine, scale=affine)
 
 
@@ -47,7 +47,7 @@ def _affine_weights(torch: Mapping[str, Any], config: Mapping[str, Any]) -> list
 
 def _group_norm(v: OpView) -> n.Expr:
     affine = None if v.is_("affine", True) else v.get("affine")
-    return call("layers.GroupNormalization", groups=v.get("num_groups"), axis=None if v.channels_last else 1,
+    return call("layers.GroupNormalization", groups=v.get("num_groups"), axis=None if v.moved else 1,
                 epsilon=v.get("eps"), center=affine, scale=affine)
 
 

@@ -136,7 +136,7 @@ def _pad(v: OpView) -> n.Expr:
         widths = call("_torch_pad_widths", x, v.get("pad"))
         return call("ops.pad", x, widths, **kwargs)
     pairs = [[pads[i], pads[i + 1]] for i in range(0, len(pads), 2)][::-1]  # now in axis order, for the trailing axes
-    if v.channels_last and v.rank:
+    if v.moved and v.rank:
         # source trailing axes are spatial; in channels-last they sit before the last axis
         lead = v.rank - 1 - len(pairs)
         return call("ops.pad", x, lit([[0, 0]] * lead + pairs + [[0, 0]]), **kwargs)

@@ -34,7 +34,7 @@ def _leaves(value: Any) -> list[np.ndarray]:
 
 def _align(target: np.ndarray, source_shape: tuple[int, ...], layout: str | None) -> np.ndarray:
     """Target output in the source layout: channels-last outputs move their last axis back to 1."""
-    if tuple(target.shape) == tuple(source_shape) and layout != "channels_last":
+    if tuple(target.shape) == tuple(source_shape) and layout != "moved":
         return target
     if target.ndim >= 3:
         moved = np.moveaxis(target, -1, 1)
@@ -106,7 +106,7 @@ def run_check(request: dict, progress: Callable[[str, float], None]) -> dict:
     arrays = [s.sample(rng) for s in specs]
     entry = next(iter(contract.get("entry_classes", {}).values()), {"inputs": [], "outputs": []})
     layouts = entry.get("inputs", [])
-    keras_inputs = [np.ascontiguousarray(np.moveaxis(a, 1, -1)) if i < len(layouts) and layouts[i] == "channels_last"
+    keras_inputs = [np.ascontiguousarray(np.moveaxis(a, 1, -1)) if i < len(layouts) and layouts[i] == "moved"
                     and a.ndim >= 3 else a for i, a in enumerate(arrays)]
     torch_inputs = [torch.from_numpy(a).to(device) for a in arrays]
     with torch.no_grad():
@@ -114,8 +114,8 @@ def run_check(request: dict, progress: Callable[[str, float], None]) -> dict:
     _randomize_norms(tm, 0)
     progress("copying weights", 0.45)
     km(*keras_inputs, training=False)  # builds Keras weights
-    source_classes = {name for name, obj in vars(src_mod).items() if isinstance(obj, type)
-                      and issubclass(obj, torch.nn.Module) and obj.__module__ == src_mod.__name__}
+    # the model's own classes (from the source file or, migrated into it, from the rest of its package)
+    source_classes = {type(m).__name__ for m in tm.modules() if not type(m).__module__.startswith("torch.")}
     transfer = Transfer(default_catalog(), source_classes, contract.get("renames", {}))
     transfer.run(tm, km)
     if transfer.missing:

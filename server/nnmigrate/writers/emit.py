@@ -10,7 +10,7 @@ from nnmigrate.pivot import nodes as n
 
 NOT_CONST: Any = type("NotConst", (), {"__repr__": lambda self: "NOT_CONST"})()
 
-CHANNELS_LAST = "channels_last"
+MOVED = "moved"
 PLAIN = "plain"
 
 
@@ -86,8 +86,8 @@ class OpView:
         return self.op.layer
 
     @property
-    def channels_last(self) -> bool:
-        return self.layout == CHANNELS_LAST
+    def moved(self) -> bool:
+        return self.layout == MOVED
 
     def get(self, name: str) -> n.Expr:
         return self.attrs[name]

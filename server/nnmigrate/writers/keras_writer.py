@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from nnmigrate.catalog import Catalog
 from nnmigrate.catalog.entry import Emitter, OpEntry
 from nnmigrate.diagnostics import Diagnostic, SourceRange
-from nnmigrate.layout import UNKNOWN, TensorInfo, to_plain
+from nnmigrate.layout import UNKNOWN, AxisMove, TensorInfo
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers import printer
-from nnmigrate.writers.emit import CHANNELS_LAST, PLAIN
+from nnmigrate.writers.emit import MOVED, PLAIN, call
 from nnmigrate.writers.module_plan import ModulePlan
 from nnmigrate.writers.translate import AttrInfo, Signature, Translator
 
@@ -59,16 +59,33 @@ class ModelWriter:
 
     # ---- hooks used by the translator ---------------------------------------------------
 
+    axes = AxisMove(to_last=True)
+
     @property
     def native_channels_last(self) -> bool:
         return True
+
+    def to_target(self, e: n.Expr, rank: int | None) -> n.Expr:
+        """Channels-first source tensor -> channels-last."""
+        if rank is not None and rank <= 2:
+            return e
+        if rank is None:
+            return call("ops.moveaxis", e, 1, -1)
+        return call("ops.transpose", e, self.axes.perm_to_target(rank))
+
+    def to_source(self, e: n.Expr, rank: int | None) -> n.Expr:
+        if rank is not None and rank <= 2:
+            return e
+        if rank is None:
+            return call("ops.moveaxis", e, -1, 1)
+        return call("ops.transpose", e, self.axes.perm_to_source(rank))
 
     def emitter(self, entry: OpEntry) -> Emitter | None:
         return entry.to_keras
 
     def default_layout(self, entry: OpEntry) -> str:
         if entry.layout.kind == "channels" or entry.key.startswith(("batch_norm", "group_norm")):
-            return CHANNELS_LAST
+            return MOVED
         return PLAIN
 
     def attr_name(self, class_name: str | None, attr: str) -> str:
@@ -98,8 +115,8 @@ class ModelWriter:
         if info.parts is not None and isinstance(value, n.TupleExpr):
             items = [self.returned(tr, v, i) for v, i in zip(value.elts, info.parts)]
             return n.TupleExpr([v for v, _ in items]), TensorInfo(parts=tuple(i for _, i in items))
-        if info.channels_last:
-            return to_plain(value, info.rank), TensorInfo(PLAIN, info.rank)
+        if info.moved:
+            return self.to_source(value, info.rank), TensorInfo(PLAIN, info.rank)
         return value, info
 
     def nested_function(self, tr: Translator, f: n.FunctionDef) -> n.FunctionDef:
@@ -132,7 +149,7 @@ class ModelWriter:
         result = ClassResult(cls, attrs)
         forward = self.plan.method(name, "forward")
         if forward is None and cls.kind == "sequential":  # keras.Sequential: one input, channels-last in a conv net
-            layout = CHANNELS_LAST if self.plan.spatial and self.layout == "native" else PLAIN
+            layout = MOVED if self.plan.spatial and self.layout == "native" else PLAIN
             result.signature = Signature({"inputs": TensorInfo(layout)}, TensorInfo(layout))
         if forward is not None:
             params = [p for p in forward.params[1:] if not p.star]
@@ -149,7 +166,7 @@ class ModelWriter:
                 if demand is None and hint.layout is not None:
                     infos[p.name] = TensorInfo(hint.layout, hint.rank)
                 else:
-                    infos[p.name] = TensorInfo(CHANNELS_LAST if demand == CHANNELS_LAST and not keep_source else PLAIN)
+                    infos[p.name] = TensorInfo(MOVED if demand == MOVED and not keep_source else PLAIN)
             if keep_source:
                 infos = {k: TensorInfo(PLAIN) for k in infos}
             tr = self._translator(name, attrs)
@@ -244,7 +261,7 @@ class ModelWriter:
         doc = cls.docstring
         if cls.name not in self.plan.entry_classes or result.signature is None:
             return doc
-        cl = [k for k, v in result.signature.params.items() if v.channels_last]
+        cl = [k for k, v in result.signature.params.items() if v.moved]
         if not cl:
             return doc
         note = (f"Layout: {', '.join(f'`{k}`' for k in cl)} channels-last (N, ..., C), as Keras convolutions expect; "

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 from nnmigrate.catalog import Catalog
 from nnmigrate.catalog.entry import OpEntry
 from nnmigrate.diagnostics import Diagnostic, Severity, SourceRange
-from nnmigrate.layout import UNKNOWN, TensorInfo, remap_axes, to_channels_last, to_plain
+from nnmigrate.layout import UNKNOWN, TensorInfo
 from nnmigrate.pivot import nodes as n
-from nnmigrate.writers.emit import CHANNELS_LAST, PLAIN, OpView, const_value
+from nnmigrate.writers.emit import MOVED, PLAIN, OpView, const_value
 
 if TYPE_CHECKING:
     from nnmigrate.writers.keras_writer import ModelWriter
@@ -83,11 +83,11 @@ class Translator:
         if info.layout == layout or info.layout is None and layout == PLAIN:
             return e
         rank = info.rank or rank
-        if layout == CHANNELS_LAST:
+        if layout == MOVED:
             if info.layout is None and not info.origin:
                 return e  # unknown values are assumed to already be in the target layout
-            return to_channels_last(e, rank)
-        return to_plain(e, rank)
+            return self.writer.to_target(e, rank)
+        return self.writer.to_source(e, rank)
 
     # ---- expressions --------------------------------------------------------------------
 
@@ -133,7 +133,7 @@ class Translator:
         if isinstance(e, n.IfExp):
             body, bi = self.expr(e.body)
             orelse, oi = self.expr(e.orelse)
-            if bi.layout != oi.layout and CHANNELS_LAST in (bi.layout, oi.layout):
+            if bi.layout != oi.layout and MOVED in (bi.layout, oi.layout):
                 body, orelse, bi = self.need(body, bi, PLAIN), self.need(orelse, oi, PLAIN), TensorInfo(PLAIN)
             return n.IfExp(self.expr(e.test)[0], body, orelse), bi
         if isinstance(e, n.Lambda):
@@ -184,8 +184,8 @@ class Translator:
         if isinstance(e.value, n.Op) and e.value.key in ("shape", "size") and isinstance(const_value(e.index), int):
             x, xi = self.expr(e.value.attrs["input"])
             index = e.index
-            if xi.channels_last:
-                mapped = remap_axes(e.index, xi.rank)
+            if xi.moved:
+                mapped = self.writer.axes.remap_expr(e.index, xi.rank)
                 index = mapped if mapped is not None else index
             return n.Subscript(self.op_target(e.value, x, xi, with_dim=False), index), UNKNOWN
         value, info = self.expr(e.value)
@@ -193,8 +193,8 @@ class Translator:
         if info.parts is not None and isinstance(const_value(e.index), int):
             i = const_value(e.index)
             return n.Subscript(value, index), info.parts[i] if -len(info.parts) <= i < len(info.parts) else UNKNOWN
-        if info.channels_last:
-            remapped = _remap_index(index, info.rank)
+        if info.moved:
+            remapped = self.writer.axes.remap_index(index, info.rank)
             if remapped is not None:
                 return n.Subscript(value, remapped), info
             value = self.need(value, info, PLAIN)
@@ -241,8 +241,8 @@ class Translator:
         out_info = TensorInfo(PLAIN)
         if rule.kind == "channels" and self.writer.native_channels_last:
             for t in tensor_names:
-                attrs[t] = self.need(attrs[t], infos[t], CHANNELS_LAST, rank)
-            layout, out_info = CHANNELS_LAST, TensorInfo(CHANNELS_LAST, rank)
+                attrs[t] = self.need(attrs[t], infos[t], MOVED, rank)
+            layout, out_info = MOVED, TensorInfo(MOVED, rank)
         elif rule.kind == "channels":
             layout, out_info = first.layout or PLAIN, TensorInfo(first.layout or PLAIN, rank)
         elif rule.kind == "elementwise":
@@ -261,7 +261,7 @@ class Translator:
                     out_info = UNKNOWN
         elif rule.kind == "axis":
             out_info = self.axis_op(entry, op, attrs, infos, tensor_names)
-            layout = first.layout if first.channels_last and out_info.layout is not None else PLAIN
+            layout = first.layout if first.moved and out_info.layout is not None else PLAIN
         elif rule.kind == "opaque":
             for t in tensor_names:
                 attrs[t] = self.need(attrs[t], infos[t], PLAIN)
@@ -281,18 +281,18 @@ class Translator:
         first = infos.get(first_name, UNKNOWN) if first_name else UNKNOWN
         if first_name == "tensors":  # cat: a list of tensors
             parts = first.parts or ()
-            cl = any(p.channels_last for p in parts)
+            cl = any(p.moved for p in parts)
             if cl:  # parameters joined with channels-last tensors are wanted channels-last too
                 for p in parts:
                     if p.layout is None:
                         for o in p.origin:
-                            self.demand.setdefault(o, CHANNELS_LAST)
-            if cl and isinstance(attrs["tensors"], n.ListExpr) and all(p.layout in (CHANNELS_LAST, None) for p in parts):
-                mapped = remap_axes(attrs["dim"], next(p.rank for p in parts if p.channels_last))
+                            self.demand.setdefault(o, MOVED)
+            if cl and isinstance(attrs["tensors"], n.ListExpr) and all(p.layout in (MOVED, None) for p in parts):
+                mapped = self.writer.axes.remap_expr(attrs["dim"], next(p.rank for p in parts if p.moved))
                 if mapped is not None:
                     attrs["dim"] = mapped
-                    rank = next(p.rank for p in parts if p.channels_last)
-                    return TensorInfo(CHANNELS_LAST, rank)
+                    rank = next(p.rank for p in parts if p.moved)
+                    return TensorInfo(MOVED, rank)
             if isinstance(attrs["tensors"], n.ListExpr) and parts:
                 attrs["tensors"] = n.ListExpr([self.need(x, p, PLAIN) for x, p in zip(attrs["tensors"].elts, parts)])
             for p in parts:
@@ -303,14 +303,14 @@ class Translator:
             return UNKNOWN
         for p in first.origin:
             self.demand.setdefault(p, PLAIN)
-        if not first.channels_last:
+        if not first.moved:
             if op.key in ("size", "shape"):
                 return UNKNOWN
             return TensorInfo(PLAIN if first.layout or first.origin else None)
         mapped_all = True
         for a in rule.axes:
             if a in attrs and const_value(attrs[a]) is not None:
-                mapped = remap_axes(attrs[a], first.rank)
+                mapped = self.writer.axes.remap_expr(attrs[a], first.rank)
                 if mapped is None:
                     mapped_all = False
                 else:
@@ -334,7 +334,7 @@ class Translator:
             norm = {d % rank if rank else d for d in dims}
             if 1 in norm or rank is None or rank - len(norm) <= 2:
                 return TensorInfo(PLAIN, rank - len(norm) if rank else None)
-            return TensorInfo(CHANNELS_LAST, rank - len(norm))
+            return TensorInfo(MOVED, rank - len(norm))
         if op.key == "transpose":
             attrs[first_name] = self.need(attrs[first_name], first, PLAIN)
             for a in rule.axes:
@@ -408,8 +408,8 @@ class Translator:
         builds convolutions it is taken to work channels-last, else in whatever layout it is given."""
         first = infos[0] if infos else UNKNOWN
         if self.writer.plan.spatial and self.writer.native_channels_last and args and (first.origin or first.layout):
-            x = self.need(args[0].value, first, CHANNELS_LAST)
-            return n.Call(func, [n.Arg(x, args[0].keyword), *args[1:]], span=span), TensorInfo(CHANNELS_LAST, first.rank)
+            x = self.need(args[0].value, first, MOVED)
+            return n.Call(func, [n.Arg(x, args[0].keyword), *args[1:]], span=span), TensorInfo(MOVED, first.rank)
         return n.Call(func, args, span=span), first if first.layout else UNKNOWN
 
     def _wanted(self, element: AttrInfo, xi: TensorInfo) -> str:
@@ -417,7 +417,7 @@ class Translator:
         if element.kind == "op" and element.key:
             kind = self.catalog.get(element.key).layout.kind
             if kind == "channels" and self.writer.native_channels_last:
-                return CHANNELS_LAST
+                return MOVED
             if kind in ("opaque", "axis"):
                 return PLAIN
         elif element.kind == "class" and element.key:
@@ -433,8 +433,8 @@ class Translator:
             entry = self.catalog.get(element.key)
             rule = entry.layout.kind
             if rule == "channels" and self.writer.native_channels_last:
-                self.call_sites[site] = CallSite(CHANNELS_LAST, xi.rank or entry.rank)
-                return x, TensorInfo(CHANNELS_LAST, xi.rank or entry.rank), x
+                self.call_sites[site] = CallSite(MOVED, xi.rank or entry.rank)
+                return x, TensorInfo(MOVED, xi.rank or entry.rank), x
             self.call_sites[site] = CallSite(xi.layout or PLAIN, xi.rank)
             if rule == "opaque":
                 return x, TensorInfo(PLAIN), x
@@ -456,8 +456,8 @@ class Translator:
         rule = entry.layout.kind
         rank = xi.rank or entry.rank
         if rule == "channels" and self.writer.native_channels_last:
-            x = self.need(x, xi, CHANNELS_LAST, rank)
-            out = TensorInfo(CHANNELS_LAST, rank)
+            x = self.need(x, xi, MOVED, rank)
+            out = TensorInfo(MOVED, rank)
         elif rule == "opaque":
             x = self.need(x, xi, PLAIN)
             out = TensorInfo(PLAIN) if xi.layout or xi.origin else UNKNOWN
@@ -511,9 +511,9 @@ class Translator:
                 self.site = None
                 attrs[k] = self.expr(v)[0]
                 self.site = outer
-        if entry.layout.kind == "axis" and layout == CHANNELS_LAST:
+        if entry.layout.kind == "axis" and layout == MOVED:
             for a in entry.layout.axes:
-                mapped = remap_axes(attrs[a], rank) if a in attrs else None
+                mapped = self.writer.axes.remap_expr(attrs[a], rank) if a in attrs else None
                 if mapped is not None:
                     attrs[a] = mapped
         return self.emit(entry, OpView(entry, op, attrs, layout, rank), op.span)
@@ -543,7 +543,7 @@ class Translator:
         if isinstance(s, n.AugAssign):
             value, vi = self.expr(s.value)
             target, ti = self.expr(s.target)
-            if ti.layout != vi.layout and CHANNELS_LAST in (ti.layout, vi.layout) and vi.layout is not None:
+            if ti.layout != vi.layout and MOVED in (ti.layout, vi.layout) and vi.layout is not None:
                 value = self.need(value, vi, ti.layout or PLAIN, ti.rank)
             return [n.AugAssign(self.target(s.target), s.op, value, span=s.span, comments=c)]
         if isinstance(s, n.AnnAssign):
@@ -613,10 +613,10 @@ class Translator:
             a, b = after_body.get(name, UNKNOWN), after_else.get(name, UNKNOWN)
             if a.layout == b.layout:
                 merged[name] = a
-            elif CHANNELS_LAST in (a.layout, b.layout):
+            elif MOVED in (a.layout, b.layout):
                 for branch, info in ((body, a), (orelse, b)):
-                    if info.channels_last:
-                        branch.append(n.Assign([n.Name(name)], to_plain(n.Name(name), info.rank)))
+                    if info.moved:
+                        branch.append(n.Assign([n.Name(name)], self.writer.to_source(n.Name(name), info.rank)))
                 merged[name] = TensorInfo(PLAIN)
             else:
                 merged[name] = a if a.layout else b
@@ -670,14 +670,3 @@ def _merge_elements(elements: list[AttrInfo]) -> AttrInfo:
         return elements[0]
     return AttrInfo("other")
 
-
-def _remap_index(index: n.Expr, rank: int | None) -> n.Expr | None:
-    """A slice-only index of a channels-first tensor, rewritten for its channels-last form; None when it cannot be."""
-    items = index.elts if isinstance(index, n.TupleExpr) else [index]
-    if rank is None or not 2 <= len(items) <= rank or not all(isinstance(i, n.Slice) for i in items):
-        return None
-    full = [*items, *[n.Slice(None, None, None) for _ in range(rank - len(items))]]
-    moved = [full[0], *full[2:], full[1]]
-    while len(moved) > 1 and isinstance(moved[-1], n.Slice) and moved[-1].lower is moved[-1].upper is moved[-1].step is None:
-        moved.pop()
-    return n.TupleExpr(moved) if len(moved) > 1 else moved[0]
