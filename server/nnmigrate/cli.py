@@ -34,7 +34,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
     try:
         source = read_source(args.src)
-        result = migrate_source(source, Framework.parse(args.to), symbol=args.symbol, layout=args.layout)
+        result = migrate_source(source, Framework.parse(args.to), symbol=args.symbol, layout=args.layout,
+                                path=args.src)
     except (ValueError, MigrationError) as exc:
         diag = getattr(exc, "diagnostic", None)
         print(diag.format(args.src) if diag else f"nnmigrate: {exc}", file=sys.stderr)

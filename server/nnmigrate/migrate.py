@@ -55,8 +55,11 @@ def _parse_error(exc: Exception) -> Diagnostic:
     return Diagnostic("NNM001", f"cannot parse the source: {exc}", None)
 
 
-def read_pivot(source: str, framework: Framework | None = None):
-    """Source text -> (pivot module, reader diagnostics). Raises MigrationError for bad input."""
+def read_pivot(source: str, framework: Framework | None = None, known_classes: dict[str, str] | None = None):
+    """Source text -> (pivot module, reader diagnostics). Raises MigrationError for bad input.
+
+    `known_classes` gives the kind ("module" / "sequential") of model classes the file imports, by local name.
+    """
     import libcst as cst
 
     from nnmigrate.catalog import default_catalog
@@ -69,6 +72,7 @@ def read_pivot(source: str, framework: Framework | None = None):
         raise MigrationError(Diagnostic("NNM003", "reading Keras/TensorFlow source is not supported yet", None))
     try:
         reader = TorchReader(source, default_catalog())
+        reader.class_kinds.update(known_classes or {})
         module = reader.read()
     except (cst.ParserSyntaxError, SyntaxError, ValueError) as exc:
         raise MigrationError(_parse_error(exc)) from exc
@@ -77,15 +81,19 @@ def read_pivot(source: str, framework: Framework | None = None):
     return module, reader.diagnostics
 
 
-def migrate_source(source: str, to: Framework, *, symbol: str | None = None, layout: Layout = "native") -> MigrationResult:
-    """Migrates a whole file, or with `symbol` one class or builder function and everything it needs."""
+def migrate_source(source: str, to: Framework, *, symbol: str | None = None, layout: Layout = "native",
+                   path: str | None = None) -> MigrationResult:
+    """Migrates a whole file, or with `symbol` one class or builder function and everything it needs.
+
+    With the file's `path`, definitions it imports from its own package are read and migrated into the result.
+    """
     from nnmigrate.catalog import default_catalog
     from nnmigrate.writers.keras_writer import ModelWriter
 
     source_framework = detect_framework(source)
     if source_framework is to:
         raise MigrationError(Diagnostic("NNM003", f"the source already uses {to.display}", None))
-    module, diagnostics = read_pivot(source, source_framework)
+    module, diagnostics = _read(source, source_framework, path)
     names = {s.name for s in module.body if hasattr(s, "name")}
     if symbol is not None and symbol not in names:
         raise MigrationError(Diagnostic("NNM002", f"`{symbol}` is not defined at the top level of the file", None,
@@ -96,6 +104,23 @@ def migrate_source(source: str, to: Framework, *, symbol: str | None = None, lay
     mapping = writer.contract()
     return MigrationResult(text, all_diagnostics, source_framework or Framework.PYTORCH, to,
                            [symbol] if symbol else sorted(writer.plan.classes), mapping)
+
+
+def _read(source: str, framework: Framework | None, path: str | None):
+    """The pivot of `source`, with its package-local imports resolved when its path is known."""
+    if path is None:
+        return read_pivot(source, framework)
+    from pathlib import Path
+
+    from nnmigrate.readers.package import read_in_package
+
+    def read_module(text: str, kinds: dict[str, str]):
+        try:
+            return read_pivot(text, framework or Framework.PYTORCH, kinds)
+        except MigrationError:
+            return None
+
+    return read_in_package(source, Path(path), read_module) or read_pivot(source, framework)
 
 
 def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

@@ -143,6 +143,10 @@ class Package:
         """Reads a module whose text is known; the classes it imports from the package are read first."""
         bindings = local_bindings(source, path)
         kinds = {local: kind for local, b in bindings.items() if b.name and (kind := self.kind(b))}
+        for local, b in bindings.items():
+            target = self.load(b.module) if b.name is None else None
+            kinds.update({f"{local}.{name}": s.kind for name, s in target.definitions.items()
+                          if isinstance(s, n.ClassDef) and s.kind != "plain"} if target else {})
         read = self.read(source, kinds)
         return Module(path, source, read[0], read[1], bindings) if read is not None else None
 
@@ -157,12 +161,12 @@ class Package:
         self.modules[path] = self.module(path, source)
         return self.modules[path]
 
-    def find(self, module: Module, name: str) -> tuple[Module, n.Stmt] | None:
-        """The statement defining `name` in `module`, following re-exports (`from .x import name`)."""
+    def find(self, module: Module, name: str) -> tuple[Module, str, n.Stmt] | None:
+        """Where `name` in `module` is defined, following re-exports (`from .x import y as name`)."""
         for _ in range(_MAX_REEXPORTS):
             stmt = module.definitions.get(name)
             if stmt is not None:
-                return module, stmt
+                return module, name, stmt
             binding = module.bindings.get(name)
             target = self.load(binding.module) if binding is not None and binding.name else None
             if target is None:
@@ -173,7 +177,7 @@ class Package:
     def kind(self, binding: Binding) -> str | None:
         target = self.load(binding.module)
         found = self.find(target, binding.name) if target is not None and binding.name else None
-        stmt = found[1] if found else None
+        stmt = found[2] if found else None
         return stmt.kind if isinstance(stmt, n.ClassDef) and stmt.kind != "plain" else None
 
 
@@ -200,7 +204,7 @@ class Merge:
         found = self.package.find(module, name)
         if found is None:
             return None
-        owner, stmt = found
+        owner, name, stmt = found
         key = (owner.path, name)
         if key not in self.placed:
             text = owner.text(stmt)
@@ -246,11 +250,16 @@ class Merge:
         """`alias.X` uses of a package module bound to a name: each X is brought and named directly."""
         target = self.package.load(binding.module)
         out: dict[str, str] = {}
+        attrs: list[str] = []
         for x in walk(stmts) if target is not None else ():
-            if isinstance(x, n.Attr) and isinstance(x.value, n.Name) and x.value.id == alias and x.attr not in out:
-                got = self.bring(target, x.attr)
-                if got is not None:
-                    out[x.attr] = got
+            if isinstance(x, n.Attr) and isinstance(x.value, n.Name) and x.value.id == alias:
+                attrs.append(x.attr)
+            elif isinstance(x, n.ClassDef):
+                attrs += [b.partition(".")[2] for b in x.bases if b.startswith(alias + ".")]
+        for attr in dict.fromkeys(attrs):
+            got = self.bring(target, attr)  # type: ignore[arg-type]
+            if got is not None:
+                out[attr] = got
         return out
 
     def _relocate(self, owner: Module, stmt: n.Stmt) -> None:

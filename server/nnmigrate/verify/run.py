@@ -25,7 +25,8 @@ def build_request(source_path: str, target_path: str, symbol: str, args: dict, i
         InputSpec.parse(spec)
     source = read_source(source_path)
     framework = detect_framework(source) or Framework.PYTORCH
-    contract = migrate_source(source, framework.other, symbol=symbol, layout=layout).mapping  # type: ignore[arg-type]
+    contract = migrate_source(source, framework.other, symbol=symbol, layout=layout,
+                              path=source_path).mapping  # type: ignore[arg-type]
     return {"source_path": str(Path(source_path).resolve()), "target_path": str(Path(target_path).resolve()),
             "symbol": symbol, "args": args, "inputs": inputs, "device": device, "contract": contract}
 
