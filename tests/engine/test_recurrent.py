@@ -138,3 +138,46 @@ def test_support_source_is_read_without_keras():
     namespace: dict = {"keras": keras}
     exec(compile(code, "<support>", "exec"), namespace)
     assert issubclass(namespace["RecurrentStack"], keras.layers.Layer)
+
+
+MIXED = '''
+import torch
+import torch.nn as nn
+
+
+class Mixed(nn.Module):
+    def __init__(self, dim=8):
+        super().__init__()
+        self.lstm = nn.LSTM(dim, dim, 2, bidirectional=True)
+        self.gru = nn.GRU(2 * dim, dim, batch_first=True, bias=False)
+        self.attn = nn.MultiheadAttention(dim, 2)
+
+    def forward(self, x):
+        self.lstm.flatten_parameters()
+        seq, (h, c) = self.lstm(x)  # (L, N, 2H)
+        out, h_gru = self.gru(seq.transpose(0, 1), h[-1:].contiguous())
+        q = out.transpose(0, 1)
+        pad = x[:, :, 0].transpose(0, 1) > 1.0  # (N, S), True = padding
+        attended, weights = self.attn(q, q, q, key_padding_mask=pad)
+        return attended + c.sum(0) * self.lstm.hidden_size, weights
+'''
+
+
+def test_mixed_module_writes_each_support_layer_once_and_verifies(tmp_path, worker):
+    from nnmigrate.frameworks import Framework
+    from nnmigrate.migrate import migrate_source
+    from nnmigrate.verify.run import build_request
+
+    result = migrate_source(MIXED, Framework.TENSORFLOW, symbol="Mixed")
+    assert result.exit_code == 0, [d.message for d in result.diagnostics]
+    text = result.text
+    assert text.count("class RecurrentStack(") == 1 and text.count("class TorchStyleAttention(") == 1
+    assert "import keras\n" in text and text.index("class RecurrentStack(") < text.index("class Mixed(")
+    assert "RecurrentStack('lstm', dim, num_layers=2, bidirectional=True)" in text
+    assert "RecurrentStack('gru', dim, batch_first=True, use_bias=False)" in text
+    src, out = tmp_path / "mixed.py", tmp_path / "mixed_tf.py"
+    src.write_text(MIXED)
+    out.write_text(text)
+    report = worker.verify(build_request(str(src), str(out), "Mixed", {}, ["float32[6,2,8]"], "cpu", "native"), timeout=300)
+    assert report["status"] == "equivalent", report["message"] + "\n" + text
+    assert report["max_abs_diff"] <= TOL

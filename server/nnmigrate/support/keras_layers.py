@@ -30,6 +30,19 @@ class RecurrentStack(keras.layers.Layer):
         self.stack = [self._make_layer(i) for i in range(num_layers)]
         self.between = keras.layers.Dropout(dropout)
 
+    @property
+    def hidden_size(self):
+        """torch's name for `units`."""
+        return self.units
+
+    def flatten_parameters(self):
+        """torch compacts cuDNN weights here; Keras needs nothing."""
+
+    def get_config(self):
+        return {**super().get_config(), "cell": self.cell, "units": self.units, "num_layers": self.num_layers,
+                "bidirectional": self.bidirectional, "batch_first": self.batch_first, "use_bias": self.use_bias,
+                "activation": self.activation, "dropout": self.dropout}
+
     def _make_layer(self, index):
         options = dict(return_sequences=True, return_state=True, use_bias=self.use_bias, name=f"{self.cell}_{index}")
         if self.cell == "lstm":
@@ -79,10 +92,16 @@ class TorchStyleAttention(keras.layers.Layer):
             raise ValueError(f"embed_dim must be divisible by num_heads. Received: {embed_dim=}, {num_heads=}")
         self.embed_dim = embed_dim
         self.num_heads = num_heads
+        self.dropout = dropout
+        self.use_bias = use_bias
         self.batch_first = batch_first
         head_dim = embed_dim // num_heads
         self.attention = keras.layers.MultiHeadAttention(num_heads, key_dim=head_dim, value_dim=head_dim,
                                                          dropout=dropout, use_bias=use_bias, output_shape=embed_dim)
+
+    def get_config(self):
+        return {**super().get_config(), "embed_dim": self.embed_dim, "num_heads": self.num_heads,
+                "dropout": self.dropout, "use_bias": self.use_bias, "batch_first": self.batch_first}
 
     def call(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
              average_attn_weights=True, is_causal=False, training=None):
