@@ -100,6 +100,8 @@ def migrate_source(source: str, to: Framework, *, symbol: str | None = None, lay
                                         hint=", ".join(sorted(s.name for s in list_symbols(source))) or ""))
     writer = ModelWriter(module, default_catalog(), source, symbol, layout)
     text = writer.write()
+    if symbol is not None:
+        diagnostics = _within(diagnostics, writer.plan.statements())
     all_diagnostics = _dedupe(diagnostics + writer.diagnostics)
     mapping = writer.contract()
     return MigrationResult(text, all_diagnostics, source_framework or Framework.PYTORCH, to,
@@ -121,6 +123,13 @@ def _read(source: str, framework: Framework | None, path: str | None):
             return None
 
     return read_in_package(source, Path(path), read_module) or read_pivot(source, framework)
+
+
+def _within(diagnostics: list[Diagnostic], stmts: list) -> list[Diagnostic]:
+    """The diagnostics about code in `stmts` (what a symbol's migration writes), and those about no code."""
+    spans = [s.span for s in stmts if s.span is not None]
+    return [d for d in diagnostics if d.range is None or any(
+        span.start_line <= d.range.start_line <= span.end_line for span in spans)]
 
 
 def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

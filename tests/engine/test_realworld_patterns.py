@@ -145,3 +145,20 @@ def test_third_party_imports_stay_imports(tmp_path):
         """})
     result = migrate_file(tmp_path / "src" / "loose" / "model.py", "M")
     assert "from einops import rearrange" in result.text
+
+
+def test_diagnostics_outside_the_symbol_do_not_count(tmp_path):
+    source = textwrap.dedent("""
+        import torch
+        import torch.nn as nn
+
+        class Small(nn.Module):
+            def forward(self, x):
+                return torch.relu(x)
+
+        class Unrelated(nn.Module):
+            def forward(self, x):
+                return torch.special.zeta(x, x)
+        """)
+    assert migrate_source(source, Framework.TENSORFLOW, symbol="Small").exit_code == 0
+    assert migrate_source(source, Framework.TENSORFLOW, symbol="Unrelated").exit_code == 3
