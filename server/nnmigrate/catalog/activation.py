@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry
-from nnmigrate.catalog.spell import F, NN, fn, layer, method
+from nnmigrate.catalog.spell import F, NN, KerasForm, fn, keras, layer, method, with_keras
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import OpView, call
 
@@ -128,3 +128,75 @@ ENTRIES = (
              method("log_softmax", "dim")),
             layout=LayoutRule("axis", axes=("dim",)), to_keras=_softmax_like(None, "log_softmax")),
 )
+
+
+#: Keras activation names -> the PyTorch module (and its arguments) that computes the same function.
+TORCH_ACTIVATIONS: dict[str, tuple[str, dict]] = {
+    "relu": ("nn.ReLU", {}), "relu6": ("nn.ReLU6", {}), "sigmoid": ("nn.Sigmoid", {}), "tanh": ("nn.Tanh", {}),
+    "softmax": ("nn.Softmax", {"dim": -1}), "log_softmax": ("nn.LogSoftmax", {"dim": -1}), "gelu": ("nn.GELU", {}),
+    "silu": ("nn.SiLU", {}), "swish": ("nn.SiLU", {}), "elu": ("nn.ELU", {}), "selu": ("nn.SELU", {}),
+    "softplus": ("nn.Softplus", {}), "softsign": ("nn.Softsign", {}), "leaky_relu": ("nn.LeakyReLU", {"negative_slope": 0.2}),
+    "hard_sigmoid": ("nn.Hardsigmoid", {}), "hard_silu": ("nn.Hardswish", {}), "hard_swish": ("nn.Hardswish", {}),
+    "mish": ("nn.Mish", {}), "exponential": ("Exp", {}),
+}
+
+
+def torch_activation(name: n.Expr, moved: bool) -> n.Expr | None:
+    """The torch module for a Keras `activation=` value; None for no activation. Softmax axes follow the layout."""
+    value = name.value if isinstance(name, n.Const) else None
+    if value is None or value == "linear":
+        return None
+    if not isinstance(value, str) or value not in TORCH_ACTIVATIONS:
+        return n.Unsupported(repr(value), f"activation {value!r} has no PyTorch module in the catalog")
+    cls, kwargs = TORCH_ACTIVATIONS[value]
+    if "dim" in kwargs and moved:
+        kwargs = {**kwargs, "dim": 1}
+    return call(cls, **kwargs)
+
+
+def _activation_layer(v: OpView) -> n.Expr:
+    module = torch_activation(v.get("activation"), v.moved)
+    return module if module is not None else call("nn.Identity")
+
+
+def with_activation(v: OpView, main: n.Expr) -> n.Expr:
+    """`main`, followed by the Keras `activation=` of the same layer as an nn.Sequential when there is one."""
+    act = torch_activation(v.get("activation"), v.moved) if "activation" in v.attrs else None
+    return main if act is None else call("nn.Sequential", main, act)
+
+
+def _torch_fn(name: str, **fixed: object):
+    def to_torch(v: OpView) -> n.Expr:
+        if v.is_layer:
+            return call(f"nn.{name}", **fixed)
+        return call(f"torch.{name.lower()}" if name in ("Sigmoid", "Tanh") else f"F.{name.lower()}", v.get("input"))
+    return to_torch
+
+
+def _softmax_torch(v: OpView) -> n.Expr:
+    dim = v.get("dim")
+    return call("nn.Softmax", dim=dim) if v.is_layer else call("torch.softmax", v.get("input"), dim=dim)
+
+
+def _leaky_torch(v: OpView) -> n.Expr:
+    slope = v.get("negative_slope")
+    return call("nn.LeakyReLU", slope) if v.is_layer else call("F.leaky_relu", v.get("input"), slope)
+
+
+_ACT = Attr("activation", torch=None, keras=None, doc="Keras activation name; PyTorch uses a separate module.")
+
+ENTRIES = with_keras(ENTRIES + (
+    OpEntry("activation_layer", "activation", (INPUT, _ACT), (), layout=ELEMENTWISE, notes="keras.layers.Activation by name."),
+), {
+    "relu": KerasForm((keras("ReLU"), fn("keras.ops.relu", "input"), fn("keras.activations.relu", "input"),
+                       fn("tensorflow.nn.relu", "input")), _torch_fn("ReLU")),
+    "sigmoid": KerasForm((fn("keras.ops.sigmoid", "input"), fn("keras.activations.sigmoid", "input"),
+                          fn("tensorflow.sigmoid", "input"), fn("tensorflow.nn.sigmoid", "input")), _torch_fn("Sigmoid")),
+    "tanh": KerasForm((fn("keras.ops.tanh", "input"), fn("tensorflow.tanh", "input"), fn("tensorflow.nn.tanh", "input")),
+                      _torch_fn("Tanh")),
+    "leaky_relu": KerasForm((keras("LeakyReLU", "negative_slope", rename={"alpha": "negative_slope"}),), _leaky_torch),
+    "softmax": KerasForm((keras("Softmax", "dim", rename={"axis": "dim"}), fn("keras.ops.softmax", "input", "dim",
+                          rename={"axis": "dim"}), fn("tensorflow.nn.softmax", "input", "dim", rename={"axis": "dim"})),
+                         _softmax_torch),
+    "activation_layer": KerasForm((keras("Activation", "activation"),), _activation_layer),
+})

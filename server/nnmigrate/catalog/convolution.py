@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
-from nnmigrate.catalog.spell import NN, layer
+from nnmigrate.catalog.spell import NN, KerasForm, keras, layer, with_keras
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import NOT_CONST, OpView, as_tuple, call, same_expr
 
@@ -149,3 +149,35 @@ ENTRIES = tuple(
             notes="torch padding crops the full transposed output; emitted as 'valid' + Cropping unless it equals 'same'.")
     for r in (1, 2, 3)
 )
+
+
+def _conv_torch(rank: int):
+    def to_torch(v: OpView) -> n.Expr:
+        from nnmigrate.catalog.activation import with_activation
+
+        padding = v.value("padding")
+        if padding == "same" and not v.is_("stride", 1):
+            v.notes.append("Keras 'same' padding at stride > 1 pads the end first; written as padding='same' is "
+                           "not allowed by PyTorch")
+        main = call(f"nn.LazyConv{rank}d", v.get("out_channels"), v.get("kernel_size"), stride=v.unless("stride", 1),
+                    padding=None if padding in ("valid", 0) else v.get("padding"), dilation=v.unless("dilation", 1),
+                    groups=v.unless("groups", 1), bias=v.unless("bias", True))
+        return with_activation(v, main)
+    return to_torch
+
+
+def _conv_weights_to_torch(keras: list[Any], config: Mapping[str, Any]) -> dict[str, Any]:
+    k = keras[0]  # (*k, in/groups, out) -> (out, in/groups, *k)
+    out = {"weight": np.ascontiguousarray(k.transpose(k.ndim - 1, k.ndim - 2, *range(k.ndim - 2)))}
+    if len(keras) > 1:
+        out["bias"] = keras[1]
+    return out
+
+
+_CONV_KERAS = dict(rename={"filters": "out_channels", "strides": "stride", "dilation_rate": "dilation",
+                           "use_bias": "bias"}, fixed={"in_channels": None})
+ENTRIES = with_keras(ENTRIES, {
+    f"conv{r}d": KerasForm((keras(f"Conv{r}D", "out_channels", "kernel_size", "stride", "padding", **_CONV_KERAS),),
+                           _conv_torch(r), (Attr("activation", torch=None, keras=None),), _conv_weights_to_torch)
+    for r in (1, 2, 3)
+})

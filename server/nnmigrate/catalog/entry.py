@@ -45,6 +45,9 @@ class Spelling:
     varargs: str | None = None
     deprecated: bool = False
     layer: bool = False  # a layer class: constructed once, called later with its inputs
+    #: per canonical attribute, how a value spelled this way becomes canonical (torch) semantics,
+    #: e.g. Keras BatchNormalization momentum m -> 1 - m
+    convert: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
 
     @property
     def is_method(self) -> bool:
@@ -76,6 +79,8 @@ class WeightRule:
 
     convert: Callable[[Mapping[str, Any], Mapping[str, Any]], list[Any]]
     doc: str = ""
+    #: the inverse: a Keras layer's `get_weights()` list -> torch parameter and buffer arrays by name
+    to_torch: Callable[[list[Any], Mapping[str, Any]], dict[str, Any]] | None = None
 
 
 Emitter = Callable[["OpView"], Any]
@@ -92,6 +97,7 @@ class OpEntry:
     keras: tuple[Spelling, ...] = ()
     layout: LayoutRule = LayoutRule("opaque")
     to_keras: Emitter | None = None
+    to_torch: Emitter | None = None
     weights: WeightRule | None = None
     notes: str = ""
     rank: int | None = None  # tensor rank the op implies for its input (conv2d: 4)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
-from nnmigrate.catalog.spell import F, NN, fn, layer, method
+from nnmigrate.catalog.spell import F, NN, KerasForm, fn, keras, layer, method, with_keras
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import OpView, call
 
@@ -109,3 +109,36 @@ ENTRIES = (
             weights=WeightRule(lambda t, c: [t["weight"]], "weight -> embeddings"),
             notes="padding_idx is not Keras mask_zero: mask_zero would mask token 0 downstream. Weights carry the row as is."),
 )
+
+
+def _dense_torch(v: OpView) -> n.Expr:
+    from nnmigrate.catalog.activation import with_activation
+
+    return with_activation(v, call("nn.LazyLinear", v.get("out_features"), bias=v.unless("bias", True)))
+
+
+def _dense_weights_to_torch(keras: list[Any], config: Mapping[str, Any]) -> dict[str, Any]:
+    out = {"weight": keras[0].T.copy()}
+    if len(keras) > 1:
+        out["bias"] = keras[1]
+    return out
+
+
+def _dropout_torch(v: OpView) -> n.Expr:
+    return call("nn.Dropout", v.get("p"))
+
+
+ENTRIES = with_keras(ENTRIES, {
+    "linear": KerasForm((keras("Dense", "out_features", "activation", "bias",
+                               rename={"units": "out_features", "use_bias": "bias"}, fixed={"in_features": None}),),
+                        _dense_torch, (Attr("activation", torch=None, keras=None),), _dense_weights_to_torch),
+    "identity": KerasForm((keras("Identity"),), lambda v: call("nn.Identity")),
+    "flatten": KerasForm((keras("Flatten"),), lambda v: call("nn.Flatten")),
+    "dropout": KerasForm((keras("Dropout", "p", rename={"rate": "p"}), keras("SpatialDropout1D", "p", rename={"rate": "p"})),
+                         _dropout_torch),
+    "dropout2d": KerasForm((keras("SpatialDropout2D", "p", rename={"rate": "p"}),), lambda v: call("nn.Dropout2d", v.get("p"))),
+    "embedding": KerasForm((keras("Embedding", "num_embeddings", "embedding_dim",
+                                  rename={"input_dim": "num_embeddings", "output_dim": "embedding_dim"}),),
+                           lambda v: call("nn.Embedding", v.get("num_embeddings"), v.get("embedding_dim")),
+                           weights_to_torch=lambda k, c: {"weight": k[0]}),
+})

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
-from nnmigrate.catalog.spell import NN, layer
+from nnmigrate.catalog.spell import NN, KerasForm, keras, layer, one_minus, with_keras
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import OpView, call
 
@@ -77,3 +77,22 @@ ENTRIES = tuple(
             layout=LayoutRule("elementwise"), to_keras=_group_norm, weights=WeightRule(_affine_weights, "weight, bias -> gamma, beta"),
             notes="eps always written; the channel axis follows the layout."),
 )
+
+
+def _batch_norm_torch(v: OpView) -> n.Expr:
+    dims = {2: 1, 3: 1, 4: 2, 5: 3}.get(v.rank or 4, 2)
+    return call(f"nn.LazyBatchNorm{dims}d", eps=v.get("eps"), momentum=v.get("momentum"),
+                affine=None if v.is_("affine", True) else v.get("affine"))
+
+
+def _bn_weights_to_torch(keras: list[Any], config: Mapping[str, Any]) -> dict[str, Any]:
+    names = ["weight", "bias", "running_mean", "running_var"] if len(keras) == 4 else ["running_mean", "running_var"]
+    return dict(zip(names, keras))
+
+
+ENTRIES = with_keras(ENTRIES, {
+    "batch_norm2d": KerasForm((keras("BatchNormalization", rename={"epsilon": "eps"}, convert={"momentum": one_minus},
+                                     fixed={"num_features": None}),),
+                              _batch_norm_torch, (Attr("axis", torch=1, keras=-1), Attr("center", torch=True, keras=True),
+                                                  Attr("scale", torch=True, keras=True)), _bn_weights_to_torch),
+})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry
-from nnmigrate.catalog.spell import F, NN, fn, layer
+from nnmigrate.catalog.spell import F, NN, KerasForm, fn, keras, layer, with_keras
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import NOT_CONST, OpView, as_tuple, call, const_value, lit
 
@@ -116,3 +116,34 @@ for _r in (1, 2, 3):
                  fn(f"{F}adaptive_max_pool{_r}d", "input", "output_size", "return_indices")),
                 layout=CHANNELS, to_keras=_adaptive("max", _r), rank=_r + 2),
     )
+
+
+def _pool_torch(kind: str, rank: int):
+    def to_torch(v: OpView) -> n.Expr:
+        if v.value("padding") == "same":
+            v.notes.append("Keras 'same' pooling pads the end first; PyTorch pads both sides")
+        cls = f"nn.{'Max' if kind == 'max' else 'Avg'}Pool{rank}d"
+        return call(cls, v.get("kernel_size"), stride=None if v.is_("stride", None) else v.get("stride"))
+    return to_torch
+
+
+def _global_torch(kind: str, rank: int):
+    def to_torch(v: OpView) -> n.Expr:
+        pool = call(f"nn.Adaptive{'Max' if kind == 'max' else 'Avg'}Pool{rank}d", 1)
+        return pool if v.is_("keepdims", True) else call("nn.Sequential", pool, call("nn.Flatten"))
+    return to_torch
+
+
+_POOL_KERAS = dict(rename={"pool_size": "kernel_size", "strides": "stride"})
+ENTRIES = with_keras(ENTRIES, {
+    **{f"max_pool{r}d": KerasForm((keras(f"MaxPooling{r}D", "kernel_size", "stride", "padding", **_POOL_KERAS),),
+                                  _pool_torch("max", r)) for r in (1, 2, 3)},
+    **{f"avg_pool{r}d": KerasForm((keras(f"AveragePooling{r}D", "kernel_size", "stride", "padding", **_POOL_KERAS),),
+                                  _pool_torch("avg", r)) for r in (1, 2, 3)},
+    **{f"adaptive_avg_pool{r}d": KerasForm((keras(f"GlobalAveragePooling{r}D", fixed={"output_size": 1}),),
+                                           _global_torch("avg", r), (Attr("keepdims", torch=True, keras=False),))
+       for r in (1, 2, 3)},
+    **{f"adaptive_max_pool{r}d": KerasForm((keras(f"GlobalMaxPooling{r}D", fixed={"output_size": 1}),),
+                                           _global_torch("max", r), (Attr("keepdims", torch=True, keras=False),))
+       for r in (1, 2, 3)},
+})

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
-from nnmigrate.catalog.entry import Spelling
+from nnmigrate.catalog.entry import Attr, Emitter, OpEntry, Spelling
+from nnmigrate.pivot import nodes as n
 
 NN = "torch.nn."
 F = "torch.nn.functional."
@@ -26,3 +29,49 @@ def method(name: str, *params: str, **options: Any) -> Spelling:
 
 def tensor_attr(name: str) -> Spelling:
     return Spelling(f"Tensor.{name}@attr", ("input",))
+
+
+K = "keras.layers."
+KO = "keras.ops."
+
+
+def one_minus(e: n.Expr) -> n.Expr:
+    """m -> 1 - m (Keras and torch count BatchNorm momentum from opposite ends)."""
+    if isinstance(e, n.Const) and isinstance(e.value, (int, float)):
+        return n.Const(round(1 - e.value, 10))
+    return n.BinOp("-", n.Const(1), e)
+
+
+def keras(qualname: str, *params: str, **options: Any) -> Spelling:
+    """A Keras layer class spelling (`keras.layers.X`)."""
+    return Spelling(qualname if qualname.startswith("keras.") else K + qualname, tuple(params), layer=True, **options)
+
+
+@dataclass(frozen=True)
+class KerasForm:
+    """The Keras side of an entry: how Keras spells it, how it is written in PyTorch, extra Keras-only
+    attributes (e.g. `activation=` on Dense), and the weight rule's inverse."""
+
+    spellings: tuple[Spelling, ...]
+    to_torch: Emitter | None = None
+    attrs: tuple[Attr, ...] = ()
+    weights_to_torch: Callable[[list[Any], Mapping[str, Any]], dict[str, Any]] | None = None
+
+
+def with_keras(entries: tuple[OpEntry, ...], forms: Mapping[str, KerasForm]) -> tuple[OpEntry, ...]:
+    """`entries` with their Keras sides attached (each entry keeps one definition, in one family file)."""
+    unknown = set(forms) - {e.key for e in entries}
+    if unknown:
+        raise ValueError(f"Keras forms for unknown entries. Received: {sorted(unknown)}")
+    out = []
+    for entry in entries:
+        form = forms.get(entry.key)
+        if form is None:
+            out.append(entry)
+            continue
+        weights = entry.weights
+        if weights is not None and form.weights_to_torch is not None:
+            weights = replace(weights, to_torch=form.weights_to_torch)
+        out.append(replace(entry, keras=entry.keras + form.spellings, to_torch=form.to_torch,
+                           attrs=entry.attrs + form.attrs, weights=weights))
+    return tuple(out)

@@ -308,6 +308,9 @@ class SourceReader:
             if default is REQUIRED:
                 return self.unsupported(node, f"{spelling.qualname} needs `{a.name}`", code="NNM102")
             attrs[a.name] = n.Const(default)
+        for name, to_canonical in spelling.convert.items():
+            if name in attrs:
+                attrs[name] = to_canonical(attrs[name])
         return n.Op(entry.key, attrs, extra, spelled, spelling.layer, span=self.span(node))
 
     # ---- statements ---------------------------------------------------------------------
