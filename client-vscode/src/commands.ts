@@ -15,6 +15,12 @@ import * as api from './vscodeapi';
 
 export { CLIENT_COMMANDS } from './commandIds';
 
+/** "nnmigrate: migration failed: <reason>" without repeating what the server already said. */
+export function failureMessage(err: unknown): string {
+  const reason = errorMessage(err);
+  return /^migration failed\b/i.test(reason) ? `nnmigrate: ${reason}` : `nnmigrate: migration failed: ${reason}`;
+}
+
 export class MigrationCommands {
   /** Input specs the user typed this session, by "uri#symbol". */
   private readonly typedInputs = new Map<string, string[]>();
@@ -64,7 +70,7 @@ export class MigrationCommands {
       }
       return await this.preview(cursor.uri, found.symbol, target);
     } catch (err) {
-      void api.showError(`nnmigrate: migration failed: ${errorMessage(err)}`);
+      void api.showError(failureMessage(err));
       return undefined;
     }
   }
@@ -77,7 +83,7 @@ export class MigrationCommands {
     try {
       return await this.preview(cursor.uri, null, target);
     } catch (err) {
-      void api.showError(`nnmigrate: migration failed: ${errorMessage(err)}`);
+      void api.showError(failureMessage(err));
       return undefined;
     }
   }

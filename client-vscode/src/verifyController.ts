@@ -111,9 +111,8 @@ export class VerifyController {
   }
 }
 
+/** The message of an error (a JSON-RPC error from the server included), without a leading "nnmigrate: ". */
 export function errorMessage(err: unknown): string {
-  if (err && typeof err === 'object' && 'message' in err) {
-    return String((err as { message: unknown }).message);
-  }
-  return String(err);
+  const text = err && typeof err === 'object' && 'message' in err ? String((err as { message: unknown }).message) : String(err);
+  return text.replace(/^nnmigrate:\s*/, '');
 }

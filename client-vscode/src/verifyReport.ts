@@ -99,6 +99,18 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 }
 
+/** A file URI as a path, other URIs as they are. */
+export function displayPath(uri: string): string {
+  if (!uri.startsWith('file://')) {
+    return uri;
+  }
+  try {
+    return decodeURIComponent(new URL(uri).pathname);
+  } catch {
+    return uri;
+  }
+}
+
 /** The per-layer report as a self-contained HTML page (no scripts). */
 export function renderReportHtml(symbol: string, sourceUri: string, report: VerifyReport): string {
   const worst = report.per_layer.reduce<number>((m, l) => (l.max_abs_diff !== null && l.max_abs_diff > m ? l.max_abs_diff : m), -1);
@@ -126,7 +138,7 @@ tr.worst td { background: var(--vscode-inputValidation-errorBackground, #f003); 
 </style></head>
 <body>
 <h2>Verification of <code>${escapeHtml(symbol)}</code>: <span class="status-${report.status}">${WORDS[report.status]}</span></h2>
-<p>Source: <code>${escapeHtml(sourceUri)}</code></p>
+<p>Source: <code>${escapeHtml(displayPath(sourceUri))}</code></p>
 <ul>
 <li>max_abs_diff: <b>${formatDiff(report.max_abs_diff)}</b></li>
 <li>max_rel_diff: ${formatDiff(report.max_rel_diff)}</li>

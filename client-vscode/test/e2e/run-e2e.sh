@@ -85,7 +85,7 @@ trap cleanup EXIT
 for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" && break; sleep 0.3; done
 
 rc=0
-timeout 300 node "${E2E_SPEC:-$HERE/spec.js}" "http://127.0.0.1:$PORT/?folder=$RUN/ws" "$RUN/ws" "$RUN/shots" | tee "$RUN/spec.log" || rc=$?
+timeout 300 node "${E2E_SPEC:-$HERE/spec.js}" "http://127.0.0.1:$PORT/?folder=$RUN/ws" "$RUN/ws" "$RUN/shots" "$RUN/ud/User/settings.json" | tee "$RUN/spec.log" || rc=$?
 cleanup
 trap - EXIT
 

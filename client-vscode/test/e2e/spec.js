@@ -1,13 +1,14 @@
 // End-to-end spec: drives the real VS Code workbench (code-server) in Debian chromium with playwright-core.
-// usage: node spec.js URL WORKSPACE_DIR SCREENSHOT_DIR   (run by run-e2e.sh; prints "N passed, N failed" last)
+// usage: node spec.js URL WORKSPACE_DIR SCREENSHOT_DIR USER_SETTINGS_JSON
+// (run by run-e2e.sh; prints "N passed, N failed" on its last line)
 'use strict';
 const fs = require('fs');
 const path = require('path');
 const { chromium } = require('playwright-core');
 
-const [url, wsDir, shotDir] = process.argv.slice(2);
-if (!url || !wsDir || !shotDir) {
-  console.error('usage: node spec.js URL WORKSPACE_DIR SCREENSHOT_DIR');
+const [url, wsDir, shotDir, userSettings] = process.argv.slice(2);
+if (!url || !wsDir || !shotDir || !userSettings) {
+  console.error('usage: node spec.js URL WORKSPACE_DIR SCREENSHOT_DIR USER_SETTINGS_JSON');
   process.exit(2);
 }
 const SOURCE = 'cifar_cnn.py';
@@ -45,15 +46,20 @@ function assert(cond, message) {
   if (!cond) throw new Error(message);
 }
 
-/** Runs a command from the palette by its title. */
+/** Runs a command from the palette by its exact title. */
 async function runCommand(title) {
   await page.keyboard.press('Escape');
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: 10000 });
   await input.fill(`>${title}`);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 10000 });
-  await page.keyboard.press('Enter');
+  const rows = page.locator('.quick-input-widget .monaco-list-row');
+  const index = await waitUntil(`palette entry "${title}"`, async () => {
+    const labels = await rows.evaluateAll((els) => els.map((e) => (e.querySelector('.label-name')?.textContent ?? '').trim()));
+    const i = labels.indexOf(title);
+    return i >= 0 ? i + 1 : undefined; // 1-based so that 0 is not "not found"
+  }, 10000);
+  await rows.nth(index - 1).click();
 }
 
 const activeEditor = () => page.locator('.editor-group-container.active .editor-container');
@@ -64,7 +70,12 @@ const activeTabLabel = async () => (await page.locator('.editor-group-container.
 
 async function openTab(label) {
   await tab(label).first().click();
-  await waitUntil(`tab ${label} active`, async () => (await activeTabLabel()) === label);
+  try {
+    await waitUntil(`tab ${label} active`, async () => (await activeTabLabel()) === label, 10000);
+  } catch (err) {
+    const all = await page.locator('.tabs-container .tab').evaluateAll((tabs) => tabs.map((t) => `${t.getAttribute('aria-label')}${t.classList.contains('active') ? ' [active]' : ''}${t.closest('.editor-group-container')?.classList.contains('active') ? ' [active group]' : ''}`));
+    throw new Error(`${err.message}; tabs: ${all.join(' | ')}`);
+  }
 }
 
 /**
@@ -262,6 +273,60 @@ const STEPS = [
       assert(rows >= 3, `report has ${rows} layer rows`);
       await sleep(300);
       await shot('verify-result'); // status item, info squiggle on the class and the per-layer report
+      await runCommand('View: Close Editor');
+      await waitUntil('report closed', async () => (await page.locator('.tabs-container .tab', { hasText: 'Verify: CifarCNN' }).count()) === 0, 10000);
+    },
+  ],
+  [
+    'a Keras file gets the other direction: Migrate Class to PyTorch',
+    async () => {
+      await openTab(TARGET);
+      const labels = await contextMenu('self.conv1 = layers.Conv2D', 'Migrate Class to PyTorch');
+      console.log(`     menu: ${labels.join(' | ')}`);
+      assert(!labels.includes('Migrate Class to TensorFlow'), 'a Keras file offers Migrate Class to TensorFlow');
+      // Keras -> PyTorch: a diff when the server supports it, else its error shown to the user
+      const diff = diffModified().locator('.view-line', { hasText: 'torch' }).first();
+      const error = page.locator('.notifications-toasts .notification-toast', { hasText: 'migration failed' }).first();
+      const outcome = await Promise.race([
+        diff.waitFor({ timeout: 30000 }).then(() => 'diff'),
+        error.waitFor({ timeout: 30000 }).then(() => 'error'),
+      ]);
+      if (outcome === 'diff') {
+        const title = await activeTabLabel();
+        assert(title.includes(`${TARGET} ↔ `) && title.includes('PyTorch'), `diff title: ${title}`);
+        await clickTitleAction('Discard Migration');
+        await waitUntil('diff closed', async () => (await page.locator('.editor-group-container.active .monaco-diff-editor').count()) === 0);
+      } else {
+        console.log(`     server error shown: ${((await error.locator('.notification-list-item-message').first().textContent()) ?? '').trim().slice(0, 160)}`);
+        await shot('06-keras-to-pytorch-error');
+      }
+    },
+  ],
+  [
+    'an interpreter without nnmigrate: a clear message with the install command; fixing the setting restarts the server',
+    async () => {
+      await runCommand('Notifications: Clear All Notifications');
+      const good = JSON.parse(fs.readFileSync(userSettings, 'utf8'))['nnmigrate.interpreter'];
+      // workspace settings (watched like a user editing .vscode/settings.json); `python -S` skips
+      // site-packages, so nnmigrate cannot be imported: a real interpreter without nnmigrate
+      const wsSettings = path.join(wsDir, '.vscode', 'settings.json');
+      fs.mkdirSync(path.dirname(wsSettings), { recursive: true });
+      fs.writeFileSync(wsSettings, JSON.stringify({ 'nnmigrate.interpreter': [good, '-S'] }, null, 2));
+      const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'nnmigrate is not installed in the Python interpreter' });
+      await toast.waitFor({ timeout: 30000 });
+      const text = (await toast.textContent()) ?? '';
+      assert(text.includes(`${good} -S -m pip install nnmigrate`), `message lacks the install command: ${text}`);
+      await toast.locator('.monaco-button', { hasText: 'Copy Install Command' }).waitFor({ timeout: 5000 });
+      await shot('07-not-installed');
+      fs.writeFileSync(wsSettings, '{}\n');
+      await runCommand('Notifications: Clear All Notifications');
+      await openTab(SOURCE);
+      // the server is back: migrating works again
+      await waitUntil('migration works after the restart', async () => {
+        await contextMenu('self.conv1 = nn.Conv2d', 'Migrate Class to TensorFlow');
+        return diffModified().locator('.view-line', { hasText: 'keras' }).first().waitFor({ timeout: 5000 }).then(() => true, () => false);
+      }, 60000, 1000);
+      await clickTitleAction('Discard Migration');
     },
   ],
 ];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import * as vscode from 'vscode';
-import { MigrationCommands } from '../../src/commands';
+import { MigrationCommands, failureMessage } from '../../src/commands';
 import { PreviewController } from '../../src/previewController';
 import { ServerApi } from '../../src/serverApi';
 import { VerifyController } from '../../src/verifyController';
@@ -80,6 +80,12 @@ describe('migration commands', () => {
     assert.equal(await commands.migrateClass('tensorflow'), undefined);
     assert.equal(state.messages[0].level, 'error');
     assert.match(state.messages[0].message, /unsupported layer nn.Foo/);
+  });
+
+  it("failure messages do not repeat the server's prefix", () => {
+    assert.equal(failureMessage(new Error('nnmigrate: Migration failed: MigrationError: x')), 'nnmigrate: Migration failed: MigrationError: x');
+    assert.equal(failureMessage(new Error('unsupported layer')), 'nnmigrate: migration failed: unsupported layer');
+    assert.equal(failureMessage('boom'), 'nnmigrate: migration failed: boom');
   });
 
   it('needs a Python file on disk', async () => {

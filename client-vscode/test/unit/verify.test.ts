@@ -3,7 +3,7 @@ import { beforeEach, describe, it } from 'node:test';
 import * as vscode from 'vscode';
 import { ServerApi } from '../../src/serverApi';
 import { SHOW_REPORT_COMMAND, VerifyController } from '../../src/verifyController';
-import { formatDiff, normalizeReport, renderReportHtml, statusBarText } from '../../src/verifyReport';
+import { displayPath, formatDiff, normalizeReport, renderReportHtml, statusBarText } from '../../src/verifyReport';
 
 const stub = vscode as unknown as typeof import('../stubs/vscode');
 const { state } = stub;
@@ -55,6 +55,9 @@ describe('verify report formatting', () => {
     assert.match(html, /Cifar&lt;CNN&gt;/);
     assert.match(html, /<tr class="worst">.*dense_1/);
     assert.doesNotMatch(html, /<script/);
+    assert.match(html, /Source: <code>\/ws\/m.py<\/code>/);
+    assert.equal(displayPath('file:///a%20b/m.py'), '/a b/m.py');
+    assert.equal(displayPath('untitled:1'), 'untitled:1');
   });
 });
 
