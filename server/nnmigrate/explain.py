@@ -30,7 +30,7 @@ def explain_at(source: str, line: int, col: int) -> Explanation | None:
     from nnmigrate.catalog import default_catalog
     from nnmigrate.migrate import MigrationError, read_pivot
     from nnmigrate.writers import printer
-    from nnmigrate.writers.keras_writer import ModelWriter
+    from nnmigrate.writers.keras_writer import KerasWriter
     from nnmigrate.writers.module_plan import walk
     from nnmigrate.writers.translate import Translator
 
@@ -45,7 +45,7 @@ def explain_at(source: str, line: int, col: int) -> Explanation | None:
         return None
     op = min(hits, key=lambda x: _size(x.span))  # type: ignore[arg-type]
     entry = default_catalog().get(op.key)
-    writer = ModelWriter(module, default_catalog(), source)
+    writer = KerasWriter(module, default_catalog(), source)
     translator = Translator(writer, default_catalog())
     target, _ = translator.expr(op)
     try:

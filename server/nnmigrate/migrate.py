@@ -88,7 +88,7 @@ def migrate_source(source: str, to: Framework, *, symbol: str | None = None, lay
     With the file's `path`, definitions it imports from its own package are read and migrated into the result.
     """
     from nnmigrate.catalog import default_catalog
-    from nnmigrate.writers.keras_writer import ModelWriter
+    from nnmigrate.writers.keras_writer import KerasWriter
 
     source_framework = detect_framework(source)
     if source_framework is to:
@@ -98,7 +98,7 @@ def migrate_source(source: str, to: Framework, *, symbol: str | None = None, lay
     if symbol is not None and symbol not in names:
         raise MigrationError(Diagnostic("NNM002", f"`{symbol}` is not defined at the top level of the file", None,
                                         hint=", ".join(sorted(s.name for s in list_symbols(source))) or ""))
-    writer = ModelWriter(module, default_catalog(), source, symbol, layout)
+    writer = KerasWriter(module, default_catalog(), source, symbol, layout)
     text = writer.write()
     if symbol is not None:
         diagnostics = _within(diagnostics, writer.plan.statements())

@@ -331,7 +331,8 @@ class SourceReader:
 
     def is_init_only(self, node: cst.CSTNode) -> bool:
         """True for weight-initialisation code: every call in it is `torch.nn.init.*`, isinstance or module walks."""
-        span = self.positions.get(node)
+        first = node.body[0] if isinstance(node, cst.SimpleStatementLine) and node.body else node
+        span = self.positions.get(first)
         if span is None or not any("init" in line for line in self.positions.text(span)):
             return False
         calls = _calls(node)

@@ -16,7 +16,6 @@ from nnmigrate.support import source as support_source
 from nnmigrate.writers import printer
 from nnmigrate.writers.translate import AttrInfo
 
-_FRAMEWORK_MODULES = {"keras": "import keras", "layers": "from keras import layers", "ops": "from keras import ops"}
 
 
 def walk(node: object) -> Iterator[n.Node]:
@@ -202,20 +201,25 @@ class ModulePlan:
 
     # ---- rendering -----------------------------------------------------------------------
 
-    def render(self, body: list[n.Stmt], docstring: str | None, support: Collection[str] = ()) -> str:
-        """The module text; `support` names support layers the code may use: those it does are written after the imports."""
+    def render(self, body: list[n.Stmt], docstring: str | None, framework_imports: dict[str, str],
+               support: Collection[str] = ()) -> str:
+        """The module text. `framework_imports` maps each name the writer emits (`layers`) to its import line,
+        the first being the framework's root; a name the user's code binds itself is reached through the
+        root instead (`keras.layers`). `support` names support layers the code may use: those it does are
+        written after the imports."""
         used = names_used(body)
         written = [name for name in support if name in used and name not in self.definitions]
-        shadowed = {name for name in ("layers", "ops") if self._binds(body, name)}
+        root = next(iter(framework_imports))
+        shadowed = {name for name in framework_imports if name != root and self._binds(body, name)}
         if shadowed:
             for x in walk(body):
                 if isinstance(x, n.Name) and x.id.split(".")[0] in shadowed and "." in x.id:
-                    x.id = "keras." + x.id
+                    x.id = f"{root}.{x.id}"
             used = names_used(body)
         if written:
-            used.add("keras")  # support layers spell keras.layers / keras.ops in full
-        imports: list[n.Stmt] = [n.Import(_FRAMEWORK_MODULES[m]) for m in ("keras", "layers", "ops")
-                                 if m in used and m not in shadowed]
+            used.add(root)  # support layers spell the framework's names in full
+        imports: list[n.Stmt] = [n.Import(line) for name, line in framework_imports.items()
+                                 if name in used and name not in shadowed]
         rest: list[n.Stmt] = []
         for s in body:
             if isinstance(s, n.Import):
@@ -224,8 +228,8 @@ class ModulePlan:
             else:
                 rest.append(s)
         if not written:
-            return printer.module(_sorted_imports(imports) + rest, docstring)
-        head = printer.module(_sorted_imports(imports), docstring).rstrip()
+            return printer.module(_sorted_imports(imports, set(framework_imports.values())) + rest, docstring)
+        head = printer.module(_sorted_imports(imports, set(framework_imports.values())), docstring).rstrip()
         return f"{head}\n\n\n{support_source(written)}\n\n\n{printer.module(rest)}"
 
     @staticmethod
@@ -238,10 +242,9 @@ class ModulePlan:
         return False
 
 
-def _sorted_imports(imports: list[n.Stmt]) -> list[n.Stmt]:
-    """Standard-library and other imports first (as written), then keras."""
-    others = [s for s in imports if isinstance(s, n.Import) and "keras" not in s.code]
-    keras_lines = [s for s in imports if isinstance(s, n.Import) and "keras" in s.code]
-    return others + keras_lines
+def _sorted_imports(imports: list[n.Stmt], framework_lines: set[str]) -> list[n.Stmt]:
+    """The user's imports first (as written), then the target framework's."""
+    mine = [s for s in imports if isinstance(s, n.Import) and s.code not in framework_lines]
+    return mine + [s for s in imports if isinstance(s, n.Import) and s.code in framework_lines]
 
 

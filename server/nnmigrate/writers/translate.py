@@ -19,7 +19,7 @@ from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import MOVED, PLAIN, OpView, const_value
 
 if TYPE_CHECKING:
-    from nnmigrate.writers.keras_writer import ModelWriter
+    from nnmigrate.writers.model_writer import ModelWriter
 
 
 @dataclass

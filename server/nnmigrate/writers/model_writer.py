@@ -1,0 +1,269 @@
+"""Pivot -> target source for model classes, shared by both directions.
+
+Keeps class and function names, constructor signatures, docstrings and comments, translates every
+class's forward with layout tracking, and assembles the module. A subclass per target framework
+supplies the framework-specific hooks (bases, forward name, imports, transposes, op emitters).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from nnmigrate.catalog import Catalog
+from nnmigrate.catalog.entry import Emitter, OpEntry
+from nnmigrate.diagnostics import Diagnostic, SourceRange
+from nnmigrate.layout import UNKNOWN, AxisMove, TensorInfo
+from nnmigrate.pivot import nodes as n
+from nnmigrate.writers import printer
+from nnmigrate.writers.emit import MOVED, PLAIN
+from nnmigrate.writers.module_plan import ModulePlan
+from nnmigrate.writers.translate import AttrInfo, Signature, Translator
+
+@dataclass
+class ClassResult:
+    cls: n.ClassDef
+    attrs: dict[str, AttrInfo]
+    signature: Signature | None = None
+    forward: n.FunctionDef | None = None
+    forward_translator: Translator | None = None
+
+
+@dataclass
+class ModelWriter:
+    """Writes one pivot module in the target framework; subclasses fill in the hooks."""
+
+    module: n.PivotModule
+    catalog: Catalog
+    source: str
+    symbol: str | None = None
+    layout: str = "native"
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    renames: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    target_name = ""
+    forward_name = "forward"
+    reserved_attrs: ClassVar[frozenset[str]] = frozenset()
+    framework_imports: ClassVar[dict[str, str]] = {}
+    axes = AxisMove(to_last=True)
+
+    def __post_init__(self) -> None:
+        self.plan = ModulePlan(self.module, self.symbol)
+        self.classes = self.plan.classes
+        self.results: dict[str, ClassResult] = {}
+        self.in_progress: set[str] = set()
+
+    # ---- hooks used by the translator ---------------------------------------------------
+
+    @property
+    def native_channels_last(self) -> bool:
+        return True
+
+    def to_target(self, e: n.Expr, rank: int | None) -> n.Expr:
+        raise NotImplementedError
+
+    def to_source(self, e: n.Expr, rank: int | None) -> n.Expr:
+        raise NotImplementedError
+
+    def emitter(self, entry: OpEntry) -> Emitter | None:
+        raise NotImplementedError
+
+    def support_names(self) -> list[str]:
+        """Support classes the emitters may use, written into the module when they are."""
+        return []
+
+    def translate_name(self, name: str) -> n.Expr | None:
+        """A target expression for a source name with special meaning (Keras `training`), else None."""
+        return None
+
+    def forward_params(self, params: list[n.Param]) -> list[n.Param]:
+        return params
+
+    def adjust_init(self, cls: n.ClassDef, body: list[n.Stmt]) -> list[n.Stmt]:
+        return body
+
+    def base_names(self, cls: n.ClassDef) -> list[str]:
+        raise NotImplementedError
+
+    def layout_note(self, params: list[str]) -> str:
+        raise NotImplementedError
+
+    def default_layout(self, entry: OpEntry) -> str:
+        if entry.layout.kind == "channels" or entry.key.startswith(("batch_norm", "group_norm")):
+            return MOVED
+        return PLAIN
+
+    def attr_name(self, class_name: str | None, attr: str) -> str:
+        if attr in self.reserved_attrs and class_name in self.classes:
+            self.renames.setdefault(class_name, {})[attr] = f"{attr}_"
+            return f"{attr}_"
+        return attr
+
+    def is_local_function(self, name: str) -> bool:
+        return name in self.plan.functions
+
+    def source_code(self, span: SourceRange | None) -> str | None:
+        if span is None:
+            return None
+        lines = self.source.splitlines()[span.start_line - 1:span.end_line]
+        if not lines:
+            return None
+        if len(lines) == 1:
+            return lines[0][span.start_col:span.end_col]
+        lines[0] = lines[0][span.start_col:]
+        lines[-1] = lines[-1][:span.end_col]
+        return "\n".join(lines)
+
+    def returned(self, tr: Translator, value: n.Expr, info: TensorInfo) -> tuple[n.Expr, TensorInfo]:
+        if self.layout != "preserve" or tr.class_name not in self.plan.entry_classes:
+            return value, info
+        if info.parts is not None and isinstance(value, n.TupleExpr):
+            items = [self.returned(tr, v, i) for v, i in zip(value.elts, info.parts)]
+            return n.TupleExpr([v for v, _ in items]), TensorInfo(parts=tuple(i for _, i in items))
+        if info.moved:
+            return self.to_source(value, info.rank), TensorInfo(PLAIN, info.rank)
+        return value, info
+
+    def nested_function(self, tr: Translator, f: n.FunctionDef) -> n.FunctionDef:
+        saved = dict(tr.env)
+        for p in f.params:
+            tr.env[p.name] = UNKNOWN
+        body = tr.body(f.body)
+        tr.env = saved
+        return n.FunctionDef(f.name, self._params(tr, f.params), body, f.docstring, f.decorators, f.role, f.returns,
+                             span=f.span, comments=f.comments)
+
+    # ---- classes ------------------------------------------------------------------------
+
+    def signature(self, class_name: str, hints: list[TensorInfo] | None = None) -> Signature:
+        """The class's forward contract; `hints` (the first caller's argument layouts) settle parameters
+        whose own use does not demand a layout, such as a block that only slices or adds."""
+        result = self.translate_class_forward(class_name, hints or [])
+        if result is None or result.signature is None:
+            return Signature({}, UNKNOWN)
+        return result.signature
+
+    def translate_class_forward(self, name: str, hints: list[TensorInfo] | None = None) -> ClassResult | None:
+        if name in self.results:
+            return self.results[name]
+        cls = self.classes.get(name)
+        if cls is None or name in self.in_progress:
+            return None
+        self.in_progress.add(name)
+        attrs = self.plan.attributes(name)
+        result = ClassResult(cls, attrs)
+        forward = self.plan.method(name, "forward")
+        if forward is None and cls.kind == "sequential":  # keras.Sequential: one input, channels-last in a conv net
+            layout = MOVED if self.plan.spatial and self.layout == "native" else PLAIN
+            result.signature = Signature({"inputs": TensorInfo(layout)}, TensorInfo(layout))
+        if forward is not None:
+            params = [p for p in forward.params[1:] if not p.star]
+            probe = self._translator(name, attrs)
+            for p in params:
+                probe.env[p.name] = TensorInfo(None, origin=frozenset({p.name}))
+            probe.body(forward.body)
+            keep_source = self.layout == "preserve" and name in self.plan.entry_classes
+            hints = hints or []
+            infos: dict[str, TensorInfo] = {}
+            for i, p in enumerate(params):
+                demand = probe.demand.get(p.name)
+                hint = hints[i] if i < len(hints) else UNKNOWN
+                if demand is None and hint.layout is not None:
+                    infos[p.name] = TensorInfo(hint.layout, hint.rank)
+                else:
+                    infos[p.name] = TensorInfo(MOVED if demand == MOVED and not keep_source else PLAIN)
+            if keep_source:
+                infos = {k: TensorInfo(PLAIN) for k in infos}
+            tr = self._translator(name, attrs)
+            for p in params:
+                tr.env[p.name] = TensorInfo(infos[p.name].layout, infos[p.name].rank, frozenset())
+            body = tr.body(forward.body)
+            returns = tr.returns[0] if tr.returns else UNKNOWN
+            result.signature = Signature(infos, returns)
+            params_out = self.forward_params(self._params(tr, forward.params))
+            result.forward = n.FunctionDef(self.forward_name, params_out, body, forward.docstring, [], "forward",
+                                           span=forward.span, comments=forward.comments)
+            result.forward_translator = tr
+            self.diagnostics += tr.diagnostics
+        self.results[name] = result
+        self.in_progress.discard(name)
+        return result
+
+    def _translator(self, class_name: str | None, attrs: dict[str, AttrInfo] | None = None) -> Translator:
+        return Translator(self, self.catalog, attrs, class_name)
+
+    def _params(self, tr: Translator, params: list[n.Param]) -> list[n.Param]:
+        """Parameters with translated defaults; annotations naming source-framework types are dropped."""
+        return [n.Param(p.name, tr.expr(p.default)[0] if p.default is not None else None,
+                        None if p.annotation and self.plan.mentions_framework(p.annotation) else p.annotation,
+                        p.star, p.kw_only)
+                for p in params]
+
+    def write_class(self, cls: n.ClassDef) -> n.ClassDef:
+        if cls.kind == "plain":
+            tr = self._translator(None)
+            body = tr.body(cls.body)
+            self.diagnostics += tr.diagnostics
+            return n.ClassDef(cls.name, cls.bases, body, cls.docstring, cls.kind, span=cls.span, comments=cls.comments)
+        result = self.translate_class_forward(cls.name)
+        assert result is not None
+        sites = result.forward_translator.call_sites if result.forward_translator else {}
+        body: list[n.Stmt] = []
+        for s in cls.body:
+            if isinstance(s, n.FunctionDef) and s.role == "forward" and result.forward is not None:
+                body.append(result.forward)
+                continue
+            tr = self._translator(cls.name, result.attrs)
+            tr.sites = sites
+            if isinstance(s, n.FunctionDef):
+                saved = dict(tr.env)
+                body_out = tr.body(s.body)
+                if s.role == "init":
+                    body_out = self.adjust_init(cls, body_out)
+                returns = None if s.returns and self.plan.mentions_framework(s.returns) else s.returns
+                body.append(n.FunctionDef(s.name, self._params(tr, s.params), body_out, s.docstring, s.decorators,
+                                          s.role, returns, span=s.span, comments=s.comments))
+                tr.env = saved
+            else:
+                body += tr.stmt(s)
+            self.diagnostics += tr.diagnostics
+        return n.ClassDef(cls.name, self.base_names(cls), body, self._docstring(cls, result), cls.kind,
+                          span=cls.span, comments=cls.comments)
+
+    def _docstring(self, cls: n.ClassDef, result: ClassResult) -> str | None:
+        doc = cls.docstring
+        if cls.name not in self.plan.entry_classes or result.signature is None:
+            return doc
+        cl = [k for k, v in result.signature.params.items() if v.moved]
+        if not cl:
+            return doc
+        note = self.layout_note(cl)
+        return f"{doc}\n\n{note}" if doc else note
+
+    # ---- module -------------------------------------------------------------------------
+
+    def write(self) -> str:
+        # callers first, so the layouts they pass reach the blocks they call (blocks usually precede their users)
+        for name in [*sorted(self.plan.entry_classes), *reversed(list(self.classes))]:
+            self.translate_class_forward(name)
+        body: list[n.Stmt] = []
+        for s in self.plan.statements():
+            if isinstance(s, n.ClassDef):
+                body.append(self.write_class(s))
+            else:
+                tr = self._translator(None)
+                body += tr.stmt(s)
+                self.diagnostics += tr.diagnostics
+        return self.plan.render(body, self.module.docstring, self.framework_imports, self.support_names())
+
+    def contract(self) -> dict:
+        """What verify needs: the input/output layout of each entry class and the attribute renames."""
+        classes = {}
+        for name in self.plan.entry_classes:
+            result = self.results.get(name)
+            if result is None or result.signature is None:
+                continue
+            returns = result.signature.returns
+            outputs = [p.layout for p in returns.parts] if returns.parts is not None else [returns.layout]
+            classes[name] = {"inputs": [v.layout for v in result.signature.params.values()], "outputs": outputs}
+        return {"entry_classes": classes, "renames": self.renames, "layout": self.layout}
