@@ -11,7 +11,6 @@ from tests.conftest import FIXTURES, manifest
 
 #: Fixtures whose constructs have no Keras form yet; strict, so a fix shows up as an unexpected pass.
 NOT_YET = {
-    "torch_gru_lm": "nn.init.* calls in an init_weights() method are not migrated yet",
     "torch_inception": "**kwargs forwarded into nn.Conv2d cannot be mapped yet",
     "torch_densenet": "subclasses of nn.ModuleDict are not migrated yet",
     "torch_squeezenet": "MaxPool2d(ceil_mode=True) with overlapping windows is approximated",

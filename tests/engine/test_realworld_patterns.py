@@ -162,3 +162,127 @@ def test_diagnostics_outside_the_symbol_do_not_count(tmp_path):
         """)
     assert migrate_source(source, Framework.TENSORFLOW, symbol="Small").exit_code == 0
     assert migrate_source(source, Framework.TENSORFLOW, symbol="Unrelated").exit_code == 3
+
+
+def check(worker, tmp_path, source: str, symbol: str, inputs: list[str], args: dict | None = None) -> str:
+    """Migrates `source` (exit 0 required), verifies it equivalent and returns the migrated text."""
+    src = tmp_path / "src" / "model.py"
+    src.parent.mkdir(parents=True, exist_ok=True)
+    src.write_text(textwrap.dedent(source))
+    result = migrate_file(src, symbol)
+    assert result.exit_code == 0, [d.message for d in result.diagnostics]
+    report = verify(worker, src, result.text, symbol, inputs, args, tmp_path)
+    assert report["status"] == "equivalent", report["message"] + "\n" + result.text
+    return result.text
+
+
+def test_raw_parameter_layer_with_functional_linear_and_inplace_init(tmp_path, worker):
+    text = check(worker, tmp_path, """
+        import math
+        import torch
+        from torch import nn
+        import torch.nn.functional as F
+
+        class SineLayer(nn.Module):
+            def __init__(self, dim_in, dim_out, w0=30.0, use_bias=True):
+                super().__init__()
+                self.w0 = w0
+                weight = torch.zeros(dim_out, dim_in)
+                bias = torch.zeros(dim_out) if use_bias else None
+                self.init_(weight, bias, math.sqrt(6 / dim_in) / w0)
+                self.weight = nn.Parameter(weight)
+                self.bias = nn.Parameter(bias) if use_bias else None
+
+            def init_(self, weight, bias, bound):
+                weight.uniform_(-bound, bound)
+                if bias is not None:
+                    bias.uniform_(-bound, bound)
+
+            def forward(self, x):
+                return torch.sin(self.w0 * F.linear(x, self.weight, self.bias))
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.layers = nn.ModuleList([SineLayer(2, 8), SineLayer(8, 8, w0=1.0)])
+                self.scale = nn.Parameter(torch.randn(8))
+
+            def forward(self, x):
+                for layer in self.layers:
+                    x = layer(x)
+                return F.linear(x * self.scale, self.layers[1].weight)
+        """, "Net", ["float32[4,2]"])
+    assert "left out torch weight initialisation" in text
+
+
+def test_log_space_scan_with_gates(tmp_path, worker):
+    check(worker, tmp_path, """
+        import torch
+        import torch.nn.functional as F
+        from torch.nn import Linear, Module
+
+        def log_g(x):
+            return torch.where(x >= 0, (F.relu(x) + 0.5).log(), -F.softplus(-x))
+
+        def scan(log_coeffs, log_values):
+            a_star = log_coeffs.cumsum(dim=1)
+            return (a_star + (log_values - a_star).logcumsumexp(dim=1)).exp()
+
+        class MinGRU(Module):
+            def __init__(self, dim):
+                super().__init__()
+                self.to_hidden_and_gate = Linear(dim, dim * 2, bias=False)
+
+            def forward(self, x, prev=None):
+                hidden, gate = self.to_hidden_and_gate(x).chunk(2, dim=-1)
+                if x.shape[1] == 1:
+                    return torch.lerp(prev, hidden, gate.sigmoid())
+                return scan(-F.softplus(gate), -F.softplus(-gate) + log_g(hidden))
+        """, "MinGRU", ["float32[2,12,8]"], {"dim": 8})
+
+
+def test_fourier_grid_normalize_and_repeat(tmp_path, worker):
+    check(worker, tmp_path, """
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+
+        class Grid(nn.Module):
+            def __init__(self, bands=3):
+                super().__init__()
+                self.bands = bands
+                self.latents = nn.Parameter(torch.randn(4, 6))
+                self.register_buffer("eye", torch.eye(6))
+
+            def forward(self, x):
+                b, h, w, _ = x.shape
+                axes = [torch.linspace(-1.0, 1.0, steps=s) for s in (h, w)]
+                pos = torch.stack(torch.meshgrid(*axes, indexing="ij"), dim=-1)
+                scales = torch.linspace(1.0, 5.0, self.bands)
+                feats = pos.unsqueeze(-1) * scales * 3.14159
+                feats = torch.cat([feats.sin(), feats.cos()], dim=-1).reshape(h, w, -1)
+                feats = feats.unsqueeze(0).expand(b, -1, -1, -1)
+                data = F.normalize(torch.cat([x, feats], dim=-1), p=1, dim=-1)
+                lat = self.latents.unsqueeze(0).repeat(b, 1, 1) @ self.eye
+                return data.mean(dim=(1, 2)).sum(-1, keepdim=True) + lat.mean(dim=1)
+        """, "Grid", ["float32[2,5,4,3]"])
+
+
+def test_rms_norm_and_glu(tmp_path, worker):
+    check(worker, tmp_path, """
+        import torch.nn.functional as F
+        from torch import nn
+        from torch.nn import RMSNorm
+
+        class Block(nn.Module):
+            def __init__(self, dim):
+                super().__init__()
+                self.norm = RMSNorm(dim)
+                self.norm2 = nn.RMSNorm(dim, eps=1e-5, elementwise_affine=False)
+                self.proj = nn.Linear(dim, dim * 4)
+                self.glu = nn.GLU(dim=-1)
+
+            def forward(self, x):
+                h = self.glu(self.proj(self.norm(x)))
+                return F.glu(h, dim=-1) + self.norm2(x)[..., : h.shape[-1] // 2]
+        """, "Block", ["float32[2,7,8]"], {"dim": 8})

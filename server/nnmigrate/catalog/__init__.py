@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from nnmigrate.catalog import activation, containers, convolution, linear, normalization, pooling, recurrent, tensor_ops
+from nnmigrate.catalog import (activation, containers, convolution, linear, math_ops, normalization, pooling, recurrent,
+                               tensor_ops)
 from nnmigrate.catalog.entry import OpEntry, Spelling
 
-FAMILIES = (activation, containers, convolution, linear, normalization, pooling, recurrent, tensor_ops)
+FAMILIES = (activation, containers, convolution, linear, math_ops, normalization, pooling, recurrent, tensor_ops)
 
 
 class Catalog:

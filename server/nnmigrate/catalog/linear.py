@@ -77,7 +77,7 @@ ENTRIES = (
              Attr("weight", torch=None)) + _DEV,
             (layer(NN + "Linear", "in_features", "out_features", "bias"),
              layer(NN + "LazyLinear", "out_features", "bias", fixed={"in_features": None}),
-             fn(F + "linear", "input", "weight", "bias")),
+             fn(F + "linear", "input", "weight", "bias", fixed={"in_features": None, "out_features": None, "bias": None})),
             layout=LayoutRule("opaque"), to_keras=_linear, weights=WeightRule(_linear_weights, "weight (out, in) -> kernel (in, out)"),
             notes="torch weight is (out, in), Keras kernel (in, out): transposed on transfer. Acts on the last axis."),
     OpEntry("identity", "linear", (Attr("input"),), (layer(NN + "Identity", varargs="args"),),

@@ -236,10 +236,10 @@ class SourceReader:
                 return self.bind(found[0], found[1], list(node.args), node)
             if qual.startswith(self.framework_prefixes()) and qual.split(".")[-1] not in self.local_classes:
                 return self.unknown_framework_call(node, qual)
-        if isinstance(func, cst.Attribute) and func.attr.value not in _CONTAINER_METHODS and not self._is_module_path(func.value) \
-                and not (isinstance(func.value, cst.Name) and func.value.value == "self"):
+        if isinstance(func, cst.Attribute) and func.attr.value not in _CONTAINER_METHODS and not self._is_module_path(func.value):
             found = self.catalog.lookup_method(self.framework, f"Tensor.{func.attr.value}")
-            if found is not None:
+            on_self = isinstance(func.value, cst.Name) and func.value.value == "self"
+            if found is not None and not (on_self and "input" in found[0].layout.tensor_inputs):  # self is no tensor
                 return self.bind(found[0], found[1], [cst.Arg(func.value), *node.args], node)
         return n.Call(self.expr(func), [self.arg(a) for a in node.args], span=self.span(node))
 
@@ -333,13 +333,21 @@ class SourceReader:
         """True for weight-initialisation code: every call in it is `torch.nn.init.*`, isinstance or module walks."""
         first = node.body[0] if isinstance(node, cst.SimpleStatementLine) and node.body else node
         span = self.positions.get(first)
-        if span is None or not any("init" in line for line in self.positions.text(span)):
+        if span is None or not any("init" in line or "_(" in line for line in self.positions.text(span)):
             return False
         calls = _calls(node)
-        init_calls = [c for c in calls if (self.qualname(c.func) or "").startswith("torch.nn.init.")]
+        init_calls = [c for c in calls if self.is_init_call(c)]
         harmless = {"isinstance", "modules", "named_modules", "children", "parameters", "named_parameters", "math.sqrt"}
         return bool(init_calls) and all(
             c in init_calls or (dotted(c.func) or "").split(".")[-1] in harmless for c in calls)
+
+    def is_init_call(self, call: cst.Call) -> bool:
+        """`torch.nn.init.*(...)`, or a tensor method the catalog files as initialisation (`w.uniform_(-a, a)`)."""
+        if (self.qualname(call.func) or "").startswith("torch.nn.init."):
+            return True
+        found = self.catalog.lookup_method(self.framework, f"Tensor.{call.func.attr.value}") \
+            if isinstance(call.func, cst.Attribute) else None
+        return found is not None and found[0].family == "init"
 
     def stmt(self, node: cst.BaseStatement) -> list[n.Stmt]:  # noqa: C901
         comments = self.comments(node)

@@ -1,0 +1,165 @@
+"""Catalog entries for tensor math seen in published model code: grids, scans, masking, repetition,
+gated and normalizing functions, RMSNorm, and in-place random initialisation of raw tensors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
+from nnmigrate.catalog.spell import F, NN, fn, layer, method
+from nnmigrate.pivot import nodes as n
+from nnmigrate.writers.emit import NOT_CONST, OpView, call
+
+INPUT = Attr("input")
+DIM = LayoutRule("axis", axes=("dim",))
+OPAQUE = LayoutRule("opaque")
+CREATION = LayoutRule("none", tensor_inputs=())
+_PLACEMENT = (Attr("dtype", torch=None), Attr("device", torch=None), Attr("requires_grad", torch=False))
+#: torch.finfo(torch.float32).eps: RMSNorm's epsilon when none is given
+FLOAT32_EPS = float(np.finfo(np.float32).eps)
+
+
+def _spread(value: n.Expr) -> list[n.Expr]:
+    """Varargs collected by the reader (`f(a, b)`, `f(*xs)`, `f([a, b])`) as positional arguments."""
+    if isinstance(value, n.TupleExpr):
+        return list(value.elts)
+    if isinstance(value, n.Starred):
+        return [value]
+    return [n.Starred(value)]
+
+
+def _sizes(value: n.Expr) -> n.Expr:
+    """Varargs sizes (`x.repeat(2, 3)` or `x.repeat((2, 3))`) as one shape expression."""
+    if isinstance(value, n.Starred):
+        return value.value
+    return value if isinstance(value, (n.TupleExpr, n.ListExpr)) or not isinstance(value, n.Const) else n.TupleExpr([value])
+
+
+def _linspace(v: OpView) -> n.Expr:
+    return call("ops.linspace", v.get("start"), v.get("end"), v.get("steps"))
+
+
+def _meshgrid(v: OpView) -> n.Expr:
+    return call("ops.meshgrid", *_spread(v.get("tensors")), indexing=v.get("indexing"))
+
+
+def _axis(ops_name: str) -> Callable[[OpView], n.Expr]:
+    return lambda v: call(f"ops.{ops_name}", v.get("input"), axis=v.get("dim"))
+
+
+def _logcumsumexp(v: OpView) -> n.Expr:
+    """log(cumsum(exp(x))) without overflow: a scan with logaddexp."""
+    return call("ops.associative_scan", n.Name("ops.logaddexp"), v.get("input"), axis=v.get("dim"))
+
+
+def _expand(v: OpView) -> n.Expr:
+    """torch keeps a dim where the size is -1 and may prepend new dims; broadcast_to needs every size."""
+    x, sizes = v.get("input"), _sizes(v.get("sizes"))
+    value = v.value("sizes")
+    if value is not NOT_CONST and -1 not in (value if isinstance(value, tuple) else (value,)):
+        return call("ops.broadcast_to", x, sizes)
+    s, d = n.Name("s"), n.Name("d")
+    padded = n.BinOp("+", n.BinOp("*", n.TupleExpr([n.Const(1)]), n.BinOp("-", call("len", sizes), call("ops.ndim", x))),
+                     call("tuple", call("ops.shape", x)))
+    pick = n.IfExp(n.Compare(s, ["=="], [n.Const(-1)]), d, s)
+    shape = n.Comprehension("generator", pick, [n.CompFor(n.TupleExpr([s, d]), call("zip", sizes, padded))])
+    return call("ops.broadcast_to", x, call("tuple", shape))
+
+
+def _glu(v: OpView) -> n.Expr:
+    if v.is_layer:
+        return call("layers.Activation", n.Lambda(["t"], call("ops.glu", n.Name("t"), axis=v.get("dim"))))
+    return call("ops.glu", v.get("input"), axis=v.get("dim"))
+
+
+def _normalize(v: OpView) -> n.Expr:
+    """x / max(||x||_p, eps) over `dim`, as torch computes it."""
+    x = v.get("input")
+    norm = call("ops.norm", x, ord=v.get("p"), axis=v.get("dim"), keepdims=True)
+    return n.BinOp("/", x, call("ops.maximum", norm, v.get("eps")))
+
+
+def _rms_axis(v: OpView) -> Any:
+    shape = v.value("normalized_shape")
+    if isinstance(shape, tuple) and len(shape) > 1:
+        return tuple(range(-len(shape), 0))
+    return -1
+
+
+def _rms_norm(v: OpView) -> n.Expr:
+    eps = FLOAT32_EPS if v.is_("eps", None) else v.get("eps")
+    axis = _rms_axis(v)
+    if v.is_layer:
+        return call("layers.RMSNormalization", axis=None if axis == -1 else axis, epsilon=eps)
+    scale = None if v.is_("weight", None) else v.get("weight")
+    return call("ops.rms_normalization", v.get("input"), scale=scale, axis=axis, epsilon=eps)
+
+
+def _rms_weights(torch: Mapping[str, Any], config: Mapping[str, Any]) -> list[Any]:
+    weight = torch.get("weight")
+    return [weight if weight is not None else np.ones(config["normalized_shape"], dtype=np.float32)]
+
+
+def _lerp(v: OpView) -> n.Expr:
+    start = v.get("input")
+    return n.BinOp("+", start, n.BinOp("*", v.get("weight"), n.BinOp("-", v.get("end"), start)))
+
+
+def _random_like(v: OpView, kind: str, low: str, high: str) -> n.Expr:
+    return call(f"keras.random.{kind}", call("ops.shape", v.get("input")), v.get(low), v.get(high))
+
+
+ENTRIES = (
+    OpEntry("linspace", "math_ops", (Attr("start"), Attr("end"), Attr("steps"), *_PLACEMENT),
+            (fn("torch.linspace", "start", "end", "steps"),), layout=CREATION, to_keras=_linspace),
+    OpEntry("meshgrid", "math_ops", (Attr("tensors"), Attr("indexing", torch="ij", keras="xy")),
+            (fn("torch.meshgrid", varargs="tensors"),), layout=LayoutRule("opaque", tensor_inputs=("tensors",)),
+            to_keras=_meshgrid, notes="torch indexes 'ij' by default, keras.ops.meshgrid 'xy': always written."),
+    OpEntry("eye", "math_ops", (Attr("n"), Attr("m", torch=None), *_PLACEMENT),
+            (fn("torch.eye", "n", "m"),), layout=CREATION, to_keras=lambda v: call("ops.eye", v.get("n"), v.get("m"))),
+    OpEntry("cumsum", "math_ops", (INPUT, Attr("dim"), Attr("dtype", torch=None)),
+            (fn("torch.cumsum", "input", "dim"), method("cumsum", "dim")), layout=DIM, to_keras=_axis("cumsum")),
+    OpEntry("logcumsumexp", "math_ops", (INPUT, Attr("dim")),
+            (fn("torch.logcumsumexp", "input", "dim"), method("logcumsumexp", "dim")), layout=DIM,
+            to_keras=_logcumsumexp, notes="Keras has no logcumsumexp: an associative scan with logaddexp."),
+    OpEntry("masked_fill", "math_ops", (INPUT, Attr("mask"), Attr("value")), (method("masked_fill", "mask", "value"),),
+            layout=LayoutRule("elementwise", tensor_inputs=("input", "mask")),
+            to_keras=lambda v: call("ops.where", v.get("mask"), v.get("value"), v.get("input"))),
+    OpEntry("repeat", "math_ops", (INPUT, Attr("sizes")), (method("repeat", varargs="sizes"),), layout=OPAQUE,
+            to_keras=lambda v: call("ops.tile", v.get("input"), _sizes(v.get("sizes"))),
+            notes="Tensor.repeat tiles like numpy.tile (not numpy.repeat)."),
+    OpEntry("expand", "math_ops", (INPUT, Attr("sizes")), (method("expand", varargs="sizes"),), layout=OPAQUE,
+            to_keras=_expand, notes="-1 keeps a dim's size: resolved from the input's shape."),
+    OpEntry("expand_as", "math_ops", (INPUT, Attr("other")), (method("expand_as", "other"),),
+            layout=LayoutRule("opaque", tensor_inputs=("input", "other")),
+            to_keras=lambda v: call("ops.broadcast_to", v.get("input"), call("ops.shape", v.get("other")))),
+    OpEntry("glu", "math_ops", (INPUT, Attr("dim", torch=-1, keras=-1)),
+            (fn(F + "glu", "input", "dim"), layer(NN + "GLU", "dim")), layout=DIM, to_keras=_glu,
+            notes="First half times the sigmoid of the second half, in both frameworks."),
+    OpEntry("normalize", "math_ops", (INPUT, Attr("p", torch=2.0), Attr("dim", torch=1), Attr("eps", torch=1e-12)),
+            (fn(F + "normalize", "input", "p", "dim", "eps"),), layout=DIM, to_keras=_normalize,
+            notes="x / max(norm, eps): keras.ops.normalize clamps the squared norm instead, so it is written out."),
+    OpEntry("rms_norm", "math_ops",
+            (INPUT, Attr("normalized_shape"), Attr("eps", torch=None, keras=1e-6), Attr("elementwise_affine", torch=True),
+             Attr("weight", torch=None), Attr("device", torch=None), Attr("dtype", torch=None)),
+            (layer(NN + "RMSNorm", "normalized_shape", "eps", "elementwise_affine"),
+             fn(F + "rms_norm", "input", "normalized_shape", "weight", "eps")),
+            layout=OPAQUE, to_keras=_rms_norm, weights=WeightRule(_rms_weights, "weight -> scale"),
+            notes="torch's default eps is the dtype's machine epsilon, Keras's 1e-6: always written."),
+    OpEntry("lerp", "math_ops", (INPUT, Attr("end"), Attr("weight")),
+            (fn("torch.lerp", "input", "end", "weight"), method("lerp", "end", "weight")),
+            layout=LayoutRule("elementwise", tensor_inputs=("input", "end", "weight")), to_keras=_lerp),
+    # In-place random initialisation of raw tensors: left out as initialisation where it stands alone as a
+    # statement (see the reader); where its value is used, a fresh tensor of the input's shape.
+    OpEntry("uniform_", "init", (INPUT, Attr("a", torch=0.0), Attr("b", torch=1.0)), (method("uniform_", "a", "b"),),
+            layout=OPAQUE, to_keras=lambda v: _random_like(v, "uniform", "a", "b")),
+    OpEntry("normal_", "init", (INPUT, Attr("mean", torch=0.0), Attr("std", torch=1.0)),
+            (method("normal_", "mean", "std"),), layout=OPAQUE, to_keras=lambda v: _random_like(v, "normal", "mean", "std")),
+    OpEntry("zero_", "init", (INPUT,), (method("zero_"),), layout=OPAQUE,
+            to_keras=lambda v: call("ops.zeros_like", v.get("input"))),
+    OpEntry("fill_", "init", (INPUT, Attr("value")), (method("fill_", "value"),), layout=OPAQUE,
+            to_keras=lambda v: call("ops.full_like", v.get("input"), v.get("value"))),
+)
