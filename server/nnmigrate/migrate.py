@@ -63,15 +63,14 @@ def read_pivot(source: str, framework: Framework | None = None, known_classes: d
     import libcst as cst
 
     from nnmigrate.catalog import default_catalog
+    from nnmigrate.readers.keras_reader import KerasReader
     from nnmigrate.readers.torch_reader import TorchReader
 
     framework = framework or detect_framework(source)
     if framework is None:
         raise MigrationError(Diagnostic("NNM003", "no `import torch`, `import keras` or `import tensorflow` found", None))
-    if framework is not Framework.PYTORCH:
-        raise MigrationError(Diagnostic("NNM003", "reading Keras/TensorFlow source is not supported yet", None))
     try:
-        reader = TorchReader(source, default_catalog())
+        reader = (TorchReader if framework is Framework.PYTORCH else KerasReader)(source, default_catalog())
         reader.class_kinds.update(known_classes or {})
         module = reader.read()
     except (cst.ParserSyntaxError, SyntaxError, ValueError) as exc:
@@ -89,6 +88,7 @@ def migrate_source(source: str, to: Framework, *, symbol: str | None = None, lay
     """
     from nnmigrate.catalog import default_catalog
     from nnmigrate.writers.keras_writer import KerasWriter
+    from nnmigrate.writers.torch_writer import TorchWriter
 
     source_framework = detect_framework(source)
     if source_framework is to:
@@ -98,7 +98,8 @@ def migrate_source(source: str, to: Framework, *, symbol: str | None = None, lay
     if symbol is not None and symbol not in names:
         raise MigrationError(Diagnostic("NNM002", f"`{symbol}` is not defined at the top level of the file", None,
                                         hint=", ".join(sorted(s.name for s in list_symbols(source))) or ""))
-    writer = KerasWriter(module, default_catalog(), source, symbol, layout)
+    writer_class = KerasWriter if to is Framework.TENSORFLOW else TorchWriter
+    writer = writer_class(module, default_catalog(), source, symbol, layout)
     text = writer.write()
     if symbol is not None:
         diagnostics = _within(diagnostics, writer.plan.statements())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry
-from nnmigrate.catalog.spell import NN, fn, layer, method
+from nnmigrate.catalog.spell import NN, KerasForm, fn, keras, layer, method, with_keras
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import OpView, call
 
@@ -63,3 +63,18 @@ ENTRIES = (
             (method("register_buffer", "name", "tensor", "persistent"),),
             layout=NONE, to_keras=_buffer, notes="A non-trainable `keras.Variable` attribute of the same name."),
 )
+
+
+def _sequential_torch(v: OpView) -> n.Expr:
+    items = v.get("layers")
+    if isinstance(items, n.ListExpr):
+        return call("nn.Sequential", *items.elts)
+    if isinstance(items, n.Const) and items.value in ((), None):
+        return call("nn.Sequential")
+    return n.Call(n.Name("nn.Sequential"), [n.Arg(items, star="*")])
+
+
+ENTRIES = with_keras(ENTRIES, {
+    "sequential": KerasForm((keras("keras.Sequential", "layers"), keras("keras.models.Sequential", "layers")),
+                            _sequential_torch),
+})

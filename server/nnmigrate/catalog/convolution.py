@@ -156,12 +156,13 @@ def _conv_torch(rank: int):
         from nnmigrate.catalog.activation import with_activation
 
         padding = v.value("padding")
-        if padding == "same" and not v.is_("stride", 1):
-            v.notes.append("Keras 'same' padding at stride > 1 pads the end first; written as padding='same' is "
-                           "not allowed by PyTorch")
+        explicit = padding == "same" and not v.is_("stride", 1)  # torch allows 'same' only at stride 1
         main = call(f"nn.LazyConv{rank}d", v.get("out_channels"), v.get("kernel_size"), stride=v.unless("stride", 1),
-                    padding=None if padding in ("valid", 0) else v.get("padding"), dilation=v.unless("dilation", 1),
-                    groups=v.unless("groups", 1), bias=v.unless("bias", True))
+                    padding=None if padding in ("valid", 0) or explicit else v.get("padding"),
+                    dilation=v.unless("dilation", 1), groups=v.unless("groups", 1), bias=v.unless("bias", True))
+        if explicit:
+            main = call("nn.Sequential", call("SamePadding", v.get("kernel_size"), v.get("stride"),
+                                              dilation=v.unless("dilation", 1)), main)
         return with_activation(v, main)
     return to_torch
 

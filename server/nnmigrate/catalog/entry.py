@@ -61,7 +61,8 @@ class LayoutRule:
     kind:
         channels: needs the channels-last input and produces channels-last output (conv, pool, norm).
         elementwise: works in whatever layout its tensor inputs share; output keeps it.
-        axis: `axes` attributes are axis numbers to remap; `keepdim` names the attribute that keeps rank.
+        axis: `axes` attributes are axis numbers to remap; `keepdim` names the attribute that keeps rank
+            (also on channels ops such as global pooling: when it is False the output is (N, C)).
         opaque: needs source layout: channels-last inputs are transposed back first.
         none: takes no tensor input (creation ops, shape queries handled by the writer).
     """

@@ -109,12 +109,12 @@ for _r in (1, 2, 3):
                 notes="torch counts zero padding in the average (count_include_pad=True); Keras 'same' pooling does not."),
         OpEntry(f"adaptive_avg_pool{_r}d", "pooling", (Attr("input"), Attr("output_size")),
                 (layer(f"{NN}AdaptiveAvgPool{_r}d", "output_size"), fn(f"{F}adaptive_avg_pool{_r}d", "input", "output_size")),
-                layout=CHANNELS, to_keras=_adaptive("avg", _r), rank=_r + 2,
+                layout=LayoutRule("channels", keepdim="keepdims"), to_keras=_adaptive("avg", _r), rank=_r + 2,
                 notes="output size 1 is GlobalAveragePooling with keepdims=True."),
         OpEntry(f"adaptive_max_pool{_r}d", "pooling", (Attr("input"), Attr("output_size"), Attr("return_indices", torch=False)),
                 (layer(f"{NN}AdaptiveMaxPool{_r}d", "output_size", "return_indices"),
                  fn(f"{F}adaptive_max_pool{_r}d", "input", "output_size", "return_indices")),
-                layout=CHANNELS, to_keras=_adaptive("max", _r), rank=_r + 2),
+                layout=LayoutRule("channels", keepdim="keepdims"), to_keras=_adaptive("max", _r), rank=_r + 2),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry
-from nnmigrate.catalog.spell import F, NN, fn, layer, method, tensor_attr
+from nnmigrate.catalog.spell import F, fn, keras, KerasForm, layer, method, NN, tensor_attr, with_keras
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import NOT_CONST, OpView, call, const_value, lit
 
@@ -285,3 +285,14 @@ ENTRIES = (
             layout=LayoutRule("channels"), to_keras=_interpolate, rank=4,
             notes="nearest and bilinear (align_corners=False) use half-pixel centers in both frameworks."),
 )
+
+
+def _add_torch(v: OpView) -> n.Expr:
+    """`keras.layers.Add()` sums the list it is called with: Python's `sum` does the same to torch tensors."""
+    return n.Name("sum") if v.is_layer else call("torch.add", v.get("input"), v.get("other"))
+
+
+ENTRIES = with_keras(ENTRIES, {
+    "add": KerasForm((keras("Add"), fn("keras.ops.add", "input", "other"), fn("tensorflow.add", "input", "other")),
+                     _add_torch),
+})

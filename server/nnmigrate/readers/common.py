@@ -298,11 +298,13 @@ class SourceReader:
             extra = []
         for name, value in spelling.fixed.items():
             attrs.setdefault(name, n.Const(value))
-        default_side = "torch" if self.framework == "torch" else "keras"
+        own, other = ("torch", "keras") if self.framework == "torch" else ("keras", "torch")
         for a in entry.attrs:
             if a.name in attrs:
                 continue
-            default = getattr(a, default_side)
+            default = getattr(a, own)
+            if default is REQUIRED:  # an attribute only the other framework has keeps that framework's default
+                default = getattr(a, other)
             if default is REQUIRED and spelling.layer and a.name in entry.layout.tensor_inputs:
                 continue
             if default is REQUIRED:

@@ -1,4 +1,7 @@
-"""Support layers written into migrated modules; their source is read as text so the writer never imports keras."""
+"""Support layers written into migrated modules; their source is read as text so the writer never imports a framework.
+
+`keras_layers.py` serves Keras targets, `torch_layers.py` PyTorch targets.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +13,10 @@ from importlib import resources
 IMPORT = "import keras"
 
 
-@lru_cache(maxsize=1)
-def _classes() -> dict[str, str]:
-    """Class name -> its source text, from `keras_layers.py`."""
-    text = resources.files(__package__).joinpath("keras_layers.py").read_text(encoding="utf-8")
+@lru_cache(maxsize=2)
+def _classes(module: str = "keras_layers.py") -> dict[str, str]:
+    """Class name -> its source text, from one support module."""
+    text = resources.files(__package__).joinpath(module).read_text(encoding="utf-8")
     lines = text.splitlines()
     out: dict[str, str] = {}
     for node in ast.parse(text).body:
@@ -23,13 +26,13 @@ def _classes() -> dict[str, str]:
     return out
 
 
-def names() -> tuple[str, ...]:
-    return tuple(_classes())
+def names(module: str = "keras_layers.py") -> tuple[str, ...]:
+    return tuple(_classes(module))
 
 
-def source(wanted: set[str] | list[str] | tuple[str, ...]) -> str:
-    """The source of the wanted support classes, in their order in `keras_layers.py`, separated by two blank lines."""
-    classes = _classes()
+def source(wanted: set[str] | list[str] | tuple[str, ...], module: str = "keras_layers.py") -> str:
+    """The source of the wanted support classes, in their order in `module`, separated by two blank lines."""
+    classes = _classes(module)
     unknown = set(wanted) - set(classes)
     if unknown:
         raise KeyError(f"Unknown support classes. Received: {sorted(unknown)}")

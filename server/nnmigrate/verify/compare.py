@@ -32,14 +32,14 @@ def _leaves(value: Any) -> list[np.ndarray]:
     return [np.asarray(value)]
 
 
-def _align(target: np.ndarray, source_shape: tuple[int, ...], layout: str | None) -> np.ndarray:
-    """Target output in the source layout: channels-last outputs move their last axis back to 1."""
+def _align(target: np.ndarray, source_shape: tuple[int, ...], layout: str | None, to_last: bool) -> np.ndarray:
+    """A target output in the source layout: moved outputs get their channel axis put back."""
     if tuple(target.shape) == tuple(source_shape) and layout != "moved":
         return target
     if target.ndim >= 3:
-        moved = np.moveaxis(target, -1, 1)
-        if tuple(moved.shape) == tuple(source_shape):
-            return moved
+        back = np.moveaxis(target, -1, 1) if to_last else np.moveaxis(target, 1, -1)
+        if tuple(back.shape) == tuple(source_shape):
+            return back
     return target
 
 
@@ -73,6 +73,42 @@ def _randomize_norms(model: Any, seed: int) -> None:
                     m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.1) if m.bias is not None else None
 
 
+def _capture(layer: Any, store: list) -> Callable[[], None]:
+    """Records `layer`'s outputs (torch module or Keras layer); returns the undo."""
+    import torch
+
+    if isinstance(layer, torch.nn.Module):
+        handle = layer.register_forward_hook(lambda m, i, o: store.append(_leaves(o)[0] if _leaves(o) else None))
+        return handle.remove
+    original = layer.call
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        out = original(*args, **kwargs)
+        store.append(_leaves(out)[0] if _leaves(out) else None)
+        return out
+
+    object.__setattr__(layer, "call", wrapped)
+    return lambda: object.__delattr__(layer, "call")
+
+
+def _randomize_keras_norms(model: Any, seed: int) -> None:
+    """Keras twin of `_randomize_norms`: non-trivial BatchNormalization statistics and affine weights."""
+    import keras
+
+    rng = np.random.default_rng(seed)
+    for layer in model._flatten_layers(include_self=False, recursive=True):
+        if isinstance(layer, keras.layers.BatchNormalization) and layer.weights:
+            new = []
+            for var in layer.weights:
+                shape = tuple(var.shape)
+                name = var.path.rsplit("/", 1)[-1]
+                if name in ("moving_variance", "gamma"):
+                    new.append(rng.random(shape).astype("float32") + 0.5)
+                else:
+                    new.append((rng.standard_normal(shape) * 0.1).astype("float32"))
+            layer.set_weights(new)
+
+
 def run_check(request: dict, progress: Callable[[str, float], None]) -> dict:
     import torch
 
@@ -84,6 +120,7 @@ def run_check(request: dict, progress: Callable[[str, float], None]) -> dict:
     from nnmigrate.catalog import default_catalog
     from nnmigrate.verify.loading import build, import_file
     from nnmigrate.verify.transfer import Transfer
+    from nnmigrate.verify.transfer_from_keras import KerasToTorchTransfer
 
     device = _device(request.get("device", "auto"))
     if device == "cuda":
@@ -91,75 +128,77 @@ def run_check(request: dict, progress: Callable[[str, float], None]) -> dict:
         torch.backends.cudnn.allow_tf32 = False
     tf.config.experimental.enable_tensor_float_32_execution(False)
     contract = request.get("contract", {})
+    from_torch = contract.get("source_framework", "torch") == "torch"
     symbol, kwargs = request["symbol"], request.get("args") or {}
     progress("building the source model", 0.15)
     src_mod = import_file(request["source_path"], "_nnmigrate_source")
     out_mod = import_file(request["target_path"], "_nnmigrate_target")
     torch.manual_seed(0)
-    tm = build(src_mod, symbol, kwargs)
     keras.utils.set_random_seed(0)
+    source_model = build(src_mod, symbol, kwargs)
     progress("building the migrated model", 0.3)
-    km = build(out_mod, symbol, kwargs)
+    target_model = build(out_mod, symbol, kwargs)
+    tm, km = (source_model, target_model) if from_torch else (target_model, source_model)
     tm.eval().to(device)
     rng = np.random.default_rng(1234)
-    specs = [InputSpec.parse(s) for s in request["inputs"]]
-    arrays = [s.sample(rng) for s in specs]
+    arrays = [InputSpec.parse(s).sample(rng) for s in request["inputs"]]
     entry = next(iter(contract.get("entry_classes", {}).values()), {"inputs": [], "outputs": []})
     layouts = entry.get("inputs", [])
-    keras_inputs = [np.ascontiguousarray(np.moveaxis(a, 1, -1)) if i < len(layouts) and layouts[i] == "moved"
-                    and a.ndim >= 3 else a for i, a in enumerate(arrays)]
-    torch_inputs = [torch.from_numpy(a).to(device) for a in arrays]
+    moved = [np.ascontiguousarray(np.moveaxis(a, 1, -1) if from_torch else np.moveaxis(a, -1, 1))
+             if i < len(layouts) and layouts[i] == "moved" and a.ndim >= 3 else a for i, a in enumerate(arrays)]
+    keras_inputs, torch_arrays = (moved, arrays) if from_torch else (arrays, moved)
+    torch_inputs = [torch.from_numpy(a).to(device) for a in torch_arrays]
     with torch.no_grad():
-        tm(*torch_inputs)  # materializes Lazy modules
-    _randomize_norms(tm, 0)
-    progress("copying weights", 0.45)
+        tm(*torch_inputs)  # materializes Lazy modules and lazily built layers
     km(*keras_inputs, training=False)  # builds Keras weights
-    # the model's own classes (from the source file or, migrated into it, from the rest of its package)
-    source_classes = {type(m).__name__ for m in tm.modules() if not type(m).__module__.startswith("torch.")}
-    transfer = Transfer(default_catalog(), source_classes, contract.get("renames", {}))
-    transfer.run(tm, km)
+    progress("copying weights", 0.45)
+    if from_torch:
+        _randomize_norms(tm, 0)
+        source_classes = {name for name, obj in vars(src_mod).items() if isinstance(obj, type)
+                          and issubclass(obj, torch.nn.Module) and obj.__module__ == src_mod.__name__}
+        transfer: Any = Transfer(default_catalog(), source_classes, contract.get("renames", {}))
+        transfer.run(tm, km)
+    else:
+        _randomize_keras_norms(km, 0)
+        source_classes = {name for name, obj in vars(src_mod).items() if isinstance(obj, type)
+                          and issubclass(obj, keras.layers.Layer) and obj.__module__ == src_mod.__name__}
+        transfer = KerasToTorchTransfer(default_catalog(), source_classes, contract.get("renames", {}))
+        transfer.run(km, tm)
     if transfer.missing:
         return {"status": "error", "max_abs_diff": None, "max_rel_diff": None, "per_layer": [], "device": device,
                 "message": "weights without a counterpart in the migrated model: " + ", ".join(transfer.missing[:10])}
-    captured_t: dict[str, list[np.ndarray]] = {}
-    captured_k: dict[str, list[np.ndarray]] = {}
-    hooks = []
-    for path, tmod, klayer in transfer.pairs:
-        hooks.append(tmod.register_forward_hook(lambda m, i, o, p=path: captured_t.setdefault(p, []).append(_leaves(o)[0])))
-        original = klayer.call
-
-        def wrapped(*a, __orig=original, __p=path, **k):
-            out = __orig(*a, **k)
-            captured_k.setdefault(__p, []).append(_leaves(out)[0] if _leaves(out) else None)
-            return out
-
-        object.__setattr__(klayer, "call", wrapped)
+    captured: dict[str, tuple[list, list]] = {path: ([], []) for path, _, _ in transfer.pairs}
+    undo = [f(layer, captured[path][i]) for path, *layers in transfer.pairs
+            for i, (f, layer) in enumerate(zip((_capture, _capture), layers))]
     progress("running both models", 0.7)
     with torch.no_grad():
         t_out = _leaves(tm(*torch_inputs))
     k_out = [np.asarray(x) for x in _leaves(km(*keras_inputs, training=False))]
-    for h in hooks:
-        h.remove()
+    for u in undo:
+        u()
+    src_out, tgt_out = (t_out, k_out) if from_torch else (k_out, t_out)
     out_layouts = entry.get("outputs", [])
-    if len(t_out) != len(k_out):
+    if len(src_out) != len(tgt_out):
         return {"status": "not_equivalent", "max_abs_diff": None, "max_rel_diff": None, "per_layer": [],
-                "device": device, "message": f"the source returns {len(t_out)} tensors, the migration {len(k_out)}"}
+                "device": device, "message": f"the source returns {len(src_out)} tensors, the migration {len(tgt_out)}"}
     worst_abs, worst_rel = 0.0, 0.0
-    for i, (a, b) in enumerate(zip(t_out, k_out)):
+    for i, (a, b) in enumerate(zip(src_out, tgt_out)):
         layout = out_layouts[i] if i < len(out_layouts) else None
-        d_abs, d_rel = diff(a, _align(b, a.shape, layout))
-        worst_abs, worst_rel = max(worst_abs, d_abs) if not np.isnan(d_abs) else d_abs, max(worst_rel, d_rel)
+        d_abs, d_rel = diff(a, _align(b, a.shape, layout, from_torch))
+        worst_abs = d_abs if np.isnan(d_abs) else max(worst_abs, d_abs)
+        worst_rel = max(worst_rel, d_rel)
     per_layer = []
-    for path, tmod, klayer in transfer.pairs:
-        for a, b in zip(captured_t.get(path, []), captured_k.get(path, [])):
-            if b is None:
+    for path, _, target_layer in transfer.pairs:
+        sources, targets = captured[path]
+        for a, b in zip(sources, targets):
+            if a is None or b is None:
                 continue
-            b = np.asarray(b)
-            d_abs, _ = diff(a, _align(b, a.shape, None))
-            per_layer.append({"source": path, "target": klayer.name, "max_abs_diff": d_abs})
+            d_abs, _ = diff(np.asarray(a), _align(np.asarray(b), np.asarray(a).shape, None, from_torch))
+            name = getattr(target_layer, "name", None) or type(target_layer).__name__
+            per_layer.append({"source": path, "target": name, "max_abs_diff": d_abs})
             break
     ok = worst_abs <= TOLERANCE
-    shapes = ", ".join(str(list(a.shape)) for a in t_out)
+    shapes = ", ".join(str(list(a.shape)) for a in src_out)
     return {"status": "equivalent" if ok else "not_equivalent", "max_abs_diff": worst_abs, "max_rel_diff": worst_rel,
             "per_layer": per_layer, "device": device,
             "message": f"outputs {shapes}; TF32 off in both frameworks; tolerance {TOLERANCE:g}"}

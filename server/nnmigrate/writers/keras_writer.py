@@ -47,6 +47,10 @@ class KerasWriter(ModelWriter):
     def emitter(self, entry: OpEntry) -> Emitter | None:
         return entry.to_keras
 
+    def translate_self_attr(self, attr: str) -> n.Expr | None:
+        """torch `self.training` is Keras's call-time `training` argument."""
+        return n.Name("training") if attr == "training" else None
+
     def support_names(self) -> list[str]:
         return sorted({name for entry in self.catalog.entries.values() for name in entry.support})
 

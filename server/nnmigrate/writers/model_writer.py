@@ -45,6 +45,9 @@ class ModelWriter:
     forward_name = "forward"
     reserved_attrs: ClassVar[frozenset[str]] = frozenset()
     framework_imports: ClassVar[dict[str, str]] = {}
+    support_module: ClassVar[str] = "keras_layers.py"
+    #: keyword arguments of layer calls that the target's layers do not take (Keras `training=` in PyTorch)
+    dropped_call_keywords: ClassVar[frozenset[str]] = frozenset()
     axes = AxisMove(to_last=True)
 
     def __post_init__(self) -> None:
@@ -71,6 +74,14 @@ class ModelWriter:
     def support_names(self) -> list[str]:
         """Support classes the emitters may use, written into the module when they are."""
         return []
+
+    def forward_prelude(self, cls: n.ClassDef, tr: Translator, params: list[n.Param]) -> list[n.Stmt]:
+        """Statements the target needs at the top of forward/call."""
+        return []
+
+    def translate_self_attr(self, attr: str) -> n.Expr | None:
+        """A target expression for `self.<attr>` when it means something else in the target, else None."""
+        return None
 
     def translate_name(self, name: str) -> n.Expr | None:
         """A target expression for a source name with special meaning (Keras `training`), else None."""
@@ -177,7 +188,7 @@ class ModelWriter:
             tr = self._translator(name, attrs)
             for p in params:
                 tr.env[p.name] = TensorInfo(infos[p.name].layout, infos[p.name].rank, frozenset())
-            body = tr.body(forward.body)
+            body = self.forward_prelude(cls, tr, [p for p in forward.params[1:] if not p.star]) + tr.body(forward.body)
             returns = tr.returns[0] if tr.returns else UNKNOWN
             result.signature = Signature(infos, returns)
             params_out = self.forward_params(self._params(tr, forward.params))
@@ -254,7 +265,8 @@ class ModelWriter:
                 tr = self._translator(None)
                 body += tr.stmt(s)
                 self.diagnostics += tr.diagnostics
-        return self.plan.render(body, self.module.docstring, self.framework_imports, self.support_names())
+        return self.plan.render(body, self.module.docstring, self.framework_imports, self.support_names(),
+                                self.support_module)
 
     def contract(self) -> dict:
         """What verify needs: the input/output layout of each entry class and the attribute renames."""
@@ -266,4 +278,5 @@ class ModelWriter:
             returns = result.signature.returns
             outputs = [p.layout for p in returns.parts] if returns.parts is not None else [returns.layout]
             classes[name] = {"inputs": [v.layout for v in result.signature.params.values()], "outputs": outputs}
-        return {"entry_classes": classes, "renames": self.renames, "layout": self.layout}
+        return {"entry_classes": classes, "renames": self.renames, "layout": self.layout,
+                "source_framework": self.module.source_framework}

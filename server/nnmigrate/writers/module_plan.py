@@ -139,10 +139,11 @@ class ModulePlan:
             todo += [b for b in cls.bases if b in self.classes]
         return out
 
-    def method(self, class_name: str, method: str) -> n.FunctionDef | None:
+    def method(self, class_name: str, role: str) -> n.FunctionDef | None:
+        """The class's (or nearest in-file ancestor's) method with this role: init, forward, build."""
         for cls in self.bases_of(class_name):
             for s in cls.body:
-                if isinstance(s, n.FunctionDef) and s.name == method:
+                if isinstance(s, n.FunctionDef) and s.role == role:
                     return s
         return None
 
@@ -192,7 +193,7 @@ class ModulePlan:
             if e.key == "parameter":
                 return AttrInfo("param")
             if e.layer:
-                return AttrInfo("op", e.key)
+                return AttrInfo("op", e.key, op=e)
         if isinstance(e, n.Call) and isinstance(e.func, n.Name) and e.func.id in self.classes:
             return AttrInfo("class", e.func.id)
         if isinstance(e, n.Name) and e.id in local:
@@ -202,7 +203,7 @@ class ModulePlan:
     # ---- rendering -----------------------------------------------------------------------
 
     def render(self, body: list[n.Stmt], docstring: str | None, framework_imports: dict[str, str],
-               support: Collection[str] = ()) -> str:
+               support: Collection[str] = (), support_module: str = "keras_layers.py") -> str:
         """The module text. `framework_imports` maps each name the writer emits (`layers`) to its import line,
         the first being the framework's root; a name the user's code binds itself is reached through the
         root instead (`keras.layers`). `support` names support layers the code may use: those it does are
@@ -230,7 +231,7 @@ class ModulePlan:
         if not written:
             return printer.module(_sorted_imports(imports, set(framework_imports.values())) + rest, docstring)
         head = printer.module(_sorted_imports(imports, set(framework_imports.values())), docstring).rstrip()
-        return f"{head}\n\n\n{support_source(written)}\n\n\n{printer.module(rest)}"
+        return f"{head}\n\n\n{support_source(written, support_module)}\n\n\n{printer.module(rest)}"
 
     @staticmethod
     def _binds(body: list[n.Stmt], name: str) -> bool:

@@ -37,6 +37,7 @@ class AttrInfo:
     kind: str  # op | class | sequence | list | dict | param | other
     key: str | None = None  # catalog key (op) or class name (class)
     elements: list[AttrInfo] = field(default_factory=list)
+    op: n.Op | None = None  # the constructor call, for ops
 
 
 @dataclass
@@ -93,13 +94,18 @@ class Translator:
 
     def expr(self, e: n.Expr) -> tuple[n.Expr, TensorInfo]:  # noqa: C901
         if isinstance(e, n.Name):
+            if e.id not in self.env:
+                special = self.writer.translate_name(e.id)
+                if special is not None:
+                    return special, UNKNOWN
             return e, self.env.get(e.id, UNKNOWN)
         if isinstance(e, n.Op):
             return self.op(e)
         if isinstance(e, n.Attr):
             if isinstance(e.value, n.Name) and e.value.id == "self":
-                if e.attr == "training":
-                    return n.Name("training"), UNKNOWN
+                special = self.writer.translate_self_attr(e.attr)
+                if special is not None:
+                    return special, UNKNOWN
                 info = self.attrs.get(e.attr)
                 name = self.writer.attr_name(self.class_name, e.attr)
                 out = n.Attr(e.value, name, span=e.span)
@@ -350,6 +356,8 @@ class Translator:
         args: list[n.Arg] = []
         infos: list[TensorInfo] = []
         for a in e.args:
+            if a.keyword in self.writer.dropped_call_keywords:
+                continue
             value, info = self.expr(a.value)
             args.append(n.Arg(value, a.keyword, a.star))
             infos.append(info)
@@ -434,7 +442,7 @@ class Translator:
             rule = entry.layout.kind
             if rule == "channels" and self.writer.native_channels_last:
                 self.call_sites[site] = CallSite(MOVED, xi.rank or entry.rank)
-                return x, TensorInfo(MOVED, xi.rank or entry.rank), x
+                return x, self.channels_output(entry, element.op, xi.rank or entry.rank), x
             self.call_sites[site] = CallSite(xi.layout or PLAIN, xi.rank)
             if rule == "opaque":
                 return x, TensorInfo(PLAIN), x
@@ -450,6 +458,14 @@ class Translator:
             return x, xi, x
         return x, xi, x
 
+    @staticmethod
+    def channels_output(entry: OpEntry, op: n.Op | None, rank: int | None) -> TensorInfo:
+        """What a channels op returns: MOVED, or (N, C) when it drops its spatial axes (`keepdims=False`)."""
+        keep = entry.layout.keepdim
+        if keep and op is not None and const_value(op.attrs.get(keep)) is False:
+            return TensorInfo(PLAIN, 2)
+        return TensorInfo(MOVED, rank)
+
     def call_layer_op(self, name: str, entry: OpEntry, func: n.Expr, args: list[n.Arg], infos: list[TensorInfo],
                       span: SourceRange | None) -> tuple[n.Expr, TensorInfo]:
         x, xi = args[0].value, infos[0]
@@ -457,7 +473,7 @@ class Translator:
         rank = xi.rank or entry.rank
         if rule == "channels" and self.writer.native_channels_last:
             x = self.need(x, xi, MOVED, rank)
-            out = TensorInfo(MOVED, rank)
+            out = self.channels_output(entry, self.attrs[name].op if name in self.attrs else None, rank)
         elif rule == "opaque":
             x = self.need(x, xi, PLAIN)
             out = TensorInfo(PLAIN) if xi.layout or xi.origin else UNKNOWN

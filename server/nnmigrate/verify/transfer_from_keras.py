@@ -1,0 +1,100 @@
+"""Weight transfer Keras -> torch: pairs layers by attribute name and applies the catalog rules' inverses.
+
+Runs inside the worker only (imports torch and keras).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import keras
+import numpy as np
+import torch
+
+from nnmigrate.catalog import Catalog
+
+
+@dataclass
+class KerasToTorchTransfer:
+    """Pairs found while copying; `missing` lists source variables that found no home."""
+
+    catalog: Catalog
+    source_classes: set[str]
+    renames: dict[str, dict[str, str]]
+    pairs: list[tuple[str, Any, torch.nn.Module]] = field(default_factory=list)
+    copied: set[int] = field(default_factory=set)
+    missing: list[str] = field(default_factory=list)
+
+    def run(self, km: Any, tm: torch.nn.Module) -> None:
+        self.module(km, tm, "")
+        for var in km.weights:
+            if id(var) not in self.copied:
+                self.missing.append(var.path)
+
+    def module(self, km: Any, tm: Any, path: str) -> None:
+        if tm is None:
+            return
+        if isinstance(km, keras.Sequential) and type(km).__name__ not in self.source_classes:
+            for i, child in enumerate(km.layers):
+                self.module(child, _child(tm, i), f"{path}{i}.")
+            return
+        if isinstance(km, (list, tuple)):
+            for i, child in enumerate(km):
+                self.module(child, _child(tm, i), f"{path}{i}.")
+            return
+        if isinstance(km, dict):
+            for name, child in km.items():
+                self.module(child, tm[name] if name in tm else None, f"{path}{name}.")
+            return
+        if type(km).__name__ in self.source_classes:
+            renames = self.renames.get(type(km).__name__, {})
+            for name, value in vars(km).items():
+                if name.startswith("_"):
+                    continue
+                target = getattr(tm, renames.get(name, name), None)
+                if isinstance(value, keras.Variable):
+                    if isinstance(target, torch.Tensor) and tuple(target.shape) == tuple(value.shape):
+                        with torch.no_grad():
+                            target.copy_(torch.from_numpy(np.asarray(value)))
+                        self.copied.add(id(value))
+                elif isinstance(value, (keras.layers.Layer, list, tuple, dict)):
+                    self.module(value, target, f"{path}{name}.")
+            return
+        if isinstance(km, keras.layers.Layer):
+            self.leaf(km, tm, path.rstrip("."))
+
+    def leaf(self, km: keras.layers.Layer, tm: Any, path: str) -> None:
+        module = _main_module(tm)
+        if module is None:
+            return
+        self.pairs.append((path or km.name, km, module))
+        if not km.weights:
+            return
+        found = self.catalog.lookup("keras", f"keras.layers.{type(km).__name__}")
+        rule = found[0].weights if found else None
+        if rule is None or rule.to_torch is None:
+            return
+        config = {k: v for k, v in km.get_config().items() if isinstance(v, (int, float, str, bool, tuple, list))}
+        tensors = rule.to_torch([np.asarray(w) for w in km.get_weights()], config)
+        state = dict(module.named_parameters()) | dict(module.named_buffers())
+        with torch.no_grad():
+            for name, value in tensors.items():
+                if name in state:
+                    state[name].copy_(torch.from_numpy(np.ascontiguousarray(value)).to(state[name].dtype))
+        for var in km.weights:
+            self.copied.add(id(var))
+
+
+def _child(tm: Any, i: int) -> Any:
+    if isinstance(tm, (torch.nn.Sequential, torch.nn.ModuleList, list, tuple)) and i < len(tm):
+        return tm[i]
+    return None
+
+
+def _main_module(tm: Any) -> torch.nn.Module | None:
+    """The module holding the weights: itself, or the one weighted child of a composite nn.Sequential."""
+    if isinstance(tm, torch.nn.Sequential):
+        weighted = [m for m in tm if any(True for _ in m.parameters())]
+        return weighted[0] if len(weighted) == 1 else tm
+    return tm if isinstance(tm, torch.nn.Module) else None

@@ -1,0 +1,103 @@
+"""Pivot -> PyTorch source: `nn.Module` classes with `forward`, Lazy modules where Keras leaves sizes implicit.
+
+Turns `call(self, x, training=None)` into `forward(self, x)` (training comes from the module's mode),
+and writes channels-first code by default, with the contract in the class docstring.
+"""
+
+from __future__ import annotations
+
+from nnmigrate.catalog.entry import Emitter, OpEntry
+from nnmigrate.layout import AxisMove
+from nnmigrate.pivot import nodes as n
+from nnmigrate.writers.emit import call, method
+from nnmigrate.writers.model_writer import ModelWriter
+from nnmigrate.writers.module_plan import walk
+
+#: Keras call() parameters that PyTorch modules do not take.
+_KERAS_CALL_ONLY = {"training", "mask"}
+
+
+class TorchWriter(ModelWriter):
+    target_name = "PyTorch"
+    forward_name = "forward"
+    framework_imports = {"torch": "import torch", "nn": "from torch import nn", "F": "import torch.nn.functional as F"}
+    axes = AxisMove(to_last=False)
+    dropped_call_keywords = frozenset(_KERAS_CALL_ONLY)
+    support_module = "torch_layers.py"
+
+    def to_target(self, e: n.Expr, rank: int | None) -> n.Expr:
+        """Channels-last source tensor -> channels-first."""
+        if rank is not None and rank <= 2:
+            return e
+        if rank is None:
+            return call("torch.movedim", e, -1, 1)
+        return method(e, "permute", *self.axes.perm_to_target(rank))
+
+    def to_source(self, e: n.Expr, rank: int | None) -> n.Expr:
+        if rank is not None and rank <= 2:
+            return e
+        if rank is None:
+            return call("torch.movedim", e, 1, -1)
+        return method(e, "permute", *self.axes.perm_to_source(rank))
+
+    def emitter(self, entry: OpEntry) -> Emitter | None:
+        return entry.to_torch
+
+    def support_names(self) -> list[str]:
+        from nnmigrate.support import names
+
+        return list(names(self.support_module))
+
+    def translate_name(self, name: str) -> n.Expr | None:
+        return n.Attr(n.Name("self"), "training") if name == "training" else None
+
+    def forward_params(self, params: list[n.Param]) -> list[n.Param]:
+        return [p for p in params if p.name not in _KERAS_CALL_ONLY]
+
+    def adjust_init(self, cls: n.ClassDef, body: list[n.Stmt]) -> list[n.Stmt]:
+        """`super().__init__(**kwargs)`: Keras layer options such as `name=` mean nothing to nn.Module."""
+        appended = {x.func.value.attr for x in walk(cls.body) if isinstance(x, n.Call) and isinstance(x.func, n.Attr)
+                    and x.func.attr == "append" and isinstance(x.func.value, n.Attr)}
+        out: list[n.Stmt] = []
+        if self.plan.method(cls.name, "build") is not None:
+            body = [*body, n.Assign([n.Attr(n.Name("self"), "built")], n.Const(False))]
+        for s in body:
+            if isinstance(s, n.ExprStmt) and isinstance(s.value, n.Call) and isinstance(s.value.func, n.Attr) \
+                    and s.value.func.attr == "__init__" and isinstance(s.value.func.value, n.Call):
+                s = n.ExprStmt(n.Call(s.value.func, []), span=s.span, comments=s.comments)
+            elif isinstance(s, n.Assign) and _holds_layers(s, appended):
+                s = n.Assign(s.targets, call("nn.ModuleList", s.value), span=s.span, comments=s.comments)
+            out.append(s)
+        return out
+
+    def forward_prelude(self, cls: n.ClassDef, tr: object, params: list[n.Param]) -> list[n.Stmt]:
+        """Keras builds a layer's weights on its first call, from the input shape: so does the migrated module."""
+        if self.plan.method(cls.name, "build") is None or not params:
+            return []
+        x = n.Name(params[0].name)
+        info = tr.env.get(params[0].name)  # type: ignore[attr-defined]
+        shape = n.Attr(self.to_source(x, info.rank) if info is not None and info.moved else x, "shape")
+        built = n.Attr(n.Name("self"), "built")
+        this = n.Name("self")
+        follow_mode = n.ExprStmt(n.Call(n.Attr(this, "train"), [n.Arg(n.Attr(this, "training"))]),
+                                 comments=["layers built just now follow this module's train/eval mode"])
+        return [n.If(n.UnaryOp("not", built), [n.ExprStmt(n.Call(n.Attr(this, "build"), [n.Arg(shape)])),
+                                               n.Assign([built], n.Const(True)), follow_mode], [],
+                     comments=["Keras creates these weights on the first call, from the input shape"])]
+
+    def base_names(self, cls: n.ClassDef) -> list[str]:
+        return [{"Module": "nn.Module", "Sequential": "nn.Sequential"}.get(b, b) for b in cls.bases]
+
+    def layout_note(self, params: list[str]) -> str:
+        return (f"Layout: {', '.join(f'`{k}`' for k in params)} channels-first (N, C, ...), as PyTorch convolutions "
+                "expect; the Keras original took channels-last (N, ..., C).")
+
+
+def _holds_layers(s: n.Assign, appended: set[str]) -> bool:
+    """`self.blocks = []` filled with layers (Keras tracks plain lists; PyTorch needs nn.ModuleList)."""
+    target = s.targets[0]
+    if not (isinstance(target, n.Attr) and isinstance(target.value, n.Name) and target.value.id == "self"):
+        return False
+    if isinstance(s.value, n.ListExpr):
+        return target.attr in appended if not s.value.elts else any(isinstance(e, n.Call) for e in s.value.elts)
+    return isinstance(s.value, n.Comprehension) and s.value.kind == "list" and isinstance(s.value.elt, n.Call)
