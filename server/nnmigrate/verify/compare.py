@@ -88,7 +88,7 @@ def _capture(layer: Any, store: list) -> Callable[[], None]:
         return out
 
     object.__setattr__(layer, "call", wrapped)
-    return lambda: object.__delattr__(layer, "call")
+    return lambda: vars(layer).pop("call", None)  # a layer reached twice (shared) is unwrapped once
 
 
 def _randomize_keras_norms(model: Any, seed: int) -> None:
