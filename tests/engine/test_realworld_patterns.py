@@ -286,3 +286,48 @@ def test_rms_norm_and_glu(tmp_path, worker):
                 h = self.glu(self.proj(self.norm(x)))
                 return F.glu(h, dim=-1) + self.norm2(x)[..., : h.shape[-1] // 2]
         """, "Block", ["float32[2,7,8]"], {"dim": 8})
+
+
+def test_einops_layers_and_computed_padding(tmp_path, worker):
+    text = check(worker, tmp_path, """
+        import torch.nn.functional as F
+        from torch import nn
+        from einops import rearrange
+        from einops.layers.torch import Rearrange, Reduce
+
+        class CausalShift(nn.Module):
+            def __init__(self, kernel_size):
+                super().__init__()
+                self.padding = (kernel_size - 1, 0)
+
+            def forward(self, x):
+                return F.pad(x, self.padding, value=0.0)
+
+        class Head(nn.Module):
+            def __init__(self, dim):
+                super().__init__()
+                self.net = nn.Sequential(nn.Linear(dim, dim * 2), Rearrange('b n (h d) -> b h n d', h=2),
+                                         Reduce('b h n d -> b n d', 'mean'))
+                self.shift = CausalShift(3)
+
+            def forward(self, x):
+                y = self.shift(rearrange(self.net(x), 'b n d -> b d n'))
+                return rearrange(y, 'b d n -> b n d')
+        """, "Head", ["float32[2,5,4]"], {"dim": 4})
+    assert "from einops.layers.keras import Rearrange, Reduce" in text
+
+
+def test_computed_padding_before_a_convolution(tmp_path, worker):
+    check(worker, tmp_path, """
+        import torch.nn.functional as F
+        from torch import nn
+
+        class DepthWise(nn.Module):
+            def __init__(self, dim, kernel_size):
+                super().__init__()
+                self.padding = (kernel_size // 2, kernel_size // 2 - (kernel_size + 1) % 2)
+                self.conv = nn.Conv1d(dim, dim, kernel_size, groups=dim)
+
+            def forward(self, x):
+                return self.conv(F.pad(x, self.padding))
+        """, "DepthWise", ["float32[2,4,10]"], {"dim": 4, "kernel_size": 4})

@@ -131,10 +131,14 @@ def _pad(v: OpView) -> n.Expr:
     mode = v.value("mode")
     kwargs = {"mode": None if mode == "constant" else {"replicate": "edge"}.get(mode, mode),
               "constant_values": None if v.is_("value", None) or v.is_("value", 0) else v.get("value")}
-    if pads is NOT_CONST:
-        v.notes.append("F.pad with a computed pad list is translated with a runtime conversion")
-        widths = call("_torch_pad_widths", x, v.get("pad"))
-        return call("ops.pad", x, widths, **kwargs)
+    if pads is NOT_CONST:  # the pairs are read at run time: last axis first, as torch lists them
+        p, i = v.get("pad"), n.Name("i")
+        pair = n.ListExpr([n.Subscript(p, i), n.Subscript(p, n.BinOp("+", i, n.Const(1)))])
+        pairs = n.Comprehension("list", pair, [n.CompFor(i, call("range", n.BinOp("-", call("len", p), n.Const(2)), -1, -2))])
+        untouched = n.BinOp("-", call("ops.ndim", x), n.BinOp("//", call("len", p), n.Const(2)))
+        untouched = n.BinOp("-", untouched, n.Const(1)) if v.moved else untouched  # channels stay last
+        widths = n.BinOp("+", n.BinOp("*", lit([[0, 0]]), untouched), pairs)
+        return call("ops.pad", x, n.BinOp("+", widths, lit([[0, 0]])) if v.moved else widths, **kwargs)
     pairs = [[pads[i], pads[i + 1]] for i in range(0, len(pads), 2)][::-1]  # now in axis order, for the trailing axes
     if v.moved and v.rank:
         # source trailing axes are spatial; in channels-last they sit before the last axis

@@ -154,8 +154,8 @@ def run_check(request: dict, progress: Callable[[str, float], None]) -> dict:
     progress("copying weights", 0.45)
     if from_torch:
         _randomize_norms(tm, 0)
-        source_classes = {name for name, obj in vars(src_mod).items() if isinstance(obj, type)
-                          and issubclass(obj, torch.nn.Module) and obj.__module__ == src_mod.__name__}
+        # the model's own classes: from the source file or, migrated into it, from the rest of its package
+        source_classes = {type(m).__name__ for m in tm.modules() if not type(m).__module__.startswith("torch.")}
         transfer: Any = Transfer(default_catalog(), source_classes, contract.get("renames", {}))
         transfer.run(tm, km)
     else:

@@ -225,7 +225,7 @@ class ModulePlan:
         for s in body:
             if isinstance(s, n.Import):
                 if any(name in used for name in bound_names(s.code)):
-                    imports.insert(0, s)
+                    imports.insert(0, n.Import(_flavoured(s.code, root), span=s.span, comments=s.comments))
             else:
                 rest.append(s)
         if not written:
@@ -241,6 +241,21 @@ class ModulePlan:
             if isinstance(x, n.Param) and x.name == name:
                 return True
         return False
+
+
+#: Libraries with one module per framework (layers that work on that framework's tensors): an import of
+#: one flavour is written as the target framework's.
+_FLAVOURS = {"einops.layers": {"torch": "einops.layers.torch", "keras": "einops.layers.keras"}}
+
+
+def _flavoured(import_code: str, root: str) -> str:
+    """`from einops.layers.torch import X` as the `root` framework's flavour (`einops.layers.keras`)."""
+    for library, modules in _FLAVOURS.items():
+        wanted = modules.get(root)
+        for module in modules.values():
+            if wanted and module != wanted and re.search(rf"\b{re.escape(module)}\b", import_code):
+                return re.sub(rf"\b{re.escape(module)}\b", wanted, import_code)
+    return import_code
 
 
 def _sorted_imports(imports: list[n.Stmt], framework_lines: set[str]) -> list[n.Stmt]:
