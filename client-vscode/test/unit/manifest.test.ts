@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CLIENT_COMMANDS, SERVER_COMMANDS } from '../../src/commandIds';
@@ -48,6 +48,15 @@ describe('package.json contributions', () => {
     ]);
     const fromSchema = readSettings((key) => props[`nnmigrate.${key}`]?.default);
     assert.deepEqual(fromSchema, DEFAULTS);
+  });
+
+  it('LICENSE is the MIT license of the repository', () => {
+    const ours = readFileSync(join(root, 'LICENSE'), 'utf8');
+    assert.match(ours, /^MIT License/);
+    const repoLicense = join(root, '..', 'LICENSE');
+    if (existsSync(repoLicense)) {
+      assert.equal(ours, readFileSync(repoLicense, 'utf8'), 'client-vscode/LICENSE is a copy of ../LICENSE');
+    }
   });
 
   it('packaging metadata', () => {
