@@ -331,3 +331,23 @@ def test_computed_padding_before_a_convolution(tmp_path, worker):
             def forward(self, x):
                 return self.conv(F.pad(x, self.padding))
         """, "DepthWise", ["float32[2,4,10]"], {"dim": 4, "kernel_size": 4})
+
+
+def test_annotations_keep_their_imports_and_lose_framework_types():
+    source = textwrap.dedent("""
+        from typing import Optional
+        import torch.nn as nn
+
+        def make(width: int, act: Optional[str] = None) -> nn.Module:
+            return nn.Linear(width, width)
+
+        class M(nn.Module):
+            def __init__(self, width: Optional[int] = 4):
+                super().__init__()
+                self.fc = make(width)
+
+            def forward(self, x):
+                return self.fc(x)
+        """)
+    text = migrate_source(source, Framework.TENSORFLOW, symbol="M").text
+    assert "from typing import Optional" in text and "def make(width: int, act: Optional[str] = None):" in text

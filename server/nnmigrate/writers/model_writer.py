@@ -141,7 +141,8 @@ class ModelWriter:
             tr.env[p.name] = UNKNOWN
         body = tr.body(f.body)
         tr.env = saved
-        return n.FunctionDef(f.name, self._params(tr, f.params), body, f.docstring, f.decorators, f.role, f.returns,
+        returns = None if f.returns and self.plan.mentions_framework(f.returns) else f.returns
+        return n.FunctionDef(f.name, self._params(tr, f.params), body, f.docstring, f.decorators, f.role, returns,
                              span=f.span, comments=f.comments)
 
     # ---- classes ------------------------------------------------------------------------

@@ -47,6 +47,9 @@ def names_used(node: object) -> set[str]:
             out.update(d.split(".")[0].split("(")[0] for d in x.decorators)
         elif isinstance(x, (n.Unsupported, n.UnsupportedStmt, n.FormattedString)):
             out.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", x.code))
+        annotation = x.returns if isinstance(x, n.FunctionDef) else getattr(x, "annotation", None)
+        if isinstance(annotation, str):  # `Optional[int]` needs its import as much as code does
+            out.update(re.findall(r"(?<![.\w])[A-Za-z_]\w*", annotation))
     return out
 
 
