@@ -13,10 +13,7 @@ from tests.conftest import FIXTURES, manifest
 #: strict, so a fix shows up as an unexpected pass.
 FUNCTIONAL = "Functional builders (keras.Input -> keras.Model) are not migrated yet"
 NOT_YET = {
-    "keras_alexnet": "Sequential of layers with input_shape and Flatten after convolutions",
     "keras_vgg16": FUNCTIONAL,
-    "keras_cifar_cnn": "Sequential().add() builders are not migrated yet",
-    "keras_mlp_sequential": "Sequential().add() builders are not migrated yet",
     "keras_bilstm_classifier": "Bidirectional(LSTM) has no PyTorch form yet",
     "keras_cnn_rnn": FUNCTIONAL,
     "keras_mobilenet": FUNCTIONAL,

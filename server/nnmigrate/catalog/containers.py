@@ -67,13 +67,22 @@ ENTRIES = (
 
 def _sequential_torch(v: OpView) -> n.Expr:
     items = v.get("layers")
-    if isinstance(items, n.ListExpr):
-        return call("nn.Sequential", *items.elts)
+    if isinstance(items, n.ListExpr):  # a leading keras.Input placeholder is not a layer in PyTorch
+        return call("nn.Sequential", *[e for e in items.elts if not (isinstance(e, n.Const) and e.value is None)])
     if isinstance(items, n.Const) and items.value in ((), None):
         return call("nn.Sequential")
     return n.Call(n.Name("nn.Sequential"), [n.Arg(items, star="*")])
 
 
+INPUT_PLACEHOLDER = OpEntry(
+    "input_placeholder", "containers",
+    (Attr("shape", keras=None), Attr("batch_size", keras=None), Attr("dtype", keras=None), Attr("name", keras=None),
+     Attr("sparse", keras=None), Attr("batch_shape", keras=None), Attr("tensor", keras=None)),
+    (), (fn("keras.Input", "shape", "batch_size", "dtype"), fn("keras.layers.Input", "shape", "batch_size", "dtype")),
+    layout=NONE, to_torch=lambda v: n.Const(None),
+    notes="A symbolic input: PyTorch modules take any input, so it has no PyTorch form of its own.")
+
+ENTRIES = ENTRIES + (INPUT_PLACEHOLDER,)
 ENTRIES = with_keras(ENTRIES, {
     "sequential": KerasForm((keras("keras.Sequential", "layers"), keras("keras.models.Sequential", "layers")),
                             _sequential_torch),

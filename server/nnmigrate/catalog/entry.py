@@ -71,6 +71,9 @@ class LayoutRule:
     axes: tuple[str, ...] = ()
     keepdim: str | None = None
     tensor_inputs: tuple[str, ...] = ("input",)
+    #: built where its call site is unknown (a layer list filled in a loop), in a model with convolutions,
+    #: its input is taken to come from them (BatchNorm's axis, Flatten's order)
+    spatial_input: bool = False
 
 
 @dataclass(frozen=True, slots=True)

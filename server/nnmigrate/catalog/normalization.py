@@ -59,7 +59,7 @@ ENTRIES = tuple(
     OpEntry(f"batch_norm{r}d", "normalization", BN_ATTRS,
             (layer(f"{NN}BatchNorm{r}d", "num_features", "eps", "momentum", "affine", "track_running_stats"),
              layer(f"{NN}LazyBatchNorm{r}d", "eps", "momentum", "affine", "track_running_stats", fixed={"num_features": None})),
-            layout=LayoutRule("elementwise"), to_keras=_batch_norm,
+            layout=LayoutRule("elementwise", spatial_input=True), to_keras=_batch_norm,
             weights=WeightRule(_bn_weights, "weight, bias, running_mean, running_var -> gamma, beta, moving_mean, moving_variance"),
             notes="eps 1e-5 vs Keras 1e-3 and momentum m vs 1 - m: both always written. The channel axis follows the layout.")
     for r in (1, 2, 3)
@@ -74,13 +74,13 @@ ENTRIES = tuple(
             (Attr("input"), Attr("num_groups"), Attr("num_channels"), Attr("eps", torch=1e-5, keras=1e-3),
              Attr("affine", torch=True)) + _COMMON,
             (layer(NN + "GroupNorm", "num_groups", "num_channels", "eps", "affine"),),
-            layout=LayoutRule("elementwise"), to_keras=_group_norm, weights=WeightRule(_affine_weights, "weight, bias -> gamma, beta"),
+            layout=LayoutRule("elementwise", spatial_input=True), to_keras=_group_norm, weights=WeightRule(_affine_weights, "weight, bias -> gamma, beta"),
             notes="eps always written; the channel axis follows the layout."),
 )
 
 
 def _batch_norm_torch(v: OpView) -> n.Expr:
-    dims = {2: 1, 3: 1, 4: 2, 5: 3}.get(v.rank or 4, 2)
+    dims = {2: 1, 3: 1, 4: 2, 5: 3}.get(v.rank or 0, 2 if v.moved else 1)
     return call(f"nn.LazyBatchNorm{dims}d", eps=v.get("eps"), momentum=v.get("momentum"),
                 affine=None if v.is_("affine", True) else v.get("affine"))
 

@@ -296,7 +296,19 @@ def _add_torch(v: OpView) -> n.Expr:
     return n.Name("sum") if v.is_layer else call("torch.add", v.get("input"), v.get("other"))
 
 
+def _zero_pad_torch(v: OpView) -> n.Expr:
+    """Keras ((top, bottom), (left, right)) or (rows, cols) or int -> torch (left, right, top, bottom)."""
+    pad = const_value(v.get("padding"))
+    if isinstance(pad, tuple) and len(pad) == 2 and all(isinstance(p, tuple) for p in pad):
+        (top, bottom), (left, right) = pad
+        return call("nn.ZeroPad2d", (left, right, top, bottom))
+    if isinstance(pad, tuple) and len(pad) == 2:
+        return call("nn.ZeroPad2d", (pad[1], pad[1], pad[0], pad[0]))
+    return call("nn.ZeroPad2d", v.get("padding"))
+
+
 ENTRIES = with_keras(ENTRIES, {
+    "pad2d": KerasForm((keras("ZeroPadding2D", "padding"),), _zero_pad_torch),
     "add": KerasForm((keras("Add"), fn("keras.ops.add", "input", "other"), fn("tensorflow.add", "input", "other")),
                      _add_torch),
 })

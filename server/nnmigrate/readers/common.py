@@ -33,8 +33,6 @@ _COMPARE = {
     cst.In: "in", cst.NotIn: "not in",
 }
 #: Methods of lists and dicts that share names with nothing in the tensor catalog but must never be read as ops.
-#: Keywords about device placement, meaningless once migrated: accepted and ignored on any op.
-_PLACEMENT_KEYWORDS = frozenset({"device", "pin_memory", "non_blocking"})
 _CONTAINER_METHODS = frozenset({"append", "extend", "insert", "items", "keys", "values", "get", "pop", "update", "add_module"})
 
 
@@ -42,6 +40,8 @@ class SourceReader:
     """Converts one parsed module to pivot nodes. Subclasses set `framework` and the name rules."""
 
     framework: str = ""
+    #: keywords accepted on any op and left out of the migration (they do not change inference results)
+    ignored_keywords: frozenset[str] = frozenset()
 
     def __init__(self, source: str, catalog: Catalog) -> None:
         self.source = source
@@ -280,8 +280,8 @@ class SourceReader:
             if a.keyword is None:
                 continue
             name = spelling.rename.get(a.keyword.value, a.keyword.value)
-            if name in _PLACEMENT_KEYWORDS and name not in entry.attr_names:
-                continue  # where a tensor lives does not change what it holds
+            if name in self.ignored_keywords and name not in entry.attr_names:
+                continue  # placement, naming and training-only options do not change what inference computes
             if name not in entry.attr_names:
                 self.report("NNM102", f"argument `{a.keyword.value}` of {spelling.qualname} has no mapping", a,
                             hint=f"supported: {', '.join(entry.attr_names)}")

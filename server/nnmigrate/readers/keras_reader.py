@@ -26,6 +26,11 @@ def normalize(qualname: str) -> str:
 
 class KerasReader(SourceReader):
     framework = "keras"
+    ignored_keywords = frozenset({
+        "name", "dtype", "trainable", "input_shape", "input_dim", "batch_input_shape", "kernel_initializer",
+        "bias_initializer", "depthwise_initializer", "pointwise_initializer", "gamma_initializer", "beta_initializer",
+        "moving_mean_initializer", "moving_variance_initializer", "embeddings_initializer", "kernel_regularizer",
+        "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint", "seed"})
 
     def __init__(self, source: str, catalog: Catalog) -> None:
         super().__init__(source, catalog)

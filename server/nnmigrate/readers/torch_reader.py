@@ -16,6 +16,7 @@ _ROLES = {"__init__": "init", "forward": "forward"}
 
 class TorchReader(SourceReader):
     framework = "torch"
+    ignored_keywords = frozenset({"device", "pin_memory", "non_blocking"})
 
     def __init__(self, source: str, catalog: Catalog) -> None:
         super().__init__(source, catalog)

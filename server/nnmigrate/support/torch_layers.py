@@ -26,3 +26,11 @@ class SamePadding(nn.Module):
             total = max((-(-size // s) - 1) * s + (k - 1) * d + 1 - size, 0)
             pads += [total // 2, total - total // 2]
         return torch.nn.functional.pad(x, pads, value=self.value)
+
+
+class ChannelsLastFlatten(nn.Module):
+    """Flattens (N, C, *spatial) in Keras's channels-last order (N, *spatial, C), so the next Linear layer keeps
+    the weight rows of the Keras Dense layer it came from."""
+
+    def forward(self, x):
+        return torch.flatten(torch.movedim(x, 1, -1), 1)

@@ -28,6 +28,7 @@ class KerasWriter(ModelWriter):
     reserved_attrs = RESERVED_ATTRS
     framework_imports = {"keras": "import keras", "layers": "from keras import layers", "ops": "from keras import ops"}
     axes = AxisMove(to_last=True)
+    container_methods = {"sequential": {"append": "add"}}
 
     def to_target(self, e: n.Expr, rank: int | None) -> n.Expr:
         """Channels-first source tensor -> channels-last."""

@@ -46,6 +46,8 @@ class ModelWriter:
     reserved_attrs: ClassVar[frozenset[str]] = frozenset()
     framework_imports: ClassVar[dict[str, str]] = {}
     support_module: ClassVar[str] = "keras_layers.py"
+    #: per container op, its methods spelled differently in the target (`model.add` -> `model.append`)
+    container_methods: ClassVar[dict[str, dict[str, str]]] = {}
     #: keyword arguments of layer calls that the target's layers do not take (Keras `training=` in PyTorch)
     dropped_call_keywords: ClassVar[frozenset[str]] = frozenset()
     axes = AxisMove(to_last=True)
@@ -100,9 +102,13 @@ class ModelWriter:
         raise NotImplementedError
 
     def default_layout(self, entry: OpEntry) -> str:
-        if entry.layout.kind == "channels" or entry.key.startswith(("batch_norm", "group_norm")):
+        """The layout assumed for a layer built where no call site says (inside loops, helpers, .add())."""
+        if entry.layout.kind == "channels" or entry.layout.spatial_input and self.plan.spatial:
             return MOVED
         return PLAIN
+
+    def default_rank(self) -> int:
+        return 4 if self.plan.spatial else 2
 
     def attr_name(self, class_name: str | None, attr: str) -> str:
         if attr in self.reserved_attrs and class_name in self.classes:
@@ -279,5 +285,8 @@ class ModelWriter:
             returns = result.signature.returns
             outputs = [p.layout for p in returns.parts] if returns.parts is not None else [returns.layout]
             classes[name] = {"inputs": [v.layout for v in result.signature.params.values()], "outputs": outputs}
+        if not classes and self.symbol in self.plan.functions:  # a builder returning a container (Sequential)
+            layout = MOVED if self.plan.spatial and self.layout == "native" else PLAIN
+            classes[self.symbol] = {"inputs": [layout], "outputs": [None]}
         return {"entry_classes": classes, "renames": self.renames, "layout": self.layout,
                 "source_framework": self.module.source_framework}

@@ -153,7 +153,26 @@ def comment_lines(comments: list[str], indent: str) -> list[str]:
     return [f"{indent}#{c}" if c.startswith(" ") or not c else f"{indent}# {c}" for c in comments]
 
 
-def stmt(s: n.Stmt, level: int = 0) -> list[str]:  # noqa: C901
+MAX_LINE = 110
+
+
+def _wrapped(line: str, value: n.Expr | None, ind: str) -> list[str]:
+    """A too-long `... = f(a, b, c)` line as one argument per line, like black does."""
+    if len(line) <= MAX_LINE or not isinstance(value, n.Call) or not value.args:
+        return [line]
+    head = line[: len(line) - len(expr(value))] + expr(value.func) + "("
+    return [head, *[f"{ind}{INDENT}{args([a])}," for a in value.args], f"{ind})"]
+
+
+def stmt(s: n.Stmt, level: int = 0) -> list[str]:
+    lines = _stmt(s, level)
+    if isinstance(s, (n.Assign, n.Return, n.ExprStmt)) and lines and len(lines[-1]) > MAX_LINE:
+        value = s.value
+        lines[-1:] = _wrapped(lines[-1], value, INDENT * level)
+    return lines
+
+
+def _stmt(s: n.Stmt, level: int = 0) -> list[str]:  # noqa: C901
     ind = INDENT * level
     lines = comment_lines(s.comments, ind)
     if isinstance(s, n.Assign):

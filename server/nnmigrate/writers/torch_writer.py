@@ -24,6 +24,7 @@ class TorchWriter(ModelWriter):
     axes = AxisMove(to_last=False)
     dropped_call_keywords = frozenset(_KERAS_CALL_ONLY)
     support_module = "torch_layers.py"
+    container_methods = {"sequential": {"add": "append"}}
 
     def to_target(self, e: n.Expr, rank: int | None) -> n.Expr:
         """Channels-last source tensor -> channels-first."""

@@ -65,6 +65,7 @@ class Translator:
         self.diagnostics: list[Diagnostic] = []
         self.call_sites: dict[str, CallSite] = {}
         self.sites: dict[str, CallSite] = {}  # call sites seen in forward, used when constructing layers
+        self.containers: dict[str, str] = {}  # local names bound to layer objects: catalog key
         self.site: str | None = None
 
     # ---- diagnostics --------------------------------------------------------------------
@@ -353,6 +354,10 @@ class Translator:
     def call(self, e: n.Call) -> tuple[n.Expr, TensorInfo]:
         target = self._callee_info(e.func)
         func, _ = self.expr(e.func)
+        if isinstance(func, n.Attr) and isinstance(e.func, n.Attr) and isinstance(e.func.value, n.Name) \
+                and e.func.value.id in self.containers:
+            renamed = self.writer.container_methods.get(self.containers[e.func.value.id], {}).get(func.attr)
+            func = n.Attr(func.value, renamed) if renamed else func
         args: list[n.Arg] = []
         infos: list[TensorInfo] = []
         for a in e.args:
@@ -512,7 +517,7 @@ class Translator:
         """A layer constructor, with the layout seen where the layer is called (`self.site`)."""
         site = self.sites.get(self.site) if self.site else None
         layout = site.layout if site else self.writer.default_layout(entry)
-        rank = site.rank if site else entry.rank
+        rank = site.rank if site else entry.rank or (self.writer.default_rank() if layout == MOVED else None)
         attrs: dict[str, n.Expr] = {}
         outer = self.site
         for k, v in op.attrs.items():
@@ -548,6 +553,8 @@ class Translator:
         c = s.comments
         if isinstance(s, n.Assign):
             first = s.targets[0]
+            if isinstance(first, n.Name) and isinstance(s.value, n.Op) and s.value.layer:
+                self.containers[first.id] = s.value.key
             if isinstance(first, n.Attr) and isinstance(first.value, n.Name) and first.value.id == "self":
                 self.site = first.attr
             value, info = self.expr(s.value)
@@ -605,6 +612,11 @@ class Translator:
 
     def expr_stmt(self, s: n.ExprStmt) -> n.Stmt:
         v = s.value
+        if isinstance(v, n.Call) and len(v.args) == 1 and isinstance(v.args[0].value, n.Op) \
+                and v.args[0].value.key == "input_placeholder":  # `model.add(keras.Input(...))`
+            return n.Dropped(self.writer.source_code(s.span) or "keras.Input(...)",
+                             "the input placeholder (the container takes any input)",
+                             span=s.span, comments=s.comments)
         if isinstance(v, n.Op) and v.key == "register_buffer":
             name = const_value(v.attrs["name"])
             value, _ = self.expr(n.Op("parameter", {"data": v.attrs["tensor"], "requires_grad": n.Const(False)}, span=v.span))
