@@ -20,5 +20,7 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+	# the VS Code extension: unit, contract (real server) and end-to-end (code-server + chromium) tests
+	NNMIGRATE_PYTHON=$(CURDIR)/$(BIN)/python bash client-vscode/scripts/test-all.sh
 
 .PHONY: setup demo test
