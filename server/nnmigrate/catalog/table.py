@@ -12,10 +12,12 @@ def short(qualname: str) -> str:
 
 
 def markdown() -> str:
-    lines = ["| op | family | PyTorch spellings read | PyTorch → Keras 3 |", "|---|---|---|---|"]
+    lines = ["| op | family | PyTorch spellings | → Keras 3 | Keras spellings | → PyTorch |", "|---|---|---|---|---|---|"]
     for entry in default_catalog().entries.values():
-        spellings = ", ".join(f"`{short(s.qualname)}`" for s in entry.torch)
-        lines.append(f"| {entry.key} | {entry.family} | {spellings} | {'yes' if entry.to_keras else 'not yet'} |")
+        torch_names = ", ".join(f"`{short(s.qualname)}`" for s in entry.torch)
+        keras_names = ", ".join(f"`{short(s.qualname)}`" for s in entry.keras)
+        lines.append(f"| {entry.key} | {entry.family} | {torch_names} | {'yes' if entry.to_keras else 'not yet'} "
+                     f"| {keras_names} | {'yes' if entry.to_torch else 'not yet'} |")
     return "\n".join(lines)
 
 
