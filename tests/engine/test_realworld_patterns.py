@@ -351,3 +351,27 @@ def test_annotations_keep_their_imports_and_lose_framework_types():
         """)
     text = migrate_source(source, Framework.TENSORFLOW, symbol="M").text
     assert "from typing import Optional" in text and "def make(width: int, act: Optional[str] = None):" in text
+
+
+def test_losses_in_forward(tmp_path, worker):
+    check(worker, tmp_path, """
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+
+        class LM(nn.Module):
+            def __init__(self, vocab, dim, proj=False):
+                super().__init__()
+                self.emb = nn.Embedding(vocab, dim)
+                self.conv = nn.Conv1d(dim, dim, 1)  # a convolution anywhere makes unknown sub-layers channels-last
+                self.proj = nn.Linear(dim, dim) if proj else nn.Identity()
+                self.out = nn.Linear(dim, vocab)
+
+            def forward(self, x):
+                inp, labels = x[:, :-1], x[:, 1:]
+                h = self.emb(inp)
+                h = self.conv(h.transpose(1, 2)).transpose(1, 2) + h
+                logits = self.out(self.proj(h))
+                ce = F.cross_entropy(logits.transpose(1, 2), labels)
+                return ce + F.mse_loss(logits, torch.zeros_like(logits), reduction='sum') * 0.01
+        """, "LM", ["int64[2,9]<11"], {"vocab": 11, "dim": 6, "proj": True})

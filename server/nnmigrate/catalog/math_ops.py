@@ -108,6 +108,25 @@ def _lerp(v: OpView) -> n.Expr:
     return n.BinOp("+", start, n.BinOp("*", v.get("weight"), n.BinOp("-", v.get("end"), start)))
 
 
+def _reduced(v: OpView, losses: n.Expr) -> n.Expr:
+    """A loss's `reduction`: mean, sum or none."""
+    reduction = v.value("reduction")
+    if reduction in ("mean", "sum"):
+        return call(f"ops.{reduction}", losses)
+    if reduction != "none":
+        v.notes.append("reduction computed at run time is written as 'mean'")
+        return call("ops.mean", losses)
+    return losses
+
+
+def _cross_entropy(v: OpView) -> n.Expr:
+    if not (v.is_("weight", None) and v.is_("ignore_index", -100) and v.is_("label_smoothing", 0.0)):
+        v.notes.append("class weights, ignore_index and label smoothing are left out")
+    logits = v.get("input") if v.is_("dim", -1) else call("ops.moveaxis", v.get("input"), v.get("dim"), -1)
+    losses = call("keras.losses.sparse_categorical_crossentropy", v.get("target"), logits, from_logits=True)
+    return _reduced(v, losses)
+
+
 def _random_like(v: OpView, kind: str, low: str, high: str) -> n.Expr:
     return call(f"keras.random.{kind}", call("ops.shape", v.get("input")), v.get(low), v.get(high))
 
@@ -152,6 +171,15 @@ ENTRIES = (
     OpEntry("lerp", "math_ops", (INPUT, Attr("end"), Attr("weight")),
             (fn("torch.lerp", "input", "end", "weight"), method("lerp", "end", "weight")),
             layout=LayoutRule("elementwise", tensor_inputs=("input", "end", "weight")), to_keras=_lerp),
+    OpEntry("cross_entropy", "math_ops",
+            (INPUT, Attr("target"), Attr("weight", torch=None), Attr("ignore_index", torch=-100),
+             Attr("reduction", torch="mean"), Attr("label_smoothing", torch=0.0), Attr("dim", torch=1)),
+            (fn(F + "cross_entropy", "input", "target", "weight"),),
+            layout=LayoutRule("axis", axes=("dim",)), to_keras=_cross_entropy,
+            notes="Class indices as targets. torch's class axis is 1, Keras's last: moved there."),
+    OpEntry("mse_loss", "math_ops", (INPUT, Attr("target"), Attr("reduction", torch="mean")),
+            (fn(F + "mse_loss", "input", "target"),), layout=LayoutRule("elementwise", tensor_inputs=("input", "target")),
+            to_keras=lambda v: _reduced(v, call("ops.square", n.BinOp("-", v.get("input"), v.get("target"))))),
     # In-place random initialisation of raw tensors: left out as initialisation where it stands alone as a
     # statement (see the reader); where its value is used, a fresh tensor of the input's shape.
     OpEntry("uniform_", "init", (INPUT, Attr("a", torch=0.0), Attr("b", torch=1.0)), (method("uniform_", "a", "b"),),

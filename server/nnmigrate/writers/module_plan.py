@@ -177,7 +177,10 @@ class ModulePlan:
         if isinstance(e, n.IfExp):  # `nn.Conv1d(...) if flag else None`
             branches = [self.attr_info(b, local, attrs) for b in (e.body, e.orelse)
                         if not (isinstance(b, n.Const) and b.value is None)]
-            return branches[0] if len(branches) == 1 else AttrInfo("other")
+            # `nn.Linear(...) if proj else nn.Identity()`: the identity takes any layout the other branch wants
+            branches = [b for b in branches if (b.kind, b.key) != ("op", "identity")] or branches
+            same = all((b.kind, b.key) == (branches[0].kind, branches[0].key) for b in branches)
+            return branches[0] if same else AttrInfo("other")
         if isinstance(e, n.Op):
             if e.key == "sequential":
                 items = e.attrs.get("layers")
