@@ -82,7 +82,12 @@ INPUT_PLACEHOLDER = OpEntry(
     layout=NONE, to_torch=lambda v: n.Const(None),
     notes="A symbolic input: PyTorch modules take any input, so it has no PyTorch form of its own.")
 
-ENTRIES = ENTRIES + (INPUT_PLACEHOLDER,)
+FUNCTIONAL_MODEL = OpEntry(
+    "functional_model", "containers", (Attr("inputs"), Attr("outputs"), Attr("name", keras=None), Attr("trainable", keras=True)),
+    (), (fn("keras.Model", "inputs", "outputs", "name"), fn("keras.models.Model", "inputs", "outputs", "name")),
+    layout=NONE, notes="A Functional model: in PyTorch the builder's dataflow becomes the forward of a module.")
+
+ENTRIES = ENTRIES + (INPUT_PLACEHOLDER, FUNCTIONAL_MODEL)
 ENTRIES = with_keras(ENTRIES, {
     "sequential": KerasForm((keras("keras.Sequential", "layers"), keras("keras.models.Sequential", "layers")),
                             _sequential_torch),

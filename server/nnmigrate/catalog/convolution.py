@@ -175,10 +175,43 @@ def _conv_weights_to_torch(keras: list[Any], config: Mapping[str, Any]) -> dict[
     return out
 
 
+def _conv_transpose_torch(rank: int):
+    def to_torch(v: OpView) -> n.Expr:
+        from nnmigrate.catalog.activation import with_activation
+
+        k, s = as_tuple(v.value("kernel_size"), rank), as_tuple(v.value("stride"), rank)
+        padding = None
+        if v.value("padding") == "same":  # output = input * stride: torch crops (k - s) / 2 from each side
+            if NOT_CONST in (k, s) or any((ki - si) % 2 or ki < si for ki, si in zip(k, s)):
+                v.notes.append("'same' transposed convolution with an odd kernel-stride difference is approximated")
+            else:
+                crop = tuple((ki - si) // 2 for ki, si in zip(k, s))
+                padding = None if all(c == 0 for c in crop) else (crop[0] if len(set(crop)) == 1 else crop)
+        main = call(f"nn.LazyConvTranspose{rank}d", v.get("out_channels"), v.get("kernel_size"),
+                    stride=v.unless("stride", 1), padding=padding, dilation=v.unless("dilation", 1),
+                    bias=v.unless("bias", True))
+        return with_activation(v, main)
+    return to_torch
+
+
+def _conv_transpose_weights_to_torch(keras: list[Any], config: Mapping[str, Any]) -> dict[str, Any]:
+    k = keras[0]  # (*k, out, in) -> (in, out, *k)
+    out = {"weight": np.ascontiguousarray(k.transpose(k.ndim - 1, k.ndim - 2, *range(k.ndim - 2)))}
+    if len(keras) > 1:
+        out["bias"] = keras[1]
+    return out
+
+
 _CONV_KERAS = dict(rename={"filters": "out_channels", "strides": "stride", "dilation_rate": "dilation",
                            "use_bias": "bias"}, fixed={"in_channels": None})
 ENTRIES = with_keras(ENTRIES, {
     f"conv{r}d": KerasForm((keras(f"Conv{r}D", "out_channels", "kernel_size", "stride", "padding", **_CONV_KERAS),),
                            _conv_torch(r), (Attr("activation", torch=None, keras=None),), _conv_weights_to_torch)
+    for r in (1, 2, 3)
+} | {
+    f"conv_transpose{r}d": KerasForm((keras(f"Conv{r}DTranspose", "out_channels", "kernel_size", "stride", "padding",
+                                            **_CONV_KERAS),),
+                                     _conv_transpose_torch(r), (Attr("activation", torch=None, keras=None),),
+                                     _conv_transpose_weights_to_torch)
     for r in (1, 2, 3)
 })

@@ -105,6 +105,9 @@ class OpEntry:
     weights: WeightRule | None = None
     notes: str = ""
     rank: int | None = None  # tensor rank the op implies for its input (conv2d: 4)
+    #: calling the layer form equals the functional form with the same attributes (ReLU, Concatenate):
+    #: a layer built and called in one expression is written as the function
+    stateless: bool = False
     support: tuple[str, ...] = ()  # nnmigrate.support.keras_layers classes the Keras form uses, written into the module
 
     def attr(self, name: str) -> Attr:

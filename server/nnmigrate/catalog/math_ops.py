@@ -17,6 +17,9 @@ INPUT = Attr("input")
 DIM = LayoutRule("axis", axes=("dim",))
 OPAQUE = LayoutRule("opaque")
 CREATION = LayoutRule("none", tensor_inputs=())
+_DTYPES = {"float32": "float32", "float": "float32", "float16": "float16", "half": "float16", "bfloat16": "bfloat16",
+           "float64": "float64", "double": "float64", "int64": "int64", "long": "int64", "int32": "int32", "int": "int32",
+           "int16": "int16", "int8": "int8", "uint8": "uint8", "bool": "bool"}
 _PLACEMENT = (Attr("dtype", torch=None), Attr("device", torch=None), Attr("requires_grad", torch=False))
 #: torch.finfo(torch.float32).eps: RMSNorm's epsilon when none is given
 FLOAT32_EPS = float(np.finfo(np.float32).eps)
@@ -127,6 +130,20 @@ def _cross_entropy(v: OpView) -> n.Expr:
     return _reduced(v, losses)
 
 
+def _ntuple(count: int) -> Callable[[OpView], n.Expr]:
+    """torch.nn.modules.utils._pair and kin: an int repeated `count` times, a sequence as a tuple."""
+    def to_keras(v: OpView) -> n.Expr:
+        x = v.get("x")
+        is_seq = call("isinstance", x, n.TupleExpr([n.Name("tuple"), n.Name("list")]))
+        return n.IfExp(is_seq, call("tuple", x), n.TupleExpr([x] * count))
+    return to_keras
+
+
+def _finfo(v: OpView) -> n.Expr:
+    dtype = n.Const("float32") if v.is_("type", None) else call("keras.backend.standardize_dtype", v.get("type"))
+    return call("np.finfo", dtype)
+
+
 def _random_like(v: OpView, kind: str, low: str, high: str) -> n.Expr:
     return call(f"keras.random.{kind}", call("ops.shape", v.get("input")), v.get(low), v.get(high))
 
@@ -180,6 +197,14 @@ ENTRIES = (
     OpEntry("mse_loss", "math_ops", (INPUT, Attr("target"), Attr("reduction", torch="mean")),
             (fn(F + "mse_loss", "input", "target"),), layout=LayoutRule("elementwise", tensor_inputs=("input", "target")),
             to_keras=lambda v: _reduced(v, call("ops.square", n.BinOp("-", v.get("input"), v.get("target"))))),
+    OpEntry("finfo", "math_ops", (Attr("type", torch=None),), (fn("torch.finfo", "type"),), layout=CREATION,
+            to_keras=_finfo, notes="numpy's finfo of the same dtype: `.max`, `.min`, `.eps`, `.tiny` read alike."),
+    OpEntry("dtype", "math_ops", (Attr("name"),),
+            tuple(fn(f"torch.{alias}", fixed={"name": name}) for alias, name in _DTYPES.items()), layout=CREATION,
+            to_keras=lambda v: v.get("name"), notes="torch dtypes are written as Keras dtype names."),
+    *(OpEntry(f"ntuple{count}", "math_ops", (Attr("x"),), (fn(f"torch.nn.modules.utils.{name}", "x"),),
+              layout=CREATION, to_keras=_ntuple(count))
+      for count, name in ((1, "_single"), (2, "_pair"), (3, "_triple"), (4, "_quadruple"))),
     # In-place random initialisation of raw tensors: left out as initialisation where it stands alone as a
     # statement (see the reader); where its value is used, a fresh tensor of the input's shape.
     OpEntry("uniform_", "init", (INPUT, Attr("a", torch=0.0), Attr("b", torch=1.0)), (method("uniform_", "a", "b"),),

@@ -56,6 +56,7 @@ class KerasForm:
     to_torch: Emitter | None = None
     attrs: tuple[Attr, ...] = ()
     weights_to_torch: Callable[[list[Any], Mapping[str, Any]], dict[str, Any]] | None = None
+    stateless: bool = False
 
 
 def with_keras(entries: tuple[OpEntry, ...], forms: Mapping[str, KerasForm]) -> tuple[OpEntry, ...]:
@@ -73,5 +74,5 @@ def with_keras(entries: tuple[OpEntry, ...], forms: Mapping[str, KerasForm]) -> 
         if weights is not None and form.weights_to_torch is not None:
             weights = replace(weights, to_torch=form.weights_to_torch)
         out.append(replace(entry, keras=entry.keras + form.spellings, to_torch=form.to_torch,
-                           attrs=entry.attrs + form.attrs, weights=weights))
+                           attrs=entry.attrs + form.attrs, weights=weights, stateless=entry.stateless or form.stateless))
     return tuple(out)

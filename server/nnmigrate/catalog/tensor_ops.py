@@ -112,9 +112,10 @@ def _creation(ops_name: str) -> Callable[[OpView], n.Expr]:
     def to_keras(v: OpView) -> n.Expr:
         size = v.get("size")
         shape = size if isinstance(size, (n.TupleExpr, n.ListExpr)) or not isinstance(size, n.Const) else (size,)
+        dtype = None if v.is_("dtype", None) else v.get("dtype")
         if ops_name == "random.normal":
-            return call("keras.random.normal", shape)
-        return call(f"ops.{ops_name}", shape)
+            return call("keras.random.normal", shape, dtype=dtype)
+        return call(f"ops.{ops_name}", shape, dtype=dtype)
     return to_keras
 
 
@@ -188,7 +189,9 @@ ENTRIES = (
             (layer(NN + "ZeroPad2d", "padding"), layer(NN + "ConstantPad2d", "padding", "value")),
             layout=LayoutRule("channels"), to_keras=_pad_layer, rank=4,
             notes="torch orders padding (left, right, top, bottom); Keras ((top, bottom), (left, right))."),
-    OpEntry("cat", "tensor_ops", (Attr("tensors"), Attr("dim", torch=0)),
+    OpEntry("add_n", "tensor_ops", (Attr("inputs"),), (), layout=LayoutRule("elementwise", tensor_inputs=("inputs",)),
+            notes="keras.layers.add([a, b, ...]): the sum of the list."),
+    OpEntry("cat", "tensor_ops", (Attr("tensors"), Attr("dim", torch=0, keras=0)),
             (fn("torch.cat", "tensors", "dim"), fn("torch.concat", "tensors", "dim"), fn("torch.concatenate", "tensors", "dim")),
             layout=LayoutRule("axis", axes=("dim",), tensor_inputs=("tensors",)), to_keras=_joined("concatenate"),
             notes="Axis remapped under a layout change: torch dim=1 on NCHW is axis=-1 on NHWC."),
@@ -272,7 +275,8 @@ ENTRIES = (
             to_keras=_plain("zeros_like", "input")),
     OpEntry("ones_like", "tensor_ops", (INPUT,), (fn("torch.ones_like", "input"),), layout=ELEMENTWISE,
             to_keras=_plain("ones_like", "input")),
-    *(OpEntry(name, "tensor_ops", (Attr("size"),), (fn(f"torch.{name}", varargs="size"),), layout=LayoutRule("none", tensor_inputs=()),
+    *(OpEntry(name, "tensor_ops", (Attr("size"), Attr("dtype", torch=None), Attr("requires_grad", torch=False)),
+              (fn(f"torch.{name}", varargs="size"),), layout=LayoutRule("none", tensor_inputs=()),
               to_keras=_creation(keras_name))
       for name, keras_name in (("zeros", "zeros"), ("ones", "ones"), ("randn", "random.normal"), ("empty", "zeros"))),
     OpEntry("arange", "tensor_ops", (Attr("start"), Attr("end", torch=None), Attr("step", torch=1), Attr("dtype", torch=None),
@@ -307,8 +311,29 @@ def _zero_pad_torch(v: OpView) -> n.Expr:
     return call("nn.ZeroPad2d", v.get("padding"))
 
 
+def _cat_torch(v: OpView) -> n.Expr:
+    if v.is_layer:  # keras.layers.Concatenate(axis)([a, b])
+        return n.Lambda(["tensors"], call("torch.cat", n.Name("tensors"), dim=v.get("dim")))
+    return call("torch.cat", v.get("tensors"), dim=v.unless("dim", 0))
+
+
+def _upsample_torch(v: OpView) -> n.Expr:
+    size = v.get("scale_factor")
+    mode = v.value("mode")
+    return call("nn.Upsample", scale_factor=size, mode=None if mode == "nearest" else v.get("mode"))
+
+
 ENTRIES = with_keras(ENTRIES, {
+    "interpolate": KerasForm((keras("UpSampling2D", "scale_factor", rename={"size": "scale_factor", "interpolation": "mode"},
+                                    fixed={"scale_factor": 2}),), _upsample_torch),
+    "cat": KerasForm((keras("Concatenate", "dim", rename={"axis": "dim"}, fixed={"dim": -1}),
+                      fn("keras.layers.concatenate", "tensors", "dim", rename={"inputs": "tensors", "axis": "dim"},
+                         fixed={"dim": -1}),
+                      fn("keras.ops.concatenate", "tensors", "dim", rename={"xs": "tensors", "axis": "dim"}),
+                      fn("tensorflow.concat", "tensors", "dim", rename={"values": "tensors", "axis": "dim"})),
+                     _cat_torch, stateless=True),
     "pad2d": KerasForm((keras("ZeroPadding2D", "padding"),), _zero_pad_torch),
     "add": KerasForm((keras("Add"), fn("keras.ops.add", "input", "other"), fn("tensorflow.add", "input", "other")),
                      _add_torch),
+    "add_n": KerasForm((fn("keras.layers.add", "inputs"),), lambda v: call("sum", v.get("inputs"))),
 })

@@ -34,3 +34,38 @@ class ChannelsLastFlatten(nn.Module):
 
     def forward(self, x):
         return torch.flatten(torch.movedim(x, 1, -1), 1)
+
+
+class Functional(nn.Module):
+    """A Keras Functional model as a PyTorch module: `graph` is the builder's dataflow, run as forward.
+
+    Each `Functional.layer(lambda: nn.Conv2d(...))` in the graph creates its module on the first call and
+    reuses it on later calls, in call order, the way a Keras builder creates each layer once.
+    """
+
+    _running = []
+
+    def __init__(self, graph):
+        super().__init__()
+        self.graph = graph
+        self.built_layers = nn.ModuleList()
+        self._next = 0
+
+    def forward(self, *inputs):
+        self._next = 0
+        Functional._running.append(self)
+        try:
+            return self.graph(*inputs)
+        finally:
+            Functional._running.pop()
+
+    @classmethod
+    def layer(cls, make):
+        model = cls._running[-1]
+        if model._next == len(model.built_layers):
+            module = make()
+            module.train(model.training)
+            model.built_layers.append(module)
+        module = model.built_layers[model._next]
+        model._next += 1
+        return module

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -91,6 +92,32 @@ def _capture(layer: Any, store: list) -> Callable[[], None]:
     return lambda: vars(layer).pop("call", None)  # a layer reached twice (shared) is unwrapped once
 
 
+@contextmanager
+def _recording_calls(keras: Any) -> Iterator[list]:
+    """Records the layers a Keras builder calls at the top level, in order (a Functional model keeps them sorted
+    by depth instead, so this is how its layers are paired with the migrated module's)."""
+    order: list = []
+    seen: set[int] = set()
+    depth = [0]
+    original = keras.layers.Layer.__call__
+
+    def recording(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if depth[0] == 0 and id(self) not in seen:
+            seen.add(id(self))
+            order.append(self)
+        depth[0] += 1
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            depth[0] -= 1
+
+    keras.layers.Layer.__call__ = recording
+    try:
+        yield order
+    finally:
+        keras.layers.Layer.__call__ = original
+
+
 def _randomize_keras_norms(model: Any, seed: int) -> None:
     """Keras twin of `_randomize_norms`: non-trivial BatchNormalization statistics and affine weights."""
     import keras
@@ -135,7 +162,8 @@ def run_check(request: dict, progress: Callable[[str, float], None]) -> dict:
     out_mod = import_file(request["target_path"], "_nnmigrate_target")
     torch.manual_seed(0)
     keras.utils.set_random_seed(0)
-    source_model = build(src_mod, symbol, kwargs)
+    with _recording_calls(keras) as call_order:
+        source_model = build(src_mod, symbol, kwargs)
     progress("building the migrated model", 0.3)
     target_model = build(out_mod, symbol, kwargs)
     tm, km = (source_model, target_model) if from_torch else (target_model, source_model)
@@ -162,7 +190,7 @@ def run_check(request: dict, progress: Callable[[str, float], None]) -> dict:
         _randomize_keras_norms(km, 0)
         source_classes = {name for name, obj in vars(src_mod).items() if isinstance(obj, type)
                           and issubclass(obj, keras.layers.Layer) and obj.__module__ == src_mod.__name__}
-        transfer = KerasToTorchTransfer(default_catalog(), source_classes, contract.get("renames", {}))
+        transfer = KerasToTorchTransfer(default_catalog(), source_classes, contract.get("renames", {}), call_order)
         transfer.run(km, tm)
     if transfer.missing:
         return {"status": "error", "max_abs_diff": None, "max_rel_diff": None, "per_layer": [], "device": device,

@@ -22,6 +22,8 @@ class KerasToTorchTransfer:
     catalog: Catalog
     source_classes: set[str]
     renames: dict[str, dict[str, str]]
+    #: layers of a Functional source model in the order the builder called them (recorded while building)
+    call_order: list[Any] = field(default_factory=list)
     pairs: list[tuple[str, Any, torch.nn.Module]] = field(default_factory=list)
     copied: set[int] = field(default_factory=set)
     missing: list[str] = field(default_factory=list)
@@ -34,6 +36,13 @@ class KerasToTorchTransfer:
 
     def module(self, km: Any, tm: Any, path: str) -> None:
         if tm is None:
+            return
+        if hasattr(tm, "built_layers") and type(km).__name__ == "Functional":
+            # the torch Functional creates its modules in call order: pair those holding weights
+            sources = [layer for layer in self.call_order if layer.weights]
+            targets = [m for m in tm.built_layers if any(True for _ in m.parameters()) or any(True for _ in m.buffers())]
+            for i, (child, module) in enumerate(zip(sources, targets)):
+                self.module(child, module, f"{path}{child.name}.")
             return
         if isinstance(km, keras.Sequential) and type(km).__name__ not in self.source_classes:
             for i, child in enumerate(km.layers):

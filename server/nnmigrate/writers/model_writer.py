@@ -56,6 +56,8 @@ class ModelWriter:
         self.plan = ModulePlan(self.module, self.symbol)
         self.classes = self.plan.classes
         self.results: dict[str, ClassResult] = {}
+        self.builder_inputs: dict[str, list[str]] = {}  # Functional builders: the layout of each input
+        self.function_results: dict[str, tuple[Signature, n.FunctionDef]] = {}  # helpers translated for a caller
         self.in_progress: set[str] = set()
 
     # ---- hooks used by the translator ---------------------------------------------------
@@ -80,6 +82,10 @@ class ModelWriter:
     def forward_prelude(self, cls: n.ClassDef, tr: Translator, params: list[n.Param]) -> list[n.Stmt]:
         """Statements the target needs at the top of forward/call."""
         return []
+
+    def inline_module(self, constructed: n.Expr) -> n.Expr:
+        """A layer built inside a call expression (`layers.Conv2D(8, 3)(x)`), as the target writes it."""
+        return constructed
 
     def translate_self_attr(self, attr: str) -> n.Expr | None:
         """A target expression for `self.<attr>` when it means something else in the target, else None."""
@@ -150,6 +156,37 @@ class ModelWriter:
         returns = None if f.returns and self.plan.mentions_framework(f.returns) else f.returns
         return n.FunctionDef(f.name, self._params(tr, f.params), body, f.docstring, f.decorators, f.role, returns,
                              span=f.span, comments=f.comments)
+
+    def function_signature(self, name: str, hints: list[TensorInfo]) -> Signature:
+        """A module-level helper's contract, from its own use of its parameters, else the first caller's layouts.
+        The body translated here is the one written (see `write`)."""
+        if name in self.function_results:
+            return self.function_results[name][0]
+        f = self.plan.functions.get(name)
+        if f is None or name in self.in_progress:
+            return Signature({}, UNKNOWN)
+        self.in_progress.add(name)
+        params = [p for p in f.params if not p.star]
+        probe = self._translator(None)
+        for p in params:
+            probe.env[p.name] = TensorInfo(None, origin=frozenset({p.name}))
+        probe.body(f.body)
+        infos: dict[str, TensorInfo] = {}
+        for i, p in enumerate(params):
+            demand = probe.demand.get(p.name)
+            hint = hints[i] if i < len(hints) else UNKNOWN
+            infos[p.name] = TensorInfo(demand, hint.rank) if demand else TensorInfo(hint.layout, hint.rank)
+        tr = self._translator(None)
+        tr.env.update(infos)
+        body = tr.body(f.body)
+        self.diagnostics += tr.diagnostics
+        signature = Signature(infos, tr.returns[0] if tr.returns else UNKNOWN)
+        returns = None if f.returns and self.plan.mentions_framework(f.returns) else f.returns
+        written = n.FunctionDef(f.name, self._params(tr, f.params), body, f.docstring, f.decorators, f.role, returns,
+                                span=f.span, comments=f.comments)
+        self.function_results[name] = (signature, written)
+        self.in_progress.discard(name)
+        return signature
 
     # ---- classes ------------------------------------------------------------------------
 
@@ -268,6 +305,8 @@ class ModelWriter:
         for s in self.plan.statements():
             if isinstance(s, n.ClassDef):
                 body.append(self.write_class(s))
+            elif isinstance(s, n.FunctionDef) and s.name in self.function_results:
+                body.append(self.function_results[s.name][1])
             else:
                 tr = self._translator(None)
                 body += tr.stmt(s)
@@ -285,6 +324,8 @@ class ModelWriter:
             returns = result.signature.returns
             outputs = [p.layout for p in returns.parts] if returns.parts is not None else [returns.layout]
             classes[name] = {"inputs": [v.layout for v in result.signature.params.values()], "outputs": outputs}
+        if not classes and self.symbol in self.builder_inputs:
+            classes[self.symbol] = {"inputs": self.builder_inputs[self.symbol], "outputs": []}
         if not classes and self.symbol in self.plan.functions:  # a builder returning a container (Sequential)
             layout = MOVED if self.plan.spatial and self.layout == "native" else PLAIN
             classes[self.symbol] = {"inputs": [layout], "outputs": [None]}

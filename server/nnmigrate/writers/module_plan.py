@@ -234,6 +234,8 @@ class ModulePlan:
                     imports.insert(0, n.Import(_flavoured(s.code, root), span=s.span, comments=s.comments))
             else:
                 rest.append(s)
+        bound = {name for s in imports if isinstance(s, n.Import) for name in bound_names(s.code)}
+        imports[:0] = [n.Import(line) for name, line in LIBRARY_IMPORTS.items() if name in used and name not in bound]
         if not written:
             return printer.module(_sorted_imports(imports, set(framework_imports.values())) + rest, docstring)
         head = printer.module(_sorted_imports(imports, set(framework_imports.values())), docstring).rstrip()
@@ -248,6 +250,9 @@ class ModulePlan:
                 return True
         return False
 
+
+#: Libraries emitters may spell (`np.finfo`): imported when the code uses them and the user's imports do not.
+LIBRARY_IMPORTS = {"np": "import numpy as np", "math": "import math"}
 
 #: Libraries with one module per framework (layers that work on that framework's tensors): an import of
 #: one flavour is written as the target framework's.

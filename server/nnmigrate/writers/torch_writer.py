@@ -7,11 +7,12 @@ and writes channels-first code by default, with the contract in the class docstr
 from __future__ import annotations
 
 from nnmigrate.catalog.entry import Emitter, OpEntry
-from nnmigrate.layout import AxisMove
+from nnmigrate.layout import UNKNOWN, AxisMove, TensorInfo
 from nnmigrate.pivot import nodes as n
-from nnmigrate.writers.emit import call, method
+from nnmigrate.writers.emit import MOVED, PLAIN, call, const_value, method
 from nnmigrate.writers.model_writer import ModelWriter
 from nnmigrate.writers.module_plan import walk
+from nnmigrate.writers.translate import Translator
 
 #: Keras call() parameters that PyTorch modules do not take.
 _KERAS_CALL_ONLY = {"training", "mask"}
@@ -86,6 +87,44 @@ class TorchWriter(ModelWriter):
                                                n.Assign([built], n.Const(True)), follow_mode], [],
                      comments=["Keras creates these weights on the first call, from the input shape"])]
 
+    def inline_module(self, constructed: n.Expr) -> n.Expr:
+        """A module built inside a Functional graph is created once, on the graph's first run."""
+        if isinstance(constructed, n.Call) and isinstance(constructed.func, n.Name) and (
+                constructed.func.id.startswith("nn.") or constructed.func.id in self.support_names()
+                or constructed.func.id in self.classes):
+            return n.Call(n.Name("Functional.layer"), [n.Arg(n.Lambda([], constructed))])
+        return constructed
+
+    def nested_function(self, tr: Translator, f: n.FunctionDef) -> n.FunctionDef:
+        """A Keras Functional builder becomes a function returning `Functional(forward)`, where `forward` is the
+        builder's dataflow from its `keras.Input`s to the outputs given to `keras.Model`."""
+        inputs = {t.id: s.value for s in f.body if isinstance(s, n.Assign) and isinstance(s.value, n.Op)
+                  and s.value.key == "input_placeholder" for t in s.targets if isinstance(t, n.Name)}
+        if not inputs:
+            return super().nested_function(tr, f)
+        body, model = _split_at_model(f.body, set(inputs))
+        if model is None:
+            return super().nested_function(tr, f)
+        order = [x.id for x in _names(model.attrs["inputs"])] or list(inputs)
+        saved = dict(tr.env)
+        for p in f.params:
+            tr.env[p.name] = UNKNOWN
+        layouts = []
+        for name in order:
+            shape = const_value(inputs[name].attrs.get("shape")) if name in inputs else None
+            rank = len(shape) + 1 if isinstance(shape, tuple) else None
+            layout = MOVED if self.plan.spatial and (rank or 4) >= 3 and self.layout == "native" else PLAIN
+            tr.env[name] = TensorInfo(layout, rank)
+            layouts.append(layout)
+        self.builder_inputs[f.name] = layouts
+        graph_body = tr.body(body) + [n.Return(tr.expr(model.attrs["outputs"])[0])]
+        tr.env = saved
+        forward = n.FunctionDef("forward", [n.Param(name) for name in order], graph_body,
+                                comments=["the Keras model's dataflow, run as the module's forward"])
+        returned = n.Return(n.Call(n.Name("Functional"), [n.Arg(n.Name("forward"))]))
+        return n.FunctionDef(f.name, self._params(tr, f.params), [forward, returned], f.docstring, f.decorators,
+                             f.role, None, span=f.span, comments=f.comments)
+
     def base_names(self, cls: n.ClassDef) -> list[str]:
         return [{"Module": "nn.Module", "Sequential": "nn.Sequential"}.get(b, b) for b in cls.bases]
 
@@ -102,3 +141,24 @@ def _holds_layers(s: n.Assign, appended: set[str]) -> bool:
     if isinstance(s.value, n.ListExpr):
         return target.attr in appended if not s.value.elts else any(isinstance(e, n.Call) for e in s.value.elts)
     return isinstance(s.value, n.Comprehension) and s.value.kind == "list" and isinstance(s.value.elt, n.Call)
+
+
+def _names(e: n.Expr) -> list[n.Name]:
+    if isinstance(e, n.Name):
+        return [e]
+    if isinstance(e, (n.ListExpr, n.TupleExpr)):
+        return [x for item in e.elts for x in _names(item)]
+    return []
+
+
+def _split_at_model(body: list[n.Stmt], inputs: set[str]) -> tuple[list[n.Stmt], n.Op | None]:
+    """The builder's statements up to `keras.Model(inputs, outputs)` (input placeholders removed), and that call."""
+    out: list[n.Stmt] = []
+    for s in body:
+        if isinstance(s, n.Assign) and isinstance(s.value, n.Op) and s.value.key == "input_placeholder":
+            continue
+        value = s.value if isinstance(s, (n.Assign, n.Return)) else None
+        if isinstance(value, n.Op) and value.key == "functional_model":
+            return out, value
+        out.append(s)
+    return out, None

@@ -351,7 +351,38 @@ class Translator:
 
     # ---- calls --------------------------------------------------------------------------
 
+    def inline_layer_call(self, e: n.Call, op: n.Op) -> tuple[n.Expr, TensorInfo]:
+        """`layers.Conv2D(8, 3)(x)`: a layer built and called in one expression (Keras Functional style)."""
+        entry = self.catalog.get(op.key)
+        args = [a for a in e.args if a.keyword not in self.writer.dropped_call_keywords]
+        if not args or args[0].keyword or args[0].star:
+            return self.unsupported_call(e)
+        if entry.stateless:  # the same as the functional form
+            first = entry.layout.tensor_inputs[0] if entry.layout.tensor_inputs else "input"
+            return self.op(n.Op(op.key, {**op.attrs, first: args[0].value}, op.extra, op.spelled, False, span=op.span))
+        x, xi = self.expr(args[0].value)
+        rest = [n.Arg(self.expr(a.value)[0], a.keyword, a.star) for a in args[1:]]
+        rule = entry.layout.kind
+        rank = xi.rank or entry.rank
+        if rule == "channels" and self.writer.native_channels_last:
+            x = self.need(x, xi, MOVED, rank)
+            out, site = self.channels_output(entry, op, rank), CallSite(MOVED, rank)
+        elif rule == "opaque":
+            x = self.need(x, xi, PLAIN)
+            out, site = (TensorInfo(PLAIN) if xi.layout or xi.origin else UNKNOWN), CallSite(PLAIN, rank)
+        else:
+            out, site = xi, CallSite(xi.layout or PLAIN, rank)
+        module = self.writer.inline_module(self.construct(entry, op, site))
+        return n.Call(module, [n.Arg(x), *rest], span=e.span), out
+
+    def unsupported_call(self, e: n.Call) -> tuple[n.Expr, TensorInfo]:
+        code = self.writer.source_code(e.span) or "call"
+        self.report("NNM103", "this layer call cannot be migrated", e.span)
+        return n.Unsupported(code, "this layer call cannot be migrated"), UNKNOWN
+
     def call(self, e: n.Call) -> tuple[n.Expr, TensorInfo]:
+        if isinstance(e.func, n.Op) and e.func.layer:
+            return self.inline_layer_call(e, e.func)
         target = self._callee_info(e.func)
         func, _ = self.expr(e.func)
         if isinstance(func, n.Attr) and isinstance(e.func, n.Attr) and isinstance(e.func.value, n.Name) \
@@ -368,7 +399,7 @@ class Translator:
             infos.append(info)
         if target is None:
             if isinstance(e.func, n.Name) and self.writer.is_local_function(e.func.id):
-                return self._call_plain(func, args, infos)
+                return self.call_function(e.func.id, func, args, infos, e.span)
             if isinstance(e.func, n.Attr) and isinstance(e.func.value, n.Name) and e.func.value.id == "self":
                 return self.call_unknown(func, args, infos, e.span)
             first = infos[0] if infos else UNKNOWN
@@ -376,10 +407,17 @@ class Translator:
         attr_name, info = target
         return self.call_attr(attr_name, info, func, args, infos, e.span)
 
-    def _call_plain(self, func: n.Expr, args: list[n.Arg], infos: list[TensorInfo]) -> tuple[n.Expr, TensorInfo]:
-        """Helper functions work in the source layout: channels-last arguments are transposed back."""
-        fixed = [n.Arg(self.need(a.value, i, PLAIN), a.keyword, a.star) for a, i in zip(args, infos)]
-        return n.Call(func, fixed), TensorInfo(PLAIN) if any(i.layout or i.origin for i in infos) else UNKNOWN
+    def call_function(self, name: str, func: n.Expr, args: list[n.Arg], infos: list[TensorInfo],
+                      span: SourceRange | None) -> tuple[n.Expr, TensorInfo]:
+        """A call of a module-level helper: arguments meet the layouts its body needs (like a block's forward)."""
+        sig = self.writer.function_signature(name, [i for a, i in zip(args, infos) if not a.keyword and not a.star])
+        params = list(sig.params.items())
+        fixed = []
+        for i, (a, info) in enumerate(zip(args, infos)):
+            want = sig.params.get(a.keyword) if a.keyword else (params[i][1] if i < len(params) and not a.star else None)
+            value = self.need(a.value, info, want.layout, info.rank) if want is not None and want.layout else a.value
+            fixed.append(n.Arg(value, a.keyword, a.star))
+        return n.Call(func, fixed, span=span), sig.returns
 
     def _callee_info(self, func: n.Expr) -> tuple[str, AttrInfo] | None:
         if isinstance(func, n.Attr) and isinstance(func.value, n.Name) and func.value.id == "self" and func.attr in self.attrs:
@@ -513,9 +551,9 @@ class Translator:
             out += self.stmt(s)
         return out
 
-    def construct(self, entry: OpEntry, op: n.Op) -> n.Expr:
-        """A layer constructor, with the layout seen where the layer is called (`self.site`)."""
-        site = self.sites.get(self.site) if self.site else None
+    def construct(self, entry: OpEntry, op: n.Op, site: CallSite | None = None) -> n.Expr:
+        """A layer constructor, with the layout seen where the layer is called (`site`, else `self.site`)."""
+        site = site or (self.sites.get(self.site) if self.site else None)
         layout = site.layout if site else self.writer.default_layout(entry)
         rank = site.rank if site else entry.rank or (self.writer.default_rank() if layout == MOVED else None)
         attrs: dict[str, n.Expr] = {}
