@@ -27,7 +27,6 @@ NOT_YET = {
     "keras_separable_conv": FUNCTIONAL,
     "keras_activations_zoo": "keras.ops / activation functions in call() are only partly mapped",
     "keras_add_concat": FUNCTIONAL,
-    "keras_unet": FUNCTIONAL,
     "keras_pooling_zoo": "'same' pooling and Cropping2D have no PyTorch form yet",
     "keras_conv3d": FUNCTIONAL,
 }

@@ -102,13 +102,14 @@ class TorchWriter(ModelWriter):
                   and s.value.key == "input_placeholder" for t in s.targets if isinstance(t, n.Name)}
         if not inputs:
             return super().nested_function(tr, f)
-        body, model = _split_at_model(f.body, set(inputs))
+        prelude, body, model = _split_at_model(f.body)
         if model is None:
             return super().nested_function(tr, f)
         order = [x.id for x in _names(model.attrs["inputs"])] or list(inputs)
         saved = dict(tr.env)
         for p in f.params:
             tr.env[p.name] = UNKNOWN
+        prelude = tr.body(prelude)
         layouts = []
         for name in order:
             shape = const_value(inputs[name].attrs.get("shape")) if name in inputs else None
@@ -122,7 +123,7 @@ class TorchWriter(ModelWriter):
         forward = n.FunctionDef("forward", [n.Param(name) for name in order], graph_body,
                                 comments=["the Keras model's dataflow, run as the module's forward"])
         returned = n.Return(n.Call(n.Name("Functional"), [n.Arg(n.Name("forward"))]))
-        return n.FunctionDef(f.name, self._params(tr, f.params), [forward, returned], f.docstring, f.decorators,
+        return n.FunctionDef(f.name, self._params(tr, f.params), [*prelude, forward, returned], f.docstring, f.decorators,
                              f.role, None, span=f.span, comments=f.comments)
 
     def base_names(self, cls: n.ClassDef) -> list[str]:
@@ -151,14 +152,18 @@ def _names(e: n.Expr) -> list[n.Name]:
     return []
 
 
-def _split_at_model(body: list[n.Stmt], inputs: set[str]) -> tuple[list[n.Stmt], n.Op | None]:
-    """The builder's statements up to `keras.Model(inputs, outputs)` (input placeholders removed), and that call."""
-    out: list[n.Stmt] = []
+def _split_at_model(body: list[n.Stmt]) -> tuple[list[n.Stmt], list[n.Stmt], n.Op | None]:
+    """The builder's set-up before its first `keras.Input`, its dataflow from there up to
+    `keras.Model(inputs, outputs)` (input placeholders removed), and that call."""
+    prelude: list[n.Stmt] = []
+    graph: list[n.Stmt] = []
+    started = False
     for s in body:
         if isinstance(s, n.Assign) and isinstance(s.value, n.Op) and s.value.key == "input_placeholder":
+            started = True
             continue
         value = s.value if isinstance(s, (n.Assign, n.Return)) else None
         if isinstance(value, n.Op) and value.key == "functional_model":
-            return out, value
-        out.append(s)
-    return out, None
+            return prelude, graph, value
+        (graph if started else prelude).append(s)
+    return prelude, graph, None

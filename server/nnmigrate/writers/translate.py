@@ -371,7 +371,7 @@ class Translator:
             x = self.need(x, xi, PLAIN)
             out, site = (TensorInfo(PLAIN) if xi.layout or xi.origin else UNKNOWN), CallSite(PLAIN, rank)
         else:
-            out, site = xi, CallSite(xi.layout or PLAIN, rank)
+            out, site = xi, CallSite(xi.layout or self.writer.default_layout(entry), rank)
         module = self.writer.inline_module(self.construct(entry, op, site))
         return n.Call(module, [n.Arg(x), *rest], span=e.span), out
 
