@@ -375,3 +375,23 @@ def test_losses_in_forward(tmp_path, worker):
                 ce = F.cross_entropy(logits.transpose(1, 2), labels)
                 return ce + F.mse_loss(logits, torch.zeros_like(logits), reduction='sum') * 0.01
         """, "LM", ["int64[2,9]<11"], {"vocab": 11, "dim": 6, "proj": True})
+
+
+def test_masking_with_finfo_and_dtypes(tmp_path, worker):
+    text = check(worker, tmp_path, """
+        import torch
+        from torch import nn
+        from torch.nn.modules.utils import _pair
+
+        class Masked(nn.Module):
+            def __init__(self, window=2):
+                super().__init__()
+                self.window = _pair(window)
+
+            def forward(self, x):
+                n = x.shape[-1]
+                keep = torch.ones(n, dtype=torch.bool) & (torch.arange(n) < self.window[0] + 1)
+                scores = x.masked_fill(~keep, -torch.finfo(x.dtype).max)
+                return scores.softmax(dim=-1) + torch.finfo(torch.float32).eps
+        """, "Masked", ["float32[2,3,5]"])
+    assert "import numpy as np" in text and "np.finfo(keras.backend.standardize_dtype(x.dtype)).max" in text
