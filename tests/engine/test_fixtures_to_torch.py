@@ -13,7 +13,6 @@ from tests.conftest import FIXTURES, manifest
 #: strict, so a fix shows up as an unexpected pass.
 FUNCTIONAL = "Functional builders (keras.Input -> keras.Model) are not migrated yet"
 NOT_YET = {
-    "keras_vgg16": FUNCTIONAL,
     "keras_bilstm_classifier": "Bidirectional(LSTM) has no PyTorch form yet",
     "keras_cnn_rnn": FUNCTIONAL,
     "keras_mobilenet": FUNCTIONAL,

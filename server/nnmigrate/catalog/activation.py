@@ -143,7 +143,9 @@ TORCH_ACTIVATIONS: dict[str, tuple[str, dict]] = {
 
 def torch_activation(name: n.Expr, moved: bool) -> n.Expr | None:
     """The torch module for a Keras `activation=` value; None for no activation. Softmax axes follow the layout."""
-    value = name.value if isinstance(name, n.Const) else None
+    if not isinstance(name, n.Const):  # chosen by a variable: looked up when the model runs
+        return call("Activation", name, dim=1 if moved else None)
+    value = name.value
     if value is None or value == "linear":
         return None
     if not isinstance(value, str) or value not in TORCH_ACTIVATIONS:

@@ -69,3 +69,30 @@ class Functional(nn.Module):
         module = model.built_layers[model._next]
         model._next += 1
         return module
+
+
+class Activation(nn.Module):
+    """A Keras activation chosen by name at run time (`activation=some_variable`), e.g. Activation("softmax").
+
+    Softmax-like activations act on `dim` (Keras: the last axis; 1 for channels-first feature maps).
+    """
+
+    FUNCTIONS = {
+        "relu": torch.relu, "relu6": nn.functional.relu6, "sigmoid": torch.sigmoid, "tanh": torch.tanh,
+        "gelu": nn.functional.gelu, "silu": nn.functional.silu, "swish": nn.functional.silu, "elu": nn.functional.elu,
+        "selu": torch.selu, "softplus": nn.functional.softplus, "softsign": nn.functional.softsign,
+        "hard_sigmoid": nn.functional.hardsigmoid, "hard_silu": nn.functional.hardswish,
+        "hard_swish": nn.functional.hardswish, "mish": nn.functional.mish, "exponential": torch.exp,
+        "leaky_relu": lambda x: nn.functional.leaky_relu(x, 0.2), "linear": lambda x: x,
+    }
+
+    def __init__(self, name, dim=-1):
+        super().__init__()
+        self.name, self.dim = name or "linear", dim
+
+    def forward(self, x):
+        if self.name == "softmax":
+            return torch.softmax(x, self.dim)
+        if self.name == "log_softmax":
+            return torch.log_softmax(x, self.dim)
+        return self.FUNCTIONS[self.name](x)

@@ -160,8 +160,12 @@ def _wrapped(line: str, value: n.Expr | None, ind: str) -> list[str]:
     """A too-long `... = f(a, b, c)` line as one argument per line, like black does."""
     if len(line) <= MAX_LINE or not isinstance(value, n.Call) or not value.args:
         return [line]
-    head = line[: len(line) - len(expr(value))] + expr(value.func) + "("
-    return [head, *[f"{ind}{INDENT}{args([a])}," for a in value.args], f"{ind})"]
+    prefix = line[: len(line) - len(expr(value))]
+    if isinstance(value.func, n.Call) and value.func.args:  # `make(...)(x)`: break the inner call's arguments
+        inner = value.func
+        return [prefix + expr(inner.func) + "(", *[f"{ind}{INDENT}{args([a])}," for a in inner.args],
+                f"{ind})({args(value.args)})"]
+    return [prefix + expr(value.func) + "(", *[f"{ind}{INDENT}{args([a])}," for a in value.args], f"{ind})"]
 
 
 def stmt(s: n.Stmt, level: int = 0) -> list[str]:
