@@ -100,6 +100,8 @@ class OpEntry:
     torch: tuple[Spelling, ...]
     keras: tuple[Spelling, ...] = ()
     layout: LayoutRule = LayoutRule("opaque")
+    #: the layout rule when writing PyTorch, where it differs (BatchNorm normalizes axis 1 only)
+    torch_layout: LayoutRule | None = None
     to_keras: Emitter | None = None
     to_torch: Emitter | None = None
     weights: WeightRule | None = None

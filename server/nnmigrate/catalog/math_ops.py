@@ -144,6 +144,11 @@ def _finfo(v: OpView) -> n.Expr:
     return call("np.finfo", dtype)
 
 
+def _checkpoint(v: OpView) -> n.Expr:
+    v.notes.append("downloads the PyTorch checkpoint, which a Keras model cannot load")
+    return call("keras.utils.get_file", origin=v.get("url"))
+
+
 def _random_like(v: OpView, kind: str, low: str, high: str) -> n.Expr:
     return call(f"keras.random.{kind}", call("ops.shape", v.get("input")), v.get(low), v.get(high))
 
@@ -205,6 +210,12 @@ ENTRIES = (
     *(OpEntry(f"ntuple{count}", "math_ops", (Attr("x"),), (fn(f"torch.nn.modules.utils.{name}", "x"),),
               layout=CREATION, to_keras=_ntuple(count))
       for count, name in ((1, "_single"), (2, "_pair"), (3, "_triple"), (4, "_quadruple"))),
+    OpEntry("load_state_dict_from_url", "math_ops",
+            (Attr("url"), Attr("model_dir", torch=None), Attr("map_location", torch=None), Attr("progress", torch=True),
+             Attr("check_hash", torch=False), Attr("file_name", torch=None), Attr("weights_only", torch=False)),
+            (fn("torch.hub.load_state_dict_from_url", "url", "model_dir", "map_location", "progress", "check_hash",
+                "file_name"),), layout=CREATION, to_keras=_checkpoint,
+            notes="The file is a PyTorch checkpoint: Keras models cannot load it; copy weights the way verify does."),
     # In-place random initialisation of raw tensors: left out as initialisation where it stands alone as a
     # statement (see the reader); where its value is used, a fresh tensor of the input's shape.
     OpEntry("uniform_", "init", (INPUT, Attr("a", torch=0.0), Attr("b", torch=1.0)), (method("uniform_", "a", "b"),),

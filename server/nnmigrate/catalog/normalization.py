@@ -94,5 +94,6 @@ ENTRIES = with_keras(ENTRIES, {
     "batch_norm2d": KerasForm((keras("BatchNormalization", rename={"epsilon": "eps"}, convert={"momentum": one_minus},
                                      fixed={"num_features": None}),),
                               _batch_norm_torch, (Attr("axis", torch=1, keras=-1), Attr("center", torch=True, keras=True),
-                                                  Attr("scale", torch=True, keras=True)), _bn_weights_to_torch),
+                                                  Attr("scale", torch=True, keras=True)), _bn_weights_to_torch,
+                              torch_layout=LayoutRule("channels", spatial_input=True)),
 })

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from nnmigrate.catalog.entry import Attr, Emitter, OpEntry, Spelling
+from nnmigrate.catalog.entry import Attr, Emitter, LayoutRule, OpEntry, Spelling
 from nnmigrate.pivot import nodes as n
 
 NN = "torch.nn."
@@ -57,6 +57,7 @@ class KerasForm:
     attrs: tuple[Attr, ...] = ()
     weights_to_torch: Callable[[list[Any], Mapping[str, Any]], dict[str, Any]] | None = None
     stateless: bool = False
+    torch_layout: LayoutRule | None = None
 
 
 def with_keras(entries: tuple[OpEntry, ...], forms: Mapping[str, KerasForm]) -> tuple[OpEntry, ...]:
@@ -74,5 +75,6 @@ def with_keras(entries: tuple[OpEntry, ...], forms: Mapping[str, KerasForm]) -> 
         if weights is not None and form.weights_to_torch is not None:
             weights = replace(weights, to_torch=form.weights_to_torch)
         out.append(replace(entry, keras=entry.keras + form.spellings, to_torch=form.to_torch,
-                           attrs=entry.attrs + form.attrs, weights=weights, stateless=entry.stateless or form.stateless))
+                           attrs=entry.attrs + form.attrs, weights=weights, stateless=entry.stateless or form.stateless,
+                           torch_layout=form.torch_layout or entry.torch_layout))
     return tuple(out)

@@ -341,7 +341,8 @@ class SourceReader:
         init_calls = [c for c in calls if self.is_init_call(c)]
         harmless = {"isinstance", "modules", "named_modules", "children", "parameters", "named_parameters", "math.sqrt"}
         return bool(init_calls) and all(
-            c in init_calls or (dotted(c.func) or "").split(".")[-1] in harmless for c in calls)
+            c in init_calls or (dotted(c.func) or "") in harmless or (dotted(c.func) or "").split(".")[-1] in harmless
+            for c in calls)
 
     def is_init_call(self, call: cst.Call) -> bool:
         """`torch.nn.init.*(...)`, or a tensor method the catalog files as initialisation (`w.uniform_(-a, a)`)."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from nnmigrate.catalog import Catalog
-from nnmigrate.catalog.entry import Emitter, OpEntry
+from nnmigrate.catalog.entry import Emitter, LayoutRule, OpEntry
 from nnmigrate.diagnostics import Diagnostic, SourceRange
 from nnmigrate.layout import UNKNOWN, AxisMove, TensorInfo
 from nnmigrate.pivot import nodes as n
@@ -109,9 +109,14 @@ class ModelWriter:
 
     def default_layout(self, entry: OpEntry) -> str:
         """The layout assumed for a layer built where no call site says (inside loops, helpers, .add())."""
-        if entry.layout.kind == "channels" or entry.layout.spatial_input and self.plan.spatial:
+        rule = self.rule(entry)
+        if rule.kind == "channels" or rule.spatial_input and self.plan.spatial:
             return MOVED
         return PLAIN
+
+    def rule(self, entry: OpEntry) -> LayoutRule:
+        """How the op treats layouts when written in this target (BatchNorm: any axis in Keras, axis 1 in torch)."""
+        return entry.layout
 
     def default_rank(self) -> int:
         return 4 if self.plan.spatial else 2

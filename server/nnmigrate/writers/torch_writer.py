@@ -6,7 +6,7 @@ and writes channels-first code by default, with the contract in the class docstr
 
 from __future__ import annotations
 
-from nnmigrate.catalog.entry import Emitter, OpEntry
+from nnmigrate.catalog.entry import Emitter, LayoutRule, OpEntry
 from nnmigrate.layout import UNKNOWN, AxisMove, TensorInfo
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import MOVED, PLAIN, call, const_value, method
@@ -44,6 +44,9 @@ class TorchWriter(ModelWriter):
 
     def emitter(self, entry: OpEntry) -> Emitter | None:
         return entry.to_torch
+
+    def rule(self, entry: OpEntry) -> LayoutRule:
+        return entry.torch_layout or entry.layout
 
     def support_names(self) -> list[str]:
         from nnmigrate.support import names

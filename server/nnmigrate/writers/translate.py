@@ -234,7 +234,7 @@ class Translator:
 
     def op(self, op: n.Op) -> tuple[n.Expr, TensorInfo]:  # noqa: C901
         entry = self.catalog.get(op.key)
-        rule = entry.layout
+        rule = self.writer.rule(entry)
         if op.layer:
             return self.construct(entry, op), UNKNOWN
         attrs: dict[str, n.Expr] = {}
@@ -283,7 +283,7 @@ class Translator:
     def axis_op(self, entry: OpEntry, op: n.Op, attrs: dict[str, n.Expr], infos: dict[str, TensorInfo],
                 tensor_names: list[str]) -> TensorInfo:
         """Remaps axis attributes for channels-last inputs, or transposes them back when it cannot."""
-        rule = entry.layout
+        rule = self.writer.rule(entry)
         first_name = tensor_names[0] if tensor_names else None
         first = infos.get(first_name, UNKNOWN) if first_name else UNKNOWN
         if first_name == "tensors":  # cat: a list of tensors
@@ -358,11 +358,11 @@ class Translator:
         if not args or args[0].keyword or args[0].star:
             return self.unsupported_call(e)
         if entry.stateless:  # the same as the functional form
-            first = entry.layout.tensor_inputs[0] if entry.layout.tensor_inputs else "input"
+            first = self.writer.rule(entry).tensor_inputs[0] if self.writer.rule(entry).tensor_inputs else "input"
             return self.op(n.Op(op.key, {**op.attrs, first: args[0].value}, op.extra, op.spelled, False, span=op.span))
         x, xi = self.expr(args[0].value)
         rest = [n.Arg(self.expr(a.value)[0], a.keyword, a.star) for a in args[1:]]
-        rule = entry.layout.kind
+        rule = self.writer.rule(entry).kind
         rank = xi.rank or entry.rank
         if rule == "channels" and self.writer.native_channels_last:
             x = self.need(x, xi, MOVED, rank)
@@ -482,7 +482,7 @@ class Translator:
         """Follows a tensor through one Sequential element, recording the element's call site."""
         if element.kind == "op" and element.key:
             entry = self.catalog.get(element.key)
-            rule = entry.layout.kind
+            rule = self.writer.rule(entry).kind
             if rule == "channels" and self.writer.native_channels_last:
                 self.call_sites[site] = CallSite(MOVED, xi.rank or entry.rank)
                 return x, self.channels_output(entry, element.op, xi.rank or entry.rank), x
@@ -501,10 +501,9 @@ class Translator:
             return x, xi, x
         return x, xi, x
 
-    @staticmethod
-    def channels_output(entry: OpEntry, op: n.Op | None, rank: int | None) -> TensorInfo:
+    def channels_output(self, entry: OpEntry, op: n.Op | None, rank: int | None) -> TensorInfo:
         """What a channels op returns: MOVED, or (N, C) when it drops its spatial axes (`keepdims=False`)."""
-        keep = entry.layout.keepdim
+        keep = self.writer.rule(entry).keepdim
         if keep and op is not None and const_value(op.attrs.get(keep)) is False:
             return TensorInfo(PLAIN, 2)
         return TensorInfo(MOVED, rank)
@@ -512,7 +511,7 @@ class Translator:
     def call_layer_op(self, name: str, entry: OpEntry, func: n.Expr, args: list[n.Arg], infos: list[TensorInfo],
                       span: SourceRange | None) -> tuple[n.Expr, TensorInfo]:
         x, xi = args[0].value, infos[0]
-        rule = entry.layout.kind
+        rule = self.writer.rule(entry).kind
         rank = xi.rank or entry.rank
         if rule == "channels" and self.writer.native_channels_last:
             x = self.need(x, xi, MOVED, rank)
@@ -570,8 +569,8 @@ class Translator:
                 self.site = None
                 attrs[k] = self.expr(v)[0]
                 self.site = outer
-        if entry.layout.kind == "axis" and layout == MOVED:
-            for a in entry.layout.axes:
+        if self.writer.rule(entry).kind == "axis" and layout == MOVED:
+            for a in self.writer.rule(entry).axes:
                 mapped = self.writer.axes.remap_expr(attrs[a], rank) if a in attrs else None
                 if mapped is not None:
                     attrs[a] = mapped
