@@ -175,6 +175,19 @@ def _torch_fn(name: str, **fixed: object):
     return to_torch
 
 
+def _relu_torch(v: OpView) -> n.Expr:
+    """keras.layers.ReLU(max_value, negative_slope, threshold): ReLU, ReLU6, or a clamp for other caps."""
+    if not v.is_layer:
+        return call("F.relu", v.get("input"))
+    if not (v.is_("negative_slope", 0) or v.is_("negative_slope", 0.0)) or not v.is_("threshold", 0.0):
+        v.notes.append("ReLU with negative_slope or threshold is written as a plain ReLU")
+    if v.is_("max_value", 6) or v.is_("max_value", 6.0):
+        return call("nn.ReLU6")
+    if v.is_("max_value", None):
+        return call("nn.ReLU")
+    return call("nn.Hardtanh", 0.0, v.get("max_value"))
+
+
 def _softmax_torch(v: OpView) -> n.Expr:
     dim = v.get("dim")
     return call("nn.Softmax", dim=dim) if v.is_layer else call("torch.softmax", v.get("input"), dim=dim)
@@ -190,14 +203,32 @@ _ACT = Attr("activation", torch=None, keras=None, doc="Keras activation name; Py
 ENTRIES = with_keras(ENTRIES + (
     OpEntry("activation_layer", "activation", (INPUT, _ACT), (), layout=ELEMENTWISE, notes="keras.layers.Activation by name."),
 ), {
-    "relu": KerasForm((keras("ReLU"), fn("keras.ops.relu", "input"), fn("keras.activations.relu", "input"),
-                       fn("tensorflow.nn.relu", "input")), _torch_fn("ReLU"), stateless=True),
+    "relu": KerasForm((keras("ReLU", "max_value", "negative_slope", "threshold"), fn("keras.ops.relu", "input"),
+                       fn("keras.activations.relu", "input"), fn("tensorflow.nn.relu", "input")), _relu_torch,
+                      (Attr("max_value", torch=None, keras=None), Attr("negative_slope", torch=0.0, keras=0.0),
+                       Attr("threshold", torch=0.0, keras=0.0)), stateless=True),
+    "relu6": KerasForm((fn("keras.ops.relu6", "input"), fn("tensorflow.nn.relu6", "input")),
+                       lambda v: call("nn.ReLU6") if v.is_layer else call("F.relu6", v.get("input"))),
+    "silu": KerasForm((fn("keras.ops.silu", "input"), fn("keras.ops.swish", "input"), fn("keras.activations.swish", "input"),
+                       fn("keras.activations.silu", "input"), fn("tensorflow.nn.swish", "input"),
+                       fn("tensorflow.nn.silu", "input")), lambda v: call("F.silu", v.get("input"))),
+    "elu": KerasForm((keras("ELU", "alpha"), fn("keras.ops.elu", "input", "alpha")),
+                     lambda v: call("nn.ELU", v.unless("alpha", 1.0)) if v.is_layer
+                     else call("F.elu", v.get("input"), v.unless("alpha", 1.0)), stateless=True),
+    "softplus": KerasForm((fn("keras.ops.softplus", "input"), fn("keras.activations.softplus", "input"),
+                           fn("tensorflow.nn.softplus", "input")), lambda v: call("F.softplus", v.get("input"))),
+    "log_softmax": KerasForm((fn("keras.ops.log_softmax", "input", "dim", rename={"axis": "dim"}),
+                              fn("tensorflow.nn.log_softmax", "input", "dim", rename={"axis": "dim"})),
+                             lambda v: call("torch.log_softmax", v.get("input"), dim=v.get("dim"))),
     "sigmoid": KerasForm((fn("keras.ops.sigmoid", "input"), fn("keras.activations.sigmoid", "input"),
                           fn("tensorflow.sigmoid", "input"), fn("tensorflow.nn.sigmoid", "input")), _torch_fn("Sigmoid"),
                          stateless=True),
     "tanh": KerasForm((fn("keras.ops.tanh", "input"), fn("tensorflow.tanh", "input"), fn("tensorflow.nn.tanh", "input")),
                       _torch_fn("Tanh"), stateless=True),
-    "leaky_relu": KerasForm((keras("LeakyReLU", "negative_slope", rename={"alpha": "negative_slope"}),), _leaky_torch,
+    "leaky_relu": KerasForm((keras("LeakyReLU", "negative_slope", rename={"alpha": "negative_slope"}),
+                             fn("keras.ops.leaky_relu", "input", "negative_slope", fixed={"negative_slope": 0.2}),
+                             fn("tensorflow.nn.leaky_relu", "input", "negative_slope", rename={"alpha": "negative_slope"},
+                                fixed={"negative_slope": 0.2})), _leaky_torch,
                             stateless=True),
     "softmax": KerasForm((keras("Softmax", "dim", rename={"axis": "dim"}), fn("keras.ops.softmax", "input", "dim",
                           rename={"axis": "dim"}), fn("tensorflow.nn.softmax", "input", "dim", rename={"axis": "dim"})),

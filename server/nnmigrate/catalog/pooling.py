@@ -134,7 +134,7 @@ def _global_torch(kind: str, rank: int):
     return to_torch
 
 
-_POOL_KERAS = dict(rename={"pool_size": "kernel_size", "strides": "stride"})
+_POOL_KERAS = dict(rename={"pool_size": "kernel_size", "strides": "stride"}, fixed={"kernel_size": 2})
 ENTRIES = with_keras(ENTRIES, {
     **{f"max_pool{r}d": KerasForm((keras(f"MaxPooling{r}D", "kernel_size", "stride", "padding", **_POOL_KERAS),),
                                   _pool_torch("max", r)) for r in (1, 2, 3)},
