@@ -395,3 +395,63 @@ def test_masking_with_finfo_and_dtypes(tmp_path, worker):
                 return scores.softmax(dim=-1) + torch.finfo(torch.float32).eps
         """, "Masked", ["float32[2,3,5]"])
     assert "import numpy as np" in text and "np.finfo(keras.backend.standardize_dtype(x.dtype)).max" in text
+
+
+def test_split_attention_block_from_a_builder(tmp_path, worker):
+    text = check(worker, tmp_path, """
+        import math
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class SplitConv(nn.Module):
+            def __init__(self, channels, radix=2, **kwargs):
+                super().__init__()
+                self.radix = radix
+                self.conv = nn.Conv2d(channels, channels * radix, 3, padding=1, groups=radix, **kwargs)
+                self.fc = nn.Conv2d(channels, channels * radix, 1)
+
+            def forward(self, x):
+                x = F.relu(self.conv(x))
+                rchannel = x.shape[1]
+                if self.radix > 1:
+                    if torch.__version__ < '1.5':
+                        splited = torch.split(x, int(rchannel // self.radix), dim=1)
+                    else:
+                        splited = torch.split(x, rchannel // self.radix, dim=1)
+                    gap = sum(splited)
+                else:
+                    gap = x
+                atten = F.softmax(self.fc(F.adaptive_avg_pool2d(gap, 1)), dim=1)
+                attens = torch.split(atten, rchannel // self.radix, dim=1)
+                return sum([att * split for (att, split) in zip(attens, splited)])
+
+        class Net(nn.Module):
+            def __init__(self, radix=2, norm_layer=nn.BatchNorm2d):
+                super().__init__()
+                conv_layer = nn.Conv2d
+                self.stem = nn.Sequential(conv_layer(3, 8, kernel_size=3, padding=1, bias=False), norm_layer(8))
+                if radix >= 1:
+                    self.body = SplitConv(8, radix)
+                else:
+                    self.body = nn.Conv2d(8, 8, 3, padding=1)
+                self.head = nn.Linear(8, 4)
+                for m in self.modules():
+                    if isinstance(m, nn.Conv2d):
+                        n = m.kernel_size[0] * m.kernel_size[1] * m.out_channels
+                        m.weight.data.normal_(0, math.sqrt(2. / n))
+                    elif isinstance(m, norm_layer):
+                        m.weight.data.fill_(1)
+                        m.bias.data.zero_()
+
+            def forward(self, x):
+                x = self.body(self.stem(x))
+                return self.head(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+        def net(pretrained=False, **kwargs):
+            model = Net(**kwargs)
+            if pretrained:
+                model.load_state_dict(torch.hub.load_state_dict_from_url('https://example.com/net.pth'))
+            return model
+        """, "net", ["float32[2,3,8,8]"])
+    assert "left out torch weight initialisation: `for m in self.modules():`" in text

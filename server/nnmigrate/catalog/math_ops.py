@@ -210,6 +210,9 @@ ENTRIES = (
     *(OpEntry(f"ntuple{count}", "math_ops", (Attr("x"),), (fn(f"torch.nn.modules.utils.{name}", "x"),),
               layout=CREATION, to_keras=_ntuple(count))
       for count, name in ((1, "_single"), (2, "_pair"), (3, "_triple"), (4, "_quadruple"))),
+    OpEntry("torch_version", "math_ops", (Attr("version"),), (fn("torch.__version__", fixed={"version": "2.0.0"}),),
+            layout=CREATION, to_keras=lambda v: v.get("version"),
+            notes="Version gates take the current PyTorch API's branch, the one verify compares against."),
     OpEntry("load_state_dict_from_url", "math_ops",
             (Attr("url"), Attr("model_dir", torch=None), Attr("map_location", torch=None), Attr("progress", torch=True),
              Attr("check_hash", torch=False), Attr("file_name", torch=None), Attr("weights_only", torch=False)),

@@ -260,6 +260,12 @@ class SourceReader:
         attrs: dict[str, n.Expr] = {}
         extra: list[n.Expr] = []
         spelled: list[str] = []
+        forwarded = [a for a in args if a.star == "**" and isinstance(a.value, cst.Name)]
+        if forwarded:  # `**kwargs` passed through a wrapper: usually empty, and torch keywords mean nothing to Keras
+            names = ", ".join(f"**{a.value.value}" for a in forwarded)  # type: ignore[attr-defined]
+            self.report("NNM102", f"`{names}` forwarded to {spelling.qualname} is left out: only the arguments "
+                        "written here are migrated", node, severity=Severity.WARNING)
+            args = [a for a in args if a not in forwarded]
         positional = [a for a in args if a.keyword is None and a.star != "**"]
         starred_at = next((i for i, a in enumerate(positional) if a.star == "*"), None)
         if any(a.star == "**" for a in args) or starred_at is not None and (

@@ -155,20 +155,35 @@ class ModulePlan:
         for cls in reversed(self.bases_of(class_name)):
             for s in cls.body:
                 if isinstance(s, n.FunctionDef) and s.role != "forward":
-                    local: dict[str, AttrInfo] = {}
-                    for x in walk(s.body):
-                        if isinstance(x, n.Assign):
-                            info = self.attr_info(x.value, local, attrs)
-                            for t in x.targets:
-                                if isinstance(t, n.Attr) and isinstance(t.value, n.Name) and t.value.id == "self":
-                                    attrs[t.attr] = info
-                                elif isinstance(t, n.Name):
-                                    local[t.id] = info
-                        elif isinstance(x, n.ExprStmt) and isinstance(x.value, n.Op) and x.value.key == "register_buffer":
-                            name = x.value.attrs["name"]
-                            if isinstance(name, n.Const) and isinstance(name.value, str):
-                                attrs[name.value] = AttrInfo("param")
+                    self._collect(s.body, attrs, {})
         return attrs
+
+    def _collect(self, stmts: list[n.Stmt], attrs: dict[str, AttrInfo], local: dict[str, AttrInfo]) -> None:
+        """Attribute facts from constructor statements, in order. Where the branches of an `if` assign one
+        attribute differently, the first branch that builds a real layer (the primary path) stands."""
+        for x in stmts:
+            if isinstance(x, n.If):
+                before = dict(attrs)
+                self._collect(x.body, attrs, local)
+                other = dict(before)
+                self._collect(x.orelse, other, local)
+                for name, info in other.items():
+                    mine = attrs.get(name)
+                    if mine is None or mine is before.get(name) or not _informative(mine) and _informative(info):
+                        attrs[name] = info
+            elif isinstance(x, (n.For, n.While, n.FunctionDef)):
+                self._collect(x.body, attrs, local)
+            elif isinstance(x, n.Assign):
+                info = self.attr_info(x.value, local, attrs)
+                for t in x.targets:
+                    if isinstance(t, n.Attr) and isinstance(t.value, n.Name) and t.value.id == "self":
+                        attrs[t.attr] = info
+                    elif isinstance(t, n.Name):
+                        local[t.id] = info
+            elif isinstance(x, n.ExprStmt) and isinstance(x.value, n.Op) and x.value.key == "register_buffer":
+                name = x.value.attrs["name"]
+                if isinstance(name, n.Const) and isinstance(name.value, str):
+                    attrs[name.value] = AttrInfo("param")
 
     def attr_info(self, e: n.Expr, local: dict[str, AttrInfo], attrs: dict[str, AttrInfo] | None = None) -> AttrInfo:
         attrs = attrs or {}
@@ -202,6 +217,11 @@ class ModulePlan:
                 return AttrInfo("op", e.key, op=e)
         if isinstance(e, n.Call) and isinstance(e.func, n.Name) and e.func.id in self.classes:
             return AttrInfo("class", e.func.id)
+        if isinstance(e, n.Lambda) and isinstance(e.body, n.Op) and e.body.layer:  # `conv = nn.Conv2d`
+            return AttrInfo("factory", e.body.key, op=e.body)
+        made = local.get(e.func.id) if isinstance(e, n.Call) and isinstance(e.func, n.Name) else None
+        if made is not None and made.kind == "factory":  # `conv(3, 64, 3)` with that factory
+            return AttrInfo("op", made.key, op=made.op)
         if isinstance(e, n.Name) and e.id in local:
             return local[e.id]
         return AttrInfo("other")
@@ -257,6 +277,11 @@ LIBRARY_IMPORTS = {"np": "import numpy as np", "math": "import math"}
 #: Libraries with one module per framework (layers that work on that framework's tensors): an import of
 #: one flavour is written as the target framework's.
 _FLAVOURS = {"einops.layers": {"torch": "einops.layers.torch", "keras": "einops.layers.keras"}}
+
+
+def _informative(info: AttrInfo) -> bool:
+    """Whether an attribute fact says which layer it is (not None, an identity or an unknown value)."""
+    return info.kind != "other" and (info.kind, info.key) != ("op", "identity")
 
 
 def _flavoured(import_code: str, root: str) -> str:

@@ -167,12 +167,20 @@ class Translator:
         gens = []
         for g in e.generators:
             it, _ = self.expr(g.iter)
-            self.bind(g.target, UNKNOWN)
+            self.bind(g.target, self.element_of(g.iter))
             gens.append(n.CompFor(self.expr(g.target)[0], it, [self.expr(c)[0] for c in g.ifs]))
         elt, _ = self.expr(e.elt)
         value = self.expr(e.value)[0] if e.value is not None else None
         self.env = saved
         return n.Comprehension(e.kind, elt, gens, value)
+
+    def element_of(self, it: n.Expr) -> TensorInfo:
+        """What iterating over `it` yields: a variable holding tensors (a split's pieces) gives their layout;
+        `zip(a, b)` gives tuples of its arguments' elements."""
+        if isinstance(it, n.Call) and isinstance(it.func, n.Name) and it.func.id == "zip" and it.args:
+            return TensorInfo(parts=tuple(self.element_of(a.value) for a in it.args))
+        info = self.env.get(it.id, UNKNOWN) if isinstance(it, n.Name) else UNKNOWN
+        return replace(info, parts=None, origin=frozenset()) if info.layout and info.parts is None else UNKNOWN
 
     def binop(self, e: n.BinOp) -> tuple[n.Expr, TensorInfo]:
         left, li = self.expr(e.left)
@@ -676,7 +684,9 @@ class Translator:
         merged = dict(after_else)
         for name in set(after_body) | set(after_else):
             a, b = after_body.get(name, UNKNOWN), after_else.get(name, UNKNOWN)
-            if a.layout == b.layout:
+            if name not in before and (name not in after_body or name not in after_else):
+                merged[name] = a if name in after_body else b  # bound in one branch only: nothing to reconcile
+            elif a.layout == b.layout:
                 merged[name] = a
             elif MOVED in (a.layout, b.layout):
                 for branch, info in ((body, a), (orelse, b)):
