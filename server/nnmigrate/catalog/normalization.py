@@ -61,6 +61,7 @@ ENTRIES = tuple(
              layer(f"{NN}LazyBatchNorm{r}d", "eps", "momentum", "affine", "track_running_stats", fixed={"num_features": None})),
             layout=LayoutRule("elementwise", spatial_input=True), to_keras=_batch_norm,
             weights=WeightRule(_bn_weights, "weight, bias, running_mean, running_var -> gamma, beta, moving_mean, moving_variance"),
+            rank=r + 2 if r > 1 else None,
             notes="eps 1e-5 vs Keras 1e-3 and momentum m vs 1 - m: both always written. The channel axis follows the layout.")
     for r in (1, 2, 3)
 ) + (
@@ -91,7 +92,7 @@ def _bn_weights_to_torch(keras: list[Any], config: Mapping[str, Any]) -> dict[st
 
 
 ENTRIES = with_keras(ENTRIES, {
-    "batch_norm2d": KerasForm((keras("BatchNormalization", rename={"epsilon": "eps"}, convert={"momentum": one_minus},
+    "batch_norm1d": KerasForm((keras("BatchNormalization", rename={"epsilon": "eps"}, convert={"momentum": one_minus},
                                      fixed={"num_features": None}),),
                               _batch_norm_torch, (Attr("axis", torch=1, keras=-1), Attr("center", torch=True, keras=True),
                                                   Attr("scale", torch=True, keras=True)), _bn_weights_to_torch,

@@ -110,7 +110,7 @@ class ModelWriter:
     def default_layout(self, entry: OpEntry) -> str:
         """The layout assumed for a layer built where no call site says (inside loops, helpers, .add())."""
         rule = self.rule(entry)
-        if rule.kind == "channels" or rule.spatial_input and self.plan.spatial:
+        if rule.kind == "channels" or rule.spatial_input and (self.plan.spatial or (entry.rank or 0) >= 4):
             return MOVED
         return PLAIN
 
