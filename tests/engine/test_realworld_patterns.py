@@ -455,3 +455,50 @@ def test_split_attention_block_from_a_builder(tmp_path, worker):
             return model
         """, "net", ["float32[2,3,8,8]"])
     assert "left out torch weight initialisation: `for m in self.modules():`" in text
+
+
+def test_custom_autograd_function_with_sort_and_gather(tmp_path, worker):
+    text = check(worker, tmp_path, """
+        import torch
+        from torch import nn
+        from torch.autograd import Function
+
+        def ranks_like(x, dim):
+            r = torch.arange(1, x.size(dim) + 1, dtype=x.dtype)
+            shape = [1] * x.dim()
+            shape[0] = -1
+            return r.view(shape).transpose(0, dim)
+
+        class SparseNorm(Function):
+            @staticmethod
+            def forward(ctx, x, dim=-1):
+                ctx.dim = dim
+                top, _ = x.max(dim=dim, keepdim=True)
+                x = x - top
+                srt, _ = torch.sort(x, descending=True, dim=dim)
+                csum = srt.cumsum(dim) - 1
+                support = (ranks_like(x, dim) * srt > csum).sum(dim=dim).unsqueeze(dim)
+                tau = csum.gather(dim, support - 1) / support.to(x.dtype)
+                out = torch.clamp(x - tau, min=0)
+                ctx.save_for_backward(support, out)
+                return out
+
+            @staticmethod
+            def backward(ctx, grad):
+                support, out = ctx.saved_tensors
+                return grad * (out > 0), None
+
+        sparse_norm = SparseNorm.apply
+
+        class Selector(nn.Module):
+            def __init__(self, dim_in, dim_out):
+                super().__init__()
+                self.fc = nn.Linear(dim_in, dim_out, bias=False)
+                self.unused = nn.BatchNorm1d(dim_out)
+                self.scale = torch.sqrt(torch.FloatTensor([0.5]))
+
+            def forward(self, x):
+                h = self.fc(x) * self.scale
+                return sparse_norm(h, -1) + SparseNorm.apply(h.to(torch.float32) * 2, 1)
+        """, "Selector", ["float32[4,6]"], {"dim_in": 6, "dim_out": 5})
+    assert "import types" in text and "def backward" not in text

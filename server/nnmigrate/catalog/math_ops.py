@@ -20,6 +20,7 @@ CREATION = LayoutRule("none", tensor_inputs=())
 _DTYPES = {"float32": "float32", "float": "float32", "float16": "float16", "half": "float16", "bfloat16": "bfloat16",
            "float64": "float64", "double": "float64", "int64": "int64", "long": "int64", "int32": "int32", "int": "int32",
            "int16": "int16", "int8": "int8", "uint8": "uint8", "bool": "bool"}
+DTYPE_NAMES = frozenset(_DTYPES.values())
 _PLACEMENT = (Attr("dtype", torch=None), Attr("device", torch=None), Attr("requires_grad", torch=False))
 #: torch.finfo(torch.float32).eps: RMSNorm's epsilon when none is given
 FLOAT32_EPS = float(np.finfo(np.float32).eps)
@@ -149,6 +150,15 @@ def _checkpoint(v: OpView) -> n.Expr:
     return call("keras.utils.get_file", origin=v.get("url"))
 
 
+def _sort(v: OpView) -> n.Expr:
+    """torch.sort returns (values, indices); Keras sorts ascending, so descending flips both."""
+    x, dim = v.get("input"), v.get("dim")
+    values, indices = call("ops.sort", x, axis=dim), call("ops.argsort", x, axis=dim)
+    if not v.is_("descending", False):
+        values, indices = call("ops.flip", values, axis=dim), call("ops.flip", indices, axis=dim)
+    return n.TupleExpr([values, indices])
+
+
 def _random_like(v: OpView, kind: str, low: str, high: str) -> n.Expr:
     return call(f"keras.random.{kind}", call("ops.shape", v.get("input")), v.get(low), v.get(high))
 
@@ -202,6 +212,21 @@ ENTRIES = (
     OpEntry("mse_loss", "math_ops", (INPUT, Attr("target"), Attr("reduction", torch="mean")),
             (fn(F + "mse_loss", "input", "target"),), layout=LayoutRule("elementwise", tensor_inputs=("input", "target")),
             to_keras=lambda v: _reduced(v, call("ops.square", n.BinOp("-", v.get("input"), v.get("target"))))),
+    OpEntry("sort", "math_ops", (INPUT, Attr("dim", torch=-1), Attr("descending", torch=False), Attr("stable", torch=False)),
+            (fn("torch.sort", "input", "dim", "descending"), method("sort", "dim", "descending")), layout=DIM,
+            to_keras=_sort, notes="(values, indices); the order of equal elements may differ."),
+    OpEntry("gather", "math_ops", (INPUT, Attr("dim"), Attr("index")),
+            (fn("torch.gather", "input", "dim", "index"), method("gather", "dim", "index")),
+            layout=LayoutRule("opaque", tensor_inputs=("input", "index")),
+            to_keras=lambda v: call("ops.take_along_axis", v.get("input"), v.get("index"), axis=v.get("dim"))),
+    OpEntry("tensor", "math_ops", (Attr("data"), Attr("dtype", torch=None), Attr("device", torch=None),
+                                   Attr("requires_grad", torch=False)),
+            (fn("torch.tensor", "data"), fn("torch.as_tensor", "data", "dtype"),
+             fn("torch.FloatTensor", "data", fixed={"dtype": "float32"}),
+             fn("torch.LongTensor", "data", fixed={"dtype": "int64"}), fn("torch.BoolTensor", "data", fixed={"dtype": "bool"})),
+            layout=CREATION, notes="A tensor from Python data (the legacy FloatTensor(sizes) form is not supported).",
+            to_keras=lambda v: call("ops.convert_to_tensor", v.get("data"),
+                                    dtype=None if v.is_("dtype", None) else v.get("dtype"))),
     OpEntry("finfo", "math_ops", (Attr("type", torch=None),), (fn("torch.finfo", "type"),), layout=CREATION,
             to_keras=_finfo, notes="numpy's finfo of the same dtype: `.max`, `.min`, `.eps`, `.tiny` read alike."),
     OpEntry("dtype", "math_ops", (Attr("name"),),

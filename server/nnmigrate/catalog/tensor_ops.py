@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from nnmigrate.catalog.math_ops import DTYPE_NAMES
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry
 from nnmigrate.catalog.spell import F, fn, keras, KerasForm, layer, method, NN, tensor_attr, with_keras
 from nnmigrate.pivot import nodes as n
@@ -78,12 +79,14 @@ def _max_like(reduce_name: str, arg_name: str, pair_name: str) -> Callable[[OpVi
         dim = v.get("dim")
         if v.is_("dim", None):
             return call(f"ops.{reduce_name}", v.get("input"))
-        if not isinstance(const_value(dim), int):  # torch.max(a, b): elementwise
-            return call(f"ops.{pair_name}", v.get("input"), dim)
         x, keep = v.get("input"), v.unless("keepdim", False)
         values = call(f"ops.{reduce_name}", x, axis=dim, keepdims=keep)
         indices = call(f"ops.{arg_name}", x, axis=dim, keepdims=keep)
-        return n.TupleExpr([values, indices])
+        reduced = n.TupleExpr([values, indices])
+        if isinstance(const_value(dim), int) or "keepdim" in v.op.spelled:
+            return reduced
+        # torch.max(a, b) is elementwise, torch.max(a, d) a reduction: a computed value decides at run time
+        return n.IfExp(call("isinstance", dim, n.Name("int")), reduced, call(f"ops.{pair_name}", x, dim))
     return to_keras
 
 
@@ -120,9 +123,32 @@ def _creation(ops_name: str) -> Callable[[OpView], n.Expr]:
 
 
 def _arange(v: OpView) -> n.Expr:
+    dtype = None if v.is_("dtype", None) else v.get("dtype")
     if v.is_("end", None):
-        return call("ops.arange", v.get("start"))
-    return call("ops.arange", v.get("start"), v.get("end"), v.unless("step", 1))
+        return call("ops.arange", v.get("start"), dtype=dtype)
+    return call("ops.arange", v.get("start"), v.get("end"), step=v.unless("step", 1), dtype=dtype)
+
+
+def _clamp(v: OpView) -> n.Expr:
+    """keras.ops.clip needs both bounds; a one-sided clamp is a maximum or a minimum."""
+    x = v.get("input")
+    if v.is_("max", None):
+        return call("ops.maximum", x, v.get("min"))
+    if v.is_("min", None):
+        return call("ops.minimum", x, v.get("max"))
+    return call("ops.clip", x, v.get("min"), v.get("max"))
+
+
+def _to(v: OpView) -> n.Expr:
+    """`x.to(device)` is a no-op in Keras; `x.to(dtype)` / `x.to(y.dtype)` / `x.to(dtype=...)` casts."""
+    args = v.get("args")
+    dtypes = [a for a in (args.elts if isinstance(args, n.TupleExpr) else [args]) if _is_dtype(a)]
+    dtype = dtypes[0] if dtypes else None if v.is_("dtype", None) else v.get("dtype")
+    return v.get("input") if dtype is None else call("ops.cast", v.get("input"), dtype)
+
+
+def _is_dtype(e: n.Expr) -> bool:
+    return isinstance(e, n.Const) and e.value in DTYPE_NAMES or isinstance(e, n.Attr) and e.attr == "dtype"
 
 
 def _pad(v: OpView) -> n.Expr:
@@ -248,9 +274,9 @@ ENTRIES = (
             to_keras=lambda v: call("ops.ndim", v.get("input"))),
     OpEntry("contiguous", "tensor_ops", (INPUT, Attr("memory_format", torch=None)), (method("contiguous", "memory_format"),),
             layout=ELEMENTWISE, to_keras=_identity, notes="No-op in Keras."),
-    OpEntry("to_device", "tensor_ops", (INPUT, Attr("args", torch=())),
+    OpEntry("to_device", "tensor_ops", (INPUT, Attr("args", torch=()), Attr("dtype", torch=None)),
             (method("to", varargs="args"), method("cuda", varargs="args"), method("cpu")),
-            layout=ELEMENTWISE, to_keras=_identity, notes="Keras places tensors itself."),
+            layout=ELEMENTWISE, to_keras=_to, notes="Keras places tensors itself; a dtype argument casts."),
     OpEntry("float", "tensor_ops", (INPUT,), (method("float"),), layout=ELEMENTWISE, to_keras=_cast("float32")),
     OpEntry("long", "tensor_ops", (INPUT,), (method("long"),), layout=ELEMENTWISE, to_keras=_cast("int64")),
     OpEntry("detach", "tensor_ops", (INPUT,), (method("detach"),), layout=ELEMENTWISE,
@@ -263,7 +289,7 @@ ENTRIES = (
             layout=ELEMENTWISE, to_keras=_plain("power", "input", "exponent")),
     OpEntry("clamp", "tensor_ops", (INPUT, Attr("min", torch=None), Attr("max", torch=None)),
             (fn("torch.clamp", "input", "min", "max"), method("clamp", "min", "max"), fn("torch.clip", "input", "min", "max")),
-            layout=ELEMENTWISE, to_keras=lambda v: call("ops.clip", v.get("input"), v.get("min"), v.get("max"))),
+            layout=ELEMENTWISE, to_keras=_clamp),
     OpEntry("add", "tensor_ops", (INPUT, Attr("other")), (fn("torch.add", "input", "other"), method("add", "other")),
             layout=LayoutRule("elementwise", tensor_inputs=("input", "other")), to_keras=_plain("add", "input", "other")),
     OpEntry("mul", "tensor_ops", (INPUT, Attr("other")), (fn("torch.mul", "input", "other"), method("mul", "other")),

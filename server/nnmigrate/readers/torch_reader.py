@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from nnmigrate.catalog import Catalog
+from nnmigrate.diagnostics import Severity
 from nnmigrate.pivot import nodes as n
 from nnmigrate.readers.common import SourceReader
 from nnmigrate.readers.imports import dotted
@@ -12,6 +13,14 @@ from nnmigrate.readers.imports import dotted
 _MODULE_BASES = {"torch.nn.Module", "torch.nn.modules.module.Module"}
 _SEQUENTIAL_BASES = {"torch.nn.Sequential", "torch.nn.modules.container.Sequential"}
 _ROLES = {"__init__": "init", "forward": "forward"}
+_AUTOGRAD_BASES = {"torch.autograd.Function", "torch.autograd.function.Function"}
+
+
+def _ctx() -> n.Expr:
+    """What a custom autograd Function's forward gets for `ctx`: attributes can be set, saving is a no-op."""
+    no_op = n.Lambda(["*tensors"], n.Const(None))
+    return n.Call(n.Name("types.SimpleNamespace"), [n.Arg(no_op, "save_for_backward"),
+                                                    n.Arg(no_op, "mark_non_differentiable")])
 
 
 class TorchReader(SourceReader):
@@ -21,6 +30,7 @@ class TorchReader(SourceReader):
     def __init__(self, source: str, catalog: Catalog) -> None:
         super().__init__(source, catalog)
         self.class_kinds: dict[str, str] = {}
+        self.autograd_functions: set[str] = set()
 
     def framework_prefixes(self) -> tuple[str, ...]:
         return ("torch.",)
@@ -39,7 +49,44 @@ class TorchReader(SourceReader):
             return "module"
         return self.class_kinds.get(dotted(base) or "", "plain")
 
+    def applied_function(self, node: cst.BaseExpression) -> str | None:
+        """`Fn` for `Fn.apply`, where Fn is a custom torch.autograd.Function of this file."""
+        if isinstance(node, cst.Attribute) and node.attr.value == "apply" and dotted(node.value) in self.autograd_functions:
+            return dotted(node.value)
+        return None
+
+    def attribute(self, node: cst.Attribute) -> n.Expr:
+        name = self.applied_function(node)
+        if name is None:
+            return super().attribute(node)
+        forward = n.Call(n.Attr(n.Name(name), "forward"), [n.Arg(_ctx()), n.Arg(n.Name("args"), star="*")])
+        return n.Lambda(["*args"], forward, span=self.span(node))
+
+    def call(self, node: cst.Call) -> n.Expr:
+        name = self.applied_function(node.func)
+        if name is None:
+            return super().call(node)
+        args = [n.Arg(_ctx()), *(self.arg(a) for a in node.args)]
+        return n.Call(n.Attr(n.Name(name), "forward"), args, span=self.span(node))
+
+    def autograd_function(self, node: cst.ClassDef) -> n.ClassDef:
+        """A custom torch.autograd.Function: a plain class whose static forward is called with a stand-in for
+        ctx. Its backward is left out: Keras differentiates forward itself."""
+        self.autograd_functions.add(node.name.value)
+        doc, stmts = self.docstring_of(node.body)
+        body: list[n.Stmt] = []
+        for s in stmts:
+            if isinstance(s, cst.FunctionDef) and s.name.value == "backward":
+                self.report("NNM103", "custom backward left out: Keras differentiates forward itself", s,
+                            severity=Severity.WARNING)
+                body.append(n.Dropped(self.code(s), "custom backward", span=self.span(s)))
+            else:
+                body += self.stmt(s)
+        return n.ClassDef(node.name.value, [], body, doc, "plain", span=self.span(node), comments=self.comments(node))
+
     def class_def(self, node: cst.ClassDef) -> n.ClassDef:
+        if any(self.qualname(b.value) in _AUTOGRAD_BASES for b in node.bases):
+            return self.autograd_function(node)
         kinds = [self.base_kind(b.value) for b in node.bases]
         kind = "sequential" if "sequential" in kinds else "module" if "module" in kinds else "plain"
         self.class_kinds[node.name.value] = kind

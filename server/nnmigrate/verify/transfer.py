@@ -78,7 +78,8 @@ class Transfer:
                    list(tm.named_parameters()) + list(tm.named_buffers()) if t is not None}
         config = {k: v for k, v in vars(tm).items() if not k.startswith("_") and isinstance(v, (int, float, str, bool, tuple))}
         config["keras_class"] = type(layer).__name__
-        layer.set_weights([np.asarray(w, dtype=np.float32) for w in found[0].weights.convert(tensors, config)])
+        if layer.built:  # a layer the forward never calls is never built: its weights cannot matter
+            layer.set_weights([np.asarray(w, dtype=np.float32) for w in found[0].weights.convert(tensors, config)])
         for t in list(tm.parameters()) + list(tm.buffers()):
             self.copied.add(id(t))
 
