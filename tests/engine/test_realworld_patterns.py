@@ -502,3 +502,38 @@ def test_custom_autograd_function_with_sort_and_gather(tmp_path, worker):
                 return sparse_norm(h, -1) + SparseNorm.apply(h.to(torch.float32) * 2, 1)
         """, "Selector", ["float32[4,6]"], {"dim_in": 6, "dim_out": 5})
     assert "import types" in text and "def backward" not in text
+
+
+def test_layer_classes_picked_by_name(tmp_path, worker):
+    text = check(worker, tmp_path, """
+        import torch
+        import torch.nn as nn
+
+        class Block(nn.Module):
+            def __init__(self, dims, cin, cout, norm="batch", activation="LeakyReLU", pool="max"):
+                super().__init__()
+                conv_class = getattr(nn, "Conv{}d".format(dims))
+                layers = nn.ModuleList()
+                layers.append(conv_class(cin, cout, 3, padding=1, bias=False))
+                norm_name = f"{norm.capitalize()}Norm{dims}d"
+                layers.append(getattr(nn, norm_name)(cout))
+                layers.append(getattr(nn, activation)())
+                self.block = nn.Sequential(*layers)
+                self.pool = getattr(nn, "%sPool%dd" % (pool.capitalize(), dims))(2)
+
+            def forward(self, x):
+                return self.pool(self.block(x))
+
+        class Net(nn.Module):
+            def __init__(self, dims=2):
+                super().__init__()
+                self.blocks = nn.ModuleList()
+                for cin, cout in ((3, 4), (4, 6)):
+                    self.blocks.append(Block(dims, cin, cout))
+
+            def forward(self, x):
+                for block in self.blocks:
+                    x = block(x)
+                return torch.flatten(x, 1)
+        """, "Net", ["float32[2,3,8,8]"])
+    assert "getattr(nn" not in text and "'LeakyReLU': lambda: keras.layers.LeakyReLU(negative_slope=0.01)" in text

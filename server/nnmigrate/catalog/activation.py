@@ -77,13 +77,12 @@ def _mish(v: OpView) -> n.Expr:
 
 
 def _softplus(v: OpView) -> n.Expr:
-    x = v.get("input")
-    if not (v.is_("beta", 1) and v.is_("threshold", 20)):
-        beta = v.get("beta")
-        inner = call("ops.softplus", n.BinOp("*", beta, x))
-        out = n.BinOp("/", inner, beta)
-        return call("ops.where", n.Compare(n.BinOp("*", beta, x), [">"], [v.get("threshold")]), x, out)
-    return call("layers.Activation", "softplus") if v.is_layer else call("ops.softplus", x)
+    if v.is_("beta", 1) and v.is_("threshold", 20):
+        return call("layers.Activation", "softplus") if v.is_layer else call("ops.softplus", v.get("input"))
+    x, beta = n.Name("t") if v.is_layer else v.get("input"), v.get("beta")
+    out = n.BinOp("/", call("ops.softplus", n.BinOp("*", beta, x)), beta)
+    out = call("ops.where", n.Compare(n.BinOp("*", beta, x), [">"], [v.get("threshold")]), x, out)
+    return call("layers.Activation", n.Lambda(["t"], out)) if v.is_layer else out
 
 
 ENTRIES = (

@@ -68,8 +68,9 @@ def _pad_call(x: n.Expr, padding: n.Expr, rank: int, fill: str) -> n.Expr:
     """`ops.pad` of the spatial axes of a channels-last tensor by `padding` on both sides."""
     pad = as_tuple(const_value(padding), rank)
     if pad is NOT_CONST:
-        spatial: n.Expr = n.Comprehension("list", n.ListExpr([n.Name("p"), n.Name("p")]), [
-            n.CompFor(n.Name("p"), call("keras.utils.standardize_tuple", padding, rank, "padding"))])
+        per_axis = n.IfExp(call("isinstance", padding, n.Name("int")), n.BinOp("*", n.TupleExpr([padding]), n.Const(rank)),
+                           padding)
+        spatial: n.Expr = n.Comprehension("list", n.ListExpr([n.Name("p"), n.Name("p")]), [n.CompFor(n.Name("p"), per_axis)])
         widths: n.Expr = n.BinOp("+", n.BinOp("+", lit([[0, 0]]), spatial), lit([[0, 0]]))
     else:
         widths = lit([[0, 0], *[[pi, pi] for pi in pad], [0, 0]])

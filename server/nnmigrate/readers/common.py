@@ -12,6 +12,7 @@ from nnmigrate.catalog import Catalog
 from nnmigrate.catalog.entry import REQUIRED, OpEntry, Spelling
 from nnmigrate.diagnostics import Diagnostic, Severity, SourceRange
 from nnmigrate.pivot import nodes as n
+from nnmigrate.readers.dynamic import framework_getattr
 from nnmigrate.readers.imports import ImportTable, dotted
 from nnmigrate.readers.positions import Positions
 
@@ -52,6 +53,7 @@ class SourceReader:
         self.imports = ImportTable()
         self.diagnostics: list[Diagnostic] = []
         self.local_classes: set[str] = set()
+        self.assigned: dict[str, cst.BaseExpression] = {}  # name -> value last assigned in the current function
 
     # ---- hooks for subclasses -----------------------------------------------------------
 
@@ -228,6 +230,9 @@ class SourceReader:
         return bool(name) and name.split(".")[0] in self.imports.aliases
 
     def call(self, node: cst.Call) -> n.Expr:
+        dynamic = framework_getattr(self, node)  # getattr(nn, "Conv{}d".format(d))
+        if dynamic is not None:
+            return dynamic
         func = node.func
         qual = self.qualname(func)
         if qual is not None:
@@ -413,6 +418,8 @@ class SourceReader:
     def small_stmt(self, node: cst.BaseSmallStatement, comments: list[str]) -> list[n.Stmt]:  # noqa: C901
         span = self.span(node)
         if isinstance(node, cst.Assign):
+            if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+                self.assigned[node.targets[0].target.value] = node.value
             return [n.Assign([self.expr(t.target) for t in node.targets], self.expr(node.value), span=span, comments=comments)]
         if isinstance(node, cst.AugAssign):
             return [n.AugAssign(self.expr(node.target), _AUGOPS[type(node.operator)], self.expr(node.value), span=span, comments=comments)]
@@ -476,8 +483,10 @@ class SourceReader:
     def function(self, node: cst.FunctionDef, role: str) -> n.FunctionDef:
         doc, stmts = self.docstring_of(node.body)
         body: list[n.Stmt] = []
+        outer, self.assigned = self.assigned, {}
         for s in stmts:
             body += self.stmt(s)
+        self.assigned = outer
         decorators = [self.code(d.decorator) for d in node.decorators]
         returns = self.code(node.returns.annotation) if node.returns is not None else None
         return n.FunctionDef(node.name.value, self.params(node.params), body, doc, decorators, role,  # type: ignore[arg-type]

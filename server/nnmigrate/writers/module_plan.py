@@ -180,6 +180,10 @@ class ModulePlan:
                         attrs[t.attr] = info
                     elif isinstance(t, n.Name):
                         local[t.id] = info
+            elif isinstance(x, n.ExprStmt) and _appended(x.value) in attrs and attrs[_appended(x.value)].kind == "list":
+                listed = attrs[_appended(x.value)]  # `self.blocks.append(Block(...))` builds the list element-wise
+                elements = [*listed.elements, self.attr_info(x.value.args[0].value, local, attrs)]  # type: ignore[union-attr]
+                attrs[_appended(x.value)] = AttrInfo("list", elements=elements)  # type: ignore[index]
             elif isinstance(x, n.ExprStmt) and isinstance(x.value, n.Op) and x.value.key == "register_buffer":
                 name = x.value.attrs["name"]
                 if isinstance(name, n.Const) and isinstance(name.value, str):
@@ -277,6 +281,14 @@ LIBRARY_IMPORTS = {"np": "import numpy as np", "math": "import math", "types": "
 #: Libraries with one module per framework (layers that work on that framework's tensors): an import of
 #: one flavour is written as the target framework's.
 _FLAVOURS = {"einops.layers": {"torch": "einops.layers.torch", "keras": "einops.layers.keras"}}
+
+
+def _appended(e: n.Expr) -> str | None:
+    """`name` for `self.name.append(value)`."""
+    if isinstance(e, n.Call) and isinstance(e.func, n.Attr) and e.func.attr == "append" and len(e.args) == 1 \
+            and isinstance(e.func.value, n.Attr) and isinstance(e.func.value.value, n.Name) and e.func.value.value.id == "self":
+        return e.func.value.attr
+    return None
 
 
 def _informative(info: AttrInfo) -> bool:

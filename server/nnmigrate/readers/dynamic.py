@@ -1,0 +1,97 @@
+"""Layer classes picked by name at run time: `getattr(nn, "Conv{}d".format(dims))(...)`.
+
+The name is computed, so the reader cannot resolve one class. It lists the framework's layer classes the
+name can spell - from the literal parts of the name (a format string, an f-string, a concatenation, or the
+value last assigned to the variable that holds it) and, when the result is called right away, from the
+arguments it is called with - and reads `{name: factory, ...}[name]`: a factory per candidate (a class
+reference, or with the call's arguments a constructor without parameters), so the writer turns each into
+the target's layer and the run-time name still picks one.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from nnmigrate.catalog.entry import REQUIRED, OpEntry, Spelling
+from nnmigrate.pivot import nodes as n
+from nnmigrate.readers.imports import dotted
+
+if TYPE_CHECKING:
+    from nnmigrate.readers.common import SourceReader
+
+_FIELD = re.compile(r"\{[^{}]*\}|%[-#0 +]*\d*(?:\.\d+)?[sdrif]")
+
+
+def name_pattern(node: cst.BaseExpression, values: dict[str, cst.BaseExpression], depth: int = 0) -> str:
+    """A regular expression for the strings `node` can evaluate to (`.*` where it cannot tell)."""
+    if depth > 8:
+        return ".*"
+    if isinstance(node, cst.SimpleString) and isinstance(node.evaluated_value, str):
+        return _literal(node.evaluated_value)
+    if isinstance(node, cst.Name) and node.value in values:
+        return name_pattern(values[node.value], values, depth + 1)
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "format" \
+            and isinstance(node.func.value, cst.SimpleString) and isinstance(node.func.value.evaluated_value, str):
+        return _literal(node.func.value.evaluated_value)
+    if isinstance(node, cst.FormattedString):
+        return "".join(re.escape(p.value) if isinstance(p, cst.FormattedStringText) else ".*" for p in node.parts)
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        return name_pattern(node.left, values, depth + 1) + name_pattern(node.right, values, depth + 1)
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo) \
+            and isinstance(node.left, cst.SimpleString) and isinstance(node.left.evaluated_value, str):
+        return _literal(node.left.evaluated_value)
+    return ".*"
+
+
+def _literal(text: str) -> str:
+    """A format string's literal parts, its replacement fields matching anything."""
+    return ".*".join(re.escape(part) for part in _FIELD.split(text))
+
+
+def _accepts(entry: OpEntry, spelling: Spelling, args: list[cst.Arg]) -> bool:
+    """Whether a layer class can be constructed with these call arguments."""
+    positional = [a for a in args if a.keyword is None]
+    if any(a.star for a in args) or len(positional) > len(spelling.params) and not spelling.varargs:
+        return False
+    given = set(spelling.params[:len(positional)])
+    for a in args:
+        if a.keyword is not None:
+            name = spelling.rename.get(a.keyword.value, a.keyword.value)
+            if name not in entry.attr_names:
+                return False
+            given.add(name)
+    required = {a.name for a in entry.attrs if a.torch is REQUIRED and a.name not in entry.layout.tensor_inputs}
+    return required <= given | set(spelling.fixed)
+
+
+def framework_getattr(reader: SourceReader, node: cst.Call) -> n.Expr | None:
+    """`getattr(<framework module>, name)` as a lookup among candidate layer factories, or with its call
+    (`getattr(nn, name)(...)`) a call of the one picked; None when `node` is neither."""
+    getter, called = (node.func, node) if isinstance(node.func, cst.Call) else (node, None)
+    if dotted(getter.func) != "getattr" or len(getter.args) < 2 or reader.imports.aliases.get("getattr"):
+        return None
+    module = reader.qualname(getter.args[0].value)
+    if module is None or not (module + ".").startswith(reader.framework_prefixes()):
+        return None
+    pattern = re.compile(name_pattern(getter.args[1].value, reader.assigned))
+    candidates = {}
+    for entry in reader.catalog.entries.values():
+        for spelling in getattr(entry, reader.framework):
+            owner, _, name = spelling.qualname.rpartition(".")
+            if not spelling.layer or owner != module or not pattern.fullmatch(name) or name in candidates:
+                continue
+            if called is None:
+                candidates[name] = reader.layer_reference(cst.parse_expression(spelling.qualname))
+            elif _accepts(entry, spelling, list(called.args)):  # constructed with the call's own arguments
+                candidates[name] = n.Lambda([], reader.bind(entry, spelling, list(called.args), called))
+    if not candidates:
+        return reader.unsupported(node, f"no {module} layer class in the op catalog matches `{reader.code(getter)}`",
+                                  code="NNM101", hint="name the class directly")
+    literal = len(candidates) == 1 and ".*" not in pattern.pattern
+    factory: n.Expr = next(iter(candidates.values())) if literal else n.Subscript(
+        n.DictExpr([n.Const(k) for k in candidates], list(candidates.values())), reader.expr(getter.args[1].value),
+        span=reader.span(getter))
+    return factory if called is None else n.Call(factory, [], span=reader.span(node))
