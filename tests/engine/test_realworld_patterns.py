@@ -537,3 +537,39 @@ def test_layer_classes_picked_by_name(tmp_path, worker):
                 return torch.flatten(x, 1)
         """, "Net", ["float32[2,3,8,8]"])
     assert "getattr(nn" not in text and "'LeakyReLU': lambda: keras.layers.LeakyReLU(negative_slope=0.01)" in text
+
+
+def test_cached_builders_and_parameters_handed_to_einops(tmp_path, worker):
+    text = check(worker, tmp_path, """
+        from functools import wraps
+        import torch
+        from torch import nn, is_tensor
+        from einops import repeat
+
+        def cache_fn(f):
+            cache = dict()
+            @wraps(f)
+            def cached_fn(*args, _cache=True, key=None, **kwargs):
+                if not _cache:
+                    return f(*args, **kwargs)
+                nonlocal cache
+                if key in cache:
+                    return cache[key]
+                cache[key] = result = f(*args, **kwargs)
+                return result
+            return cached_fn
+
+        class Latents(nn.Module):
+            def __init__(self, n, dim, depth=3):
+                super().__init__()
+                self.latents = nn.Parameter(torch.randn(n, dim))
+                get_layer = cache_fn(lambda: nn.Linear(dim, dim))
+                self.layers = nn.ModuleList([get_layer(_cache=i > 0) for i in range(depth)])
+
+            def forward(self, x):
+                lat = repeat(self.latents, 'n d -> b n d', b=x.shape[0])
+                for layer in self.layers:
+                    lat = layer(lat) + (x.mean(dim=1, keepdim=True) if is_tensor(x) else 0)
+                return lat
+        """, "Latents", ["float32[2,5,4]"], {"n": 3, "dim": 4})
+    assert "nonlocal cache" in text and "repeat(self.latents.value" in text

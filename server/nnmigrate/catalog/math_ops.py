@@ -236,6 +236,8 @@ ENTRIES = (
             to_keras=lambda v: n.Call(n.Attr(call("ops.convert_to_numpy", v.get("input")), "tolist"), [])),
     OpEntry("item", "math_ops", (INPUT,), (method("item"),), layout=OPAQUE,
             to_keras=lambda v: n.Call(n.Attr(call("ops.convert_to_numpy", v.get("input")), "item"), [])),
+    OpEntry("is_tensor", "math_ops", (Attr("obj"),), (fn("torch.is_tensor", "obj"),), layout=CREATION,
+            to_keras=lambda v: call("ops.is_tensor", v.get("obj"))),
     OpEntry("finfo", "math_ops", (Attr("type", torch=None),), (fn("torch.finfo", "type"),), layout=CREATION,
             to_keras=_finfo, notes="numpy's finfo of the same dtype: `.max`, `.min`, `.eps`, `.tiny` read alike."),
     OpEntry("dtype", "math_ops", (Attr("name"),),

@@ -249,6 +249,14 @@ class Simple(Stmt):
 
 
 @dataclass(eq=False)
+class Scope(Stmt):
+    """global / nonlocal declarations."""
+
+    keyword: Literal["global", "nonlocal"]
+    names: list[str]
+
+
+@dataclass(eq=False)
 class Raise(Stmt):
     exc: Expr | None
 

@@ -434,6 +434,9 @@ class SourceReader:
             return [n.Simple("pass", span=span, comments=comments)]
         if isinstance(node, cst.Break):
             return [n.Simple("break", span=span, comments=comments)]
+        if isinstance(node, (cst.Global, cst.Nonlocal)):
+            keyword = "global" if isinstance(node, cst.Global) else "nonlocal"
+            return [n.Scope(keyword, [item.name.value for item in node.names], span=span, comments=comments)]
         if isinstance(node, cst.Continue):
             return [n.Simple("continue", span=span, comments=comments)]
         if isinstance(node, cst.Raise):

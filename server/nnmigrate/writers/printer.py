@@ -216,6 +216,8 @@ def _stmt(s: n.Stmt, level: int = 0) -> list[str]:  # noqa: C901
         lines += block(s.body, level + 1)
     elif isinstance(s, n.Simple):
         lines.append(f"{ind}{s.keyword}")
+    elif isinstance(s, n.Scope):
+        lines.append(f"{ind}{s.keyword} {', '.join(s.names)}")
     elif isinstance(s, n.Raise):
         lines.append(f"{ind}raise" + (f" {expr(s.exc)}" if s.exc is not None else ""))
     elif isinstance(s, n.Assert):

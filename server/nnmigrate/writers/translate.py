@@ -8,6 +8,8 @@ the wrong layout meets an op that cannot be remapped. Framework specifics come f
 
 from __future__ import annotations
 
+import builtins
+
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -403,6 +405,8 @@ class Translator:
             if a.keyword in self.writer.dropped_call_keywords:
                 continue
             value, info = self.expr(a.value)
+            if self._is_param(a.value) and self._is_library_function(e.func):  # e.g. einops takes no keras.Variable
+                value = n.Attr(value, "value")
             args.append(n.Arg(value, a.keyword, a.star))
             infos.append(info)
         if target is None:
@@ -426,6 +430,16 @@ class Translator:
             value = self.need(a.value, info, want.layout, info.rank) if want is not None and want.layout else a.value
             fixed.append(n.Arg(value, a.keyword, a.star))
         return n.Call(func, fixed, span=span), sig.returns
+
+    def _is_param(self, e: n.Expr) -> bool:
+        """`self.<name>` holding a raw parameter or buffer (a keras.Variable in the target)."""
+        return isinstance(e, n.Attr) and isinstance(e.value, n.Name) and e.value.id == "self" \
+            and self.attrs.get(e.attr, AttrInfo("other")).kind == "param"
+
+    def _is_library_function(self, func: n.Expr) -> bool:
+        """A function from an imported library: not a builtin, nor defined in the migrated module."""
+        head = func.id.split(".")[0] if isinstance(func, n.Name) else None
+        return head is not None and not hasattr(builtins, head) and head not in self.writer.plan.definitions
 
     def _callee_info(self, func: n.Expr) -> tuple[str, AttrInfo] | None:
         if isinstance(func, n.Attr) and isinstance(func.value, n.Name) and func.value.id == "self" and func.attr in self.attrs:
