@@ -103,7 +103,7 @@ def migrate_source(source: str, to: Framework, *, symbol: str | None = None, lay
     text = writer.write()
     if symbol is not None:
         diagnostics = _within(diagnostics, writer.plan.statements())
-    all_diagnostics = _dedupe(diagnostics + writer.diagnostics)
+    all_diagnostics = _dedupe(diagnostics + writer.diagnostics + _syntax_check(text))
     mapping = writer.contract()
     return MigrationResult(text, all_diagnostics, source_framework or Framework.PYTORCH, to,
                            [symbol] if symbol else sorted(writer.plan.classes), mapping)
@@ -131,6 +131,17 @@ def _within(diagnostics: list[Diagnostic], stmts: list) -> list[Diagnostic]:
     spans = [s.span for s in stmts if s.span is not None]
     return [d for d in diagnostics if d.range is None or any(
         span.start_line <= d.range.start_line <= span.end_line for span in spans)]
+
+
+def _syntax_check(text: str) -> list[Diagnostic]:
+    """A diagnostic when the written code does not parse (a writer bug must never pass unnoticed)."""
+    import ast
+
+    try:
+        ast.parse(text)
+    except SyntaxError as exc:
+        return [Diagnostic("NNM103", f"the migrated code does not parse at its line {exc.lineno}: {exc.msg}", None)]
+    return []
 
 
 def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

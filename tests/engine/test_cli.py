@@ -117,3 +117,18 @@ def test_verify_bad_spec_exits_2():
     proc = run("verify", str(FIXTURES / "pytorch/cifar_cnn.py"), str(FIXTURES / "pytorch/cifar_cnn.py"), "--symbol",
                "CifarCNN", "--input", "float32(2,3)", "--json")
     assert proc.returncode == 2 and json.loads(proc.stdout)["status"] == "error"
+
+
+@pytest.mark.parametrize("path", sorted((FIXTURES / "pytorch").glob("*.py")) + sorted((FIXTURES / "keras").glob("*.py")),
+                         ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_whole_file_migration_always_parses(path):
+    """Even where constructs are left for a person, the written file is valid Python."""
+    import ast
+
+    from nnmigrate.frameworks import Framework, detect_framework
+    from nnmigrate.migrate import migrate_source
+
+    source = path.read_text()
+    result = migrate_source(source, detect_framework(source).other)
+    ast.parse(result.text)
+    assert not [d for d in result.diagnostics if "does not parse" in d.message]

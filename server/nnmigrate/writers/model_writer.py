@@ -7,6 +7,7 @@ supplies the framework-specific hooks (bases, forward name, imports, transposes,
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -141,6 +142,16 @@ class ModelWriter:
         lines[0] = lines[0][span.start_col:]
         lines[-1] = lines[-1][:span.end_col]
         return "\n".join(lines)
+
+    def expression_code(self, span: SourceRange | None) -> str:
+        """The source text at `span` to keep in the output as is: an expression that parses, else
+        `NotImplemented` (the TODO marker above it says what was there)."""
+        code = self.source_code(span)
+        try:
+            ast.parse(code or "", mode="eval")
+        except SyntaxError:
+            return "NotImplemented"
+        return code or "NotImplemented"
 
     def returned(self, tr: Translator, value: n.Expr, info: TensorInfo) -> tuple[n.Expr, TensorInfo]:
         if self.layout != "preserve" or tr.class_name not in self.plan.entry_classes:

@@ -236,7 +236,7 @@ class Translator:
         if emitter is None:
             self.report("NNM101", f"{entry.key}: no {self.writer.target_name} form yet", span,
                         hint=entry.notes)
-            return n.Unsupported(self.writer.source_code(span) or entry.key, f"{entry.key} has no target form")
+            return n.Unsupported(self.writer.expression_code(span), f"{entry.key} has no target form")
         out = emitter(view)
         for note in view.notes:
             self.report("NNM102", f"{entry.key}: {note}", span, Severity.WARNING)
@@ -386,7 +386,7 @@ class Translator:
         return n.Call(module, [n.Arg(x), *rest], span=e.span), out
 
     def unsupported_call(self, e: n.Call) -> tuple[n.Expr, TensorInfo]:
-        code = self.writer.source_code(e.span) or "call"
+        code = self.writer.expression_code(e.span)
         self.report("NNM103", "this layer call cannot be migrated", e.span)
         return n.Unsupported(code, "this layer call cannot be migrated"), UNKNOWN
 
