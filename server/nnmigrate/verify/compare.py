@@ -169,6 +169,10 @@ def run_check(request: dict, progress: Callable[[str, float], None]) -> dict:
     tm, km = (source_model, target_model) if from_torch else (target_model, source_model)
     tm.eval().to(device)
     rng = np.random.default_rng(1234)
+    if not request.get("inputs"):
+        return {"status": "error", "max_abs_diff": None, "max_rel_diff": None, "per_layer": [], "device": device,
+                "message": "no input spec: pass --input float32[2,3,32,32] (CLI) or put "
+                           "`# nnmigrate: input float32[2,3,32,32]` above the class (editor)"}
     arrays = [InputSpec.parse(s).sample(rng) for s in request["inputs"]]
     entry = next(iter(contract.get("entry_classes", {}).values()), {"inputs": [], "outputs": []})
     layouts = entry.get("inputs", [])
