@@ -91,7 +91,19 @@ def _bn_weights_to_torch(keras: list[Any], config: Mapping[str, Any]) -> dict[st
     return dict(zip(names, keras))
 
 
+def _layer_norm_torch(v: OpView) -> n.Expr:
+    axis = v.value("axis")
+    if axis not in (-1, (-1,), [-1]):
+        v.notes.append(f"LayerNormalization over axis={axis!r} is written over the last axis")
+    return call("LazyLayerNorm", eps=v.get("eps"), center=v.unless("center", True), scale=v.unless("scale", True))
+
+
 ENTRIES = with_keras(ENTRIES, {
+    "layer_norm": KerasForm((keras("LayerNormalization", "axis", "eps", rename={"epsilon": "eps"},
+                                   fixed={"normalized_shape": None}),),
+                            _layer_norm_torch, (Attr("axis", torch=-1, keras=-1), Attr("center", torch=True, keras=True),
+                                                Attr("scale", torch=True, keras=True)),
+                            lambda k, c: dict(zip(["weight", "bias"], k))),
     "batch_norm1d": KerasForm((keras("BatchNormalization", rename={"epsilon": "eps"}, convert={"momentum": one_minus},
                                      fixed={"num_features": None}),),
                               _batch_norm_torch, (Attr("axis", torch=1, keras=-1), Attr("center", torch=True, keras=True),

@@ -96,3 +96,42 @@ class Activation(nn.Module):
         if self.name == "log_softmax":
             return torch.log_softmax(x, self.dim)
         return self.FUNCTIONS[self.name](x)
+
+
+class LazyLayerNorm(nn.Module):
+    """keras.layers.LayerNormalization over the last axis: like nn.LayerNorm, with the size taken from the
+    first input (Keras does not name it)."""
+
+    def __init__(self, eps=1e-3, center=True, scale=True):
+        super().__init__()
+        self.eps, self.center, self.scale = eps, center, scale
+        self.weight = self.bias = None
+
+    def forward(self, x):
+        if self.weight is None and self.scale:
+            self.weight = nn.Parameter(torch.ones(x.shape[-1], device=x.device))
+        if self.bias is None and self.center:
+            self.bias = nn.Parameter(torch.zeros(x.shape[-1], device=x.device))
+        return nn.functional.layer_norm(x, x.shape[-1:], self.weight, self.bias, self.eps)
+
+
+class Rescaling(nn.Module):
+    """keras.layers.Rescaling: x * scale + offset."""
+
+    def __init__(self, scale, offset=0.0):
+        super().__init__()
+        self.scale, self.offset = scale, offset
+
+    def forward(self, x):
+        return x * self.scale + self.offset
+
+
+class Reshape(nn.Module):
+    """keras.layers.Reshape: the batch axis is kept, the rest takes `shape` (-1 allowed)."""
+
+    def __init__(self, shape):
+        super().__init__()
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        return x.reshape(x.shape[0], *self.shape)
