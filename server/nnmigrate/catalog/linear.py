@@ -128,6 +128,16 @@ def _dropout_torch(v: OpView) -> n.Expr:
     return call("nn.Dropout", v.get("p"))
 
 
+ENTRIES += (
+    OpEntry("rescaling", "linear", (Attr("input"), Attr("scale"), Attr("offset", keras=0.0)), (),
+            (keras("Rescaling", "scale", "offset"),), layout=LayoutRule("elementwise"),
+            to_torch=lambda v: call("Rescaling", v.get("scale"), offset=v.unless("offset", 0.0)),
+            notes="Keras preprocessing inside the model: x * scale + offset."),
+    OpEntry("reshape_layer", "linear", (Attr("input"), Attr("target_shape")), (), (keras("Reshape", "target_shape"),),
+            layout=LayoutRule("opaque"), to_torch=lambda v: call("Reshape", v.get("target_shape")),
+            notes="Reshapes all but the batch axis, in Keras's channels-last order."),
+)
+
 ENTRIES = with_keras(ENTRIES, {
     "linear": KerasForm((keras("Dense", "out_features", "activation", "bias",
                                rename={"units": "out_features", "use_bias": "bias"}, fixed={"in_features": None}),),

@@ -225,7 +225,9 @@ def run_check(request: dict, progress: Callable[[str, float], None]) -> dict:
         for a, b in zip(sources, targets):
             if a is None or b is None:
                 continue
-            d_abs, _ = diff(np.asarray(a), _align(np.asarray(b), np.asarray(a).shape, None, from_torch))
+            a, b = np.asarray(a), np.asarray(b)
+            # a layer's layout is not recorded: when both orders fit the shape (C == W), take the closer one
+            d_abs = min(diff(a, _align(b, a.shape, layout, from_torch))[0] for layout in (None, "moved"))
             name = getattr(target_layer, "name", None) or type(target_layer).__name__
             per_layer.append({"source": path, "target": name, "max_abs_diff": d_abs})
             break

@@ -77,7 +77,7 @@ class KerasToTorchTransfer:
         module = _main_module(tm)
         if module is None:
             return
-        self.pairs.append((path or km.name, km, module))
+        self.pairs.append((path or km.name, km, tm))  # compared whole: a composite includes the activation
         if not km.weights:
             return
         found = self.catalog.lookup("keras", f"keras.layers.{type(km).__name__}")
