@@ -132,3 +132,11 @@ def test_whole_file_migration_always_parses(path):
     result = migrate_source(source, detect_framework(source).other)
     ast.parse(result.text)
     assert not [d for d in result.diagnostics if "does not parse" in d.message]
+
+
+def test_unknown_tensor_method_is_reported(tmp_path):
+    src = tmp_path / "net.py"
+    src.write_text(UNSUPPORTED.replace("x = torch.fft.rfft(x)  # no catalog entry", "x = self.fc(x).triu()"))
+    proc = run("migrate", str(src), "--to", "tensorflow")
+    assert proc.returncode == 3
+    assert "NNM101 tensor method `.triu()` is not in the op catalog" in proc.stderr

@@ -394,7 +394,12 @@ class Translator:
         if isinstance(e.func, n.Op) and e.func.layer:
             return self.inline_layer_call(e, e.func)
         target = self._callee_info(e.func)
-        func, _ = self.expr(e.func)
+        receiver = UNKNOWN
+        if isinstance(e.func, n.Attr) and not (isinstance(e.func.value, n.Name) and e.func.value.id == "self"):
+            value, receiver = self.expr(e.func.value)
+            func: n.Expr = n.Attr(value, e.func.attr, span=e.func.span)
+        else:
+            func, _ = self.expr(e.func)
         if isinstance(func, n.Attr) and isinstance(e.func, n.Attr) and isinstance(e.func.value, n.Name) \
                 and e.func.value.id in self.containers:
             renamed = self.writer.container_methods.get(self.containers[e.func.value.id], {}).get(func.attr)
@@ -414,6 +419,10 @@ class Translator:
                 return self.call_function(e.func.id, func, args, infos, e.span)
             if isinstance(e.func, n.Attr) and isinstance(e.func.value, n.Name) and e.func.value.id == "self":
                 return self.call_unknown(func, args, infos, e.span)
+            if isinstance(e.func, n.Attr) and (receiver.layout is not None or receiver.origin):
+                # a method of a tensor the catalog lacks: the target's tensors do not have it
+                self.report("NNM101", f"tensor method `.{e.func.attr}()` is not in the op catalog", e.span,
+                            hint=f"the {self.writer.target_name} tensor has no such method")
             first = infos[0] if infos else UNKNOWN
             return n.Call(func, args, span=e.span), first if first.layout else UNKNOWN
         attr_name, info = target
