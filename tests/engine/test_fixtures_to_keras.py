@@ -13,7 +13,6 @@ from tests.conftest import FIXTURES, manifest
 NOT_YET = {
     "torch_inception": "**kwargs forwarded into nn.Conv2d cannot be mapped yet",
     "torch_densenet": "subclasses of nn.ModuleDict are not migrated yet",
-    "torch_squeezenet": "MaxPool2d(ceil_mode=True) with overlapping windows is approximated",
 }
 CASES = [pytest.param(c, marks=pytest.mark.xfail(reason=NOT_YET[c["id"]], strict=True)) if c["id"] in NOT_YET else c
          for c in manifest("pytorch")]

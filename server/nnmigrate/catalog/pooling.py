@@ -40,8 +40,10 @@ def _pool(kind: str, rank: int):
         elif all(pi == 0 for pi in p):
             if ceil and all(ki <= si for ki, si in zip(k, s)):
                 padding = "same"  # a partial last window, averaged over its real size, like torch
+            elif ceil and kind == "max":
+                pre = "ceil"  # pad the end with -inf so the last, partial window exists
             elif ceil:
-                v.notes.append("ceil_mode=True with overlapping windows is emulated with 'same' padding")
+                v.notes.append("average pooling with ceil_mode=True and overlapping windows is emulated with 'same'")
                 padding = "same"
         elif all(si == 1 for si in s) and all(2 * pi == ki - 1 for pi, ki in zip(p, k)) and (
                 kind == "max" or v.is_("count_include_pad", False)):
@@ -51,14 +53,20 @@ def _pool(kind: str, rank: int):
             if pre is None:
                 v.notes.append("count_include_pad=False with this padding has no exact Keras form")
                 pre = "zeros"
+        pool_strides = v.get("kernel_size") if v.is_("stride", None) else v.get("stride")
         if v.is_layer:
             main = call(keras_layer, v.get("kernel_size"), strides=strides, padding=padding)
             if pre is None:
                 return main
+            if pre == "ceil":
+                return call("keras.Sequential", [call("CeilModePadding", v.get("kernel_size"), pool_strides), main])
             pad_layer = (call(f"layers.ZeroPadding{dims}", v.get("padding")) if pre == "zeros" else
                          call("layers.Lambda", n.Lambda(["t"], _pad_call(n.Name("t"), v.get("padding"), rank, "-inf"))))
             return call("keras.Sequential", [pad_layer, main])
-        x = v.get("input") if pre is None else _pad_call(v.get("input"), v.get("padding"), rank, pre)
+        if pre == "ceil":
+            x: n.Expr = n.Call(call("CeilModePadding", v.get("kernel_size"), pool_strides), [n.Arg(v.get("input"))])
+        else:
+            x = v.get("input") if pre is None else _pad_call(v.get("input"), v.get("padding"), rank, pre)
         return call(ops_fn, x, v.get("kernel_size"), strides=strides, padding=padding)
 
     return to_keras
@@ -101,7 +109,7 @@ for _r in (1, 2, 3):
         OpEntry(f"max_pool{_r}d", "pooling", _pool_attrs("max"),
                 (layer(f"{NN}MaxPool{_r}d", "kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode"),
                  fn(f"{F}max_pool{_r}d", "input", "kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")),
-                layout=CHANNELS, to_keras=_pool("max", _r), rank=_r + 2,
+                layout=CHANNELS, to_keras=_pool("max", _r), rank=_r + 2, support=("CeilModePadding",),
                 notes="torch pads max pooling with -inf; 'same' only matches at stride 1 with padding (k-1)/2."),
         OpEntry(f"avg_pool{_r}d", "pooling", _pool_attrs("avg"),
                 (layer(f"{NN}AvgPool{_r}d", "kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"),

@@ -138,3 +138,27 @@ class TorchStyleAttention(keras.layers.Layer):
         if keras.backend.standardize_dtype(mask.dtype) == "bool":
             return keras.ops.logical_not(mask)
         return keras.ops.greater(mask, -1e4)
+
+
+class CeilModePadding(keras.layers.Layer):
+    """Pads the end of each spatial axis of a channels-last tensor with -inf, so that 'valid' max pooling gives
+    PyTorch's `ceil_mode=True` output: a last, partial window wherever one starts inside the input."""
+
+    def __init__(self, pool_size, strides, **kwargs):
+        super().__init__(**kwargs)
+        self.pool_size, self.strides = pool_size, strides
+
+    def call(self, x):
+        widths = [[0, 0]]
+        for i, size in enumerate(x.shape[1:-1]):
+            k = self.pool_size if isinstance(self.pool_size, int) else self.pool_size[i]
+            s = self.strides if isinstance(self.strides, int) else self.strides[i]
+            out = -(-(size - k) // s) + 1
+            if (out - 1) * s >= size:
+                out -= 1
+            widths.append([0, max((out - 1) * s + k - size, 0)])
+        widths.append([0, 0])
+        return keras.ops.pad(x, widths, constant_values=float("-inf"))
+
+    def get_config(self):
+        return {**super().get_config(), "pool_size": self.pool_size, "strides": self.strides}
