@@ -136,7 +136,7 @@ def test_whole_file_migration_always_parses(path):
 
 def test_unknown_tensor_method_is_reported(tmp_path):
     src = tmp_path / "net.py"
-    src.write_text(UNSUPPORTED.replace("x = torch.fft.rfft(x)  # no catalog entry", "x = self.fc(x).triu()"))
+    src.write_text(UNSUPPORTED.replace("x = torch.fft.rfft(x)  # no catalog entry", "x = self.fc(x).lu()"))
     proc = run("migrate", str(src), "--to", "tensorflow")
     assert proc.returncode == 3
-    assert "NNM101 tensor method `.triu()` is not in the op catalog" in proc.stderr
+    assert "NNM101 tensor method `.lu()` is not in the op catalog" in proc.stderr
