@@ -177,7 +177,9 @@ def _torch_fn(name: str, **fixed: object):
 def _relu_torch(v: OpView) -> n.Expr:
     """keras.layers.ReLU(max_value, negative_slope, threshold): ReLU, ReLU6, or a clamp for other caps."""
     if not v.is_layer:
-        return call("F.relu", v.get("input"))
+        if v.is_("max_value", None):
+            return call("F.relu", v.get("input"))
+        return call("torch.clamp", v.get("input"), 0.0, v.get("max_value"))
     if not (v.is_("negative_slope", 0) or v.is_("negative_slope", 0.0)) or not v.is_("threshold", 0.0):
         v.notes.append("ReLU with negative_slope or threshold is written as a plain ReLU")
     if v.is_("max_value", 6) or v.is_("max_value", 6.0):

@@ -157,9 +157,15 @@ def _conv_torch(rank: int):
 
         padding = v.value("padding")
         explicit = padding == "same" and not v.is_("stride", 1)  # torch allows 'same' only at stride 1
-        main = call(f"nn.LazyConv{rank}d", v.get("out_channels"), v.get("kernel_size"), stride=v.unless("stride", 1),
-                    padding=None if padding in ("valid", 0) or explicit else v.get("padding"),
-                    dilation=v.unless("dilation", 1), groups=v.unless("groups", 1), bias=v.unless("bias", True))
+        torch_padding = None if padding in ("valid", 0) or explicit else v.get("padding")
+        if not v.is_("depth_multiplier", None):  # keras.layers.DepthwiseConv2D
+            main = call("LazyDepthwiseConv2d", v.get("kernel_size"), stride=v.unless("stride", 1), padding=torch_padding,
+                        depth_multiplier=v.unless("depth_multiplier", 1), dilation=v.unless("dilation", 1),
+                        bias=v.unless("bias", True))
+        else:
+            main = call(f"nn.LazyConv{rank}d", v.get("out_channels"), v.get("kernel_size"), stride=v.unless("stride", 1),
+                        padding=torch_padding, dilation=v.unless("dilation", 1), groups=v.unless("groups", 1),
+                        bias=v.unless("bias", True))
         if explicit:
             main = call("nn.Sequential", call("SamePadding", v.get("kernel_size"), v.get("stride"),
                                               dilation=v.unless("dilation", 1)), main)
@@ -168,8 +174,12 @@ def _conv_torch(rank: int):
 
 
 def _conv_weights_to_torch(keras: list[Any], config: Mapping[str, Any]) -> dict[str, Any]:
-    k = keras[0]  # (*k, in/groups, out) -> (out, in/groups, *k)
-    out = {"weight": np.ascontiguousarray(k.transpose(k.ndim - 1, k.ndim - 2, *range(k.ndim - 2)))}
+    k = keras[0]
+    if config.get("keras_class") == "DepthwiseConv2D":  # (kh, kw, C, m) -> (C*m, 1, kh, kw) inside the support module
+        kh, kw, channels, mult = k.shape
+        out = {"conv.weight": np.ascontiguousarray(k.transpose(2, 3, 0, 1).reshape(channels * mult, 1, kh, kw))}
+        return out | ({"conv.bias": keras[1]} if len(keras) > 1 else {})
+    out = {"weight": np.ascontiguousarray(k.transpose(k.ndim - 1, k.ndim - 2, *range(k.ndim - 2)))}  # (*k, in, out)
     if len(keras) > 1:
         out["bias"] = keras[1]
     return out
@@ -205,8 +215,13 @@ def _conv_transpose_weights_to_torch(keras: list[Any], config: Mapping[str, Any]
 _CONV_KERAS = dict(rename={"filters": "out_channels", "strides": "stride", "dilation_rate": "dilation",
                            "use_bias": "bias"}, fixed={"in_channels": None})
 ENTRIES = with_keras(ENTRIES, {
-    f"conv{r}d": KerasForm((keras(f"Conv{r}D", "out_channels", "kernel_size", "stride", "padding", **_CONV_KERAS),),
-                           _conv_torch(r), (Attr("activation", torch=None, keras=None),), _conv_weights_to_torch)
+    f"conv{r}d": KerasForm((keras(f"Conv{r}D", "out_channels", "kernel_size", "stride", "padding", **_CONV_KERAS),)
+                           + ((keras("DepthwiseConv2D", "kernel_size", "stride", "padding", "depth_multiplier",
+                                     rename={"strides": "stride", "dilation_rate": "dilation", "use_bias": "bias"},
+                                     fixed={"in_channels": None, "out_channels": None, "depth_multiplier": 1}),)
+                              if r == 2 else ()),
+                           _conv_torch(r), (Attr("activation", torch=None, keras=None),
+                                            Attr("depth_multiplier", torch=None, keras=None)), _conv_weights_to_torch)
     for r in (1, 2, 3)
 } | {
     f"conv_transpose{r}d": KerasForm((keras(f"Conv{r}DTranspose", "out_channels", "kernel_size", "stride", "padding",

@@ -135,3 +135,21 @@ class Reshape(nn.Module):
 
     def forward(self, x):
         return x.reshape(x.shape[0], *self.shape)
+
+
+class LazyDepthwiseConv2d(nn.Module):
+    """keras.layers.DepthwiseConv2D: `depth_multiplier` filters per input channel (a grouped convolution with
+    groups = channels), sized from the first input as Keras does."""
+
+    def __init__(self, kernel_size, stride=1, padding=0, depth_multiplier=1, dilation=1, bias=True):
+        super().__init__()
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.depth_multiplier, self.dilation, self.bias = depth_multiplier, dilation, bias
+        self.conv = None
+
+    def forward(self, x):
+        if self.conv is None:
+            channels = x.shape[1]
+            self.conv = nn.Conv2d(channels, channels * self.depth_multiplier, self.kernel_size, self.stride,
+                                  self.padding, self.dilation, groups=channels, bias=self.bias).to(x.device)
+        return self.conv(x)

@@ -85,6 +85,7 @@ class KerasToTorchTransfer:
         if rule is None or rule.to_torch is None:
             return
         config = {k: v for k, v in km.get_config().items() if isinstance(v, (int, float, str, bool, tuple, list))}
+        config["keras_class"] = type(km).__name__
         tensors = rule.to_torch([np.asarray(w) for w in km.get_weights()], config)
         state = dict(module.named_parameters()) | dict(module.named_buffers())
         with torch.no_grad():
