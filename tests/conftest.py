@@ -23,3 +23,22 @@ def worker():
     session = WorkerSession()
     yield session
     session.close()
+
+
+def assert_fixture_verifies(case: dict, to: str, tmp_path: Path, worker) -> None:
+    """A manifest fixture migrates with exit 0 and verifies equivalent (<= 1e-5) with a per-layer report."""
+    from nnmigrate.frameworks import Framework
+    from nnmigrate.migrate import migrate_source
+    from nnmigrate.verify.run import build_request
+
+    src = FIXTURES / case["file"]
+    result = migrate_source(src.read_text(), Framework.parse(to), symbol=case["symbol"])
+    errors = [d for d in result.diagnostics if d.blocks_migration]
+    assert result.exit_code == 0, "\n".join(d.format(str(src)) for d in errors)
+    out = tmp_path / f"{src.stem}_{'tf' if to == 'tensorflow' else 'torch'}.py"
+    out.write_text(result.text)
+    request = build_request(str(src), str(out), case["symbol"], case.get("args", {}), case["inputs"], "cpu", "native")
+    report = worker.verify(request, timeout=300)
+    assert report["status"] == "equivalent", report["message"] + "\n" + result.text
+    assert report["max_abs_diff"] <= 1e-5
+    assert report["per_layer"], "per-layer report is empty"

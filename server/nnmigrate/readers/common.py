@@ -41,8 +41,17 @@ class SourceReader:
     """Converts one parsed module to pivot nodes. Subclasses set `framework` and the name rules."""
 
     framework: str = ""
+    #: top-level packages of the framework (their imports are dropped)
+    framework_modules: frozenset[str] = frozenset()
     #: keywords accepted on any op and left out of the migration (they do not change inference results)
     ignored_keywords: frozenset[str] = frozenset()
+    #: qualified names of the framework's model base classes, and of its Sequential container
+    module_bases: frozenset[str] = frozenset()
+    sequential_bases: frozenset[str] = frozenset()
+    #: method name -> role in the pivot (init, forward, build); other methods are helpers
+    method_roles: dict[str, str] = {}
+    #: framework plumbing with no counterpart, left out with a note: method name -> what it is
+    framework_only_methods: dict[str, str] = {}
 
     def __init__(self, source: str, catalog: Catalog) -> None:
         self.source = source
@@ -53,6 +62,7 @@ class SourceReader:
         self.imports = ImportTable()
         self.diagnostics: list[Diagnostic] = []
         self.local_classes: set[str] = set()
+        self.class_kinds: dict[str, str] = {}  # model classes read so far: module | sequential | plain
         self.assigned: dict[str, cst.BaseExpression] = {}  # name -> value last assigned in the current function
 
     # ---- hooks for subclasses -----------------------------------------------------------
@@ -61,7 +71,11 @@ class SourceReader:
         return self.catalog.lookup(self.framework, qualname)
 
     def is_framework_import(self, stmt: cst.Import | cst.ImportFrom) -> bool:
-        raise NotImplementedError
+        """Imports of the source framework are dropped: the writer adds the target's."""
+        if isinstance(stmt, cst.Import):
+            return all((dotted(a.name) or "").split(".")[0] in self.framework_modules for a in stmt.names)
+        module = dotted(stmt.module) if stmt.module is not None else ""
+        return not stmt.relative and (module or "").split(".")[0] in self.framework_modules
 
     # ---- helpers ------------------------------------------------------------------------
 
@@ -495,8 +509,37 @@ class SourceReader:
         return n.FunctionDef(node.name.value, self.params(node.params), body, doc, decorators, role,  # type: ignore[arg-type]
                              returns, span=self.span(node), comments=self.comments(node))
 
+    def base_kind(self, base: cst.BaseExpression) -> str:
+        qual = self.qualname(base) or ""
+        if qual in self.sequential_bases:
+            return "sequential"
+        if qual in self.module_bases:
+            return "module"
+        return self.class_kinds.get(dotted(base) or "", "plain")
+
     def class_def(self, node: cst.ClassDef) -> n.ClassDef:
-        raise NotImplementedError
+        """A class: model classes (framework bases, or in-file classes deriving from them) get method roles;
+        framework-only plumbing methods are left out with a note."""
+        kinds = [self.base_kind(b.value) for b in node.bases]
+        kind = "sequential" if "sequential" in kinds else "module" if "module" in kinds else "plain"
+        self.class_kinds[node.name.value] = kind
+        bases = []
+        for b in node.bases:
+            qual = self.qualname(b.value) or ""
+            bases.append("Sequential" if qual in self.sequential_bases else "Module" if qual in self.module_bases
+                         else self.code(b.value))
+        doc, stmts = self.docstring_of(node.body)
+        body: list[n.Stmt] = []
+        for s in stmts:
+            if isinstance(s, cst.FunctionDef) and kind != "plain" and s.name.value in self.framework_only_methods:
+                body.append(n.Dropped(self.code(s).splitlines()[0], f"{self.framework_only_methods[s.name.value]} "
+                                      f"`{s.name.value}`", span=self.span(s)))
+            elif isinstance(s, cst.FunctionDef) and kind != "plain":
+                body.append(self.function(s, self.method_roles.get(s.name.value, "helper")))
+            else:
+                body += self.stmt(s)
+        return n.ClassDef(node.name.value, bases, body, doc, kind,  # type: ignore[arg-type]
+                          span=self.span(node), comments=self.comments(node))
 
     def read(self) -> n.PivotModule:
         for stmt in self.module.body:

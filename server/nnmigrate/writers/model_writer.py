@@ -16,7 +16,6 @@ from nnmigrate.catalog.entry import Emitter, LayoutRule, OpEntry
 from nnmigrate.diagnostics import Diagnostic, SourceRange
 from nnmigrate.layout import UNKNOWN, AxisMove, TensorInfo
 from nnmigrate.pivot import nodes as n
-from nnmigrate.writers import printer
 from nnmigrate.writers.emit import MOVED, PLAIN
 from nnmigrate.writers.module_plan import ModulePlan
 from nnmigrate.writers.translate import AttrInfo, Signature, Translator
