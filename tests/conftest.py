@@ -16,6 +16,14 @@ def manifest(framework: str) -> list[dict]:
     return [f for f in data["fixture"] if f["framework"] == framework]
 
 
+def fixture_cases(framework: str, not_yet: dict[str, str]) -> tuple[list, list[str]]:
+    """The manifest's fixtures of one framework as pytest params; those in `not_yet` are strict xfails."""
+    cases = manifest(framework)
+    params = [pytest.param(c, marks=pytest.mark.xfail(reason=not_yet[c["id"]], strict=True)) if c["id"] in not_yet
+              else c for c in cases]
+    return params, [c["id"] for c in cases]
+
+
 @pytest.fixture(scope="session")
 def worker():
     from nnmigrate.verify.session import WorkerSession

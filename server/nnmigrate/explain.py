@@ -32,12 +32,14 @@ def explain_at(source: str, line: int, col: int) -> Explanation | None:
     from nnmigrate.writers import printer
     from nnmigrate.writers.keras_writer import KerasWriter
     from nnmigrate.writers.module_plan import walk
+    from nnmigrate.writers.torch_writer import TorchWriter
     from nnmigrate.writers.translate import Translator
 
-    if detect_framework(source) is not Framework.PYTORCH:
+    framework = detect_framework(source)
+    if framework is None:
         return None
     try:
-        module, _ = read_pivot(source, Framework.PYTORCH)
+        module, _ = read_pivot(source, framework)
     except MigrationError:
         return None
     hits = [x for x in walk(module.body) if isinstance(x, n.Op) and x.span is not None and _contains(x.span, line, col)]
@@ -45,18 +47,18 @@ def explain_at(source: str, line: int, col: int) -> Explanation | None:
         return None
     op = min(hits, key=lambda x: _size(x.span))  # type: ignore[arg-type]
     entry = default_catalog().get(op.key)
-    writer = KerasWriter(module, default_catalog(), source)
+    writer = (KerasWriter if framework is Framework.PYTORCH else TorchWriter)(module, default_catalog(), source)
     translator = Translator(writer, default_catalog())
     target, _ = translator.expr(op)
+    missing = f"(no {writer.target_name} form yet)"
     try:
-        code = printer.expr(target)
+        code = missing if isinstance(target, n.Unsupported) else printer.expr(target)
     except TypeError:
-        code = "(no Keras form yet)"
-    if isinstance(target, n.Unsupported):
-        code = "(no Keras form yet)"
+        code = missing
     notes = [entry.notes] if entry.notes else []
     notes += [d.message for d in translator.diagnostics if d.message not in notes]
-    body = f"```python\n{code}\n```\n---\n**Keras 3 equivalent** of `{entry.key}` (PyTorch source)"
+    target_name = "Keras 3" if framework is Framework.PYTORCH else "PyTorch"
+    body = f"```python\n{code}\n```\n---\n**{target_name} equivalent** of `{entry.key}` ({framework.display} source)"
     if notes:
         body += "\n\n" + "\n".join(f"- {note}" for note in notes)
     return Explanation(body, op.span, code)  # type: ignore[arg-type]

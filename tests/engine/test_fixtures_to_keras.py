@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import assert_fixture_verifies, manifest
+from tests.conftest import assert_fixture_verifies, fixture_cases
 
 #: Fixtures whose constructs have no Keras form yet; strict, so a fix shows up as an unexpected pass.
 NOT_YET = {
     "torch_inception": "**kwargs forwarded into nn.Conv2d cannot be mapped yet",
     "torch_densenet": "subclasses of nn.ModuleDict are not migrated yet",
 }
-CASES = [pytest.param(c, marks=pytest.mark.xfail(reason=NOT_YET[c["id"]], strict=True)) if c["id"] in NOT_YET else c
-         for c in manifest("pytorch")]
-IDS = [c["id"] for c in manifest("pytorch")]
+CASES, IDS = fixture_cases("pytorch", NOT_YET)
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import assert_fixture_verifies, manifest
+from tests.conftest import assert_fixture_verifies, fixture_cases
 
 #: What each still lacks; strict, so a fix shows up as an unexpected pass.
 NOT_YET = {
@@ -24,9 +24,7 @@ NOT_YET = {
     "keras_pooling_zoo": "Cropping2D and 'same' pooling have no PyTorch form yet",
     "keras_conv3d": "MaxPool3D (alias spelling) has no PyTorch form yet",
 }
-CASES = [pytest.param(c, marks=pytest.mark.xfail(reason=NOT_YET[c["id"]], strict=True)) if c["id"] in NOT_YET else c
-         for c in manifest("tensorflow")]
-IDS = [c["id"] for c in manifest("tensorflow")]
+CASES, IDS = fixture_cases("tensorflow", NOT_YET)
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)

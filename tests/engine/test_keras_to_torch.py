@@ -49,3 +49,12 @@ def test_functional_builder_migrates_and_verifies(tmp_path, worker):
     assert report["status"] == "equivalent", report["message"]
     assert report["max_abs_diff"] <= 1e-5
     assert all(row["max_abs_diff"] <= 1e-4 for row in report["per_layer"]), report["per_layer"]
+
+
+def test_hover_on_keras_source_shows_the_pytorch_form():
+    from nnmigrate.explain import explain_at
+
+    source = "import keras\nfrom keras import layers\nconv = layers.Conv2D(16, 3, strides=2, padding='same')\n"
+    hover = explain_at(source, 3, 10)
+    assert hover is not None and "**PyTorch equivalent** of `conv2d`" in hover.markdown
+    assert "SamePadding(3, 2)" in hover.markdown and "nn.LazyConv2d(16, 3, stride=2)" in hover.markdown

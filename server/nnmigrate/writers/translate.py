@@ -286,8 +286,6 @@ class Translator:
             out_info = TensorInfo(PLAIN)
         view = OpView(entry, op, attrs, layout, rank)
         out = self.emit(entry, view, op.span)
-        if op.key in ("chunk", "split"):
-            out_info = TensorInfo(parts=None, layout=out_info.layout, rank=out_info.rank)
         return out, out_info
 
     def axis_op(self, entry: OpEntry, op: n.Op, attrs: dict[str, n.Expr], infos: dict[str, TensorInfo],
