@@ -8,17 +8,46 @@ from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import OpView, call
 
 
+def listed(e: n.Expr) -> n.Expr:
+    """`list(e)`, unless `e` is already a list."""
+    if isinstance(e, n.ListExpr) or isinstance(e, n.Call) and isinstance(e.func, n.Name) and e.func.id == "list":
+        return e
+    return n.Call(n.Name("list"), [n.Arg(e)])
+
+
+def _unlisted(e: n.Expr) -> n.Expr:
+    """`x` for `list(x)`: unpacking with `*` takes any iterable."""
+    if isinstance(e, n.Call) and isinstance(e.func, n.Name) and e.func.id == "list" and len(e.args) == 1 \
+            and not e.args[0].star and e.args[0].keyword is None:
+        return e.args[0].value
+    return e
+
+
+def keras_layer_list(items: n.Expr) -> n.Expr:
+    """The list argument of `keras.Sequential` for nn.Sequential's layers (varargs)."""
+    if isinstance(items, n.TupleExpr):
+        return n.ListExpr(items.elts)
+    if isinstance(items, n.Starred):
+        return listed(items.value)
+    if isinstance(items, n.Call) and isinstance(items.func, n.Name) and items.func.id == "OrderedDict":
+        return listed(n.Call(n.Attr(items, "values"), []))
+    return items if isinstance(items, n.ListExpr) else n.ListExpr([items])
+
+
+def torch_layer_args(items: n.Expr) -> list[n.Arg]:
+    """nn.Sequential's positional arguments for the list of layers given to keras.Sequential."""
+    if isinstance(items, n.ListExpr):  # a leading keras.Input placeholder is not a layer in PyTorch
+        return [n.Arg(e) for e in items.elts if not (isinstance(e, n.Const) and e.value is None)]
+    if isinstance(items, n.Const) and items.value in ((), None):
+        return []
+    return [n.Arg(_unlisted(items), star="*")]
+
+
 def _sequential(v: OpView) -> n.Expr:
     items = v.get("layers")
     if isinstance(items, n.Const):
         return call("keras.Sequential")
-    if isinstance(items, n.TupleExpr):
-        return call("keras.Sequential", n.ListExpr(items.elts))
-    if isinstance(items, n.Starred):
-        return call("keras.Sequential", n.Call(n.Name("list"), [n.Arg(items.value)]))
-    if isinstance(items, n.Call) and isinstance(items.func, n.Name) and items.func.id == "OrderedDict":
-        return call("keras.Sequential", n.Call(n.Name("list"), [n.Arg(n.Call(n.Attr(items, "values"), []))]))
-    return call("keras.Sequential", n.ListExpr([items]) if not isinstance(items, n.ListExpr) else items)
+    return call("keras.Sequential", keras_layer_list(items))
 
 
 def _module_list(v: OpView) -> n.Expr:
@@ -66,12 +95,7 @@ ENTRIES = (
 
 
 def _sequential_torch(v: OpView) -> n.Expr:
-    items = v.get("layers")
-    if isinstance(items, n.ListExpr):  # a leading keras.Input placeholder is not a layer in PyTorch
-        return call("nn.Sequential", *[e for e in items.elts if not (isinstance(e, n.Const) and e.value is None)])
-    if isinstance(items, n.Const) and items.value in ((), None):
-        return call("nn.Sequential")
-    return n.Call(n.Name("nn.Sequential"), [n.Arg(items, star="*")])
+    return n.Call(n.Name("nn.Sequential"), torch_layer_args(v.get("layers")))
 
 
 INPUT_PLACEHOLDER = OpEntry(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -136,7 +138,91 @@ def _randomize_keras_norms(model: Any, seed: int) -> None:
             layer.set_weights(new)
 
 
-def run_check(request: dict, progress: Callable[[str, float], None]) -> dict:
+@dataclass
+class Side:
+    """One model of a check: its module, the built model, its framework and the inputs it takes."""
+
+    module: ModuleType
+    model: Any
+    framework: str  # "torch" | "keras"
+    call_order: list = field(default_factory=list)
+    inputs: list = field(default_factory=list)
+
+
+def _build_side(path: str, alias: str, request: dict, framework: str, keras: Any) -> Side:
+    from nnmigrate.verify.loading import build, import_file
+
+    module = import_file(path, alias)
+    with _recording_calls(keras) as call_order:
+        model = build(module, request["symbol"], request.get("args") or {})
+    return Side(module, model, framework, call_order)
+
+
+def _moved_inputs(arrays: list[np.ndarray], contract: dict, to_last: bool) -> list[np.ndarray]:
+    """The inputs the migrated model takes: those its contract marks `moved` get the channel axis moved."""
+    layouts = _entry(contract).get("inputs", [])
+    return [np.ascontiguousarray(np.moveaxis(a, 1, -1) if to_last else np.moveaxis(a, -1, 1))
+            if i < len(layouts) and layouts[i] == "moved" and a.ndim >= 3 else a for i, a in enumerate(arrays)]
+
+
+def _entry(contract: dict) -> dict:
+    return next(iter(contract.get("entry_classes", {}).values()), {"inputs": [], "outputs": []})
+
+
+def _run(side: Side, device: str) -> list[np.ndarray]:
+    """Runs the model in inference mode; the first run also materializes Lazy modules and builds Keras weights."""
+    import torch
+
+    if side.framework == "torch":
+        side.model.eval().to(device)
+        with torch.no_grad():
+            return [np.asarray(x) for x in _leaves(side.model(*[torch.from_numpy(a).to(device) for a in side.inputs]))]
+    return [np.asarray(x) for x in _leaves(side.model(*side.inputs, training=False))]
+
+
+def _copy_weights(source: Side, target: Side, contract: dict, randomize: bool) -> Any:
+    """Copies `source`'s weights into `target` through the catalog's rules; returns the transfer (pairs, missing)."""
+    import keras
+
+    from nnmigrate.catalog import default_catalog
+    from nnmigrate.verify.transfer import Transfer
+    from nnmigrate.verify.transfer_from_keras import KerasToTorchTransfer
+
+    renames = contract.get("renames", {})
+    if source.framework == "torch":
+        if randomize:
+            _randomize_norms(source.model, 0)
+        # the model's own classes: from the source file or, migrated into it, from the rest of its package
+        classes = {type(m).__name__ for m in source.model.modules() if not type(m).__module__.startswith("torch.")}
+        transfer: Any = Transfer(default_catalog(), classes, renames)
+    else:
+        if randomize:
+            _randomize_keras_norms(source.model, 0)
+        classes = {name for name, obj in vars(source.module).items() if isinstance(obj, type)
+                   and issubclass(obj, keras.layers.Layer) and obj.__module__ == source.module.__name__}
+        transfer = KerasToTorchTransfer(default_catalog(), classes, renames, source.call_order)
+    transfer.run(source.model, target.model)
+    return transfer
+
+
+def _error(message: str, device: str) -> dict:
+    return {"status": "error", "max_abs_diff": None, "max_rel_diff": None, "per_layer": [], "device": device,
+            "message": message}
+
+
+def _compare(sources: list[np.ndarray], targets: list[np.ndarray], out_layouts: list, to_last: bool) -> tuple[float, float]:
+    worst_abs, worst_rel = 0.0, 0.0
+    for i, (a, b) in enumerate(zip(sources, targets)):
+        layout = out_layouts[i] if i < len(out_layouts) else None
+        d_abs, d_rel = diff(a, _align(b, a.shape, layout, to_last))
+        worst_abs = d_abs if np.isnan(d_abs) else max(worst_abs, d_abs)
+        worst_rel = max(worst_rel, d_rel)
+    return worst_abs, worst_rel
+
+
+def _check(request: dict, progress: Callable[[str, float], None], hops: list[tuple[str, dict]]) -> dict:
+    """Builds the source and each migrated model in `hops` (path, contract), copies weights along the chain
+    and compares the last model with the source, end to end and per source layer."""
     import torch
 
     torch.set_num_threads(1)
@@ -144,90 +230,61 @@ def run_check(request: dict, progress: Callable[[str, float], None]) -> dict:
     import keras
     import tensorflow as tf
 
-    from nnmigrate.catalog import default_catalog
-    from nnmigrate.verify.loading import build, import_file
-    from nnmigrate.verify.transfer import Transfer
-    from nnmigrate.verify.transfer_from_keras import KerasToTorchTransfer
-
     device = _device(request.get("device", "auto"))
     if device == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.allow_tf32 = False
     tf.config.experimental.enable_tensor_float_32_execution(False)
-    contract = request.get("contract", {})
-    from_torch = contract.get("source_framework", "torch") == "torch"
-    symbol, kwargs = request["symbol"], request.get("args") or {}
+    if not request.get("inputs"):
+        return _error("no input spec: pass --input float32[2,3,32,32] (CLI) or put "
+                      "`# nnmigrate: input float32[2,3,32,32]` above the class (editor)", device)
+    framework = "torch" if hops[0][1].get("source_framework", "torch") == "torch" else "keras"
     progress("building the source model", 0.15)
-    src_mod = import_file(request["source_path"], "_nnmigrate_source")
-    out_mod = import_file(request["target_path"], "_nnmigrate_target")
     torch.manual_seed(0)
     keras.utils.set_random_seed(0)
-    with _recording_calls(keras) as call_order:
-        source_model = build(src_mod, symbol, kwargs)
-    progress("building the migrated model", 0.3)
-    target_model = build(out_mod, symbol, kwargs)
-    tm, km = (source_model, target_model) if from_torch else (target_model, source_model)
-    tm.eval().to(device)
+    sides = [_build_side(request["source_path"], "_nnmigrate_source", request, framework, keras)]
     rng = np.random.default_rng(1234)
-    if not request.get("inputs"):
-        return {"status": "error", "max_abs_diff": None, "max_rel_diff": None, "per_layer": [], "device": device,
-                "message": "no input spec: pass --input float32[2,3,32,32] (CLI) or put "
-                           "`# nnmigrate: input float32[2,3,32,32]` above the class (editor)"}
-    arrays = [InputSpec.parse(s).sample(rng) for s in request["inputs"]]
-    entry = next(iter(contract.get("entry_classes", {}).values()), {"inputs": [], "outputs": []})
-    layouts = entry.get("inputs", [])
-    moved = [np.ascontiguousarray(np.moveaxis(a, 1, -1) if from_torch else np.moveaxis(a, -1, 1))
-             if i < len(layouts) and layouts[i] == "moved" and a.ndim >= 3 else a for i, a in enumerate(arrays)]
-    keras_inputs, torch_arrays = (moved, arrays) if from_torch else (arrays, moved)
-    torch_inputs = [torch.from_numpy(a).to(device) for a in torch_arrays]
-    with torch.no_grad():
-        tm(*torch_inputs)  # materializes Lazy modules and lazily built layers
-    km(*keras_inputs, training=False)  # builds Keras weights
+    sides[0].inputs = [InputSpec.parse(s).sample(rng) for s in request["inputs"]]
+    for i, (path, contract) in enumerate(hops):
+        progress("building the migrated model", 0.3)
+        framework = "keras" if framework == "torch" else "torch"
+        side = _build_side(path, f"_nnmigrate_target{i}", request, framework, keras)
+        side.inputs = _moved_inputs(sides[-1].inputs, contract, to_last=framework == "keras")
+        sides.append(side)
+    for side in sides:
+        _run(side, device)
     progress("copying weights", 0.45)
-    if from_torch:
-        _randomize_norms(tm, 0)
-        # the model's own classes: from the source file or, migrated into it, from the rest of its package
-        source_classes = {type(m).__name__ for m in tm.modules() if not type(m).__module__.startswith("torch.")}
-        transfer: Any = Transfer(default_catalog(), source_classes, contract.get("renames", {}))
-        transfer.run(tm, km)
-    else:
-        _randomize_keras_norms(km, 0)
-        source_classes = {name for name, obj in vars(src_mod).items() if isinstance(obj, type)
-                          and issubclass(obj, keras.layers.Layer) and obj.__module__ == src_mod.__name__}
-        transfer = KerasToTorchTransfer(default_catalog(), source_classes, contract.get("renames", {}), call_order)
-        transfer.run(km, tm)
-    if transfer.missing:
-        return {"status": "error", "max_abs_diff": None, "max_rel_diff": None, "per_layer": [], "device": device,
-                "message": "weights without a counterpart in the migrated model: " + ", ".join(transfer.missing[:10])}
-    captured: dict[str, tuple[list, list]] = {path: ([], []) for path, _, _ in transfer.pairs}
-    undo = [f(layer, captured[path][i]) for path, *layers in transfer.pairs
-            for i, (f, layer) in enumerate(zip((_capture, _capture), layers))]
+    pairs: list[tuple[str, Any, Any]] = []  # (source path, source layer, layer of the last model)
+    for i, (_, contract) in enumerate(hops):
+        transfer = _copy_weights(sides[i], sides[i + 1], contract, randomize=i == 0)
+        if transfer.missing:
+            return _error("weights without a counterpart in the migrated model: " + ", ".join(transfer.missing[:10]),
+                          device)
+        by_middle = {id(target): (path, source) for path, source, target in pairs}
+        pairs = list(transfer.pairs) if i == 0 else [(*by_middle[id(middle)], target) for _, middle, target
+                                                     in transfer.pairs if id(middle) in by_middle]
+    captured: dict[str, tuple[list, list]] = {path: ([], []) for path, _, _ in pairs}
+    undo = [_capture(layer, captured[path][i]) for path, *layers in pairs for i, layer in enumerate(layers)]
     progress("running both models", 0.7)
-    with torch.no_grad():
-        t_out = _leaves(tm(*torch_inputs))
-    k_out = [np.asarray(x) for x in _leaves(km(*keras_inputs, training=False))]
+    src_out, tgt_out = _run(sides[0], device), _run(sides[-1], device)
     for u in undo:
         u()
-    src_out, tgt_out = (t_out, k_out) if from_torch else (k_out, t_out)
-    out_layouts = entry.get("outputs", [])
+    to_last = sides[-1].framework == "keras"
     if len(src_out) != len(tgt_out):
-        return {"status": "not_equivalent", "max_abs_diff": None, "max_rel_diff": None, "per_layer": [],
-                "device": device, "message": f"the source returns {len(src_out)} tensors, the migration {len(tgt_out)}"}
-    worst_abs, worst_rel = 0.0, 0.0
-    for i, (a, b) in enumerate(zip(src_out, tgt_out)):
-        layout = out_layouts[i] if i < len(out_layouts) else None
-        d_abs, d_rel = diff(a, _align(b, a.shape, layout, from_torch))
-        worst_abs = d_abs if np.isnan(d_abs) else max(worst_abs, d_abs)
-        worst_rel = max(worst_rel, d_rel)
+        return _error(f"the source returns {len(src_out)} tensors, the migration {len(tgt_out)}", device) | {
+            "status": "not_equivalent"}
+    # across a round trip the layout comes back to the source's: outputs compare as they are
+    out_layouts = _entry(hops[0][1]).get("outputs", []) if len(hops) == 1 else []
+    worst_abs, worst_rel = _compare(src_out, tgt_out, out_layouts, to_last)
     per_layer = []
-    for path, _, target_layer in transfer.pairs:
+    for path, _, target_layer in pairs:
         sources, targets = captured[path]
         for a, b in zip(sources, targets):
             if a is None or b is None:
                 continue
             a, b = np.asarray(a), np.asarray(b)
             # a layer's layout is not recorded: when both orders fit the shape (C == W), take the closer one
-            d_abs = min(diff(a, _align(b, a.shape, layout, from_torch))[0] for layout in (None, "moved"))
+            d_abs = min(diff(a, _align(b, a.shape, layout, to_last))[0] for layout in (None, "moved"))
             name = getattr(target_layer, "name", None) or type(target_layer).__name__
             per_layer.append({"source": path, "target": name, "max_abs_diff": d_abs})
             break
@@ -236,3 +293,11 @@ def run_check(request: dict, progress: Callable[[str, float], None]) -> dict:
     return {"status": "equivalent" if ok else "not_equivalent", "max_abs_diff": worst_abs, "max_rel_diff": worst_rel,
             "per_layer": per_layer, "device": device,
             "message": f"outputs {shapes}; TF32 off in both frameworks; tolerance {TOLERANCE:g}"}
+
+
+def run_check(request: dict, progress: Callable[[str, float], None]) -> dict:
+    """One check. `request["hops"]` ([{"path", "contract"}, ...]) chains migrations, e.g. a round trip
+    PyTorch -> Keras -> PyTorch compared with the original; otherwise `target_path` with `contract`."""
+    hops = [(h["path"], h["contract"]) for h in request.get("hops", [])] or [
+        (request["target_path"], request.get("contract", {}))]
+    return _check(request, progress, hops)

@@ -44,10 +44,11 @@ class KerasToTorchTransfer:
             for i, (child, module) in enumerate(zip(sources, targets)):
                 self.module(child, module, f"{path}{child.name}.")
             return
-        if isinstance(km, keras.Sequential) and type(km).__name__ not in self.source_classes:
+        if isinstance(km, keras.Sequential):
             for i, child in enumerate(km.layers):
                 self.module(child, _child(tm, i), f"{path}{i}.")
-            return
+            if type(km).__name__ not in self.source_classes:
+                return
         if isinstance(km, (list, tuple)):
             for i, child in enumerate(km):
                 self.module(child, _child(tm, i), f"{path}{i}.")

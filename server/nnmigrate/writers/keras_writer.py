@@ -6,6 +6,7 @@ contract in the class docstring, or keeps the source layout at the boundary with
 
 from __future__ import annotations
 
+from nnmigrate.catalog.containers import keras_layer_list, listed
 from nnmigrate.catalog.entry import Emitter, OpEntry
 from nnmigrate.layout import AxisMove
 from nnmigrate.pivot import nodes as n
@@ -74,11 +75,10 @@ class KerasWriter(ModelWriter):
         if isinstance(s, n.ExprStmt) and isinstance(s.value, n.Call) and isinstance(s.value.func, n.Attr) \
                 and s.value.func.attr == "__init__" and s.value.args:
             args = s.value.args
-            if len(args) == 1 and args[0].star == "*":
-                items: n.Expr = n.Call(n.Name("list"), [n.Arg(args[0].value)])
-            elif len(args) == 1 and (isinstance(args[0].value, n.Call) and printer.expr(args[0].value.func) == "OrderedDict"
-                                     or isinstance(args[0].value, n.Name) and args[0].value.id in dicts):
-                items = n.Call(n.Name("list"), [n.Arg(n.Call(n.Attr(args[0].value, "values"), []))])
+            if len(args) == 1 and (isinstance(args[0].value, n.Name) and args[0].value.id in dicts):
+                items = listed(n.Call(n.Attr(args[0].value, "values"), []))
+            elif len(args) == 1 and not args[0].star == "**":
+                items = keras_layer_list(n.Starred(args[0].value) if args[0].star == "*" else args[0].value)
             else:
                 items = n.ListExpr([a.value for a in args])
             return n.ExprStmt(n.Call(s.value.func, [n.Arg(items)]), span=s.span, comments=s.comments)

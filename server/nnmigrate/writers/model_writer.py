@@ -8,6 +8,7 @@ supplies the framework-specific hooks (bases, forward name, imports, transposes,
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -19,6 +20,9 @@ from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import MOVED, PLAIN
 from nnmigrate.writers.module_plan import ModulePlan
 from nnmigrate.writers.translate import AttrInfo, Signature, Translator
+
+#: the paragraph `layout_note` writes into an entry class's docstring (by either writer)
+_LAYOUT_NOTE = re.compile(r"Layout: .* channels-(first|last) .*; the (PyTorch|Keras) original took channels-(first|last) .*\.")
 
 @dataclass
 class ClassResult:
@@ -301,7 +305,10 @@ class ModelWriter:
                           span=cls.span, comments=cls.comments)
 
     def _docstring(self, cls: n.ClassDef, result: ClassResult) -> str | None:
+        """The class docstring with this migration's layout note; one an earlier migration wrote is replaced."""
         doc = cls.docstring
+        if doc is not None:
+            doc = "\n\n".join(p for p in doc.split("\n\n") if not _LAYOUT_NOTE.fullmatch(p.strip())) or None
         if cls.name not in self.plan.entry_classes or result.signature is None:
             return doc
         cl = [k for k, v in result.signature.params.items() if v.moved]

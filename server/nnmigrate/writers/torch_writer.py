@@ -6,6 +6,7 @@ and writes channels-first code by default, with the contract in the class docstr
 
 from __future__ import annotations
 
+from nnmigrate.catalog.containers import torch_layer_args
 from nnmigrate.catalog.entry import Emitter, LayoutRule, OpEntry
 from nnmigrate.layout import UNKNOWN, AxisMove, TensorInfo
 from nnmigrate.pivot import nodes as n
@@ -60,7 +61,8 @@ class TorchWriter(ModelWriter):
         return [p for p in params if p.name not in _KERAS_CALL_ONLY]
 
     def adjust_init(self, cls: n.ClassDef, body: list[n.Stmt]) -> list[n.Stmt]:
-        """`super().__init__(**kwargs)`: Keras layer options such as `name=` mean nothing to nn.Module."""
+        """`super().__init__(**kwargs)`: Keras layer options such as `name=` mean nothing to nn.Module; a Sequential
+        subclass passes its layers on as positional arguments."""
         appended = {x.func.value.attr for x in walk(cls.body) if isinstance(x, n.Call) and isinstance(x.func, n.Attr)
                     and x.func.attr == "append" and isinstance(x.func.value, n.Attr)}
         out: list[n.Stmt] = []
@@ -69,7 +71,9 @@ class TorchWriter(ModelWriter):
         for s in body:
             if isinstance(s, n.ExprStmt) and isinstance(s.value, n.Call) and isinstance(s.value.func, n.Attr) \
                     and s.value.func.attr == "__init__" and isinstance(s.value.func.value, n.Call):
-                s = n.ExprStmt(n.Call(s.value.func, []), span=s.span, comments=s.comments)
+                positional = [a for a in s.value.args if a.keyword is None and a.star != "**"]
+                layers = torch_layer_args(positional[0].value) if cls.kind == "sequential" and positional else []
+                s = n.ExprStmt(n.Call(s.value.func, layers), span=s.span, comments=s.comments)
             elif isinstance(s, n.Assign) and _holds_layers(s, appended):
                 s = n.Assign(s.targets, call("nn.ModuleList", s.value), span=s.span, comments=s.comments)
             out.append(s)

@@ -1,0 +1,111 @@
+"""Round trips: PyTorch -> Keras -> PyTorch and Keras -> PyTorch -> Keras stay equivalent to the original, and
+migrating the round trip's output again gives the same text (the second migration is a fixed point)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES, fixture_cases
+
+#: What each round trip still lacks; strict, so a fix shows up as an unexpected pass.
+NOT_YET = {
+    "torch_alexnet": "keras.layers.AdaptiveAveragePooling2D is not read yet",
+    "torch_vgg16": "keras.ops.reshape is not read yet",
+    "torch_vgg16_bn": "keras.ops.reshape is not read yet",
+    "torch_cifar_cnn": "keras.ops.reshape is not read yet",
+    "torch_bilstm_classifier": "keras.layers.LSTM is not read yet",
+    "torch_cnn_rnn": "keras.layers.LSTM is not read yet",
+    "torch_resnet_basic": "keras.layers.Lambda is not read yet",
+    "torch_resnet18_narrow": "keras.layers.Lambda is not read yet",
+    "torch_resnet_bottleneck": "keras.ops.mean is not read yet",
+    "torch_mobilenetv2": "keras.ops.reshape is not read yet",
+    "torch_inception": "torch.nn.Conv2d needs kernel_size",
+    "torch_densenet": "keras.ops.transpose is not read yet",
+    "torch_squeezenet": "keras.ops.pad is not read yet",
+    "torch_gru_lm": "keras.layers.LSTM is not read yet",
+    "torch_stacked_bilstm": "keras.layers.LSTM is not read yet",
+    "torch_transformer_encoder": "keras.layers.MultiHeadAttention is not read yet",
+    "torch_transformer_block": "keras.layers.MultiHeadAttention is not read yet",
+    "torch_audio_m5": "keras.ops.mean is not read yet",
+    "torch_lenet_lazy": "keras.layers.Permute is not read yet",
+    "torch_activations_zoo": "keras.ops.mean is not read yet",
+    "torch_pooling_zoo": "keras.layers.Lambda is not read yet",
+    "torch_groupnorm_dilated": "keras.layers.GroupNormalization is not read yet",
+    "torch_two_input": "keras.layers.Permute is not read yet",
+    "torch_sequential_subclass": "keras.layers.Permute is not read yet",
+    "torch_tensor_ops": "keras.ops.shape is not read yet",
+    "torch_video_conv3d": "keras.ops.reshape is not read yet",
+    "torch_base_class": "keras.ops.reshape is not read yet",
+    "torch_conv_autoencoder": "keras.layers.Cropping2D is not read yet",
+    "torch_tcn": "keras.layers.ZeroPadding1D is not read yet",
+    "torch_text_cnn": "keras.ops.transpose is not read yet",
+    "torch_rnn_regressor": "keras.layers.LSTM is not read yet",
+    "keras_alexnet": "torch.movedim is not read yet",
+    "keras_vgg16": "the Functional support module (torch) is not read back as a Keras Functional builder",
+    "keras_cifar_cnn": "torch.movedim is not read yet",
+    "keras_bilstm_classifier": "keras.layers.Bidirectional is not read yet",
+    "keras_cnn_rnn": "keras.layers.GRU is not read yet",
+    "keras_mobilenet": "the Keras writer emits an assignment to a call on the second migration",
+    "keras_resnet_block": "torch.movedim is not read yet",
+    "keras_residual_layer": "torch.movedim is not read yet",
+    "keras_densenet": "the Functional support module (torch) is not read back as a Keras Functional builder",
+    "keras_tcn": "keras.layers.Lambda is not read yet",
+    "keras_transformer_classifier": "keras.layers.MultiHeadAttention is not read yet",
+    "keras_transformer_block": "keras.layers.MultiHeadAttention is not read yet",
+    "keras_lstm_seq": "keras.layers.LSTM is not read yet",
+    "keras_efficientnet": "keras.layers.multiply is not read yet",
+    "keras_preprocessing": "keras.layers.Normalization is not read yet",
+    "keras_separable_conv": "keras.layers.SeparableConv2D is not read yet",
+    "keras_activations_zoo": "keras.ops.sum is not read yet",
+    "keras_add_concat": "keras.layers.Multiply is not read yet",
+    "keras_unet": "the Functional support module (torch) is not read back as a Keras Functional builder",
+    "keras_pooling_zoo": "keras.layers.Cropping2D is not read yet",
+    "keras_conv3d": "keras.layers.MaxPool3D is not read yet",
+}
+TORCH_CASES, TORCH_IDS = fixture_cases("pytorch", NOT_YET)
+KERAS_CASES, KERAS_IDS = fixture_cases("tensorflow", NOT_YET)
+
+
+def _migrate(source: str, to: str, symbol: str, origin: str):
+    from nnmigrate.frameworks import Framework
+    from nnmigrate.migrate import migrate_source
+
+    result = migrate_source(source, Framework.parse(to), symbol=symbol)
+    errors = [d.format(origin) for d in result.diagnostics if d.blocks_migration]
+    assert result.exit_code == 0, "\n".join(errors) + "\n" + source
+    return result
+
+
+def assert_round_trip(case: dict, tmp_path: Path, worker) -> None:
+    src = FIXTURES / case["file"]
+    there, back = ("tensorflow", "pytorch") if case["framework"] == "pytorch" else ("pytorch", "tensorflow")
+    middle = _migrate(src.read_text(), there, case["symbol"], str(src))
+    middle_path = tmp_path / f"{src.stem}_middle.py"
+    middle_path.write_text(middle.text)
+    final = _migrate(middle.text, back, case["symbol"], str(middle_path))
+    final_path = tmp_path / f"{src.stem}_round_trip.py"
+    final_path.write_text(final.text)
+
+    again = _migrate(_migrate(final.text, there, case["symbol"], str(final_path)).text, back, case["symbol"], "again")
+    assert again.text == final.text, "the round trip's output changes when it goes round again"
+
+    request = {"source_path": str(src), "symbol": case["symbol"], "args": case.get("args", {}),
+               "inputs": case["inputs"], "device": "cpu",
+               "hops": [{"path": str(middle_path), "contract": middle.mapping},
+                        {"path": str(final_path), "contract": final.mapping}]}
+    report = worker.verify(request, timeout=300)
+    assert report["status"] == "equivalent", report["message"] + "\n" + final.text
+    assert report["max_abs_diff"] <= 1e-5
+    assert report["per_layer"], "per-layer report is empty"
+
+
+@pytest.mark.parametrize("case", TORCH_CASES, ids=TORCH_IDS)
+def test_pytorch_keras_pytorch(case, tmp_path, worker):
+    assert_round_trip(case, tmp_path, worker)
+
+
+@pytest.mark.parametrize("case", KERAS_CASES, ids=KERAS_IDS)
+def test_keras_pytorch_keras(case, tmp_path, worker):
+    assert_round_trip(case, tmp_path, worker)
