@@ -58,3 +58,34 @@ def test_hover_on_keras_source_shows_the_pytorch_form():
     hover = explain_at(source, 3, 10)
     assert hover is not None and "**PyTorch equivalent** of `conv2d`" in hover.markdown
     assert "SamePadding(3, 2)" in hover.markdown and "nn.LazyConv2d(16, 3, stride=2)" in hover.markdown
+
+
+GROUP_NORM = textwrap.dedent('''
+    import keras
+    from keras import layers
+
+
+    class GNBlock(keras.Model):
+        def __init__(self, filters=8):
+            super().__init__()
+            self.conv = layers.Conv2D(filters, 3, padding="same")
+            self.norm = layers.GroupNormalization(groups=4, epsilon=1e-5)
+            self.norm2 = layers.GroupNormalization(2)
+
+        def call(self, x):
+            return self.norm2(self.norm(self.conv(x)))
+''')
+
+
+def test_group_normalization_keeps_groups_and_epsilon(tmp_path, worker):
+    src = tmp_path / "gn.py"
+    src.write_text(GROUP_NORM)
+    result = migrate_source(GROUP_NORM, Framework.PYTORCH, symbol="GNBlock")
+    assert result.exit_code == 0, [d.message for d in result.diagnostics]
+    assert "LazyGroupNorm(4, eps=1e-05)" in result.text and "LazyGroupNorm(2, eps=0.001)" in result.text
+    out = tmp_path / "gn_torch.py"
+    out.write_text(result.text)
+    report = worker.verify(build_request(str(src), str(out), "GNBlock", {}, ["float32[2,8,8,3]"], "cpu", "native"),
+                           timeout=300)
+    assert report["status"] == "equivalent", report["message"]
+    assert {row["source"] for row in report["per_layer"]} >= {"norm", "norm2"}

@@ -72,7 +72,7 @@ ENTRIES = tuple(
             layout=LayoutRule("opaque"), to_keras=_layer_norm, weights=WeightRule(_affine_weights, "weight, bias -> gamma, beta"),
             notes="torch normalizes the trailing `normalized_shape` dims; Keras takes axis indices. eps always written."),
     OpEntry("group_norm", "normalization",
-            (Attr("input"), Attr("num_groups"), Attr("num_channels"), Attr("eps", torch=1e-5, keras=1e-3),
+            (Attr("input"), Attr("num_groups", keras=32), Attr("num_channels"), Attr("eps", torch=1e-5, keras=1e-3),
              Attr("affine", torch=True)) + _COMMON,
             (layer(NN + "GroupNorm", "num_groups", "num_channels", "eps", "affine"),),
             layout=LayoutRule("elementwise", spatial_input=True), to_keras=_group_norm, weights=WeightRule(_affine_weights, "weight, bias -> gamma, beta"),
@@ -98,7 +98,20 @@ def _layer_norm_torch(v: OpView) -> n.Expr:
     return call("LazyLayerNorm", eps=v.get("eps"), center=v.unless("center", True), scale=v.unless("scale", True))
 
 
+def _group_norm_torch(v: OpView) -> n.Expr:
+    if not v.is_("center", True) and v.is_("scale", True) or v.is_("center", True) and not v.is_("scale", True):
+        v.notes.append("GroupNormalization with only one of center/scale: both are written as affine")
+    return call("LazyGroupNorm", v.get("num_groups"), eps=v.get("eps"),
+                affine=None if v.is_("center", True) or v.is_("scale", True) else False)
+
+
 ENTRIES = with_keras(ENTRIES, {
+    "group_norm": KerasForm((keras("GroupNormalization", "num_groups", "axis", "eps",
+                                   rename={"groups": "num_groups", "epsilon": "eps"}, fixed={"num_channels": None}),),
+                            _group_norm_torch, (Attr("axis", torch=1, keras=-1), Attr("center", torch=True, keras=True),
+                                                Attr("scale", torch=True, keras=True)),
+                            lambda k, c: dict(zip(["weight", "bias"], k)),
+                            torch_layout=LayoutRule("channels", spatial_input=True)),
     "layer_norm": KerasForm((keras("LayerNormalization", "axis", "eps", rename={"epsilon": "eps"},
                                    fixed={"normalized_shape": None}),),
                             _layer_norm_torch, (Attr("axis", torch=-1, keras=-1), Attr("center", torch=True, keras=True),

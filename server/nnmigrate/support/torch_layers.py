@@ -115,6 +115,22 @@ class LazyLayerNorm(nn.Module):
         return nn.functional.layer_norm(x, x.shape[-1:], self.weight, self.bias, self.eps)
 
 
+class LazyGroupNorm(nn.Module):
+    """keras.layers.GroupNormalization on channels-first input: nn.GroupNorm with the channel count taken from
+    the first input (Keras does not name it)."""
+
+    def __init__(self, num_groups, eps=1e-3, affine=True):
+        super().__init__()
+        self.num_groups, self.eps, self.affine = num_groups, eps, affine
+        self.weight = self.bias = None
+
+    def forward(self, x):
+        if self.weight is None and self.affine:
+            self.weight = nn.Parameter(torch.ones(x.shape[1], device=x.device))
+            self.bias = nn.Parameter(torch.zeros(x.shape[1], device=x.device))
+        return nn.functional.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+
 class Rescaling(nn.Module):
     """keras.layers.Rescaling: x * scale + offset."""
 

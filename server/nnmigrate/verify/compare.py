@@ -121,12 +121,13 @@ def _recording_calls(keras: Any) -> Iterator[list]:
 
 
 def _randomize_keras_norms(model: Any, seed: int) -> None:
-    """Keras twin of `_randomize_norms`: non-trivial BatchNormalization statistics and affine weights."""
+    """Keras twin of `_randomize_norms`: non-trivial normalization statistics and affine weights."""
     import keras
 
     rng = np.random.default_rng(seed)
     for layer in model._flatten_layers(include_self=False, recursive=True):
-        if isinstance(layer, keras.layers.BatchNormalization) and layer.weights:
+        if isinstance(layer, (keras.layers.BatchNormalization, keras.layers.LayerNormalization,
+                              keras.layers.GroupNormalization)) and layer.weights:
             new = []
             for var in layer.weights:
                 shape = tuple(var.shape)
