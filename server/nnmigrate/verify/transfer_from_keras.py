@@ -80,13 +80,14 @@ class KerasToTorchTransfer:
         self.pairs.append((path or km.name, km, tm))  # compared whole: a composite includes the activation
         if not km.weights:
             return
-        found = self.catalog.lookup("keras", f"keras.layers.{type(km).__name__}")
+        source = km.layer if isinstance(km, keras.layers.Wrapper) else km  # TimeDistributed: the wrapped layer's weights
+        found = self.catalog.lookup("keras", f"keras.layers.{type(source).__name__}")
         rule = found[0].weights if found else None
         if rule is None or rule.to_torch is None:
             return
-        config = {k: v for k, v in km.get_config().items() if isinstance(v, (int, float, str, bool, tuple, list))}
-        config["keras_class"] = type(km).__name__
-        tensors = rule.to_torch([np.asarray(w) for w in km.get_weights()], config)
+        config = {k: v for k, v in source.get_config().items() if isinstance(v, (int, float, str, bool, tuple, list))}
+        config["keras_class"] = type(source).__name__
+        tensors = rule.to_torch([np.asarray(w) for w in source.get_weights()], config)
         state = dict(module.named_parameters()) | dict(module.named_buffers())
         with torch.no_grad():
             for name, value in tensors.items():
