@@ -93,29 +93,35 @@ def _capture(layer: Any, store: list) -> Callable[[], None]:
 
 
 @contextmanager
-def _recording_calls(keras: Any) -> Iterator[list]:
-    """Records the layers a Keras builder calls at the top level, in order (a Functional model keeps them sorted
-    by depth instead, so this is how its layers are paired with the migrated module's)."""
+def _recording_layers(keras: Any) -> Iterator[list]:
+    """Records the layers a Keras builder calls at the top level, in the order it created them: the order in which
+    the migrated builder creates its modules (a Functional model keeps its layers sorted by depth instead, so this
+    is how they are paired with the migrated module's). The list is filled when the block ends."""
     order: list = []
-    seen: set[int] = set()
+    created: list = []
+    called: set[int] = set()
     depth = [0]
-    original = keras.layers.Layer.__call__
+    original_init, original_call = keras.layers.Layer.__init__, keras.layers.Layer.__call__
+
+    def creating(self: Any, *args: Any, **kwargs: Any) -> None:
+        created.append(self)
+        original_init(self, *args, **kwargs)
 
     def recording(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if depth[0] == 0 and id(self) not in seen:
-            seen.add(id(self))
-            order.append(self)
+        if depth[0] == 0:
+            called.add(id(self))
         depth[0] += 1
         try:
-            return original(self, *args, **kwargs)
+            return original_call(self, *args, **kwargs)
         finally:
             depth[0] -= 1
 
-    keras.layers.Layer.__call__ = recording
+    keras.layers.Layer.__init__, keras.layers.Layer.__call__ = creating, recording
     try:
         yield order
     finally:
-        keras.layers.Layer.__call__ = original
+        keras.layers.Layer.__init__, keras.layers.Layer.__call__ = original_init, original_call
+        order += [layer for layer in dict.fromkeys(created) if id(layer) in called]
 
 
 def _randomize_keras_norms(model: Any, seed: int) -> None:
@@ -162,7 +168,7 @@ def run_check(request: dict, progress: Callable[[str, float], None]) -> dict:
     out_mod = import_file(request["target_path"], "_nnmigrate_target")
     torch.manual_seed(0)
     keras.utils.set_random_seed(0)
-    with _recording_calls(keras) as call_order:
+    with _recording_layers(keras) as builder_layers:
         source_model = build(src_mod, symbol, kwargs)
     progress("building the migrated model", 0.3)
     target_model = build(out_mod, symbol, kwargs)
@@ -194,7 +200,7 @@ def run_check(request: dict, progress: Callable[[str, float], None]) -> dict:
         _randomize_keras_norms(km, 0)
         source_classes = {name for name, obj in vars(src_mod).items() if isinstance(obj, type)
                           and issubclass(obj, keras.layers.Layer) and obj.__module__ == src_mod.__name__}
-        transfer = KerasToTorchTransfer(default_catalog(), source_classes, contract.get("renames", {}), call_order)
+        transfer = KerasToTorchTransfer(default_catalog(), source_classes, contract.get("renames", {}), builder_layers)
         transfer.run(km, tm)
     if transfer.missing:
         return {"status": "error", "max_abs_diff": None, "max_rel_diff": None, "per_layer": [], "device": device,

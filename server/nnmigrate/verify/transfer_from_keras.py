@@ -22,8 +22,8 @@ class KerasToTorchTransfer:
     catalog: Catalog
     source_classes: set[str]
     renames: dict[str, dict[str, str]]
-    #: layers of a Functional source model in the order the builder called them (recorded while building)
-    call_order: list[Any] = field(default_factory=list)
+    #: layers a Functional source model's builder called, in the order it created them (recorded while building)
+    builder_layers: list[Any] = field(default_factory=list)
     pairs: list[tuple[str, Any, torch.nn.Module]] = field(default_factory=list)
     copied: set[int] = field(default_factory=set)
     missing: list[str] = field(default_factory=list)
@@ -39,7 +39,7 @@ class KerasToTorchTransfer:
             return
         if hasattr(tm, "built_layers") and type(km).__name__ == "Functional":
             # the torch Functional creates its modules in call order: pair those holding weights
-            sources = [layer for layer in self.call_order if layer.weights]
+            sources = [layer for layer in self.builder_layers if layer.weights]
             targets = [m for m in tm.built_layers if any(True for _ in m.parameters()) or any(True for _ in m.buffers())]
             for i, (child, module) in enumerate(zip(sources, targets)):
                 self.module(child, module, f"{path}{child.name}.")

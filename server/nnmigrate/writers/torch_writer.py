@@ -106,8 +106,10 @@ class TorchWriter(ModelWriter):
             if isinstance(s, n.Assign):
                 info = self.plan.attr_info(s.value, {})
                 for t in s.targets:
-                    if isinstance(t, n.Name):
-                        (found.__setitem__(t.id, info) if info.kind in ("op", "class", "sequence") else rebound.add(t.id))
+                    if isinstance(t, n.Name) and info.kind in ("op", "class", "sequence"):
+                        found[t.id] = info
+                    elif isinstance(t, n.Name):
+                        rebound.add(t.id)
         return {name: info for name, info in found.items() if name not in rebound}
 
     def _created_once(self, s: n.Stmt) -> n.Stmt:
