@@ -1,4 +1,5 @@
-"""Catalog entries for recurrent layers and attention; their Keras forms are support layers that keep torch's contract."""
+"""Catalog entries for recurrent layers and attention in both contracts: torch's (written in Keras as support layers
+that keep it) and Keras's (written in PyTorch as support modules that keep it)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import numpy as np
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
 from nnmigrate.catalog.spell import NN, keras, layer
 from nnmigrate.pivot import nodes as n
-from nnmigrate.writers.emit import OpView, call
+from nnmigrate.writers.emit import OpView, call, const_value
 
 _RNN_ATTRS = (Attr("input"), Attr("input_size"), Attr("hidden_size"), Attr("num_layers", torch=1), Attr("bias", torch=True),
               Attr("batch_first", torch=False), Attr("dropout", torch=0.0), Attr("bidirectional", torch=False),
@@ -155,12 +156,15 @@ def _keras_recurrent(key: str):
 def _bidirectional(v: OpView) -> n.Expr:
     """The wrapped layer's LazyRecurrent with both directions: torch's own bidirectional module."""
     inner, source = v.get("layer"), v.op.attrs.get("layer")
+    if isinstance(inner, n.Unsupported):
+        v.errors.append("the wrapped layer has no PyTorch form")
+        return inner
     if not (isinstance(source, n.Op) and source.key in _KERAS_RNN and isinstance(inner, n.Call)):
         v.errors.append("only an LSTM, GRU or SimpleRNN written inside Bidirectional(...) has a PyTorch form")
         return inner
     if not v.is_("backward_layer", None):
         v.errors.append("a separate backward_layer has no PyTorch form (torch runs one module both ways)")
-    if not (isinstance(source.attrs.get("go_backwards"), n.Const) and source.attrs["go_backwards"].value is False):
+    if const_value(source.attrs.get("go_backwards")) is not False:
         v.errors.append("a wrapped layer with go_backwards=True has no PyTorch form")
     merge = [] if v.is_("merge_mode", "concat") else [n.Arg(v.get("merge_mode"), "merge_mode")]
     return n.Call(inner.func, [*inner.args, n.Arg(n.Const(True), "bidirectional"), *merge])
@@ -170,11 +174,13 @@ def _time_distributed(v: OpView) -> n.Expr:
     """torch layers that act on the last axis (Linear, activations) already apply to every time step."""
     from nnmigrate.catalog import default_catalog
 
-    source = v.op.attrs.get("layer")
-    if isinstance(source, n.Op) and (source.key == "linear" or default_catalog().get(source.key).layout.kind == "elementwise"):
-        return v.get("layer")
-    v.errors.append("only layers that act on the last axis (Dense, activations, Dropout) have a PyTorch form here")
-    return v.get("layer")
+    inner, source = v.get("layer"), v.op.attrs.get("layer")
+    if isinstance(inner, n.Unsupported):
+        v.errors.append("the wrapped layer has no PyTorch form")
+    elif not (isinstance(source, n.Op) and (source.key == "linear"
+                                            or default_catalog().get(source.key).layout.kind == "elementwise")):
+        v.errors.append("only layers that act on the last axis (Dense, activations, Dropout) have a PyTorch form here")
+    return inner
 
 
 def _recurrent_to_torch(keras: list[Any], config: Mapping[str, Any]) -> dict[str, Any]:
@@ -209,7 +215,7 @@ def _keras_attention(v: OpView) -> n.Expr:
 
 
 def _attention_to_torch(keras: list[Any], config: Mapping[str, Any]) -> dict[str, Any]:
-    """Per-head kernels (E, heads, dim) -> (heads * dim, E); output kernel (heads, value_dim, E') -> (E', heads * value_dim)."""
+    """Per-head kernels (E, heads, dim) -> (heads * dim, E); output kernel (heads, value_dim, E') -> (E', heads * dim)."""
     per = 2 if config.get("use_bias", True) else 1
     out: dict[str, Any] = {}
     for i, name in enumerate(("query_proj", "key_proj", "value_proj", "out_proj")):
@@ -238,8 +244,8 @@ ENTRIES += (
     OpEntry("keras_gru", "recurrent", _KERAS_RNN_ATTRS + _GATED_ATTRS[:1] + (Attr("reset_after", keras=True),), (),
             (keras("GRU", "hidden_size", "activation", "recurrent_activation", "bias", **_RNN_KERAS),),
             layout=_OPAQUE, to_torch=_keras_recurrent("keras_gru"), weights=_RECURRENT_TO_TORCH,
-            notes=_RNN_CONTRACT.format(name="GRU", torch="nn.GRU") + " Gates z,r,h are torch's z,r,n reordered to "
-                  "r,z,n; torch's GRU is reset_after=True (reset_after=False has no PyTorch form)."),
+            notes=_RNN_CONTRACT.format(name="GRU", torch="nn.GRU") + " Keras gate blocks z,r,h become torch's r,z,n; "
+                  "torch's GRU is Keras's reset_after=True (reset_after=False has no PyTorch form)."),
     OpEntry("keras_simple_rnn", "recurrent", _KERAS_RNN_ATTRS, (),
             (keras("SimpleRNN", "hidden_size", "activation", "bias", **_RNN_KERAS),),
             layout=_OPAQUE, to_torch=_keras_recurrent("keras_simple_rnn"), weights=_RECURRENT_TO_TORCH,
