@@ -38,7 +38,7 @@ class KerasToTorchTransfer:
         if tm is None:
             return
         if hasattr(tm, "built_layers") and type(km).__name__ == "Functional":
-            # the torch Functional creates its modules in call order: pair those holding weights
+            # the torch Functional creates its modules in the builder's order: pair those holding weights
             sources = [layer for layer in self.builder_layers if layer.weights]
             targets = [m for m in tm.built_layers if any(True for _ in m.parameters()) or any(True for _ in m.buffers())]
             for i, (child, module) in enumerate(zip(sources, targets)):
@@ -80,7 +80,7 @@ class KerasToTorchTransfer:
         self.pairs.append((path or km.name, km, tm))  # compared whole: a composite includes the activation
         if not km.weights:
             return
-        source = km.layer if isinstance(km, keras.layers.Wrapper) else km  # TimeDistributed: the wrapped layer's weights
+        source = km.layer if isinstance(km, keras.layers.Wrapper) else km  # TimeDistributed: the wrapped layer's
         found = self.catalog.lookup("keras", f"keras.layers.{type(source).__name__}")
         rule = found[0].weights if found else None
         if rule is None or rule.to_torch is None:

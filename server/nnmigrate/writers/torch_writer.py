@@ -136,13 +136,14 @@ class TorchWriter(ModelWriter):
         prelude = tr.body(prelude)
         layouts = []
         for name in order:
-            shape = inputs[name].attrs.get("shape") if name in inputs else None  # `(seq_len, 8)`: rank 3 at any length
+            shape = inputs[name].attrs.get("shape") if name in inputs else None  # `(seq_len, 8)`: rank 3
             rank = len(shape.elts) + 1 if isinstance(shape, (n.TupleExpr, n.ListExpr)) else None
             layout = MOVED if self.plan.spatial and (rank or 4) >= 3 and self.layout == "native" else PLAIN
             tr.env[name] = TensorInfo(layout, rank)
             layouts.append(layout)
         self.builder_inputs[f.name] = layouts
-        graph_body = [self._created_once(s) for s in tr.body(body)] + [n.Return(tr.expr(model.attrs["outputs"])[0])]
+        graph_body = [self._created_once(s) for s in tr.body(body)]
+        graph_body.append(n.Return(tr.expr(model.attrs["outputs"])[0]))
         tr.env, tr.loop_elements = saved, saved_layers
         forward = n.FunctionDef("forward", [n.Param(name) for name in order], graph_body,
                                 comments=["the Keras model's dataflow, run as the module's forward"])
