@@ -215,7 +215,7 @@ def _keras_attention(v: OpView) -> n.Expr:
 
 
 def _attention_to_torch(keras: list[Any], config: Mapping[str, Any]) -> dict[str, Any]:
-    """Per-head kernels (E, heads, dim) -> (heads * dim, E); output kernel (heads, value_dim, E') -> (E', heads * dim)."""
+    """Per-head kernels (E, heads, dim) -> (heads * dim, E); the output kernel (heads, dim, E') -> (E', heads * dim)."""
     per = 2 if config.get("use_bias", True) else 1
     out: dict[str, Any] = {}
     for i, name in enumerate(("query_proj", "key_proj", "value_proj", "out_proj")):
