@@ -1,4 +1,5 @@
-"""Catalog entries for recurrent layers and attention; their Keras forms are support layers that keep torch's contract."""
+"""Catalog entries for recurrent layers and attention in both contracts: torch's (written in Keras as support layers
+that keep it) and Keras's (written in PyTorch as support modules that keep it)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from typing import Any
 import numpy as np
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
-from nnmigrate.catalog.spell import NN, layer
+from nnmigrate.catalog.spell import NN, keras, layer
 from nnmigrate.pivot import nodes as n
-from nnmigrate.writers.emit import OpView, call
+from nnmigrate.writers.emit import OpView, call, const_value
 
 _RNN_ATTRS = (Attr("input"), Attr("input_size"), Attr("hidden_size"), Attr("num_layers", torch=1), Attr("bias", torch=True),
               Attr("batch_first", torch=False), Attr("dropout", torch=0.0), Attr("bidirectional", torch=False),
@@ -108,4 +109,170 @@ ENTRIES = (
             notes="torch packs q/k/v projections in in_proj (3E, E) and masks with True = blocked; Keras MultiHeadAttention "
                   "has per-head kernels (E, heads, key_dim) and mask 1 = attend. Written as TorchStyleAttention, a support "
                   "layer written into the migrated module that keeps torch's (query, key, value) call and (output, weights) result."),
+)
+
+
+# ---- Keras recurrent layers and MultiHeadAttention: their own contract (batch-first, Keras returns) -----------------
+
+_KERAS_RNN = {"keras_lstm": "nn.LSTM", "keras_gru": "nn.GRU", "keras_simple_rnn": "nn.RNN"}
+_KERAS_RNN_ATTRS = (
+    Attr("input"), Attr("hidden_size", doc="Keras `units`."), Attr("activation", keras="tanh"),
+    Attr("bias", keras=True, doc="Keras `use_bias`."), Attr("return_sequences", keras=False),
+    Attr("return_state", keras=False), Attr("go_backwards", keras=False),
+    Attr("stateful", keras=False, doc="State carried from one batch to the next: no torch form."),
+    Attr("dropout", keras=0.0, doc="Per-step dropout, training only: torch's recurrent modules have none."),
+    Attr("recurrent_dropout", keras=0.0), Attr("unroll", keras=False, doc="Speed only."),
+    Attr("time_major", keras=False, doc="tf.keras 2: (L, N, F) input."), Attr("zero_output_for_mask", keras=False),
+    Attr("recurrent_initializer", keras="orthogonal", doc="Initializers do not change a copied model; not migrated."),
+    Attr("recurrent_regularizer", keras=None), Attr("recurrent_constraint", keras=None))
+_GATED_ATTRS = (Attr("recurrent_activation", keras="sigmoid"), Attr("unit_forget_bias", keras=True))
+
+
+def _keras_recurrent(key: str):
+    def to_torch(v: OpView) -> n.Expr:
+        for flag in ("stateful", "time_major"):
+            if not v.is_(flag, False):
+                v.errors.append(f"{flag}={v.value(flag)!r} has no PyTorch form")
+        if "reset_after" in v.attrs and not v.is_("reset_after", True):
+            v.errors.append("reset_after=False (reset gate applied before the recurrent matmul) has no PyTorch form: "
+                            "torch.nn.GRU computes Keras's reset_after=True")
+        activations = ("tanh", "relu") if key == "keras_simple_rnn" else ("tanh",)
+        if v.value("activation") not in activations:
+            v.errors.append(f"activation={v.value('activation')!r} has no {_KERAS_RNN[key]} form "
+                            f"({' or '.join(activations)} only)")
+        if "recurrent_activation" in v.attrs and not v.is_("recurrent_activation", "sigmoid"):
+            v.errors.append(f"recurrent_activation={v.value('recurrent_activation')!r} has no PyTorch form "
+                            "(sigmoid gates only)")
+        if not (v.is_("dropout", 0.0) and v.is_("recurrent_dropout", 0.0)):
+            v.notes.append("dropout inside the recurrent step (training only) has no PyTorch form; it is left out")
+        return call("LazyRecurrent", n.Name(_KERAS_RNN[key]), v.get("hidden_size"),
+                    return_sequences=v.unless("return_sequences", False), return_state=v.unless("return_state", False),
+                    go_backwards=v.unless("go_backwards", False), bias=v.unless("bias", True),
+                    nonlinearity=v.unless("activation", "tanh") if key == "keras_simple_rnn" else None)
+
+    return to_torch
+
+
+def _bidirectional(v: OpView) -> n.Expr:
+    """The wrapped layer's LazyRecurrent with both directions: torch's own bidirectional module."""
+    inner, source = v.get("layer"), v.op.attrs.get("layer")
+    if isinstance(inner, n.Unsupported):
+        v.errors.append("the wrapped layer has no PyTorch form")
+        return inner
+    if not (isinstance(source, n.Op) and source.key in _KERAS_RNN and isinstance(inner, n.Call)):
+        v.errors.append("only an LSTM, GRU or SimpleRNN written inside Bidirectional(...) has a PyTorch form")
+        return inner
+    if not v.is_("backward_layer", None):
+        v.errors.append("a separate backward_layer has no PyTorch form (torch runs one module both ways)")
+    if const_value(source.attrs.get("go_backwards")) is not False:
+        v.errors.append("a wrapped layer with go_backwards=True has no PyTorch form")
+    merge = [] if v.is_("merge_mode", "concat") else [n.Arg(v.get("merge_mode"), "merge_mode")]
+    return n.Call(inner.func, [*inner.args, n.Arg(n.Const(True), "bidirectional"), *merge])
+
+
+def _time_distributed(v: OpView) -> n.Expr:
+    """torch layers that act on the last axis (Linear, activations) already apply to every time step."""
+    from nnmigrate.catalog import default_catalog
+
+    inner, source = v.get("layer"), v.op.attrs.get("layer")
+    if isinstance(inner, n.Unsupported):
+        v.errors.append("the wrapped layer has no PyTorch form")
+    elif not (isinstance(source, n.Op) and (source.key == "linear"
+                                            or default_catalog().get(source.key).layout.kind == "elementwise")):
+        v.errors.append("only layers that act on the last axis (Dense, activations, Dropout) have a PyTorch form here")
+    return inner
+
+
+def _recurrent_to_torch(keras: list[Any], config: Mapping[str, Any]) -> dict[str, Any]:
+    """Keras [kernel, recurrent_kernel, bias] per direction (Bidirectional: forward, then backward) -> LazyRecurrent."""
+    directions = 2 if config.get("keras_class") == "Bidirectional" else 1
+    per = len(keras) // directions
+    out: dict[str, Any] = {}
+    for d, suffix in enumerate(("", "_reverse")[:directions]):
+        kernel, recurrent, *bias = keras[d * per:(d + 1) * per]
+        gates = recurrent.shape[1] // recurrent.shape[0]  # LSTM 4 (i,f,c,o = torch i,f,g,o), GRU 3, SimpleRNN 1
+        reorder = _gru_gates if gates == 3 else (lambda w: w)  # GRU z,r,h -> r,z,n (a swap: its own inverse)
+        out[f"rnn.weight_ih_l0{suffix}"] = reorder(kernel.T)
+        out[f"rnn.weight_hh_l0{suffix}"] = reorder(recurrent.T)
+        if bias:  # GRU (2, 3H): input and recurrent biases; else one bias, all on the input side
+            b_ih, b_hh = (bias[0][0], bias[0][1]) if bias[0].ndim == 2 else (bias[0], np.zeros_like(bias[0]))
+            out[f"rnn.bias_ih_l0{suffix}"], out[f"rnn.bias_hh_l0{suffix}"] = reorder(b_ih), reorder(b_hh)
+    return out
+
+
+def _keras_attention(v: OpView) -> n.Expr:
+    if not v.is_("attention_axes", None) and v.value("attention_axes") not in (1, (1,)):
+        v.errors.append("attention over axes other than the sequence axis has no PyTorch form yet")
+    for flag, default in (("use_gate", False), ("sliding_window", None)):
+        if not v.is_(flag, default):
+            v.errors.append(f"{flag}={v.value(flag)!r} has no PyTorch form yet")
+    shape = v.value("output_shape")
+    if isinstance(shape, tuple) and len(shape) != 1:
+        v.errors.append(f"output_shape={shape!r} (several axes) has no PyTorch form yet")
+    output_shape = n.Const(shape[0]) if isinstance(shape, tuple) and shape else v.unless("output_shape", None)
+    return call("LazyMultiHeadAttention", v.get("num_heads"), v.get("key_dim"), value_dim=v.unless("value_dim", None),
+                dropout=v.unless("dropout", 0.0), bias=v.unless("bias", True), output_shape=output_shape)
+
+
+def _attention_to_torch(keras: list[Any], config: Mapping[str, Any]) -> dict[str, Any]:
+    """Per-head kernels (E, heads, dim) -> (heads * dim, E); the output kernel (heads, dim, E') -> (E', heads * dim)."""
+    per = 2 if config.get("use_bias", True) else 1
+    out: dict[str, Any] = {}
+    for i, name in enumerate(("query_proj", "key_proj", "value_proj", "out_proj")):
+        kernel = keras[i * per]
+        matrix = kernel.reshape(kernel.shape[0], -1) if i < 3 else kernel.reshape(-1, kernel.shape[-1])
+        out[f"{name}.weight"] = matrix.T
+        if per == 2:
+            out[f"{name}.bias"] = keras[i * per + 1].reshape(-1)
+    return out
+
+
+_RNN_KERAS = dict(rename={"units": "hidden_size", "use_bias": "bias"})
+_RNN_CONTRACT = ("Keras {name}: batch-first (N, L, F), returns the last output unless return_sequences=True, and "
+                 "[output, *states] with return_state=True. Written as LazyRecurrent, a support module around {torch}"
+                 "(batch_first=True) sized from the first input, which keeps the Keras returns.")
+_RECURRENT_TO_TORCH = WeightRule(None, "per direction: weight_ih = kernel.T, weight_hh = recurrent_kernel.T; GRU gate "
+                                       "blocks z,r,h -> r,z,n, bias (2, 3H) -> bias_ih, bias_hh; else bias_ih = bias, "
+                                       "bias_hh = 0", _recurrent_to_torch)
+_OPAQUE = LayoutRule("opaque")
+
+ENTRIES += (
+    OpEntry("keras_lstm", "recurrent", _KERAS_RNN_ATTRS + _GATED_ATTRS, (),
+            (keras("LSTM", "hidden_size", "activation", "recurrent_activation", "bias", **_RNN_KERAS),),
+            layout=_OPAQUE, to_torch=_keras_recurrent("keras_lstm"), weights=_RECURRENT_TO_TORCH,
+            notes=_RNN_CONTRACT.format(name="LSTM", torch="nn.LSTM") + " Gates i,f,c,o are torch's i,f,g,o."),
+    OpEntry("keras_gru", "recurrent", _KERAS_RNN_ATTRS + _GATED_ATTRS[:1] + (Attr("reset_after", keras=True),), (),
+            (keras("GRU", "hidden_size", "activation", "recurrent_activation", "bias", **_RNN_KERAS),),
+            layout=_OPAQUE, to_torch=_keras_recurrent("keras_gru"), weights=_RECURRENT_TO_TORCH,
+            notes=_RNN_CONTRACT.format(name="GRU", torch="nn.GRU") + " Keras gate blocks z,r,h become torch's r,z,n; "
+                  "torch's GRU is Keras's reset_after=True (reset_after=False has no PyTorch form)."),
+    OpEntry("keras_simple_rnn", "recurrent", _KERAS_RNN_ATTRS, (),
+            (keras("SimpleRNN", "hidden_size", "activation", "bias", **_RNN_KERAS),),
+            layout=_OPAQUE, to_torch=_keras_recurrent("keras_simple_rnn"), weights=_RECURRENT_TO_TORCH,
+            notes=_RNN_CONTRACT.format(name="SimpleRNN", torch="nn.RNN") + " activation tanh or relu."),
+    OpEntry("bidirectional", "recurrent",
+            (Attr("input"), Attr("layer"), Attr("merge_mode", keras="concat"), Attr("backward_layer", keras=None)), (),
+            (keras("Bidirectional", "layer", "merge_mode"),), layout=_OPAQUE, to_torch=_bidirectional,
+            weights=_RECURRENT_TO_TORCH,
+            notes="Keras runs a reversed copy of the wrapped layer and merges both (concat, sum, mul, ave or None); "
+                  "written as the wrapped layer's LazyRecurrent with bidirectional=True (torch's output keeps the "
+                  "backward direction in input order, as Keras does)."),
+    OpEntry("time_distributed", "recurrent", (Attr("input"), Attr("layer")), (),
+            (keras("TimeDistributed", "layer"),), layout=_OPAQUE, to_torch=_time_distributed,
+            notes="Applies the wrapped layer to every time step; torch layers that act on the last axis (Linear, "
+                  "activations) already do, so they are written alone."),
+    OpEntry("keras_multi_head_attention", "attention",
+            (Attr("query"), Attr("num_heads"), Attr("key_dim"), Attr("value_dim", keras=None),
+             Attr("dropout", keras=0.0), Attr("bias", keras=True, doc="Keras `use_bias`."),
+             Attr("output_shape", keras=None), Attr("attention_axes", keras=None), Attr("use_gate", keras=False),
+             Attr("sliding_window", keras=None), Attr("flash_attention", keras=None, doc="Speed only.")), (),
+            (keras("MultiHeadAttention", "num_heads", "key_dim", "value_dim", "dropout", "bias", "output_shape",
+                   "attention_axes", rename={"use_bias": "bias"}),),
+            layout=LayoutRule("opaque", tensor_inputs=("query",)), to_torch=_keras_attention,
+            weights=WeightRule(None, "query/key/value kernels (E, heads, dim) -> (heads * dim, E); output kernel "
+                                     "(heads, value_dim, E) -> (E, heads * value_dim)", _attention_to_torch),
+            notes="Keras MultiHeadAttention is called (query, value, key=None, attention_mask=None) with key_dim per "
+                  "head, its own output projection back to the query's size and mask 1 = attend; nn.MultiheadAttention "
+                  "takes (query, key, value), needs heads * head_dim == embed_dim and masks True = blocked. Written as "
+                  "LazyMultiHeadAttention, a support module that keeps the Keras call."),
 )

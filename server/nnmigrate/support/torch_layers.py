@@ -169,3 +169,102 @@ class LazyDepthwiseConv2d(nn.Module):
             self.conv = nn.Conv2d(channels, channels * self.depth_multiplier, self.kernel_size, self.stride,
                                   self.padding, self.dilation, groups=channels, bias=self.bias).to(x.device)
         return self.conv(x)
+
+
+class LazyRecurrent(nn.Module):
+    """keras.layers.LSTM / GRU / SimpleRNN, or Bidirectional around one: `cell` (nn.LSTM, nn.GRU or nn.RNN) with
+    batch_first=True, sized from the first input as Keras does, returning what the Keras layer returns.
+
+    Called like the Keras layer: `rnn(x, initial_state=None)`, x (N, L, F); initial_state is the Keras list of
+    (N, hidden_size) states, [h] or [h, c], forward then backward when bidirectional. Returns the last output
+    (N, H) or, with return_sequences=True, every step (N, L, H); when bidirectional the two directions are joined
+    by `merge_mode` ("concat", "sum", "mul", "ave", or None for both). With return_state=True the final states
+    follow (h, or h and c; forward, then backward). go_backwards=True reads the sequence from its end and returns
+    the steps in that order. `options` go to the torch module (bias=False, nonlinearity="relu").
+    """
+
+    def __init__(self, cell, hidden_size, return_sequences=False, return_state=False, go_backwards=False,
+                 bidirectional=False, merge_mode="concat", **options):
+        super().__init__()
+        self.cell, self.hidden_size, self.options = cell, hidden_size, options
+        self.return_sequences, self.return_state, self.go_backwards = return_sequences, return_state, go_backwards
+        self.bidirectional, self.merge_mode = bidirectional, merge_mode
+        self.rnn = None
+
+    def forward(self, x, initial_state=None):
+        if self.rnn is None:
+            self.rnn = self.cell(x.shape[-1], self.hidden_size, batch_first=True, bidirectional=self.bidirectional,
+                                 **self.options).to(x.device)
+        per_direction = 2 if isinstance(self.rnn, nn.LSTM) else 1  # (h, c) or (h,)
+        hx = None
+        if initial_state is not None:  # torch stacks each kind of state over directions: (directions, N, H)
+            hx = tuple(torch.stack(list(initial_state[k::per_direction])) for k in range(per_direction))
+            hx = hx if per_direction == 2 else hx[0]
+        output, states = self.rnn(x.flip(1) if self.go_backwards else x, hx)
+        states = states if isinstance(states, tuple) else (states,)
+        if self.return_sequences:  # torch puts the backward direction's steps in input order, as Keras does
+            output = self._merge(*output.chunk(2 if self.bidirectional else 1, dim=-1))
+        else:
+            output = self._merge(*states[0])  # each direction's last output is its final h
+        if not self.return_state:
+            return output
+        finals = [state[d] for d in range(len(states[0])) for state in states]
+        return (*output, *finals) if isinstance(output, tuple) else (output, *finals)
+
+    def _merge(self, forward, backward=None):
+        if backward is None:
+            return forward
+        if self.merge_mode == "concat":
+            return torch.cat([forward, backward], dim=-1)
+        if self.merge_mode == "sum":
+            return forward + backward
+        if self.merge_mode == "mul":
+            return forward * backward
+        if self.merge_mode == "ave":
+            return (forward + backward) / 2
+        return forward, backward
+
+
+class LazyMultiHeadAttention(nn.Module):
+    """keras.layers.MultiHeadAttention: `num_heads` heads of size `key_dim` (values: `value_dim`, by default
+    `key_dim`), each projection sized from the first call as Keras does.
+
+    Called like the Keras layer: `attn(query, value, key=None, attention_mask=None, return_attention_scores=False,
+    use_causal_mask=False)` with batch-first sequences (N, T, E) and key defaulting to value. attention_mask is
+    (N, T, S), or broadcastable to it, with True (1) where a query position may attend. Returns the output
+    (N, T, output_shape or E) and, with return_attention_scores=True, the attention weights (N, num_heads, T, S).
+    """
+
+    def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, bias=True, output_shape=None):
+        super().__init__()
+        self.num_heads, self.key_dim, self.value_dim, self.bias = num_heads, key_dim, value_dim or key_dim, bias
+        self.query_proj = nn.LazyLinear(num_heads * key_dim, bias=bias)
+        self.key_proj = nn.LazyLinear(num_heads * key_dim, bias=bias)
+        self.value_proj = nn.LazyLinear(num_heads * self.value_dim, bias=bias)
+        self.out_proj = nn.LazyLinear(output_shape, bias=bias) if output_shape else None
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, query, value, key=None, attention_mask=None, return_attention_scores=False,
+                use_causal_mask=False):
+        if self.out_proj is None:  # Keras projects back to the query's size
+            self.out_proj = nn.Linear(self.num_heads * self.value_dim, query.shape[-1], bias=self.bias,
+                                      device=query.device)
+        key = value if key is None else key
+        q = self._heads(self.query_proj(query), self.key_dim)  # (N, heads, T, key_dim)
+        k = self._heads(self.key_proj(key), self.key_dim)
+        v = self._heads(self.value_proj(value), self.value_dim)
+        scores = q @ k.transpose(-2, -1) / self.key_dim ** 0.5
+        attend = None if attention_mask is None else attention_mask.bool()
+        if use_causal_mask:
+            causal = torch.ones(query.shape[1], value.shape[1], dtype=torch.bool, device=query.device).tril()
+            attend = causal if attend is None else attend & causal
+        if attend is not None:
+            while attend.dim() < 4:  # one mask for every head
+                attend = attend.unsqueeze(-3)
+            scores = scores.masked_fill(~attend, -1e9)  # the large negative Keras adds where it does not attend
+        weights = scores.softmax(dim=-1)
+        output = self.out_proj((self.dropout(weights) @ v).transpose(1, 2).flatten(2))
+        return (output, weights) if return_attention_scores else output
+
+    def _heads(self, x, size):
+        return x.unflatten(-1, (self.num_heads, size)).transpose(1, 2)

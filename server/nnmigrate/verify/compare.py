@@ -95,29 +95,35 @@ def _capture(layer: Any, store: list) -> Callable[[], None]:
 
 
 @contextmanager
-def _recording_calls(keras: Any) -> Iterator[list]:
-    """Records the layers a Keras builder calls at the top level, in order (a Functional model keeps them sorted
-    by depth instead, so this is how its layers are paired with the migrated module's)."""
+def _recording_layers(keras: Any) -> Iterator[list]:
+    """Records the layers a Keras builder calls at the top level, in the order it created them: the order in which
+    the migrated builder creates its modules (a Functional model keeps its layers sorted by depth instead, so this
+    is how they are paired with the migrated module's). The list is filled when the block ends."""
     order: list = []
-    seen: set[int] = set()
+    created: list = []
+    called: set[int] = set()
     depth = [0]
-    original = keras.layers.Layer.__call__
+    original_init, original_call = keras.layers.Layer.__init__, keras.layers.Layer.__call__
+
+    def creating(self: Any, *args: Any, **kwargs: Any) -> None:
+        created.append(self)
+        original_init(self, *args, **kwargs)
 
     def recording(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if depth[0] == 0 and id(self) not in seen:
-            seen.add(id(self))
-            order.append(self)
+        if depth[0] == 0:
+            called.add(id(self))
         depth[0] += 1
         try:
-            return original(self, *args, **kwargs)
+            return original_call(self, *args, **kwargs)
         finally:
             depth[0] -= 1
 
-    keras.layers.Layer.__call__ = recording
+    keras.layers.Layer.__init__, keras.layers.Layer.__call__ = creating, recording
     try:
         yield order
     finally:
-        keras.layers.Layer.__call__ = original
+        keras.layers.Layer.__init__, keras.layers.Layer.__call__ = original_init, original_call
+        order += [layer for layer in dict.fromkeys(created) if id(layer) in called]
 
 
 def _randomize_keras_norms(model: Any, seed: int) -> None:
@@ -146,7 +152,7 @@ class Side:
     module: ModuleType
     model: Any
     framework: str  # "torch" | "keras"
-    call_order: list = field(default_factory=list)
+    builder_layers: list = field(default_factory=list)  # a Keras builder's layers, in creation order
     inputs: list = field(default_factory=list)
 
 
@@ -154,9 +160,9 @@ def _build_side(path: str, alias: str, request: dict, framework: str, keras: Any
     from nnmigrate.verify.loading import build, import_file
 
     module = import_file(path, alias)
-    with _recording_calls(keras) as call_order:
+    with _recording_layers(keras) as builder_layers:
         model = build(module, request["symbol"], request.get("args") or {})
-    return Side(module, model, framework, call_order)
+    return Side(module, model, framework, builder_layers)
 
 
 def _moved_inputs(arrays: list[np.ndarray], contract: dict, to_last: bool) -> list[np.ndarray]:
@@ -201,7 +207,7 @@ def _copy_weights(source: Side, target: Side, contract: dict, randomize: bool) -
             _randomize_keras_norms(source.model, 0)
         classes = {name for name, obj in vars(source.module).items() if isinstance(obj, type)
                    and issubclass(obj, keras.layers.Layer) and obj.__module__ == source.module.__name__}
-        transfer = KerasToTorchTransfer(default_catalog(), classes, renames, source.call_order)
+        transfer = KerasToTorchTransfer(default_catalog(), classes, renames, source.builder_layers)
     transfer.run(source.model, target.model)
     return transfer
 

@@ -22,8 +22,8 @@ class KerasToTorchTransfer:
     catalog: Catalog
     source_classes: set[str]
     renames: dict[str, dict[str, str]]
-    #: layers of a Functional source model in the order the builder called them (recorded while building)
-    call_order: list[Any] = field(default_factory=list)
+    #: layers a Functional source model's builder called, in the order it created them (recorded while building)
+    builder_layers: list[Any] = field(default_factory=list)
     pairs: list[tuple[str, Any, torch.nn.Module]] = field(default_factory=list)
     copied: set[int] = field(default_factory=set)
     missing: list[str] = field(default_factory=list)
@@ -38,8 +38,8 @@ class KerasToTorchTransfer:
         if tm is None:
             return
         if hasattr(tm, "built_layers") and type(km).__name__ == "Functional":
-            # the torch Functional creates its modules in call order: pair those holding weights
-            sources = [layer for layer in self.call_order if layer.weights]
+            # the torch Functional creates its modules in the builder's order: pair those holding weights
+            sources = [layer for layer in self.builder_layers if layer.weights]
             targets = [m for m in tm.built_layers if any(True for _ in m.parameters()) or any(True for _ in m.buffers())]
             for i, (child, module) in enumerate(zip(sources, targets)):
                 self.module(child, module, f"{path}{child.name}.")
@@ -81,13 +81,14 @@ class KerasToTorchTransfer:
         self.pairs.append((path or km.name, km, tm))  # compared whole: a composite includes the activation
         if not km.weights:
             return
-        found = self.catalog.lookup("keras", f"keras.layers.{type(km).__name__}")
+        source = km.layer if isinstance(km, keras.layers.Wrapper) else km  # TimeDistributed: the wrapped layer's
+        found = self.catalog.lookup("keras", f"keras.layers.{type(source).__name__}")
         rule = found[0].weights if found else None
         if rule is None or rule.to_torch is None:
             return
-        config = {k: v for k, v in km.get_config().items() if isinstance(v, (int, float, str, bool, tuple, list))}
-        config["keras_class"] = type(km).__name__
-        tensors = rule.to_torch([np.asarray(w) for w in km.get_weights()], config)
+        config = {k: v for k, v in source.get_config().items() if isinstance(v, (int, float, str, bool, tuple, list))}
+        config["keras_class"] = type(source).__name__
+        tensors = rule.to_torch([np.asarray(w) for w in source.get_weights()], config)
         state = dict(module.named_parameters()) | dict(module.named_buffers())
         with torch.no_grad():
             for name, value in tensors.items():

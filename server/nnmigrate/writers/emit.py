@@ -80,6 +80,8 @@ class OpView:
     layout: str = PLAIN
     rank: int | None = None
     notes: list[str] = field(default_factory=list)
+    #: what the target cannot express: each becomes an error diagnostic, and the source code is kept as is
+    errors: list[str] = field(default_factory=list)
 
     @property
     def is_layer(self) -> bool:

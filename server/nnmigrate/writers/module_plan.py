@@ -203,7 +203,8 @@ class ModulePlan:
         if isinstance(e, n.Op):
             if e.key == "sequential":
                 items = e.attrs.get("layers")
-                if isinstance(items, n.TupleExpr) and not any(isinstance(i, n.Starred) for i in items.elts):
+                listed = isinstance(items, (n.TupleExpr, n.ListExpr))  # nn.Sequential(a, b), keras.Sequential([a, b])
+                if listed and not any(isinstance(i, n.Starred) for i in items.elts):
                     return AttrInfo("sequence", elements=[self.attr_info(i, local, attrs) for i in items.elts])
                 return AttrInfo("sequence")
             if e.key in ("module_list", "module_dict"):

@@ -10,10 +10,10 @@ from nnmigrate.catalog.containers import torch_layer_args
 from nnmigrate.catalog.entry import Emitter, LayoutRule, OpEntry
 from nnmigrate.layout import UNKNOWN, AxisMove, TensorInfo
 from nnmigrate.pivot import nodes as n
-from nnmigrate.writers.emit import MOVED, PLAIN, call, const_value, method
+from nnmigrate.writers.emit import MOVED, PLAIN, call, method
 from nnmigrate.writers.model_writer import ModelWriter
 from nnmigrate.writers.module_plan import walk
-from nnmigrate.writers.translate import Translator
+from nnmigrate.writers.translate import AttrInfo, Translator
 
 #: Keras call() parameters that PyTorch modules do not take.
 _KERAS_CALL_ONLY = {"training", "mask"}
@@ -102,6 +102,26 @@ class TorchWriter(ModelWriter):
             return n.Call(n.Name("Functional.layer"), [n.Arg(n.Lambda([], constructed))])
         return constructed
 
+    def _layer_objects(self, body: list[n.Stmt]) -> dict[str, AttrInfo]:
+        """Names a builder binds only to layer objects (`block = TransformerBlock(...)`), with what they hold."""
+        found: dict[str, AttrInfo] = {}
+        rebound: set[str] = set()
+        for s in walk(body):
+            if isinstance(s, n.Assign):
+                info = self.plan.attr_info(s.value, {})
+                for t in s.targets:
+                    if isinstance(t, n.Name) and info.kind in ("op", "class", "sequence"):
+                        found[t.id] = info
+                    elif isinstance(t, n.Name):
+                        rebound.add(t.id)
+        return {name: info for name, info in found.items() if name not in rebound}
+
+    def _created_once(self, s: n.Stmt) -> n.Stmt:
+        """`block = TransformerBlock(...)` in a builder's dataflow: the layer object is created on the first run."""
+        if isinstance(s, n.Assign) and all(isinstance(t, n.Name) for t in s.targets):
+            return n.Assign(s.targets, self.inline_module(s.value), span=s.span, comments=s.comments)
+        return s
+
     def nested_function(self, tr: Translator, f: n.FunctionDef) -> n.FunctionDef:
         """A Keras Functional builder becomes a function returning `Functional(forward)`, where `forward` is the
         builder's dataflow from its `keras.Input`s to the outputs given to `keras.Model`."""
@@ -113,20 +133,22 @@ class TorchWriter(ModelWriter):
         if model is None:
             return super().nested_function(tr, f)
         order = [x.id for x in _names(model.attrs["inputs"])] or list(inputs)
-        saved = dict(tr.env)
+        saved, saved_layers = dict(tr.env), dict(tr.loop_elements)
         for p in f.params:
             tr.env[p.name] = UNKNOWN
+        tr.loop_elements.update(self._layer_objects(body))  # `block(x)` then follows the layer's own contract
         prelude = tr.body(prelude)
         layouts = []
         for name in order:
-            shape = const_value(inputs[name].attrs.get("shape")) if name in inputs else None
-            rank = len(shape) + 1 if isinstance(shape, tuple) else None
+            shape = inputs[name].attrs.get("shape") if name in inputs else None  # `(seq_len, 8)`: rank 3
+            rank = len(shape.elts) + 1 if isinstance(shape, (n.TupleExpr, n.ListExpr)) else None
             layout = MOVED if self.plan.spatial and (rank or 4) >= 3 and self.layout == "native" else PLAIN
             tr.env[name] = TensorInfo(layout, rank)
             layouts.append(layout)
         self.builder_inputs[f.name] = layouts
-        graph_body = tr.body(body) + [n.Return(tr.expr(model.attrs["outputs"])[0])]
-        tr.env = saved
+        graph_body = [self._created_once(s) for s in tr.body(body)]
+        graph_body.append(n.Return(tr.expr(model.attrs["outputs"])[0]))
+        tr.env, tr.loop_elements = saved, saved_layers
         forward = n.FunctionDef("forward", [n.Param(name) for name in order], graph_body,
                                 comments=["the Keras model's dataflow, run as the module's forward"])
         returned = n.Return(n.Call(n.Name("Functional"), [n.Arg(n.Name("forward"))]))

@@ -240,7 +240,9 @@ class Translator:
         out = emitter(view)
         for note in view.notes:
             self.report("NNM102", f"{entry.key}: {note}", span, Severity.WARNING)
-        return out
+        for error in view.errors:
+            self.report("NNM102", f"{entry.key}: {error}", span, hint=entry.notes)
+        return n.Unsupported(self.writer.expression_code(span), "; ".join(view.errors)) if view.errors else out
 
     def op(self, op: n.Op) -> tuple[n.Expr, TensorInfo]:  # noqa: C901
         entry = self.catalog.get(op.key)
