@@ -11,8 +11,6 @@ NOT_YET = {
     "keras_bilstm_classifier": "Bidirectional(LSTM) has no PyTorch form yet",
     "keras_cnn_rnn": "GRU has no PyTorch form yet",
     "keras_lstm_seq": "LSTM has no PyTorch form yet",
-    "keras_mobilenet": "verify pairs DepthwiseConv2D blocks' weights out of order",
-    "keras_densenet": "Concatenate/BatchNormalization with a variable axis (bn_axis) are not remapped",
     "keras_tcn": "Lambda layers have no PyTorch form yet",
     "keras_transformer_classifier": "MultiHeadAttention has no PyTorch form yet",
     "keras_transformer_block": "MultiHeadAttention has no PyTorch form yet",

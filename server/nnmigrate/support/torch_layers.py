@@ -62,13 +62,17 @@ class Functional(nn.Module):
     @classmethod
     def layer(cls, make):
         model = cls._running[-1]
-        if model._next == len(model.built_layers):
-            module = make()
-            module.train(model.training)
-            model.built_layers.append(module)
-        module = model.built_layers[model._next]
-        model._next += 1
-        return module
+
+        def call(*args, **kwargs):  # takes its place when called, after its inputs' layers, as Keras does
+            if model._next == len(model.built_layers):
+                module = make()
+                module.train(model.training)
+                model.built_layers.append(module)
+            module = model.built_layers[model._next]
+            model._next += 1
+            return module(*args, **kwargs)
+
+        return call
 
 
 class Activation(nn.Module):
@@ -153,3 +157,4 @@ class LazyDepthwiseConv2d(nn.Module):
             self.conv = nn.Conv2d(channels, channels * self.depth_multiplier, self.kernel_size, self.stride,
                                   self.padding, self.dilation, groups=channels, bias=self.bias).to(x.device)
         return self.conv(x)
+

@@ -136,6 +136,13 @@ def _randomize_keras_norms(model: Any, seed: int) -> None:
             layer.set_weights(new)
 
 
+def _call_keras(model: Any, inputs: list[np.ndarray]) -> Any:
+    """A Keras model in inference mode: a Functional model takes its several inputs as one list."""
+    if len(inputs) > 1 and type(model).__name__ == "Functional":
+        return model(list(inputs), training=False)
+    return model(*inputs, training=False)
+
+
 def run_check(request: dict, progress: Callable[[str, float], None]) -> dict:
     import torch
 
@@ -182,7 +189,7 @@ def run_check(request: dict, progress: Callable[[str, float], None]) -> dict:
     torch_inputs = [torch.from_numpy(a).to(device) for a in torch_arrays]
     with torch.no_grad():
         tm(*torch_inputs)  # materializes Lazy modules and lazily built layers
-    km(*keras_inputs, training=False)  # builds Keras weights
+    _call_keras(km, keras_inputs)  # builds Keras weights
     progress("copying weights", 0.45)
     if from_torch:
         _randomize_norms(tm, 0)
@@ -205,7 +212,7 @@ def run_check(request: dict, progress: Callable[[str, float], None]) -> dict:
     progress("running both models", 0.7)
     with torch.no_grad():
         t_out = _leaves(tm(*torch_inputs))
-    k_out = [np.asarray(x) for x in _leaves(km(*keras_inputs, training=False))]
+    k_out = [np.asarray(x) for x in _leaves(_call_keras(km, keras_inputs))]
     for u in undo:
         u()
     src_out, tgt_out = (t_out, k_out) if from_torch else (k_out, t_out)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from nnmigrate.catalog.entry import Emitter, LayoutRule, OpEntry
 from nnmigrate.layout import UNKNOWN, AxisMove, TensorInfo
 from nnmigrate.pivot import nodes as n
-from nnmigrate.writers.emit import MOVED, PLAIN, call, const_value, method
+from nnmigrate.writers.emit import MOVED, PLAIN, call, method
 from nnmigrate.writers.model_writer import ModelWriter
 from nnmigrate.writers.module_plan import walk
 from nnmigrate.writers.translate import Translator
@@ -115,15 +115,18 @@ class TorchWriter(ModelWriter):
         prelude = tr.body(prelude)
         layouts = []
         for name in order:
-            shape = const_value(inputs[name].attrs.get("shape")) if name in inputs else None
-            rank = len(shape) + 1 if isinstance(shape, tuple) else None
+            shape = inputs[name].attrs.get("shape") if name in inputs else None  # `(seq_len, 8)`: rank 3 at any length
+            rank = len(shape.elts) + 1 if isinstance(shape, (n.TupleExpr, n.ListExpr)) else None
             layout = MOVED if self.plan.spatial and (rank or 4) >= 3 and self.layout == "native" else PLAIN
             tr.env[name] = TensorInfo(layout, rank)
             layouts.append(layout)
         self.builder_inputs[f.name] = layouts
         graph_body = tr.body(body) + [n.Return(tr.expr(model.attrs["outputs"])[0])]
         tr.env = saved
-        forward = n.FunctionDef("forward", [n.Param(name) for name in order], graph_body,
+        # builder variables the dataflow reassigns (`filters *= 2`) start from the builder's values on every run
+        outer = {p.name for p in f.params} | _assigned(prelude)
+        carried = [n.Param(name, n.Name(name)) for name in sorted(_assigned(body) & outer - set(order))]
+        forward = n.FunctionDef("forward", [*(n.Param(name) for name in order), *carried], graph_body,
                                 comments=["the Keras model's dataflow, run as the module's forward"])
         returned = n.Return(n.Call(n.Name("Functional"), [n.Arg(n.Name("forward"))]))
         return n.FunctionDef(f.name, self._params(tr, f.params), [*prelude, forward, returned], f.docstring, f.decorators,
@@ -145,6 +148,13 @@ def _holds_layers(s: n.Assign, appended: set[str]) -> bool:
     if isinstance(s.value, n.ListExpr):
         return target.attr in appended if not s.value.elts else any(isinstance(e, n.Call) for e in s.value.elts)
     return isinstance(s.value, n.Comprehension) and s.value.kind == "list" and isinstance(s.value.elt, n.Call)
+
+
+def _assigned(stmts: list[n.Stmt]) -> set[str]:
+    """Names the statements bind (assignments and loop variables, in nested blocks too)."""
+    targets = [t for s in walk(stmts) if isinstance(s, n.Assign) for t in s.targets]
+    targets += [s.target for s in walk(stmts) if isinstance(s, (n.AugAssign, n.AnnAssign, n.For))]
+    return {x.id for t in targets for x in _names(t)}
 
 
 def _names(e: n.Expr) -> list[n.Name]:
