@@ -11,16 +11,9 @@ NOT_YET = {
     "keras_bilstm_classifier": "Bidirectional(LSTM) has no PyTorch form yet",
     "keras_cnn_rnn": "GRU has no PyTorch form yet",
     "keras_lstm_seq": "LSTM has no PyTorch form yet",
-    "keras_tcn": "Lambda layers have no PyTorch form yet",
     "keras_transformer_classifier": "MultiHeadAttention has no PyTorch form yet",
     "keras_transformer_block": "MultiHeadAttention has no PyTorch form yet",
-    "keras_efficientnet": "layers.multiply has no PyTorch form yet",
-    "keras_preprocessing": "Normalization / RandomFlip have no PyTorch form yet",
-    "keras_separable_conv": "SeparableConv2D has no PyTorch form yet",
     "keras_activations_zoo": "keras.ops reductions in call() are not mapped yet",
-    "keras_add_concat": "Multiply/Subtract/Average/Maximum/Dot layers have no PyTorch form yet",
-    "keras_pooling_zoo": "Cropping2D and 'same' pooling have no PyTorch form yet",
-    "keras_conv3d": "MaxPool3D (alias spelling) has no PyTorch form yet",
 }
 CASES, IDS = fixture_cases("tensorflow", NOT_YET)
 

@@ -79,9 +79,9 @@ class LayoutRule:
 @dataclass(frozen=True, slots=True)
 class WeightRule:
     """Turns a torch module's parameters and buffers (numpy arrays by name) into the Keras layer's
-    `get_weights()` list, in order. `layout_hint` is set when the rule needs the source layout."""
+    `get_weights()` list, in order (None for an op only Keras spells)."""
 
-    convert: Callable[[Mapping[str, Any], Mapping[str, Any]], list[Any]]
+    convert: Callable[[Mapping[str, Any], Mapping[str, Any]], list[Any]] | None
     doc: str = ""
     #: the inverse: a Keras layer's `get_weights()` list -> torch parameter and buffer arrays by name
     to_torch: Callable[[list[Any], Mapping[str, Any]], dict[str, Any]] | None = None
