@@ -250,3 +250,27 @@ def test_pooling_alias_spellings(tmp_path, worker):
     ''', "build", ["float32[2,8,8,8,2]", "float32[2,9,2]"])
     assert "nn.MaxPool3d(2)" in result.text and "nn.AvgPool3d((1, 2, 2))" in result.text
     assert "nn.AdaptiveMaxPool3d(1)" in result.text and "nn.AdaptiveAvgPool1d(1)" in result.text
+
+
+def test_adapted_normalization_state_reaches_the_support_module():
+    """Normalization without given statistics: the adapted mean and variance go to the support module's buffers."""
+    import numpy as np
+    import pytest
+
+    torch = pytest.importorskip("torch")
+    keras = pytest.importorskip("keras")
+    from nnmigrate.catalog import default_catalog
+    from nnmigrate.support import source
+
+    namespace = {"torch": torch, "nn": torch.nn}
+    exec(source(["Normalization"], "torch_layers.py"), namespace)
+    data = np.random.default_rng(0).normal(3.0, 2.0, size=(64, 5, 5, 4)).astype("float32")
+    layer = keras.layers.Normalization()
+    layer.adapt(data)
+    module = namespace["Normalization"]()
+    x = torch.from_numpy(np.moveaxis(data[:2], -1, 1).copy())
+    module(x)  # sizes the buffers from the first input
+    rule = default_catalog().lookup("keras", "keras.layers.Normalization")[0].weights
+    for name, value in rule.to_torch([np.asarray(w) for w in layer.get_weights()], {}).items():
+        getattr(module, name).copy_(torch.from_numpy(np.asarray(value, dtype="float32")))
+    np.testing.assert_allclose(np.moveaxis(module(x).numpy(), 1, -1), np.asarray(layer(data[:2])), atol=1e-5)

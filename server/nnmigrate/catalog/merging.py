@@ -24,7 +24,8 @@ def _items(v: OpView) -> list[n.Expr] | None:
     return list(inputs.elts) if not v.is_layer and isinstance(inputs, (n.ListExpr, n.TupleExpr)) else None
 
 
-def _merge(whole: Callable[[n.Expr], n.Expr], literal: Callable[[list[n.Expr]], n.Expr | None]) -> Callable[[OpView], n.Expr]:
+def _merge(whole: Callable[[n.Expr], n.Expr],
+           literal: Callable[[list[n.Expr]], n.Expr | None]) -> Callable[[OpView], n.Expr]:
     """`literal(items)` for a literal list; otherwise `whole`, the same as an expression of the list, written as a
     function of the list for a layer (`lambda tensors: ...`, or the function itself when that is all it does)."""
     def emit(v: OpView) -> n.Expr:

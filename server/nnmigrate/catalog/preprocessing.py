@@ -64,7 +64,8 @@ ENTRIES = (
                   "with the given statistics or the Keras layer's adapted ones."),
     *(OpEntry(f"training_only_{name.lower()}", "preprocessing", (INPUT, *(Attr(p, keras=None) for p in params)), (),
               (keras(name, *params),), layout=LayoutRule("elementwise"), to_torch=_inactive(name, what),
-              notes=f"The identity at inference; it {what} only in training.")
+              notes="Training-time only: in PyTorch this belongs in the data pipeline (torchvision transforms) or "
+                    "the training loop.")
       for name, (what, params) in _TRAINING_ONLY.items()),
     OpEntry("alpha_dropout", "preprocessing", (INPUT, Attr("p"), Attr("noise_shape", keras=None)), (),
             (keras("AlphaDropout", "p", "noise_shape", rename={"rate": "p"}),), layout=LayoutRule("elementwise"),
