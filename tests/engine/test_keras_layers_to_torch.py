@@ -84,6 +84,29 @@ def test_merge_layers_and_dot(tmp_path, worker):
     assert "Dot(1, normalize=True)" in result.text
 
 
+def test_merge_layer_objects_keep_track_of_the_layout(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        import keras
+        from keras import layers
+
+
+        class Net(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.a = layers.Conv2D(4, 3, padding="same")
+                self.b = layers.Conv2D(4, 1)
+                self.add = layers.Add()
+                self.mul = layers.Multiply()
+                self.flatten = layers.Flatten()
+                self.fc = layers.Dense(3)
+
+            def call(self, x):
+                y = self.add([self.a(x), self.b(x)])
+                return self.fc(self.flatten(self.mul([y, self.b(x)])))
+    ''', "Net", ["float32[2,6,5,3]"])
+    assert "self.flatten(self.mul([y, self.b(x)]).permute(0, 2, 3, 1))" in result.text  # Keras's flatten order
+
+
 def test_nested_functional_calls_keep_keras_call_order(tmp_path, worker):
     migrate_and_verify(tmp_path, worker, '''
         import keras

@@ -294,17 +294,20 @@ class Translator:
 
     def elementwise_list(self, entry: OpEntry, op: n.Op, attrs: dict[str, n.Expr], name: str,
                          parts: tuple[TensorInfo, ...], rank: int | None) -> tuple[n.Expr, TensorInfo]:
-        """An elementwise op over a list of tensors (`keras.layers.add([a, b])`): its items meet in one layout,
-        the source layout when they come in different ones."""
-        items = list(attrs[name].elts)  # type: ignore[attr-defined]
+        """An elementwise op over a list of tensors (`keras.layers.add([a, b])`)."""
+        items, out = self.merged(attrs[name], parts, rank)  # type: ignore[arg-type]
+        view = OpView(entry, op, {**attrs, name: items}, out.layout or PLAIN, out.rank)
+        return self.emit(entry, view, op.span), out
+
+    def merged(self, items: n.ListExpr | n.TupleExpr, parts: tuple[TensorInfo, ...],
+               rank: int | None) -> tuple[n.Expr, TensorInfo]:
+        """A list of tensors merged elementwise: its items meet in one layout, the source layout when they come in
+        different ones; returns the list as written and what the merge gives."""
         known = {p.layout for p in parts if p.layout is not None}
         layout = known.pop() if len(known) == 1 else PLAIN if known else None
-        if layout is not None:
-            items = [self.need(x, p, layout, p.rank) for x, p in zip(items, parts)]
+        elts = [self.need(x, p, layout, p.rank) for x, p in zip(items.elts, parts)] if layout else items.elts
         rank = next((p.rank for p in parts if p.rank), rank)
-        view = OpView(entry, op, {**attrs, name: type(attrs[name])(items)}, layout or PLAIN, rank)
-        origin = frozenset().union(*(p.origin for p in parts))
-        return self.emit(entry, view, op.span), TensorInfo(layout, rank, origin)
+        return type(items)(elts), TensorInfo(layout, rank, frozenset().union(*(p.origin for p in parts)))
 
     def axis_op(self, entry: OpEntry, op: n.Op, attrs: dict[str, n.Expr], infos: dict[str, TensorInfo],
                 tensor_names: list[str]) -> TensorInfo:
@@ -565,7 +568,9 @@ class Translator:
             out = self.channels_output(entry, self.attrs[name].op if name in self.attrs else None, rank)
         elif rule == "opaque":
             x = self.need(x, xi, PLAIN)
-            out = TensorInfo(PLAIN) if xi.layout or xi.origin else UNKNOWN
+            out = TensorInfo(PLAIN) if xi.layout or xi.origin or any(p.layout for p in xi.parts or ()) else UNKNOWN
+        elif rule == "elementwise" and xi.parts and isinstance(x, (n.ListExpr, n.TupleExpr)):  # `self.add([a, b])`
+            x, out = self.merged(x, xi.parts, rank)
         else:
             if rule == "axis":
                 for p in xi.origin:
