@@ -8,17 +8,8 @@ from tests.conftest import assert_fixture_verifies, fixture_cases
 
 #: What each still lacks; strict, so a fix shows up as an unexpected pass.
 NOT_YET = {
-    "keras_mobilenet": "verify pairs DepthwiseConv2D blocks' weights out of order",
-    "keras_densenet": "Concatenate/BatchNormalization with a variable axis (bn_axis) are not remapped",
-    "keras_tcn": "Lambda layers have no PyTorch form yet",
     "keras_transformer_classifier": "keras.ops.shape / keras.ops.arange in call() are not mapped yet",
-    "keras_efficientnet": "layers.multiply has no PyTorch form yet",
-    "keras_preprocessing": "Normalization / RandomFlip have no PyTorch form yet",
-    "keras_separable_conv": "SeparableConv2D has no PyTorch form yet",
     "keras_activations_zoo": "keras.ops reductions in call() are not mapped yet",
-    "keras_add_concat": "Multiply/Subtract/Average/Maximum/Dot layers have no PyTorch form yet",
-    "keras_pooling_zoo": "Cropping2D and 'same' pooling have no PyTorch form yet",
-    "keras_conv3d": "MaxPool3D (alias spelling) has no PyTorch form yet",
 }
 CASES, IDS = fixture_cases("tensorflow", NOT_YET)
 

@@ -163,7 +163,11 @@ def _activation_layer(v: OpView) -> n.Expr:
 def with_activation(v: OpView, main: n.Expr) -> n.Expr:
     """`main`, followed by the Keras `activation=` of the same layer as an nn.Sequential when there is one."""
     act = torch_activation(v.get("activation"), v.moved) if "activation" in v.attrs else None
-    return main if act is None else call("nn.Sequential", main, act)
+    if act is None:
+        return main
+    if isinstance(main, n.Call) and isinstance(main.func, n.Name) and main.func.id == "nn.Sequential":
+        return n.Call(main.func, [*main.args, n.Arg(act)])  # padding, layer, activation: one flat Sequential
+    return call("nn.Sequential", main, act)
 
 
 def _torch_fn(name: str, **fixed: object):

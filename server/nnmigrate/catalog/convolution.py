@@ -151,34 +151,53 @@ ENTRIES = tuple(
 )
 
 
-def _conv_torch(rank: int):
+def _conv_torch(rank: int, separable: bool = False):
     def to_torch(v: OpView) -> n.Expr:
         from nnmigrate.catalog.activation import with_activation
 
         padding = v.value("padding")
-        explicit = padding == "same" and not v.is_("stride", 1)  # torch allows 'same' only at stride 1
-        torch_padding = None if padding in ("valid", 0) or explicit else v.get("padding")
-        if not v.is_("depth_multiplier", None):  # keras.layers.DepthwiseConv2D
-            main = call("LazyDepthwiseConv2d", v.get("kernel_size"), stride=v.unless("stride", 1), padding=torch_padding,
-                        depth_multiplier=v.unless("depth_multiplier", 1), dilation=v.unless("dilation", 1),
-                        bias=v.unless("bias", True))
+        explicit = padding == "same" and not _ones(v, "stride", rank)  # torch allows 'same' only at stride 1
+        common = dict(stride=v.unless("stride", 1),
+                      padding=None if padding in ("valid", 0, "causal") or explicit else v.get("padding"),
+                      dilation=v.unless("dilation", 1))
+        if separable:
+            main = call(f"LazySeparableConv{rank}d", v.get("out_channels"), v.get("kernel_size"), **common,
+                        depth_multiplier=v.unless("depth_multiplier", 1), bias=v.unless("bias", True))
+        elif not v.is_("depth_multiplier", None):  # keras.layers.DepthwiseConv2D
+            main = call("LazyDepthwiseConv2d", v.get("kernel_size"), **common,
+                        depth_multiplier=v.unless("depth_multiplier", 1), bias=v.unless("bias", True))
         else:
-            main = call(f"nn.LazyConv{rank}d", v.get("out_channels"), v.get("kernel_size"), stride=v.unless("stride", 1),
-                        padding=torch_padding, dilation=v.unless("dilation", 1), groups=v.unless("groups", 1),
-                        bias=v.unless("bias", True))
-        if explicit:
-            main = call("nn.Sequential", call("SamePadding", v.get("kernel_size"), v.get("stride"),
-                                              dilation=v.unless("dilation", 1)), main)
-        return with_activation(v, main)
+            main = call(f"nn.LazyConv{rank}d", v.get("out_channels"), v.get("kernel_size"), **common,
+                        groups=v.unless("groups", 1), bias=v.unless("bias", True))
+        pad = _keras_padding(v, rank, explicit)
+        return with_activation(v, main if pad is None else call("nn.Sequential", pad, main))
     return to_torch
+
+
+def _ones(v: OpView, name: str, rank: int) -> bool:
+    """True when the attribute is 1 on every axis (`1` or `(1, 1)`)."""
+    value = as_tuple(v.value(name), rank)
+    return value is not NOT_CONST and all(x == 1 for x in value)
+
+
+def _keras_padding(v: OpView, rank: int, same: bool) -> n.Expr | None:
+    """The padding module that goes before a PyTorch convolution for Keras padding PyTorch lacks: 'same' at a
+    stride above 1 (the extra pixel at the end), and 'causal' (all of it before the sequence)."""
+    if same:
+        return call("SamePadding", v.get("kernel_size"), v.get("stride"), dilation=v.unless("dilation", 1))
+    if v.value("padding") != "causal":
+        return None
+    k, d = as_tuple(v.value("kernel_size"), 1), as_tuple(v.value("dilation"), 1)
+    if NOT_CONST not in (k, d):
+        return call("nn.ZeroPad1d", (d[0] * (k[0] - 1), 0))
+    size = n.BinOp("-", v.get("kernel_size"), n.Const(1))
+    return call("nn.ZeroPad1d", (size if v.is_("dilation", 1) else n.BinOp("*", v.get("dilation"), size), 0))
 
 
 def _conv_weights_to_torch(keras: list[Any], config: Mapping[str, Any]) -> dict[str, Any]:
     k = keras[0]
-    if config.get("keras_class") == "DepthwiseConv2D":  # (kh, kw, C, m) -> (C*m, 1, kh, kw) inside the support module
-        kh, kw, channels, mult = k.shape
-        out = {"conv.weight": np.ascontiguousarray(k.transpose(2, 3, 0, 1).reshape(channels * mult, 1, kh, kw))}
-        return out | ({"conv.bias": keras[1]} if len(keras) > 1 else {})
+    if config.get("keras_class") == "DepthwiseConv2D":  # inside the LazyDepthwiseConv2d support module
+        return {"conv.weight": _depthwise_kernel_to_torch(k)} | ({"conv.bias": keras[1]} if len(keras) > 1 else {})
     out = {"weight": np.ascontiguousarray(k.transpose(k.ndim - 1, k.ndim - 2, *range(k.ndim - 2)))}  # (*k, in, out)
     if len(keras) > 1:
         out["bias"] = keras[1]
@@ -230,3 +249,30 @@ ENTRIES = with_keras(ENTRIES, {
                                      _conv_transpose_weights_to_torch)
     for r in (1, 2, 3)
 })
+
+
+def _depthwise_kernel_to_torch(kernel: Any) -> Any:
+    """Keras depthwise kernel (*k, C, m) -> torch grouped-convolution weight (C*m, 1, *k)."""
+    *k, channels, mult = kernel.shape
+    return np.ascontiguousarray(np.moveaxis(kernel, (-2, -1), (0, 1)).reshape(channels * mult, 1, *k))
+
+
+def _separable_weights_to_torch(keras: list[Any], config: Mapping[str, Any]) -> dict[str, Any]:
+    """depthwise kernel (*k, C, m), pointwise kernel (*1, C*m, out) and bias -> the LazySeparableConv modules."""
+    pointwise = keras[1]
+    out = {"depthwise.weight": _depthwise_kernel_to_torch(keras[0]),
+           "pointwise.weight": np.ascontiguousarray(np.moveaxis(pointwise, (-1, -2), (0, 1)))}
+    return out | ({"pointwise.bias": keras[2]} if len(keras) > 2 else {})
+
+
+ENTRIES += tuple(
+    OpEntry(f"separable_conv{r}d", "convolution",
+            conv_attrs() + (Attr("depth_multiplier", keras=1), Attr("activation", keras=None)), (),
+            (keras(f"SeparableConv{r}D", "out_channels", "kernel_size", "stride", "padding", **_CONV_KERAS),),
+            layout=CHANNELS, to_torch=_conv_torch(r, separable=True), rank=r + 2,
+            weights=WeightRule(None, "depthwise kernel (*k, C, m) -> (C*m, 1, *k); pointwise (*1, C*m, out) -> (out, C*m, *1)",
+                               to_torch=_separable_weights_to_torch),
+            notes="A depthwise convolution (no bias) then a 1x1 pointwise one with the bias: the LazySeparableConv "
+                  "support module.")
+    for r in (1, 2)
+)

@@ -8,7 +8,7 @@ from typing import Any
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
 from nnmigrate.catalog.spell import F, NN, KerasForm, fn, keras, layer, method, with_keras
 from nnmigrate.pivot import nodes as n
-from nnmigrate.writers.emit import OpView, call
+from nnmigrate.writers.emit import OpView, call, substitute, uses
 
 
 def _linear(v: OpView) -> n.Expr:
@@ -124,11 +124,56 @@ def _dense_weights_to_torch(keras: list[Any], config: Mapping[str, Any]) -> dict
     return out
 
 
-def _dropout_torch(v: OpView) -> n.Expr:
-    return call("nn.Dropout", v.get("p"))
+def _dropout_torch(module: str):
+    def to_torch(v: OpView) -> n.Expr:
+        if "noise_shape" in v.attrs and not v.is_("noise_shape", None):
+            v.notes.append("noise_shape (dropping along chosen axes) changes only training; nn.Dropout drops each "
+                           "element on its own")
+        return call(module, v.get("p"))
+    return to_torch
+
+
+def _lambda_torch(v: OpView) -> n.Expr:
+    """keras.layers.Lambda: the function applied to the input in the forward (a one-parameter lambda is inlined),
+    or a Lambda support module where the layer is kept as an object."""
+    function = v.get("function")
+    arguments = [] if v.is_("arguments", None) else [n.Arg(v.get("arguments"), star="**")]
+    if v.is_layer:
+        if arguments:  # Keras passes `arguments` as keywords on every call
+            function = n.Lambda(["t"], n.Call(function, [n.Arg(n.Name("t")), *arguments]))
+        return call("Lambda", function, channels_last=True if v.moved else None)
+    x = v.get("input")
+    bound = _bound_arguments(function, v.attrs["arguments"])
+    if bound is not None and (isinstance(x, n.Name) or uses(function.body, function.params[0]) <= 1):
+        body = function.body
+        for name, value in {function.params[0]: x, **bound}.items():
+            body = substitute(body, name, value)
+        return body
+    return n.Call(function, [n.Arg(x), *arguments])
+
+
+def _bound_arguments(function: n.Expr, arguments: n.Expr) -> dict[str, n.Expr] | None:
+    """For a lambda applied inline: the values of its parameters after the first (from a literal `arguments`
+    dict), or None when they cannot be put in place."""
+    if not isinstance(function, n.Lambda) or not function.params:
+        return None
+    if isinstance(arguments, n.Const) and arguments.value is None:
+        return {} if len(function.params) == 1 else None
+    if not isinstance(arguments, n.DictExpr) or not all(isinstance(k, n.Const) for k in arguments.keys):
+        return None
+    bound = {k.value: value for k, value in zip(arguments.keys, arguments.values)}  # type: ignore[union-attr]
+    return bound if set(bound) == set(function.params[1:]) else None
 
 
 ENTRIES += (
+    OpEntry("lambda_layer", "linear",
+            (Attr("input"), Attr("function"), Attr("output_shape", keras=None), Attr("mask", keras=None),
+             Attr("arguments", keras=None)), (),
+            (keras("Lambda", "function", "output_shape", "mask", "arguments"),),
+            layout=LayoutRule("opaque", spatial_input=True),
+            to_torch=_lambda_torch, stateless=True,
+            notes="The function runs on the tensor in Keras's channels-last order, so channels-first inputs are "
+                  "moved back first; output_shape and mask change nothing at inference."),
     OpEntry("rescaling", "linear", (Attr("input"), Attr("scale"), Attr("offset", keras=0.0)), (),
             (keras("Rescaling", "scale", "offset"),), layout=LayoutRule("elementwise"),
             to_torch=lambda v: call("Rescaling", v.get("scale"), offset=v.unless("offset", 0.0)),
@@ -144,9 +189,10 @@ ENTRIES = with_keras(ENTRIES, {
                         _dense_torch, (Attr("activation", torch=None, keras=None),), _dense_weights_to_torch),
     "identity": KerasForm((keras("Identity"),), lambda v: call("nn.Identity")),
     "flatten": KerasForm((keras("Flatten"),), lambda v: call("ChannelsLastFlatten") if v.moved else call("nn.Flatten")),
-    "dropout": KerasForm((keras("Dropout", "p", rename={"rate": "p"}), keras("SpatialDropout1D", "p", rename={"rate": "p"})),
-                         _dropout_torch),
-    "dropout2d": KerasForm((keras("SpatialDropout2D", "p", rename={"rate": "p"}),), lambda v: call("nn.Dropout2d", v.get("p"))),
+    "dropout": KerasForm((keras("Dropout", "p", "noise_shape", rename={"rate": "p"}),), _dropout_torch("nn.Dropout"),
+                         (Attr("noise_shape", torch=None, keras=None),)),
+    **{f"dropout{r}d": KerasForm((keras(f"SpatialDropout{r}D", "p", rename={"rate": "p"}),),
+                                 _dropout_torch(f"nn.Dropout{r}d")) for r in (1, 2, 3)},
     "embedding": KerasForm((keras("Embedding", "num_embeddings", "embedding_dim",
                                   rename={"input_dim": "num_embeddings", "output_dim": "embedding_dim"}),),
                            lambda v: call("nn.Embedding", v.get("num_embeddings"), v.get("embedding_dim")),

@@ -128,11 +128,26 @@ for _r in (1, 2, 3):
 
 
 def _pool_torch(kind: str, rank: int):
+    """Keras 'valid' pooling is PyTorch's default; 'same' pads each axis by max((ceil(n / s) - 1) * s + k - n, 0),
+    the extra pixel at the end, and never counts the padding: at stride 1 with odd windows that is PyTorch's own
+    symmetric padding (count_include_pad=False for averages), else an explicit SamePadding step."""
     def to_torch(v: OpView) -> n.Expr:
-        if v.value("padding") == "same":
-            v.notes.append("Keras 'same' pooling pads the end first; PyTorch pads both sides")
         cls = f"nn.{'Max' if kind == 'max' else 'Avg'}Pool{rank}d"
-        return call(cls, v.get("kernel_size"), stride=None if v.is_("stride", None) else v.get("stride"))
+        stride = None if v.is_("stride", None) else v.get("stride")
+        if v.value("padding") != "same":
+            return call(cls, v.get("kernel_size"), stride=stride)
+        k = as_tuple(v.value("kernel_size"), rank)
+        s = k if v.is_("stride", None) else as_tuple(v.value("stride"), rank)
+        if NOT_CONST not in (k, s) and all(si == 1 for si in s) and all(ki % 2 for ki in k):
+            half = k[0] // 2 if len(set(k)) == 1 else tuple(ki // 2 for ki in k)
+            return call(cls, v.get("kernel_size"), stride=1, padding=half,
+                        count_include_pad=False if kind == "avg" else None)
+        if kind == "avg":
+            return call("SameAvgPool", v.get("kernel_size"), stride)
+        strides = v.get("kernel_size") if stride is None else stride
+        minus_inf = n.Call(n.Name("float"), [n.Arg(n.Const("-inf"))])
+        return call("nn.Sequential", call("SamePadding", v.get("kernel_size"), strides, value=minus_inf),
+                    call(cls, v.get("kernel_size"), stride=stride))
     return to_torch
 
 
@@ -145,14 +160,18 @@ def _global_torch(kind: str, rank: int):
 
 _POOL_KERAS = dict(rename={"pool_size": "kernel_size", "strides": "stride"}, fixed={"kernel_size": 2})
 ENTRIES = with_keras(ENTRIES, {
-    **{f"max_pool{r}d": KerasForm((keras(f"MaxPooling{r}D", "kernel_size", "stride", "padding", **_POOL_KERAS),),
+    **{f"max_pool{r}d": KerasForm(tuple(keras(f"{name}{r}D", "kernel_size", "stride", "padding", **_POOL_KERAS)
+                                        for name in ("MaxPooling", "MaxPool")),
                                   _pool_torch("max", r)) for r in (1, 2, 3)},
-    **{f"avg_pool{r}d": KerasForm((keras(f"AveragePooling{r}D", "kernel_size", "stride", "padding", **_POOL_KERAS),),
+    **{f"avg_pool{r}d": KerasForm(tuple(keras(f"{name}{r}D", "kernel_size", "stride", "padding", **_POOL_KERAS)
+                                        for name in ("AveragePooling", "AvgPool")),
                                   _pool_torch("avg", r)) for r in (1, 2, 3)},
-    **{f"adaptive_avg_pool{r}d": KerasForm((keras(f"GlobalAveragePooling{r}D", fixed={"output_size": 1}),),
+    **{f"adaptive_avg_pool{r}d": KerasForm(tuple(keras(f"{name}{r}D", fixed={"output_size": 1})
+                                                 for name in ("GlobalAveragePooling", "GlobalAvgPool")),
                                            _global_torch("avg", r), (Attr("keepdims", torch=True, keras=False),))
        for r in (1, 2, 3)},
-    **{f"adaptive_max_pool{r}d": KerasForm((keras(f"GlobalMaxPooling{r}D", fixed={"output_size": 1}),),
+    **{f"adaptive_max_pool{r}d": KerasForm(tuple(keras(f"{name}{r}D", fixed={"output_size": 1})
+                                                 for name in ("GlobalMaxPooling", "GlobalMaxPool")),
                                            _global_torch("max", r), (Attr("keepdims", torch=True, keras=False),))
        for r in (1, 2, 3)},
 })

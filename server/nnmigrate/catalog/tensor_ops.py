@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from nnmigrate.catalog.math_ops import DTYPE_NAMES
+from nnmigrate.catalog.padding import zero_pad_torch
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry
 from nnmigrate.catalog.spell import F, fn, keras, KerasForm, layer, method, NN, tensor_attr, with_keras
 from nnmigrate.pivot import nodes as n
@@ -335,17 +336,6 @@ def _add_torch(v: OpView) -> n.Expr:
     return n.Name("sum") if v.is_layer else call("torch.add", v.get("input"), v.get("other"))
 
 
-def _zero_pad_torch(v: OpView) -> n.Expr:
-    """Keras ((top, bottom), (left, right)) or (rows, cols) or int -> torch (left, right, top, bottom)."""
-    pad = const_value(v.get("padding"))
-    if isinstance(pad, tuple) and len(pad) == 2 and all(isinstance(p, tuple) for p in pad):
-        (top, bottom), (left, right) = pad
-        return call("nn.ZeroPad2d", (left, right, top, bottom))
-    if isinstance(pad, tuple) and len(pad) == 2:
-        return call("nn.ZeroPad2d", (pad[1], pad[1], pad[0], pad[0]))
-    return call("nn.ZeroPad2d", v.get("padding"))
-
-
 def _cat_torch(v: OpView) -> n.Expr:
     if v.is_layer:  # keras.layers.Concatenate(axis)([a, b])
         return n.Lambda(["tensors"], call("torch.cat", n.Name("tensors"), dim=v.get("dim")))
@@ -367,7 +357,8 @@ ENTRIES = with_keras(ENTRIES, {
                       fn("keras.ops.concatenate", "tensors", "dim", rename={"xs": "tensors", "axis": "dim"}),
                       fn("tensorflow.concat", "tensors", "dim", rename={"values": "tensors", "axis": "dim"})),
                      _cat_torch, stateless=True),
-    "pad2d": KerasForm((keras("ZeroPadding2D", "padding"),), _zero_pad_torch),
+    "pad2d": KerasForm((keras("ZeroPadding2D", "padding"),), zero_pad_torch(2)),
+    "shape": KerasForm((tensor_attr("shape"),), lambda v: n.Attr(v.get("input"), "shape")),
     "add": KerasForm((keras("Add"), fn("keras.ops.add", "input", "other"), fn("tensorflow.add", "input", "other")),
                      _add_torch),
     "add_n": KerasForm((fn("keras.layers.add", "inputs"),), lambda v: call("sum", v.get("inputs"))),

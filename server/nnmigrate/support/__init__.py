@@ -31,9 +31,17 @@ def names(module: str = "keras_layers.py") -> tuple[str, ...]:
 
 
 def source(wanted: set[str] | list[str] | tuple[str, ...], module: str = "keras_layers.py") -> str:
-    """The source of the wanted support classes, in their order in `module`, separated by two blank lines."""
+    """The source of the wanted support classes and of the support classes they build on, in their order in
+    `module`, separated by two blank lines."""
     classes = _classes(module)
     unknown = set(wanted) - set(classes)
     if unknown:
         raise KeyError(f"Unknown support classes. Received: {sorted(unknown)}")
-    return "\n\n\n".join(code for name, code in classes.items() if name in wanted)
+    needed, todo = set(), list(wanted)
+    while todo:
+        name = todo.pop()
+        if name not in needed:
+            needed.add(name)
+            used = {node.id for node in ast.walk(ast.parse(classes[name])) if isinstance(node, ast.Name)}
+            todo += [other for other in classes if other in used]
+    return "\n\n\n".join(code for name, code in classes.items() if name in needed)

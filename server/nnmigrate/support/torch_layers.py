@@ -39,8 +39,9 @@ class ChannelsLastFlatten(nn.Module):
 class Functional(nn.Module):
     """A Keras Functional model as a PyTorch module: `graph` is the builder's dataflow, run as forward.
 
-    Each `Functional.layer(lambda: nn.Conv2d(...))` in the graph creates its module on the first call and
-    reuses it on later calls, in call order, the way a Keras builder creates each layer once.
+    Each `Functional.layer(lambda: nn.Conv2d(...))` in the graph creates its module when first called and
+    reuses it on later runs (and later calls of the same layer object), the way a Keras builder creates each
+    layer once.
     """
 
     _running = []
@@ -62,13 +63,19 @@ class Functional(nn.Module):
     @classmethod
     def layer(cls, make):
         model = cls._running[-1]
-        if model._next == len(model.built_layers):
-            module = make()
-            module.train(model.training)
-            model.built_layers.append(module)
-        module = model.built_layers[model._next]
-        model._next += 1
-        return module
+        taken = []
+
+        def call(*args, **kwargs):  # takes its place when first called, after its inputs' layers, as Keras does
+            if not taken:
+                if model._next == len(model.built_layers):
+                    module = make()
+                    module.train(model.training)
+                    model.built_layers.append(module)
+                taken.append(model.built_layers[model._next])
+                model._next += 1
+            return taken[0](*args, **kwargs)
+
+        return call
 
 
 class Activation(nn.Module):
@@ -268,3 +275,132 @@ class LazyMultiHeadAttention(nn.Module):
 
     def _heads(self, x, size):
         return x.unflatten(-1, (self.num_heads, size)).transpose(1, 2)
+
+
+class Dot(nn.Module):
+    """keras.layers.Dot: per-sample dot products of two tensors along one axis each (`axes`; never the batch axis).
+
+    With normalize=True each input is first divided by max(its L2 norm, 1e-7) along that axis, as Keras does,
+    which makes the result the cosine similarity. A result with only the batch axis gets a trailing axis of 1.
+    """
+
+    def __init__(self, axes, normalize=False):
+        super().__init__()
+        self.axes, self.normalize = axes, normalize
+
+    def forward(self, inputs):
+        x, y = inputs
+        axes = (self.axes, self.axes) if isinstance(self.axes, int) else self.axes
+        x_axis, y_axis = axes[0] % x.ndim, axes[1] % y.ndim
+        if self.normalize:
+            x = nn.functional.normalize(x, dim=x_axis, eps=1e-7)
+            y = nn.functional.normalize(y, dim=y_axis, eps=1e-7)
+        x, y = torch.movedim(x, x_axis, -1), torch.movedim(y, y_axis, 1)  # (N, ..., D) and (N, D, ...)
+        out = torch.bmm(x.reshape(x.shape[0], -1, x.shape[-1]), y.reshape(y.shape[0], y.shape[1], -1))
+        out = out.reshape(*x.shape[:-1], *y.shape[2:])
+        return out if out.ndim > 1 else out[:, None]
+
+
+class LazySeparableConv2d(nn.Module):
+    """keras.layers.SeparableConv2D: a depthwise convolution (`depth_multiplier` filters per input channel, no bias)
+    followed by a 1x1 pointwise convolution to `out_channels`; stride, padding and dilation belong to the depthwise
+    step. Sized from the first input, as Keras does."""
+
+    conv, lazy_conv = nn.Conv2d, nn.LazyConv2d
+
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, depth_multiplier=1, dilation=1, bias=True):
+        super().__init__()
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.depth_multiplier, self.dilation = depth_multiplier, dilation
+        self.depthwise = None
+        self.pointwise = self.lazy_conv(out_channels, 1, bias=bias)
+
+    def forward(self, x):
+        if self.depthwise is None:
+            channels = x.shape[1]
+            self.depthwise = self.conv(channels, channels * self.depth_multiplier, self.kernel_size, self.stride,
+                                       self.padding, self.dilation, groups=channels, bias=False).to(x.device)
+        return self.pointwise(self.depthwise(x))
+
+
+class LazySeparableConv1d(LazySeparableConv2d):
+    """keras.layers.SeparableConv1D: LazySeparableConv2d over sequences (N, C, L)."""
+
+    conv, lazy_conv = nn.Conv1d, nn.LazyConv1d
+
+
+class SameAvgPool(nn.Module):
+    """Average pooling like Keras `padding="same"`: the input is padded as SamePadding does (the extra pixel at
+    the end) and each window averages only its real values, never the padding. Works on (N, C, *spatial)."""
+
+    def __init__(self, kernel_size, stride=None):
+        super().__init__()
+        self.kernel_size, self.stride = kernel_size, stride or kernel_size
+        self.pad = SamePadding(kernel_size, self.stride)
+
+    def forward(self, x):
+        pool = (nn.functional.avg_pool1d, nn.functional.avg_pool2d, nn.functional.avg_pool3d)[x.ndim - 3]
+        total = pool(self.pad(x), self.kernel_size, self.stride)
+        count = pool(self.pad(torch.ones_like(x[:1, :1])), self.kernel_size, self.stride)
+        return total / count
+
+
+class Lambda(nn.Module):
+    """keras.layers.Lambda kept as a module: calls `function` on its input.
+
+    The function was written for Keras's channels-last tensors: with channels_last=True its channels-first input is
+    moved to channels-last first, and a result of rank 3 or more is moved back to channels-first.
+    """
+
+    def __init__(self, function, channels_last=False):
+        super().__init__()
+        self.function, self.channels_last = function, channels_last
+
+    def forward(self, x):
+        if not self.channels_last:
+            return self.function(x)
+        out = self.function(torch.movedim(x, 1, -1))
+        return torch.movedim(out, -1, 1) if out.ndim >= 3 else out
+
+
+class ZeroPadding(nn.Module):
+    """keras.layers.ZeroPadding1D/2D/3D on channels-first tensors (N, C, *spatial), with `padding` in any Keras
+    form: an int, one int per spatial axis, or one (before, after) pair per axis. crop=True removes those amounts
+    instead (keras.layers.Cropping1D/2D/3D)."""
+
+    def __init__(self, padding, rank, crop=False):
+        super().__init__()
+        if isinstance(padding, int):
+            pairs = [(padding, padding)] * rank
+        elif rank == 1 and all(isinstance(p, int) for p in padding):
+            pairs = [tuple(padding)]
+        else:
+            pairs = [(p, p) if isinstance(p, int) else tuple(p) for p in padding]
+        self.pads = [-x if crop else x for pair in reversed(pairs) for x in pair]
+
+    def forward(self, x):
+        return nn.functional.pad(x, self.pads)
+
+
+class Normalization(nn.Module):
+    """keras.layers.Normalization over the channel axis (dim 1: (N, C, *spatial) or (N, features)):
+    (x - mean) / max(sqrt(variance), 1e-7), or its inverse with invert=True.
+
+    Without `mean` and `variance` they are buffers, sized from the first input, that take the Keras layer's adapted
+    statistics.
+    """
+
+    def __init__(self, mean=None, variance=None, invert=False):
+        super().__init__()
+        self.invert = invert
+        self.register_buffer("mean", None if mean is None else torch.as_tensor(mean, dtype=torch.float32))
+        self.register_buffer("variance", None if variance is None else torch.as_tensor(variance, dtype=torch.float32))
+
+    def forward(self, x):
+        if self.mean is None:
+            self.mean = torch.zeros(x.shape[1], device=x.device)
+            self.variance = torch.ones(x.shape[1], device=x.device)
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        mean = self.mean.to(x.device).reshape(shape)
+        std = torch.sqrt(self.variance.to(x.device)).clamp_min(1e-7).reshape(shape)
+        return x * std + mean if self.invert else (x - mean) / std

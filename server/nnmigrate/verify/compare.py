@@ -96,34 +96,29 @@ def _capture(layer: Any, store: list) -> Callable[[], None]:
 
 @contextmanager
 def _recording_layers(keras: Any) -> Iterator[list]:
-    """Records the layers a Keras builder calls at the top level, in the order it created them: the order in which
-    the migrated builder creates its modules (a Functional model keeps its layers sorted by depth instead, so this
-    is how they are paired with the migrated module's). The list is filled when the block ends."""
+    """Records the layers a Keras builder calls at the top level, in the order of their first call: the order in
+    which the migrated builder's `Functional.layer`s take their modules (a Functional model keeps its layers
+    sorted by depth instead, so this is how they are paired with the migrated module's)."""
     order: list = []
-    created: list = []
-    called: set[int] = set()
+    seen: set[int] = set()
     depth = [0]
-    original_init, original_call = keras.layers.Layer.__init__, keras.layers.Layer.__call__
-
-    def creating(self: Any, *args: Any, **kwargs: Any) -> None:
-        created.append(self)
-        original_init(self, *args, **kwargs)
+    original = keras.layers.Layer.__call__
 
     def recording(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if depth[0] == 0:
-            called.add(id(self))
+        if depth[0] == 0 and id(self) not in seen:
+            seen.add(id(self))
+            order.append(self)
         depth[0] += 1
         try:
-            return original_call(self, *args, **kwargs)
+            return original(self, *args, **kwargs)
         finally:
             depth[0] -= 1
 
-    keras.layers.Layer.__init__, keras.layers.Layer.__call__ = creating, recording
+    keras.layers.Layer.__call__ = recording
     try:
         yield order
     finally:
-        keras.layers.Layer.__init__, keras.layers.Layer.__call__ = original_init, original_call
-        order += [layer for layer in dict.fromkeys(created) if id(layer) in called]
+        keras.layers.Layer.__call__ = original
 
 
 def _randomize_keras_norms(model: Any, seed: int) -> None:
@@ -184,7 +179,14 @@ def _run(side: Side, device: str) -> list[np.ndarray]:
         side.model.eval().to(device)
         with torch.no_grad():
             return [np.asarray(x) for x in _leaves(side.model(*[torch.from_numpy(a).to(device) for a in side.inputs]))]
-    return [np.asarray(x) for x in _leaves(side.model(*side.inputs, training=False))]
+    return [np.asarray(x) for x in _leaves(_call_keras(side.model, side.inputs))]
+
+
+def _call_keras(model: Any, inputs: list[np.ndarray]) -> Any:
+    """A Keras model in inference mode: a Functional model takes its several inputs as one list."""
+    if len(inputs) > 1 and type(model).__name__ == "Functional":
+        return model(list(inputs), training=False)
+    return model(*inputs, training=False)
 
 
 def _copy_weights(source: Side, target: Side, contract: dict, randomize: bool) -> Any:

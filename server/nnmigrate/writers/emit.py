@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from nnmigrate.catalog.entry import OpEntry
@@ -48,6 +48,33 @@ def call(callee: str, *args: Any, **kwargs: Any) -> n.Call:
 def method(obj: n.Expr, name: str, *args: Any, **kwargs: Any) -> n.Call:
     items = [n.Arg(lit(a)) for a in args] + [n.Arg(lit(v), k) for k, v in kwargs.items() if v is not None]
     return n.Call(n.Attr(obj, name), items)
+
+
+def substitute(e: Any, name: str, value: n.Expr) -> Any:
+    """`e` with each use of the variable `name` replaced by `value` (inner lambdas rebinding `name` keep theirs)."""
+    if isinstance(e, n.Name):
+        return value if e.id == name else e
+    if isinstance(e, n.Lambda) and name in e.params:
+        return e
+    if isinstance(e, list):
+        return [substitute(x, name, value) for x in e]
+    if isinstance(e, dict):
+        return {k: substitute(x, name, value) for k, x in e.items()}
+    if isinstance(e, n.Node):
+        return replace(e, **{f.name: substitute(getattr(e, f.name), name, value) for f in fields(e)
+                             if isinstance(getattr(e, f.name), (n.Node, list, dict))})
+    return e
+
+
+def uses(e: Any, name: str) -> int:
+    """How many uses of the variable `name` `substitute` would replace."""
+    if isinstance(e, n.Name):
+        return int(e.id == name)
+    if isinstance(e, n.Lambda) and name in e.params:
+        return 0
+    children = e if isinstance(e, list) else list(e.values()) if isinstance(e, dict) else \
+        [getattr(e, f.name) for f in fields(e)] if isinstance(e, n.Node) else []
+    return sum(uses(c, name) for c in children)
 
 
 def same_expr(a: n.Expr, b: n.Expr) -> bool:

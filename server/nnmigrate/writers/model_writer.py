@@ -323,18 +323,29 @@ class ModelWriter:
         # callers first, so the layouts they pass reach the blocks they call (blocks usually precede their users)
         for name in [*sorted(self.plan.entry_classes), *reversed(list(self.classes))]:
             self.translate_class_forward(name)
+        statements = self.plan.statements()
+        # functions too: a builder's calls settle the layouts of the helpers it calls before those are written
+        written: dict[int, list[n.Stmt]] = {}
+        for i in reversed(range(len(statements))):
+            s = statements[i]
+            if isinstance(s, n.FunctionDef) and s.name not in self.function_results:
+                written[i] = self._write_statement(s)
         body: list[n.Stmt] = []
-        for s in self.plan.statements():
+        for i, s in enumerate(statements):
             if isinstance(s, n.ClassDef):
                 body.append(self.write_class(s))
             elif isinstance(s, n.FunctionDef) and s.name in self.function_results:
                 body.append(self.function_results[s.name][1])
             else:
-                tr = self._translator(None)
-                body += tr.stmt(s)
-                self.diagnostics += tr.diagnostics
+                body += written[i] if i in written else self._write_statement(s)
         return self.plan.render(body, self.module.docstring, self.framework_imports, self.support_names(),
                                 self.support_module)
+
+    def _write_statement(self, s: n.Stmt) -> list[n.Stmt]:
+        tr = self._translator(None)
+        out = tr.stmt(s)
+        self.diagnostics += tr.diagnostics
+        return out
 
     def contract(self) -> dict:
         """What verify needs: the input/output layout of each entry class and the attribute renames."""

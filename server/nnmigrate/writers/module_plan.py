@@ -277,7 +277,7 @@ class ModulePlan:
 
 
 #: Libraries emitters may spell (`np.finfo`): imported when the code uses them and the user's imports do not.
-LIBRARY_IMPORTS = {"np": "import numpy as np", "math": "import math", "types": "import types"}
+LIBRARY_IMPORTS = {"functools": "import functools", "math": "import math", "types": "import types", "np": "import numpy as np"}
 
 #: Libraries with one module per framework (layers that work on that framework's tensors): an import of
 #: one flavour is written as the target framework's.

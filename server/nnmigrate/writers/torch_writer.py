@@ -140,7 +140,7 @@ class TorchWriter(ModelWriter):
         prelude = tr.body(prelude)
         layouts = []
         for name in order:
-            shape = inputs[name].attrs.get("shape") if name in inputs else None  # `(seq_len, 8)`: rank 3
+            shape = inputs[name].attrs.get("shape") if name in inputs else None  # `(seq_len, 8)`: rank 3 at any length
             rank = len(shape.elts) + 1 if isinstance(shape, (n.TupleExpr, n.ListExpr)) else None
             layout = MOVED if self.plan.spatial and (rank or 4) >= 3 and self.layout == "native" else PLAIN
             tr.env[name] = TensorInfo(layout, rank)
@@ -149,7 +149,10 @@ class TorchWriter(ModelWriter):
         graph_body = [self._created_once(s) for s in tr.body(body)]
         graph_body.append(n.Return(tr.expr(model.attrs["outputs"])[0]))
         tr.env, tr.loop_elements = saved, saved_layers
-        forward = n.FunctionDef("forward", [n.Param(name) for name in order], graph_body,
+        # builder variables the dataflow reassigns (`filters *= 2`) start from the builder's values on every run
+        outer = {p.name for p in f.params} | _assigned(prelude)
+        carried = [n.Param(name, n.Name(name)) for name in sorted(_assigned(body) & outer - set(order))]
+        forward = n.FunctionDef("forward", [*(n.Param(name) for name in order), *carried], graph_body,
                                 comments=["the Keras model's dataflow, run as the module's forward"])
         returned = n.Return(n.Call(n.Name("Functional"), [n.Arg(n.Name("forward"))]))
         return n.FunctionDef(f.name, self._params(tr, f.params), [*prelude, forward, returned], f.docstring, f.decorators,
@@ -171,6 +174,13 @@ def _holds_layers(s: n.Assign, appended: set[str]) -> bool:
     if isinstance(s.value, n.ListExpr):
         return target.attr in appended if not s.value.elts else any(isinstance(e, n.Call) for e in s.value.elts)
     return isinstance(s.value, n.Comprehension) and s.value.kind == "list" and isinstance(s.value.elt, n.Call)
+
+
+def _assigned(stmts: list[n.Stmt]) -> set[str]:
+    """Names the statements bind (assignments and loop variables, in nested blocks too)."""
+    targets = [t for s in walk(stmts) if isinstance(s, n.Assign) for t in s.targets]
+    targets += [s.target for s in walk(stmts) if isinstance(s, (n.AugAssign, n.AnnAssign, n.For))]
+    return {x.id for t in targets for x in _names(t)}
 
 
 def _names(e: n.Expr) -> list[n.Name]:

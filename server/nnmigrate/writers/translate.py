@@ -84,6 +84,8 @@ class Translator:
         """`e` converted to `layout`; records the demand when `e` comes straight from a parameter."""
         for p in info.origin:
             self.demand.setdefault(p, layout)
+        if info.parts is not None and isinstance(e, (n.ListExpr, n.TupleExpr)) and len(e.elts) == len(info.parts):
+            return type(e)([self.need(x, p, layout, p.rank) for x, p in zip(e.elts, info.parts)])  # item by item
         if info.layout == layout or info.layout is None and layout == PLAIN:
             return e
         rank = info.rank or rank
@@ -266,6 +268,8 @@ class Translator:
             layout, out_info = first.layout or PLAIN, TensorInfo(first.layout or PLAIN, rank)
         elif rule.kind == "elementwise":
             tensors = [infos[t] for t in tensor_names]
+            if len(tensors) == 1 and tensors[0].parts and isinstance(attrs[tensor_names[0]], (n.ListExpr, n.TupleExpr)):
+                return self.elementwise_list(entry, op, attrs, tensor_names[0], tensors[0].parts, rank)
             layouts = {i.layout for i in tensors if i.layout is not None}
             if len(layouts) > 1:
                 for t in tensor_names:
@@ -289,6 +293,23 @@ class Translator:
         view = OpView(entry, op, attrs, layout, rank)
         out = self.emit(entry, view, op.span)
         return out, out_info
+
+    def elementwise_list(self, entry: OpEntry, op: n.Op, attrs: dict[str, n.Expr], name: str,
+                         parts: tuple[TensorInfo, ...], rank: int | None) -> tuple[n.Expr, TensorInfo]:
+        """An elementwise op over a list of tensors (`keras.layers.add([a, b])`)."""
+        items, out = self.merged(attrs[name], parts, rank)  # type: ignore[arg-type]
+        view = OpView(entry, op, {**attrs, name: items}, out.layout or PLAIN, out.rank)
+        return self.emit(entry, view, op.span), out
+
+    def merged(self, items: n.ListExpr | n.TupleExpr, parts: tuple[TensorInfo, ...],
+               rank: int | None) -> tuple[n.Expr, TensorInfo]:
+        """A list of tensors merged elementwise: its items meet in one layout, the source layout when they come in
+        different ones; returns the list as written and what the merge gives."""
+        known = {p.layout for p in parts if p.layout is not None}
+        layout = known.pop() if len(known) == 1 else PLAIN if known else None
+        elts = [self.need(x, p, layout, p.rank) for x, p in zip(items.elts, parts)] if layout else items.elts
+        rank = next((p.rank for p in parts if p.rank), rank)
+        return type(items)(elts), TensorInfo(layout, rank, frozenset().union(*(p.origin for p in parts)))
 
     def axis_op(self, entry: OpEntry, op: n.Op, attrs: dict[str, n.Expr], infos: dict[str, TensorInfo],
                 tensor_names: list[str]) -> TensorInfo:
@@ -549,7 +570,9 @@ class Translator:
             out = self.channels_output(entry, self.attrs[name].op if name in self.attrs else None, rank)
         elif rule == "opaque":
             x = self.need(x, xi, PLAIN)
-            out = TensorInfo(PLAIN) if xi.layout or xi.origin else UNKNOWN
+            out = TensorInfo(PLAIN) if xi.layout or xi.origin or any(p.layout for p in xi.parts or ()) else UNKNOWN
+        elif rule == "elementwise" and xi.parts and isinstance(x, (n.ListExpr, n.TupleExpr)):  # `self.add([a, b])`
+            x, out = self.merged(x, xi.parts, rank)
         else:
             if rule == "axis":
                 for p in xi.origin:
