@@ -1,0 +1,659 @@
+"""Follows tensor shapes through a pivot module and says which implicit constructor sizes are known.
+
+One walk over the module in program order: functions, class methods (constructors first, so `self.conv`
+is known when `call` uses it) and module statements. Tensors carry a `Shape`; layer objects carry the op
+that built them. Applying a layer asks its catalog `ShapeRule` for the output and for the sizes the
+source left implicit (`in_channels`...). A size is kept only if every application of the layer agrees
+on it and it can be written where the layer is built: a literal, or names that hold the same value
+there (see `Placement`). Loops run to a fixpoint; calls of module functions and classes are followed
+for their results. Nothing is executed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Union
+
+from nnmigrate.catalog import Catalog
+from nnmigrate.pivot import nodes as n
+from nnmigrate.shapes.dims import (UNKNOWN_TENSOR, Dim, Shape, Sym, atom_key, broadcast, size_of, substitute,
+                                   to_expr)
+from nnmigrate.shapes.view import ShapeView
+from nnmigrate.writers.emit import const_value
+
+_MAX_DEPTH = 6  # nested calls followed for their results
+_MAX_ROUNDS = 4  # loop iterations tried before giving up on a fixpoint
+
+
+@dataclass(eq=False)
+class Scope:
+    """A function body (or the module): which names keep one value throughout it."""
+
+    func: n.FunctionDef | None
+    cls: str | None
+    params: frozenset[str]  # parameters the body never rebinds
+    once: dict[str, int]  # locals bound exactly once, by a top-level statement: name -> its index
+    bound: frozenset[str]  # every name the body binds
+
+    @property
+    def is_init(self) -> bool:
+        return self.func is not None and self.func.role == "init"
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A layer object: the op that built it, and where (scope, index of the top-level statement)."""
+
+    op: n.Op
+    scope: Scope
+    pos: int
+
+
+@dataclass(frozen=True)
+class Stack:
+    """A keras.Sequential: its layers and, once its input is declared, what it outputs so far."""
+
+    op: n.Op | None
+    layers: tuple[Any, ...]
+    out: Shape | None
+    declared: bool
+    at_once: bool = True  # every layer built in the Sequential(...) expression itself (no `.add`)
+
+
+@dataclass(frozen=True)
+class Instance:
+    """An object of a class defined in the module (a block)."""
+
+    cls: str
+
+
+@dataclass(frozen=True)
+class NoneValue:
+    """The literal None (`self.shortcut = None`): a layer assigned on another path is the one called."""
+
+
+NONE = NoneValue()
+
+
+Value = Union[Shape, Layer, Stack, Instance, NoneValue, tuple, None]
+
+
+@dataclass
+class Frame:
+    """The state of one function body being walked: values by name, `self.x` attributes as "self.x"."""
+
+    scope: Scope
+    env: dict[str, Value]
+    pos: int = 0
+    returns: list[Value] = field(default_factory=list)
+
+
+def infer_sizes(module: n.PivotModule, catalog: Catalog) -> dict[int, dict[str, n.Expr]]:
+    """Per layer op (by id), the implicit sizes known statically, as source expressions."""
+    return ShapeWalk(module, catalog).run()
+
+
+class ShapeWalk:
+    def __init__(self, module: n.PivotModule, catalog: Catalog) -> None:
+        self.module = module
+        self.catalog = catalog
+        self.channels_last = module.source_framework != "torch"
+        self.functions = {s.name: s for s in module.body if isinstance(s, n.FunctionDef)}
+        self.classes = {s.name: s for s in module.body if isinstance(s, n.ClassDef) and s.kind != "plain"}
+        self.scopes: dict[int, Scope] = {}
+        self.module_scope = _scope(None, None, module.body)
+        self.scopes[id(self.module_scope)] = self.module_scope
+        self.class_attrs: dict[str, dict[str, Value]] = {}
+        self.stable_attrs: dict[str, dict[str, int]] = {cls: _stable_attrs(c) for cls, c in self.classes.items()}
+        self.observed: dict[int, dict[str, list[Dim]]] = {}
+        self.ops: dict[int, n.Op] = {}
+        self.recording = True
+        self.active: list[int] = []
+        self.results: dict[tuple, Value] = {}
+        self.unchained: dict[int, tuple[Stack, Scope]] = {}  # Sequentials without input, not yet called
+
+    # ---- driver -------------------------------------------------------------------------------
+
+    def run(self) -> dict[int, dict[str, n.Expr]]:
+        for name in self.classes:
+            self.walk_class(name)
+        for f in self.functions.values():
+            self.run_function(f, {}, None, {})
+        top = Frame(self.module_scope, {}, {})
+        self.block([s for s in self.module.body if not isinstance(s, (n.FunctionDef, n.ClassDef))], top, top=True)
+        for stack, scope in list(self.unchained.values()):  # never called: sizes follow from the layers alone
+            self.chain(stack, UNKNOWN_TENSOR, scope, same_point=stack.at_once)
+        out: dict[int, dict[str, n.Expr]] = {}
+        for key, attrs in self.observed.items():
+            for attr, seen in attrs.items():
+                if seen and seen[0] is not None and all(d == seen[0] for d in seen):
+                    expr = to_expr(seen[0])
+                    if expr is not None:
+                        out.setdefault(key, {})[attr] = expr
+        return out
+
+    def walk_class(self, name: str) -> dict[str, Value]:
+        """The class's layer attributes (from `__init__` and `build`), then its other methods walked."""
+        if name in self.class_attrs:
+            return self.class_attrs[name]
+        attrs: dict[str, Value] = {}
+        self.class_attrs[name] = attrs
+        methods = [s for s in self.classes[name].body if isinstance(s, n.FunctionDef)]
+        order = {"init": 0, "build": 1}
+        for f in sorted(methods, key=lambda f: order.get(f.role, 2)):
+            self.run_function(f, {}, name, attrs)
+        return attrs
+
+    def scope(self, f: n.FunctionDef, cls: str | None) -> Scope:
+        found = self.scopes.get(id(f))
+        if found is None:
+            found = self.scopes[id(f)] = _scope(f, cls, f.body)
+        return found
+
+    def run_function(self, f: n.FunctionDef, args: dict[str, Value], cls: str | None,
+                     self_attrs: dict[str, Value]) -> Value:
+        """Walks `f` with its parameters bound to `args` (unknown when absent); returns what it returns."""
+        env = {f"self.{k}": v for k, v in self_attrs.items()} | {p.name: args.get(p.name) for p in f.params}
+        frame = Frame(self.scope(f, cls), env)
+        self.active.append(id(f))
+        try:
+            self.block(f.body, frame, top=True)
+        finally:
+            self.active.pop()
+        self_attrs.update({k[5:]: v for k, v in frame.env.items() if k.startswith("self.")})
+        out: Value = None
+        for i, value in enumerate(frame.returns):
+            out = value if i == 0 else _join(out, value)
+        return out
+
+    # ---- statements -----------------------------------------------------------------------------
+
+    def block(self, stmts: list[n.Stmt], fr: Frame, top: bool = False) -> None:
+        for i, s in enumerate(stmts):
+            if top:
+                fr.pos = i
+            self.stmt(s, fr)
+
+    def stmt(self, s: n.Stmt, fr: Frame) -> None:  # noqa: C901
+        if isinstance(s, n.Assign):
+            value = self.ev(s.value, fr)
+            for t in s.targets:
+                self.bind(t, value, fr)
+        elif isinstance(s, n.AugAssign):
+            value = broadcast([v for v in (self.ev(s.target, fr), self.ev(s.value, fr)) if isinstance(v, Shape)])
+            self.bind(s.target, value, fr)
+        elif isinstance(s, n.AnnAssign):
+            self.bind(s.target, self.ev(s.value, fr) if s.value is not None else None, fr)
+        elif isinstance(s, n.ExprStmt):
+            self.ev(s.value, fr)
+        elif isinstance(s, n.Return):
+            fr.returns.append(self.ev(s.value, fr) if s.value is not None else None)
+        elif isinstance(s, n.If):
+            self.ev(s.test, fr)
+            before = dict(fr.env)
+            self.block(s.body, fr)
+            after_body = fr.env
+            fr.env = dict(before)
+            self.block(s.orelse, fr)
+            fr.env = _join_env(after_body, fr.env)
+        elif isinstance(s, n.For):
+            self.ev(s.iter, fr)
+            self.loop(s.body, fr, s.target, at_least_once=_runs(s.iter))
+            self.block(s.orelse, fr)
+        elif isinstance(s, n.While):
+            self.ev(s.test, fr)
+            self.loop(s.body, fr, None)
+        elif isinstance(s, n.FunctionDef):
+            if self.recording and len(self.active) < _MAX_DEPTH:
+                self.run_function(s, {}, None, {})
+            self.bind(n.Name(s.name), None, fr)
+        elif isinstance(s, n.Delete):
+            for t in s.targets:
+                self.bind(t, None, fr)
+
+    def loop(self, body: list[n.Stmt], fr: Frame, target: n.Expr | None, at_least_once: bool = False) -> None:
+        """Runs the body to a fixpoint without recording, then once more recording from the joined state."""
+        recording, self.recording = self.recording, False
+        entry = dict(fr.env)
+        state = dict(entry)
+        for _ in range(_MAX_ROUNDS):
+            fr.env = dict(state)
+            if target is not None:
+                self.bind(target, None, fr)
+            self.block(body, fr)
+            joined = _join_env(state, fr.env)
+            if joined == state:
+                break
+            state = joined
+        else:  # no fixpoint: what the body changes is unknown
+            state = {k: v if entry.get(k) == v else None for k, v in state.items()}
+        self.recording = recording
+        fr.env = dict(state)
+        if target is not None:
+            self.bind(target, None, fr)
+        self.block(body, fr)
+        if not at_least_once:
+            fr.env = _join_env(state, fr.env)
+
+    def bind(self, target: n.Expr, value: Value, fr: Frame) -> None:
+        if isinstance(target, n.Name):
+            self.retire(target.id, fr)
+            fr.env[target.id] = value
+        elif isinstance(target, n.Attr) and isinstance(target.value, n.Name) and target.value.id == "self":
+            self.retire(f"self.{target.attr}", fr)
+            fr.env[f"self.{target.attr}"] = value
+        elif isinstance(target, (n.TupleExpr, n.ListExpr)):
+            parts = value if isinstance(value, tuple) and len(value) == len(target.elts) else (None,) * len(target.elts)
+            for t, v in zip(target.elts, parts):
+                self.bind(t, v, fr)
+        elif isinstance(target, n.Starred):
+            self.bind(target.value, None, fr)
+
+    def retire(self, name: str, fr: Frame) -> None:
+        """`name` gets a new value: sizes spelled with it no longer hold."""
+        scope = id(fr.scope)
+        for key, value in fr.env.items():
+            fr.env[key] = _retire(value, name, scope)
+
+    # ---- expressions ----------------------------------------------------------------------------
+
+    def ev(self, e: n.Expr | None, fr: Frame) -> Value:  # noqa: C901
+        if e is None:
+            return None
+        if isinstance(e, n.Const) and e.value is None:
+            return NONE
+        if isinstance(e, n.Name):
+            return fr.env.get(e.id)
+        if isinstance(e, n.Attr):
+            if isinstance(e.value, n.Name) and e.value.id == "self":
+                return fr.env.get(f"self.{e.attr}")
+            self.ev(e.value, fr)
+            return None
+        if isinstance(e, n.Op):
+            return self.op(e, fr)
+        if isinstance(e, n.Call):
+            return self.call(e, fr)
+        if isinstance(e, (n.TupleExpr, n.ListExpr)):
+            return tuple(self.ev(x, fr) for x in e.elts)
+        if isinstance(e, n.Subscript):
+            value = self.ev(e.value, fr)
+            self.ev(e.index, fr)
+            index = const_value(e.index)
+            if isinstance(value, tuple) and isinstance(index, int) and -len(value) <= index < len(value):
+                return value[index]
+            return None
+        if isinstance(e, n.BinOp):
+            left, right = self.ev(e.left, fr), self.ev(e.right, fr)
+            if e.op in ("+", "-", "*", "/") and (isinstance(left, Shape) or isinstance(right, Shape)):
+                numbers = [isinstance(x, n.Const) and isinstance(x.value, (int, float)) for x in (e.left, e.right)]
+                shapes = [v if isinstance(v, Shape) else None if numeric else UNKNOWN_TENSOR
+                          for v, numeric in zip((left, right), numbers)]
+                return broadcast(shapes)
+            return None
+        if isinstance(e, n.UnaryOp):
+            value = self.ev(e.operand, fr)
+            return value if e.op == "-" and isinstance(value, Shape) else None
+        if isinstance(e, n.IfExp):
+            self.ev(e.test, fr)
+            return _join(self.ev(e.body, fr), self.ev(e.orelse, fr))
+        if isinstance(e, n.Starred):
+            return self.ev(e.value, fr)
+        if isinstance(e, (n.DictExpr, n.SetExpr, n.Compare, n.BoolOp)):
+            for child in vars(e).values():
+                for x in child if isinstance(child, list) else [child]:
+                    if isinstance(x, n.Expr):
+                        self.ev(x, fr)
+        return None
+
+    def op(self, op: n.Op, fr: Frame) -> Value:
+        if op.key == "sequential":
+            return self.sequential(op, fr)
+        if op.layer:
+            for v in op.attrs.values():
+                self.ev(v, fr)
+            return Layer(op, fr.scope, fr.pos)
+        values = {k: self.ev(v, fr) for k, v in op.attrs.items()}
+        entry = self.catalog.get(op.key)
+        inputs = {t: values.get(t) for t in entry.layout.tensor_inputs if t in values}
+        return self.apply(op, inputs, fr.scope, fr.pos, same_point=True)
+
+    def call(self, e: n.Call, fr: Frame) -> Value:  # noqa: C901
+        if isinstance(e.func, n.Attr) and e.func.attr == "add" and len(e.args) == 1:
+            receiver = self.ev(e.func.value, fr)
+            if isinstance(receiver, Stack):
+                grown = self.stack_add(replace(receiver, at_once=False), e.args[0].value, fr)
+                self.rebind(e.func.value, grown, fr)
+                return None
+        if isinstance(e.func, n.Name) and e.func.id not in fr.env and e.func.id in self.functions:
+            return self.call_function(self.functions[e.func.id], e.args, fr)
+        if isinstance(e.func, n.Name) and e.func.id not in fr.env and e.func.id in self.classes:
+            for a in e.args:
+                self.ev(a.value, fr)
+            return Instance(e.func.id)
+        callee = self.ev(e.func, fr)
+        args = [self.ev(a.value, fr) for a in e.args if not a.keyword and not a.star]
+        for a in e.args:
+            if a.keyword or a.star:
+                self.ev(a.value, fr)
+        inline = isinstance(e.func, n.Op)
+        return self.call_value(callee, args, fr.scope, same_point=inline)
+
+    def call_value(self, callee: Value, args: list[Value], scope: Scope, same_point: bool) -> Value:
+        """What calling a layer, a Sequential or a block on `args` returns."""
+        if isinstance(callee, Layer):
+            entry = self.catalog.get(callee.op.key)
+            names = entry.layout.tensor_inputs or ("input",)
+            inputs = dict(zip(names, args))
+            return self.apply(callee.op, inputs, callee.scope, callee.pos, same_point)
+        if isinstance(callee, Stack):
+            self.unchained.pop(id(callee.op), None)
+            x = args[0] if args else None
+            return self.chain(callee, x if isinstance(x, Shape) else UNKNOWN_TENSOR, scope, same_point=False)
+        if isinstance(callee, Instance):
+            return self.call_class(callee.cls, args, scope)
+        return None
+
+    def apply(self, op: n.Op, inputs: dict[str, Value], scope: Scope, pos: int, same_point: bool) -> Value:
+        """Asks the op's shape rule for its output and records the implicit sizes it knows."""
+        entry = self.catalog.get(op.key)
+        view = ShapeView(op, inputs, id(scope), self.channels_last)
+        rule = entry.shape
+        if rule is None:
+            return broadcast(view.shapes()) if entry.layout.kind == "elementwise" and inputs else None
+        for attr, size in rule.implicit.items():
+            if isinstance(op.attrs.get(attr), n.Const) and op.attrs[attr].value is None:  # left implicit
+                self.observe(op, attr, self.placed(size(view), scope, pos, same_point))
+        return rule.output(view)
+
+    def observe(self, op: n.Op, attr: str, size: Dim) -> None:
+        if self.recording:
+            self.ops[id(op)] = op
+            self.observed.setdefault(id(op), {}).setdefault(attr, []).append(size)
+
+    def placed(self, size: Dim, scope: Scope, pos: int, same_point: bool) -> Dim:
+        """`size` if it can be written in the constructor of a layer built in `scope` at statement `pos`."""
+        if not isinstance(size, Sym):
+            return size
+        if size.scope == id(scope) and (same_point or all(self.holds(name, scope, pos) for name in size.names)):
+            return size
+        origin = self.scopes.get(size.scope)
+        if origin is not None and origin.cls is not None and origin.cls == scope.cls \
+                and all(name.startswith("self.") and self.holds(name, scope, pos) for name in size.names):
+            return replace(size, scope=id(scope))
+        return None
+
+    def holds(self, name: str, scope: Scope, pos: int) -> bool:
+        """Whether `name` has one value wherever in `scope` (from statement `pos` on) it is read."""
+        if name.startswith("self."):
+            at = self.stable_attrs.get(scope.cls or "", {}).get(name[5:])
+            return at is not None and (not scope.is_init or at < pos)
+        if name in scope.params:
+            return True
+        if name in scope.once:
+            return scope.once[name] < pos
+        return name not in scope.bound and scope.func is not None and name in self.module_scope.once
+
+    # ---- containers -----------------------------------------------------------------------------
+
+    def sequential(self, op: n.Op, fr: Frame) -> Stack:
+        items = op.attrs.get("layers")
+        elts = items.elts if isinstance(items, (n.TupleExpr, n.ListExpr)) else []
+        stack = Stack(op, (), None, False)
+        if not isinstance(items, (n.TupleExpr, n.ListExpr, n.Const)):
+            self.ev(items, fr)
+            return Stack(op, (None,), None, False)
+        for item in elts:
+            stack = self.stack_add(stack, item, fr)
+        if not stack.declared:
+            self.unchained[id(op)] = (stack, fr.scope)
+        return stack
+
+    def stack_add(self, stack: Stack, item: n.Expr, fr: Frame) -> Stack:
+        """`stack` with `item` appended (`Sequential([...])` elements and `model.add(item)`)."""
+        value = self.ev(item, fr)
+        if isinstance(value, Shape):  # keras.Input(...): declares the input
+            return replace(stack, out=value, declared=True)
+        declared = isinstance(item, n.Op) and item.input_shape is not None and not stack.declared and not stack.layers
+        if declared:
+            shape = _declared(item.input_shape, id(fr.scope))  # type: ignore[arg-type]
+            stack = replace(stack, out=shape, declared=True)
+        out = stack.out
+        if stack.declared:
+            out = self.call_value(value, [stack.out], fr.scope, same_point=isinstance(item, n.Op))
+            if stack.op is not None:
+                self.unchained.pop(id(stack.op), None)
+        stack = replace(stack, layers=stack.layers + (value,), out=out if isinstance(out, Shape) else None)
+        if stack.op is not None and not stack.declared and id(stack.op) in self.unchained:
+            self.unchained[id(stack.op)] = (stack, fr.scope)
+        return stack
+
+    def chain(self, stack: Stack, x: Shape, scope: Scope, same_point: bool) -> Value:
+        """A Sequential's layers applied in turn to `x`."""
+        value: Value = x
+        for layer in stack.layers:
+            value = self.call_value(layer, [value if isinstance(value, Shape) else UNKNOWN_TENSOR], scope,
+                                    same_point=same_point)
+        return value
+
+    def rebind(self, target: n.Expr, value: Value, fr: Frame) -> None:
+        if isinstance(target, n.Name):
+            fr.env[target.id] = value
+        elif isinstance(target, n.Attr) and isinstance(target.value, n.Name) and target.value.id == "self":
+            fr.env[f"self.{target.attr}"] = value
+
+    # ---- calls into the module's own functions and classes ----------------------------------------
+
+    def call_function(self, f: n.FunctionDef, args: list[n.Arg], fr: Frame) -> Value:
+        """A helper's result, its own sizes rewritten in the caller's names (parameters -> arguments)."""
+        values = [self.ev(a.value, fr) for a in args]
+        if id(f) in self.active or len(self.active) >= _MAX_DEPTH or any(a.star for a in args):
+            return None
+        bound, exprs = _bind_params(f, args, values)
+        key = (id(f), tuple(sorted(bound.items(), key=lambda kv: kv[0])))
+        try:
+            hash(key)
+        except TypeError:
+            key = None  # type: ignore[assignment]
+        if key is not None and key in self.results:
+            result = self.results[key]
+        else:
+            recording, self.recording = self.recording, False
+            result = self.run_function(f, bound, None, {})
+            self.recording = recording
+            if key is not None:
+                self.results[key] = result
+        callee = self.scope(f, None)
+        return _export(result, id(callee), id(fr.scope), {k: e for k, e in exprs.items() if k in callee.params})
+
+    def call_class(self, name: str, args: list[Value], scope: Scope) -> Value:
+        """A block's output for `args`: only sizes of the caller's own (ints, or the caller's names) survive."""
+        forward = next((s for s in self.classes[name].body if isinstance(s, n.FunctionDef) and s.role == "forward"), None)
+        if forward is None or id(forward) in self.active or len(self.active) >= _MAX_DEPTH:
+            return None
+        params = [p.name for p in forward.params[1:] if not p.star]
+        bound = dict(zip(params, args))
+        recording, self.recording = self.recording, False
+        result = self.run_function(forward, bound, name, dict(self.walk_class(name)))
+        self.recording = recording
+        return _export(result, None, id(scope), {})
+
+
+def _runs(it: n.Expr) -> bool:
+    """Whether a loop over `it` runs at least once: `range(2)`, a literal non-empty list."""
+    if isinstance(it, (n.TupleExpr, n.ListExpr)):
+        return bool(it.elts) and not any(isinstance(x, n.Starred) for x in it.elts)
+    if isinstance(it, n.Call) and isinstance(it.func, n.Name) and it.func.id == "range" and it.args \
+            and not any(a.keyword or a.star for a in it.args):
+        bounds = [const_value(a.value) for a in it.args]
+        if all(isinstance(b, int) for b in bounds):
+            return len(range(*bounds)) > 0  # type: ignore[arg-type]
+    return False
+
+
+# ---- scopes ------------------------------------------------------------------------------------
+
+
+def _scope(f: n.FunctionDef | None, cls: str | None, body: list[n.Stmt]) -> Scope:
+    counts: dict[str, int] = {}
+    top: dict[str, int] = {}
+    for i, s in enumerate(body):
+        for name in _binds(s, deep=False):
+            top.setdefault(name, i)
+        for name in _binds(s, deep=True):
+            counts[name] = counts.get(name, 0) + 1
+    params = {p.name for p in f.params} if f is not None else set()
+    once = {name: i for name, i in top.items() if counts.get(name) == 1 and name not in params}
+    return Scope(f, cls, frozenset(p for p in params if p not in counts), once, frozenset(counts) | frozenset(params))
+
+
+def _binds(s: n.Stmt, deep: bool) -> list[str]:
+    """Names a statement binds (with `deep`, also inside its nested blocks; never inside nested functions)."""
+    out: list[str] = []
+    if isinstance(s, n.Assign):
+        for t in s.targets:
+            out += _target_names(t)
+    elif isinstance(s, (n.AugAssign, n.AnnAssign)):
+        out += _target_names(s.target) * 2  # an augmented assignment rebinds
+    elif isinstance(s, (n.FunctionDef, n.ClassDef)):
+        out.append(s.name)
+    elif isinstance(s, n.Scope):
+        out += s.names * 2
+    elif isinstance(s, n.Delete):
+        for t in s.targets:
+            out += _target_names(t) * 2
+    elif isinstance(s, n.For):
+        out += _target_names(s.target) * 2
+    if deep:
+        for block in (getattr(s, "body", None), getattr(s, "orelse", None)):
+            if isinstance(block, list) and not isinstance(s, (n.FunctionDef, n.ClassDef)):
+                for inner in block:
+                    out += _binds(inner, deep=True)
+    return out
+
+
+def _target_names(t: n.Expr) -> list[str]:
+    if isinstance(t, n.Name):
+        return [t.id]
+    if isinstance(t, (n.TupleExpr, n.ListExpr)):
+        return [name for x in t.elts for name in _target_names(x)]
+    if isinstance(t, n.Starred):
+        return _target_names(t.value)
+    return []
+
+
+def _stable_attrs(cls: n.ClassDef) -> dict[str, int]:
+    """`self.x` attributes assigned once in the whole class, by a top-level statement of `__init__`: x -> index."""
+    counts: dict[str, int] = {}
+    at: dict[str, int] = {}
+    for f in cls.body:
+        if not isinstance(f, n.FunctionDef):
+            continue
+        for i, s in enumerate(f.body):
+            for inner in [s, *_nested(s)]:
+                for t in _self_targets(inner):
+                    counts[t] = counts.get(t, 0) + 1
+                    if f.role == "init" and inner is s:
+                        at.setdefault(t, i)
+    return {name: i for name, i in at.items() if counts[name] == 1}
+
+
+def _nested(s: n.Stmt) -> list[n.Stmt]:
+    out: list[n.Stmt] = []
+    for block in (getattr(s, "body", None), getattr(s, "orelse", None)):
+        if isinstance(block, list) and not isinstance(s, (n.FunctionDef, n.ClassDef)):
+            for inner in block:
+                out += [inner, *_nested(inner)]
+    return out
+
+
+def _self_targets(s: n.Stmt) -> list[str]:
+    targets = s.targets if isinstance(s, n.Assign) else [s.target] if isinstance(s, (n.AugAssign, n.AnnAssign)) else []
+    out = []
+    for t in targets:
+        for x in t.elts if isinstance(t, (n.TupleExpr, n.ListExpr)) else [t]:
+            if isinstance(x, n.Attr) and isinstance(x.value, n.Name) and x.value.id == "self":
+                out.append(x.attr)
+    return out
+
+
+# ---- values ------------------------------------------------------------------------------------
+
+
+def _join(a: Value, b: Value) -> Value:
+    if a == b:
+        return a
+    if isinstance(a, NoneValue) or isinstance(b, NoneValue):  # a value used as a layer or tensor was not None
+        return b if isinstance(a, NoneValue) else a
+    if isinstance(a, Shape) and isinstance(b, Shape):
+        return a.join(b)
+    if isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b):
+        return tuple(_join(x, y) for x, y in zip(a, b))
+    if isinstance(a, Stack) and isinstance(b, Stack) and a.op is b.op:
+        out = _join(a.out, b.out)
+        return Stack(a.op, a.layers if a.layers == b.layers else (None,), out if isinstance(out, Shape) else None,
+                     a.declared and b.declared, a.at_once and b.at_once)
+    return None
+
+
+def _join_env(a: dict[str, Value], b: dict[str, Value]) -> dict[str, Value]:
+    """Names bound on both paths keep what both agree on; a name bound on one path only keeps its value there."""
+    out = dict(a)
+    for name, value in b.items():
+        out[name] = _join(a[name], value) if name in a else value
+    return out
+
+
+def _map_dims(value: Value, f) -> Value:
+    if isinstance(value, Shape):
+        return Shape(tuple(f(d) for d in value.dims), value.exact)
+    if isinstance(value, tuple):
+        return tuple(_map_dims(v, f) for v in value)
+    if isinstance(value, Stack) and value.out is not None:
+        return replace(value, out=_map_dims(value.out, f))
+    return value
+
+
+def _retire(value: Value, name: str, scope: int) -> Value:
+    def f(d: Dim) -> Dim:
+        return None if isinstance(d, Sym) and d.scope == scope and name in d.names else d
+    return _map_dims(value, f)
+
+
+def _export(value: Value, callee: int | None, caller: int, args: dict[str, n.Expr]) -> Value:
+    """A callee's result as the caller sees it: the callee's sizes rewritten with the caller's argument
+    expressions where they are spelled with its parameters, the caller's own sizes kept, others unknown."""
+    def f(d: Dim) -> Dim:
+        if not isinstance(d, Sym) or d.scope == caller:
+            return d
+        if d.scope != callee:
+            return None
+        rewritten = substitute(to_expr(d), args)  # type: ignore[arg-type]
+        return size_of(rewritten, caller) if rewritten is not None else None
+    if isinstance(value, (Layer, Instance)):
+        return None
+    return _map_dims(value, f)
+
+
+def _bind_params(f: n.FunctionDef, args: list[n.Arg], values: list[Value]) -> tuple[dict[str, Value], dict[str, n.Expr]]:
+    """Parameter -> argument value, and parameter -> argument expression (for rewriting sizes)."""
+    params = [p for p in f.params if not p.star]
+    bound: dict[str, Value] = {}
+    exprs: dict[str, n.Expr] = {}
+    positional = [(a, v) for a, v in zip(args, values) if not a.keyword]
+    for p, (a, v) in zip(params, positional):
+        bound[p.name], exprs[p.name] = v, a.value
+    for a, v in zip(args, values):
+        if a.keyword:
+            bound[a.keyword], exprs[a.keyword] = v, a.value
+    for p in params:
+        if p.name not in exprs and isinstance(p.default, n.Const):
+            exprs[p.name] = p.default
+    return bound, {k: e for k, e in exprs.items() if atom_key(e) is not None}  # names, literals, arithmetic
+
+
+def _declared(e: n.Expr, scope: int) -> Shape:
+    """A Keras layer's `input_shape=` (batch axis excluded) as the input shape it declares."""
+    if isinstance(e, (n.TupleExpr, n.ListExpr)):
+        return Shape((None, *(size_of(x, scope) for x in e.elts)))
+    last = size_of(n.Subscript(e, n.Const(-1)), scope)
+    return Shape((last,), False) if last is not None else UNKNOWN_TENSOR
