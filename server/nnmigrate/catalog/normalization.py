@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
-from nnmigrate.catalog.shape_rules import ShapeRule, axis_of, last_if_axis, same, with_shapes
+from nnmigrate.catalog.shape_rules import ShapeRule, channels_at, last_if_axis, same, with_shapes
 from nnmigrate.catalog.spell import NN, KerasForm, keras, layer, one_minus, with_keras
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import OpView, call
@@ -120,7 +120,7 @@ ENTRIES = with_keras(ENTRIES, {
 })
 
 ENTRIES = with_shapes(ENTRIES, {
-    **{f"batch_norm{r}d": ShapeRule(same, {"num_features": axis_of("axis")}) for r in (1, 2, 3)},
+    **{f"batch_norm{r}d": ShapeRule(same, {"num_features": channels_at("axis")}) for r in (1, 2, 3)},
     "layer_norm": ShapeRule(same, {"normalized_shape": last_if_axis("axis")}),
     "group_norm": ShapeRule(same),
 })

@@ -27,6 +27,14 @@ def with_shapes(entries: tuple[OpEntry, ...], rules: Mapping[str, ShapeRule]) ->
     return tuple(replace(e, shape=rules[e.key]) if e.key in rules else e for e in entries)
 
 
+def output_of(entry: OpEntry, view: ShapeView) -> Shape | None:
+    """The output shape of `entry` applied as `view` says: its rule's, else the broadcast input shape for an
+    elementwise op (activations, dropout, arithmetic), else unknown."""
+    if entry.shape is not None:
+        return entry.shape.output(view)
+    return broadcast(view.shapes()) if entry.layout.kind == "elementwise" and view.inputs else None
+
+
 # ---- implicit sizes --------------------------------------------------------------------------
 
 
@@ -40,13 +48,17 @@ def last(v: ShapeView) -> Dim:
     return v.x.axis(-1) if v.x is not None else None
 
 
-def axis_of(attr: str) -> SizeOf:
-    """The input axis an integer attribute names (BatchNormalization `axis`)."""
+def channels_at(attr: str) -> SizeOf:
+    """The channel axis, when an integer attribute names it (BatchNormalization `axis`): PyTorch
+    normalization layers work on the channel axis only."""
     def size(v: ShapeView) -> Dim:
         axis = v.value(attr)
-        if v.x is None or not isinstance(axis, int) or isinstance(axis, bool):
+        x = v.x
+        if x is None or not isinstance(axis, int) or isinstance(axis, bool):
             return None
-        return v.x.axis(axis)
+        rank = x.rank
+        on_channels = axis == v.channel_axis or rank is not None and axis % rank == v.channel_axis % rank
+        return x.axis(axis) if on_channels else None
     return size
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Union
 
 from nnmigrate.catalog import Catalog
+from nnmigrate.catalog.shape_rules import output_of
 from nnmigrate.pivot import nodes as n
 from nnmigrate.shapes.dims import (UNKNOWN_TENSOR, Dim, Shape, Sym, atom_key, broadcast, size_of, substitute,
                                    to_expr)
@@ -212,28 +213,30 @@ class ShapeWalk:
                 self.bind(t, None, fr)
 
     def loop(self, body: list[n.Stmt], fr: Frame, target: n.Expr | None, at_least_once: bool = False) -> None:
-        """Runs the body to a fixpoint without recording, then once more recording from the joined state."""
+        """Runs the body to a fixpoint without recording, then (when recording) once more from the joined state."""
         recording, self.recording = self.recording, False
         entry = dict(fr.env)
-        state = dict(entry)
+        state, out = dict(entry), None
         for _ in range(_MAX_ROUNDS):
-            fr.env = dict(state)
-            if target is not None:
-                self.bind(target, None, fr)
-            self.block(body, fr)
-            joined = _join_env(state, fr.env)
+            out = self.iteration(body, fr, target, state)
+            joined = _join_env(state, out)
             if joined == state:
                 break
             state = joined
         else:  # no fixpoint: what the body changes is unknown
-            state = {k: v if entry.get(k) == v else None for k, v in state.items()}
+            state, out = {k: v if entry.get(k) == v else None for k, v in state.items()}, None
         self.recording = recording
+        if recording or out is None:
+            out = self.iteration(body, fr, target, state)
+        fr.env = out if at_least_once else _join_env(state, out)
+
+    def iteration(self, body: list[n.Stmt], fr: Frame, target: n.Expr | None, state: dict[str, Value]) -> dict:
+        """The environment after one run of a loop body entered with `state`."""
         fr.env = dict(state)
         if target is not None:
             self.bind(target, None, fr)
         self.block(body, fr)
-        if not at_least_once:
-            fr.env = _join_env(state, fr.env)
+        return fr.env
 
     def bind(self, target: n.Expr, value: Value, fr: Frame) -> None:
         if isinstance(target, n.Name):
@@ -357,13 +360,10 @@ class ShapeWalk:
         """Asks the op's shape rule for its output and records the implicit sizes it knows."""
         entry = self.catalog.get(op.key)
         view = ShapeView(op, inputs, id(scope), self.channels_last)
-        rule = entry.shape
-        if rule is None:
-            return broadcast(view.shapes()) if entry.layout.kind == "elementwise" and inputs else None
-        for attr, size in rule.implicit.items():
+        for attr, size in (entry.shape.implicit if entry.shape else {}).items():
             if isinstance(op.attrs.get(attr), n.Const) and op.attrs[attr].value is None:  # left implicit
                 self.observe(op, attr, self.placed(size(view), scope, pos, same_point))
-        return rule.output(view)
+        return output_of(entry, view)
 
     def observe(self, op: n.Op, attr: str, size: Dim) -> None:
         if self.recording:
@@ -449,21 +449,14 @@ class ShapeWalk:
         if id(f) in self.active or len(self.active) >= _MAX_DEPTH or any(a.star for a in args):
             return None
         bound, exprs = _bind_params(f, args, values)
-        key = (id(f), tuple(sorted(bound.items(), key=lambda kv: kv[0])))
-        try:
-            hash(key)
-        except TypeError:
-            key = None  # type: ignore[assignment]
-        if key is not None and key in self.results:
-            result = self.results[key]
-        else:
+        key = (id(f), tuple(sorted(bound.items(), key=lambda kv: kv[0])))  # values are hashable
+        if key not in self.results:
             recording, self.recording = self.recording, False
-            result = self.run_function(f, bound, None, {})
+            self.results[key] = self.run_function(f, bound, None, {})
             self.recording = recording
-            if key is not None:
-                self.results[key] = result
         callee = self.scope(f, None)
-        return _export(result, id(callee), id(fr.scope), {k: e for k, e in exprs.items() if k in callee.params})
+        return _export(self.results[key], id(callee), id(fr.scope),
+                       {k: e for k, e in exprs.items() if k in callee.params})
 
     def call_class(self, name: str, args: list[Value], scope: Scope) -> Value:
         """A block's output for `args`: only sizes of the caller's own (ints, or the caller's names) survive."""
@@ -472,10 +465,12 @@ class ShapeWalk:
             return None
         params = [p.name for p in forward.params[1:] if not p.star]
         bound = dict(zip(params, args))
-        recording, self.recording = self.recording, False
-        result = self.run_function(forward, bound, name, dict(self.walk_class(name)))
-        self.recording = recording
-        return _export(result, None, id(scope), {})
+        key = (id(forward), tuple(bound.items()))
+        if key not in self.results:
+            recording, self.recording = self.recording, False
+            self.results[key] = self.run_function(forward, bound, name, dict(self.walk_class(name)))
+            self.recording = recording
+        return _export(self.results[key], None, id(scope), {})
 
 
 def _runs(it: n.Expr) -> bool:
