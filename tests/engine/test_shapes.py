@@ -132,6 +132,23 @@ def test_rebound_name_is_not_written_where_it_changed():
     assert "nn.LazyLinear(units)" in text  # its input has the old `units`
 
 
+def test_layer_built_before_a_rebinding_keeps_its_old_size():
+    text = torch_of('''
+        import keras
+        from keras import layers
+
+
+        def build(filters=8):
+            inputs = keras.Input(shape=(8, 8, 3))
+            conv = layers.Conv2D(filters, 3, padding="same")
+            filters = filters * 2
+            x = layers.BatchNormalization()(conv(inputs))  # has the old `filters` channels
+            return keras.Model(inputs, x)
+    ''')
+    assert "nn.Conv2d(3, filters, 3, padding='same')" in text
+    assert "nn.LazyBatchNorm2d(" in text
+
+
 def test_loop_changing_sizes_stays_lazy_and_stable_sizes_do_not():
     text = torch_of('''
         import keras

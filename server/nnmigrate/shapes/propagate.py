@@ -107,7 +107,6 @@ class ShapeWalk:
         self.class_attrs: dict[str, dict[str, Value]] = {}
         self.stable_attrs: dict[str, dict[str, int]] = {cls: _stable_attrs(c) for cls, c in self.classes.items()}
         self.observed: dict[int, dict[str, list[Dim]]] = {}
-        self.ops: dict[int, n.Op] = {}
         self.recording = True
         self.active: list[int] = []
         self.results: dict[tuple, Value] = {}
@@ -120,7 +119,7 @@ class ShapeWalk:
             self.walk_class(name)
         for f in self.functions.values():
             self.run_function(f, {}, None, {})
-        top = Frame(self.module_scope, {}, {})
+        top = Frame(self.module_scope, {})
         self.block([s for s in self.module.body if not isinstance(s, (n.FunctionDef, n.ClassDef))], top, top=True)
         for stack, scope in list(self.unchained.values()):  # never called: sizes follow from the layers alone
             self.chain(stack, UNKNOWN_TENSOR, scope, same_point=stack.at_once)
@@ -357,17 +356,28 @@ class ShapeWalk:
         return None
 
     def apply(self, op: n.Op, inputs: dict[str, Value], scope: Scope, pos: int, same_point: bool) -> Value:
-        """Asks the op's shape rule for its output and records the implicit sizes it knows."""
+        """Asks the op's shape rule for its output and records the implicit sizes it knows.
+
+        A layer built earlier (`same_point` False) read its attributes then: sizes spelled with them hold
+        now only if their names never change (they are read in a scope of their own, `id(op)`, first).
+        """
         entry = self.catalog.get(op.key)
-        view = ShapeView(op, inputs, id(scope), self.channels_last)
+        view = ShapeView(op, inputs, id(scope) if same_point else id(op), self.channels_last)
         for attr, size in (entry.shape.implicit if entry.shape else {}).items():
             if isinstance(op.attrs.get(attr), n.Const) and op.attrs[attr].value is None:  # left implicit
                 self.observe(op, attr, self.placed(size(view), scope, pos, same_point))
-        return output_of(entry, view)
+        out = output_of(entry, view)
+        if same_point:
+            return out
+
+        def settled(d: Dim) -> Dim:
+            if not isinstance(d, Sym) or d.scope != id(op):
+                return d
+            return replace(d, scope=id(scope)) if all(self.holds(name, scope, pos) for name in d.names) else None
+        return _map_dims(out, settled)
 
     def observe(self, op: n.Op, attr: str, size: Dim) -> None:
         if self.recording:
-            self.ops[id(op)] = op
             self.observed.setdefault(id(op), {}).setdefault(attr, []).append(size)
 
     def placed(self, size: Dim, scope: Scope, pos: int, same_point: bool) -> Dim:
