@@ -12,7 +12,7 @@ from nnmigrate.catalog.shape_rules import output_of
 from nnmigrate.frameworks import Framework
 from nnmigrate.migrate import migrate_source, read_pivot
 from nnmigrate.pivot import nodes as n
-from nnmigrate.shapes.dims import Shape, Sym, add, mul, size_of, to_expr
+from nnmigrate.shapes.dims import Shape, Sym, add, broadcast, mul, size_of, to_expr
 from nnmigrate.shapes.view import ShapeView
 from nnmigrate.writers.printer import expr
 
@@ -22,7 +22,8 @@ def output_shape(layer: str, input_shape: tuple) -> tuple | None:
     module, _ = read_pivot(f"import keras\nfrom keras import layers\nlayer = layers.{layer}\n")
     op = module.body[-1].value
     assert isinstance(op, n.Op), op
-    inputs = {"input": tuple(Shape(s) for s in input_shape) if isinstance(input_shape[0], tuple) else Shape(input_shape)}
+    several = isinstance(input_shape[0], tuple)
+    inputs = {"input": tuple(Shape(s) for s in input_shape) if several else Shape(input_shape)}
     out = output_of(default_catalog().get(op.key), ShapeView(op, inputs, 0))
     return None if out is None else out.dims
 
@@ -67,6 +68,15 @@ def test_sizes_spelled_with_names_stay_linear():
     assert add(base, size_of(n.Name("other"), scope=2)) is None  # names of another function
     assert mul(base, size_of(n.Name("h"), scope=1)) is None  # not linear: unknown
     assert size_of(n.BinOp("//", n.Const(64), n.Const(16)), scope=1) == 4
+
+
+def test_broadcast_keeps_only_certain_sizes():
+    unknown_rank = Shape((), False)
+    assert broadcast([Shape((None, 1, 4)), Shape((3, 1))]).dims == (None, 3, 4)
+    assert broadcast([unknown_rank, Shape((None, 4))]).dims == (None, 4)  # the other is 1 or 4 there
+    width = size_of(n.Name("width"), scope=1)
+    assert broadcast([unknown_rank, Shape((None, width))]).dims == (None, None)  # `width` may be 1
+    assert broadcast([Shape((None, width)), Shape((None, width))]).dims == (None, width)
 
 
 def torch_of(source: str, symbol: str | None = None) -> str:
@@ -130,6 +140,25 @@ def test_rebound_name_is_not_written_where_it_changed():
     ''')
     assert "nn.Linear(4, units)" in text
     assert "nn.LazyLinear(units)" in text  # its input has the old `units`
+
+
+def test_functional_forward_never_reads_a_name_before_binding_it():
+    text = torch_of('''
+        import keras
+        from keras import layers
+
+
+        def build(units=8):
+            inputs = keras.Input(shape=(units,))
+            x = layers.Dense(4)(inputs)
+            units = 5
+            x = layers.Dense(units)(x)
+            return keras.Model(inputs, layers.Dense(2)(x))
+    ''')
+    # `units` is bound in the PyTorch forward (the dataflow after keras.Input), so it is a local there: before
+    # that binding the size is not written with it
+    assert "nn.LazyLinear(4)" in text
+    assert "nn.Linear(4, units)" in text and "nn.Linear(units, 2)" in text
 
 
 def test_layer_built_before_a_rebinding_keeps_its_old_size():
@@ -262,7 +291,14 @@ def test_sequential_input_declarations():
 
         def without_input():
             return keras.Sequential([layers.Dense(4), layers.LayerNormalization()])
+
+
+        def built(hidden=32):
+            model = keras.Sequential([layers.Dense(hidden), layers.Dense(10)])
+            model.build((None, 784))
+            return model
     ''')
+    assert "nn.Linear(784, hidden)" in text and "nn.Linear(hidden, 10)" in text
     assert "nn.Linear(8, 6)" in text and "nn.Linear(6, 3)" in text
     assert "nn.Linear(5, 4)" in text
     assert "nn.LazyLinear(4)" in text and "nn.LayerNorm(4, eps=0.001)" in text

@@ -11,10 +11,7 @@ from dataclasses import dataclass, field
 from typing import Union
 
 from nnmigrate.pivot import nodes as n
-
-#: Builtins whose calls are pure functions of their arguments: `int(64 * alpha)` is a size.
-_PURE_CALLS = frozenset({"int", "round", "max", "min", "abs", "len"})
-
+from nnmigrate.shapes.atoms import atom_key, names_in
 
 @dataclass(frozen=True)
 class Sym:
@@ -74,69 +71,6 @@ class Shape:
 
 
 UNKNOWN_TENSOR = Shape((), False)
-
-
-# ---- atoms ---------------------------------------------------------------------------------
-
-
-def atom_key(e: n.Expr) -> str | None:
-    """A canonical text for an expression made of names, literals, attributes, subscripts, arithmetic and pure
-    builtin calls; None for anything else (it could not stand for a size)."""
-    if isinstance(e, n.Name):
-        return e.id
-    if isinstance(e, n.Const):
-        return repr(e.value) if isinstance(e.value, (int, float, str, bool)) or e.value is None else None
-    if isinstance(e, n.Attr):
-        inner = atom_key(e.value)
-        return None if inner is None else f"{inner}.{e.attr}"
-    if isinstance(e, n.Subscript):
-        value, index = atom_key(e.value), atom_key(e.index)
-        return None if value is None or index is None else f"{value}[{index}]"
-    if isinstance(e, n.BinOp):
-        left, right = atom_key(e.left), atom_key(e.right)
-        return None if left is None or right is None else f"({left}{e.op}{right})"
-    if isinstance(e, n.UnaryOp) and e.op in ("-", "+"):
-        inner = atom_key(e.operand)
-        return None if inner is None else f"({e.op}{inner})"
-    if isinstance(e, n.TupleExpr):
-        parts = [atom_key(x) for x in e.elts]
-        return None if None in parts else "(" + ",".join(parts) + ",)"  # type: ignore[arg-type]
-    if isinstance(e, n.Call) and isinstance(e.func, n.Name) and e.func.id in _PURE_CALLS \
-            and all(a.keyword is None and not a.star for a in e.args):
-        parts = [atom_key(a.value) for a in e.args]
-        return None if None in parts else f"{e.func.id}(" + ",".join(parts) + ")"  # type: ignore[arg-type]
-    return None
-
-
-def names_in(e: n.Expr) -> frozenset[str]:
-    """The variables an atom reads: plain names, and `self.x` for attributes of `self`."""
-    out: set[str] = set()
-
-    def visit(x: n.Expr) -> None:
-        if isinstance(x, n.Attr) and isinstance(x.value, n.Name) and x.value.id == "self":
-            out.add(f"self.{x.attr}")
-        elif isinstance(x, n.Name):
-            out.add(x.id)
-        elif isinstance(x, n.Attr):
-            visit(x.value)
-        elif isinstance(x, n.Subscript):
-            visit(x.value)
-            visit(x.index)
-        elif isinstance(x, n.BinOp):
-            visit(x.left)
-            visit(x.right)
-        elif isinstance(x, n.UnaryOp):
-            visit(x.operand)
-        elif isinstance(x, n.TupleExpr):
-            for item in x.elts:
-                visit(item)
-        elif isinstance(x, n.Call):
-            for a in x.args:
-                visit(a.value)
-
-    visit(e)
-    out.difference_update(_PURE_CALLS)
-    return frozenset(out)
 
 
 # ---- sizes ---------------------------------------------------------------------------------
@@ -256,34 +190,6 @@ def to_expr(d: Dim) -> n.Expr | None:
     return out
 
 
-def substitute(e: n.Expr, values: dict[str, n.Expr]) -> n.Expr | None:
-    """`e` with names replaced by expressions (a callee's parameters by the caller's arguments); None when a
-    name in `e` has no replacement."""
-    if isinstance(e, n.Name):
-        return values.get(e.id)
-    if isinstance(e, n.Const):
-        return e
-    if isinstance(e, n.Attr):
-        inner = substitute(e.value, values)
-        return None if inner is None else n.Attr(inner, e.attr)
-    if isinstance(e, n.Subscript):
-        value, index = substitute(e.value, values), substitute(e.index, values)
-        return None if value is None or index is None else n.Subscript(value, index)
-    if isinstance(e, n.BinOp):
-        left, right = substitute(e.left, values), substitute(e.right, values)
-        return None if left is None or right is None else n.BinOp(e.op, left, right)
-    if isinstance(e, n.UnaryOp):
-        inner = substitute(e.operand, values)
-        return None if inner is None else n.UnaryOp(e.op, inner)
-    if isinstance(e, n.TupleExpr):
-        parts = [substitute(x, values) for x in e.elts]
-        return None if any(p is None for p in parts) else n.TupleExpr(parts)  # type: ignore[arg-type]
-    if isinstance(e, n.Call) and isinstance(e.func, n.Name) and e.func.id in _PURE_CALLS:
-        args = [substitute(a.value, values) for a in e.args]
-        return None if any(a is None for a in args) else n.Call(e.func, [n.Arg(a) for a in args])  # type: ignore[arg-type]
-    return None
-
-
 # ---- sizes as ints -------------------------------------------------------------------------
 
 
@@ -299,18 +205,17 @@ def as_ints(value: object, rank: int) -> tuple[int, ...] | None:
 
 
 def broadcast(shapes: list[Shape | None]) -> Shape | None:
-    """The shape elementwise arithmetic gives: sizes that agree (or broadcast from 1) are kept."""
+    """The shape elementwise arithmetic gives, axis by axis from the end: sizes of 1 stretch to the others."""
     known = [s for s in shapes if s is not None]
     if not known:
         return None
-    out = known[0]
-    for s in known[1:]:
-        if out.exact and s.exact and len(out.dims) != len(s.dims):
-            return UNKNOWN_TENSOR
-        k = min(len(out.dims), len(s.dims))
-        a, b = out.dims[len(out.dims) - k:], s.dims[len(s.dims) - k:]
-        tail = tuple(y if x == 1 else x if y == 1 else join(x, y) for x, y in zip(a, b))
-        exact = out.exact and s.exact
-        longer = out.dims if len(out.dims) >= len(s.dims) else s.dims
-        out = Shape(longer[:len(longer) - k] + tail if exact else tail, exact)
-    return out
+    out: list[Dim] = []
+    for i in range(1, max(len(s.dims) for s in known) + 1):
+        stretched = [s.dims[-i] for s in known if i <= len(s.dims) and s.dims[-i] != 1]
+        same = bool(stretched) and all(d == stretched[0] for d in stretched)
+        if any(not s.exact and i > len(s.dims) for s in known):
+            # a tensor of unknown rank may have this axis: it is 1 or equal, so only an int other than 1 is certain
+            out.append(stretched[0] if same and isinstance(stretched[0], int) else None)
+        else:
+            out.append(stretched[0] if same else 1 if not stretched else None)
+    return Shape(tuple(reversed(out)), all(s.exact for s in known))

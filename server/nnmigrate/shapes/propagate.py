@@ -5,78 +5,26 @@ is known when `call` uses it) and module statements. Tensors carry a `Shape`; la
 that built them. Applying a layer asks its catalog `ShapeRule` for the output and for the sizes the
 source left implicit (`in_channels`...). A size is kept only if every application of the layer agrees
 on it and it can be written where the layer is built: a literal, or names that hold the same value
-there (see `Placement`). Loops run to a fixpoint; calls of module functions and classes are followed
+there (see `ShapeWalk.placed`). Loops run to a fixpoint; calls of module functions and classes are followed
 for their results. Nothing is executed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Union
 
 from nnmigrate.catalog import Catalog
 from nnmigrate.catalog.shape_rules import output_of
 from nnmigrate.pivot import nodes as n
-from nnmigrate.shapes.dims import (UNKNOWN_TENSOR, Dim, Shape, Sym, atom_key, broadcast, size_of, substitute,
-                                   to_expr)
+from nnmigrate.shapes.dims import UNKNOWN_TENSOR, Dim, Shape, Sym, broadcast, to_expr
+from nnmigrate.shapes.scopes import Scope, runs, scope_of, stable_attrs
+from nnmigrate.shapes.values import (NONE, Instance, Layer, Stack, Value, batch_shape, bind_params, declared_shape,
+                                     export, join, join_env, map_dims, retired)
 from nnmigrate.shapes.view import ShapeView
 from nnmigrate.writers.emit import const_value
 
 _MAX_DEPTH = 6  # nested calls followed for their results
 _MAX_ROUNDS = 4  # loop iterations tried before giving up on a fixpoint
-
-
-@dataclass(eq=False)
-class Scope:
-    """A function body (or the module): which names keep one value throughout it."""
-
-    func: n.FunctionDef | None
-    cls: str | None
-    params: frozenset[str]  # parameters the body never rebinds
-    once: dict[str, int]  # locals bound exactly once, by a top-level statement: name -> its index
-    bound: frozenset[str]  # every name the body binds
-
-    @property
-    def is_init(self) -> bool:
-        return self.func is not None and self.func.role == "init"
-
-
-@dataclass(frozen=True)
-class Layer:
-    """A layer object: the op that built it, and where (scope, index of the top-level statement)."""
-
-    op: n.Op
-    scope: Scope
-    pos: int
-
-
-@dataclass(frozen=True)
-class Stack:
-    """A keras.Sequential: its layers and, once its input is declared, what it outputs so far."""
-
-    op: n.Op | None
-    layers: tuple[Any, ...]
-    out: Shape | None
-    declared: bool
-    at_once: bool = True  # every layer built in the Sequential(...) expression itself (no `.add`)
-
-
-@dataclass(frozen=True)
-class Instance:
-    """An object of a class defined in the module (a block)."""
-
-    cls: str
-
-
-@dataclass(frozen=True)
-class NoneValue:
-    """The literal None (`self.shortcut = None`): a layer assigned on another path is the one called."""
-
-
-NONE = NoneValue()
-
-
-Value = Union[Shape, Layer, Stack, Instance, NoneValue, tuple, None]
 
 
 @dataclass
@@ -87,6 +35,12 @@ class Frame:
     env: dict[str, Value]
     pos: int = 0
     returns: list[Value] = field(default_factory=list)
+    bound_in_graph: set[str] = field(default_factory=set)  # graph locals the Functional dataflow has bound so far
+
+    @property
+    def unbound(self) -> frozenset[str]:
+        """Names that hold no value yet where the PyTorch forward of a Functional builder reads them."""
+        return self.scope.graph_locals - self.bound_in_graph
 
 
 def infer_sizes(module: n.PivotModule, catalog: Catalog) -> dict[int, dict[str, n.Expr]]:
@@ -102,15 +56,16 @@ class ShapeWalk:
         self.functions = {s.name: s for s in module.body if isinstance(s, n.FunctionDef)}
         self.classes = {s.name: s for s in module.body if isinstance(s, n.ClassDef) and s.kind != "plain"}
         self.scopes: dict[int, Scope] = {}
-        self.module_scope = _scope(None, None, module.body)
+        self.module_scope = scope_of(None, None, module.body)
         self.scopes[id(self.module_scope)] = self.module_scope
         self.class_attrs: dict[str, dict[str, Value]] = {}
-        self.stable_attrs: dict[str, dict[str, int]] = {cls: _stable_attrs(c) for cls, c in self.classes.items()}
+        self.stable_attrs: dict[str, dict[str, int]] = {cls: stable_attrs(c) for cls, c in self.classes.items()}
         self.observed: dict[int, dict[str, list[Dim]]] = {}
         self.recording = True
         self.active: list[int] = []
+        self.frames: list[Frame] = []
         self.results: dict[tuple, Value] = {}
-        self.unchained: dict[int, tuple[Stack, Scope]] = {}  # Sequentials without input, not yet called
+        self.unchained: dict[int, tuple[Stack, Frame]] = {}  # Sequentials without input, not yet called
 
     # ---- driver -------------------------------------------------------------------------------
 
@@ -120,9 +75,12 @@ class ShapeWalk:
         for f in self.functions.values():
             self.run_function(f, {}, None, {})
         top = Frame(self.module_scope, {})
+        self.frames.append(top)
         self.block([s for s in self.module.body if not isinstance(s, (n.FunctionDef, n.ClassDef))], top, top=True)
-        for stack, scope in list(self.unchained.values()):  # never called: sizes follow from the layers alone
-            self.chain(stack, UNKNOWN_TENSOR, scope, same_point=stack.at_once)
+        for stack, where in list(self.unchained.values()):  # never called: sizes follow from the layers alone
+            self.frames.append(where)
+            self.chain(stack, UNKNOWN_TENSOR, where.scope, same_point=stack.at_once)
+            self.frames.pop()
         out: dict[int, dict[str, n.Expr]] = {}
         for key, attrs in self.observed.items():
             for attr, seen in attrs.items():
@@ -147,7 +105,7 @@ class ShapeWalk:
     def scope(self, f: n.FunctionDef, cls: str | None) -> Scope:
         found = self.scopes.get(id(f))
         if found is None:
-            found = self.scopes[id(f)] = _scope(f, cls, f.body)
+            found = self.scopes[id(f)] = scope_of(f, cls, f.body)
         return found
 
     def run_function(self, f: n.FunctionDef, args: dict[str, Value], cls: str | None,
@@ -156,14 +114,16 @@ class ShapeWalk:
         env = {f"self.{k}": v for k, v in self_attrs.items()} | {p.name: args.get(p.name) for p in f.params}
         frame = Frame(self.scope(f, cls), env)
         self.active.append(id(f))
+        self.frames.append(frame)
         try:
             self.block(f.body, frame, top=True)
         finally:
             self.active.pop()
+            self.frames.pop()
         self_attrs.update({k[5:]: v for k, v in frame.env.items() if k.startswith("self.")})
         out: Value = None
         for i, value in enumerate(frame.returns):
-            out = value if i == 0 else _join(out, value)
+            out = value if i == 0 else join(out, value)
         return out
 
     # ---- statements -----------------------------------------------------------------------------
@@ -195,10 +155,10 @@ class ShapeWalk:
             after_body = fr.env
             fr.env = dict(before)
             self.block(s.orelse, fr)
-            fr.env = _join_env(after_body, fr.env)
+            fr.env = join_env(after_body, fr.env)
         elif isinstance(s, n.For):
             self.ev(s.iter, fr)
-            self.loop(s.body, fr, s.target, at_least_once=_runs(s.iter))
+            self.loop(s.body, fr, s.target, at_least_once=runs(s.iter))
             self.block(s.orelse, fr)
         elif isinstance(s, n.While):
             self.ev(s.test, fr)
@@ -218,7 +178,7 @@ class ShapeWalk:
         state, out = dict(entry), None
         for _ in range(_MAX_ROUNDS):
             out = self.iteration(body, fr, target, state)
-            joined = _join_env(state, out)
+            joined = join_env(state, out)
             if joined == state:
                 break
             state = joined
@@ -227,7 +187,7 @@ class ShapeWalk:
         self.recording = recording
         if recording or out is None:
             out = self.iteration(body, fr, target, state)
-        fr.env = out if at_least_once else _join_env(state, out)
+        fr.env = out if at_least_once else join_env(state, out)
 
     def iteration(self, body: list[n.Stmt], fr: Frame, target: n.Expr | None, state: dict[str, Value]) -> dict:
         """The environment after one run of a loop body entered with `state`."""
@@ -241,6 +201,8 @@ class ShapeWalk:
         if isinstance(target, n.Name):
             self.retire(target.id, fr)
             fr.env[target.id] = value
+            if fr.scope.split is not None and fr.pos > fr.scope.split:
+                fr.bound_in_graph.add(target.id)
         elif isinstance(target, n.Attr) and isinstance(target.value, n.Name) and target.value.id == "self":
             self.retire(f"self.{target.attr}", fr)
             fr.env[f"self.{target.attr}"] = value
@@ -255,7 +217,7 @@ class ShapeWalk:
         """`name` gets a new value: sizes spelled with it no longer hold."""
         scope = id(fr.scope)
         for key, value in fr.env.items():
-            fr.env[key] = _retire(value, name, scope)
+            fr.env[key] = retired(value, name, scope)
 
     # ---- expressions ----------------------------------------------------------------------------
 
@@ -297,7 +259,7 @@ class ShapeWalk:
             return value if e.op == "-" and isinstance(value, Shape) else None
         if isinstance(e, n.IfExp):
             self.ev(e.test, fr)
-            return _join(self.ev(e.body, fr), self.ev(e.orelse, fr))
+            return join(self.ev(e.body, fr), self.ev(e.orelse, fr))
         if isinstance(e, n.Starred):
             return self.ev(e.value, fr)
         if isinstance(e, (n.DictExpr, n.SetExpr, n.Compare, n.BoolOp)):
@@ -320,11 +282,17 @@ class ShapeWalk:
         return self.apply(op, inputs, fr.scope, fr.pos, same_point=True)
 
     def call(self, e: n.Call, fr: Frame) -> Value:  # noqa: C901
-        if isinstance(e.func, n.Attr) and e.func.attr == "add" and len(e.args) == 1:
+        if isinstance(e.func, n.Attr) and e.func.attr in ("add", "build") and len(e.args) == 1:
             receiver = self.ev(e.func.value, fr)
-            if isinstance(receiver, Stack):
+            if isinstance(receiver, Stack) and e.func.attr == "add":
                 grown = self.stack_add(replace(receiver, at_once=False), e.args[0].value, fr)
                 self.rebind(e.func.value, grown, fr)
+                return None
+            if isinstance(receiver, Stack) and not receiver.declared:  # `model.build((None, 784))`
+                self.unchained.pop(id(receiver.op), None)
+                out = self.chain(receiver, batch_shape(e.args[0].value, id(fr.scope)), fr.scope, same_point=False)
+                built = replace(receiver, out=out if isinstance(out, Shape) else None, declared=True)
+                self.rebind(e.func.value, built, fr)
                 return None
         if isinstance(e.func, n.Name) and e.func.id not in fr.env and e.func.id in self.functions:
             return self.call_function(self.functions[e.func.id], e.args, fr)
@@ -374,7 +342,7 @@ class ShapeWalk:
             if not isinstance(d, Sym) or d.scope != id(op):
                 return d
             return replace(d, scope=id(scope)) if all(self.holds(name, scope, pos) for name in d.names) else None
-        return _map_dims(out, settled)
+        return map_dims(out, settled)
 
     def observe(self, op: n.Op, attr: str, size: Dim) -> None:
         if self.recording:
@@ -384,6 +352,8 @@ class ShapeWalk:
         """`size` if it can be written in the constructor of a layer built in `scope` at statement `pos`."""
         if not isinstance(size, Sym):
             return size
+        if same_point and size.names & self.frames[-1].unbound:
+            return None
         if size.scope == id(scope) and (same_point or all(self.holds(name, scope, pos) for name in size.names)):
             return size
         origin = self.scopes.get(size.scope)
@@ -415,7 +385,7 @@ class ShapeWalk:
         for item in elts:
             stack = self.stack_add(stack, item, fr)
         if not stack.declared:
-            self.unchained[id(op)] = (stack, fr.scope)
+            self.unchained[id(op)] = (stack, self.snapshot(fr))
         return stack
 
     def stack_add(self, stack: Stack, item: n.Expr, fr: Frame) -> Stack:
@@ -425,7 +395,7 @@ class ShapeWalk:
             return replace(stack, out=value, declared=True)
         declared = isinstance(item, n.Op) and item.input_shape is not None and not stack.declared and not stack.layers
         if declared:
-            shape = _declared(item.input_shape, id(fr.scope))  # type: ignore[arg-type]
+            shape = declared_shape(item.input_shape, id(fr.scope))  # type: ignore[arg-type]
             stack = replace(stack, out=shape, declared=True)
         out = stack.out
         if stack.declared:
@@ -434,8 +404,13 @@ class ShapeWalk:
                 self.unchained.pop(id(stack.op), None)
         stack = replace(stack, layers=stack.layers + (value,), out=out if isinstance(out, Shape) else None)
         if stack.op is not None and not stack.declared and id(stack.op) in self.unchained:
-            self.unchained[id(stack.op)] = (stack, fr.scope)
+            self.unchained[id(stack.op)] = (stack, self.snapshot(fr))
         return stack
+
+    @staticmethod
+    def snapshot(fr: Frame) -> Frame:
+        """Where a Sequential without input stands, to size its layers once the walk is over."""
+        return Frame(fr.scope, {}, fr.pos, bound_in_graph=set(fr.bound_in_graph))
 
     def chain(self, stack: Stack, x: Shape, scope: Scope, same_point: bool) -> Value:
         """A Sequential's layers applied in turn to `x`."""
@@ -458,19 +433,20 @@ class ShapeWalk:
         values = [self.ev(a.value, fr) for a in args]
         if id(f) in self.active or len(self.active) >= _MAX_DEPTH or any(a.star for a in args):
             return None
-        bound, exprs = _bind_params(f, args, values)
+        bound, exprs = bind_params(f, args, values)
         key = (id(f), tuple(sorted(bound.items(), key=lambda kv: kv[0])))  # values are hashable
         if key not in self.results:
             recording, self.recording = self.recording, False
             self.results[key] = self.run_function(f, bound, None, {})
             self.recording = recording
         callee = self.scope(f, None)
-        return _export(self.results[key], id(callee), id(fr.scope),
-                       {k: e for k, e in exprs.items() if k in callee.params})
+        arguments = {k: e for k, e in exprs.items() if k in callee.params}
+        return export(self.results[key], id(callee), id(fr.scope), arguments)
 
     def call_class(self, name: str, args: list[Value], scope: Scope) -> Value:
         """A block's output for `args`: only sizes of the caller's own (ints, or the caller's names) survive."""
-        forward = next((s for s in self.classes[name].body if isinstance(s, n.FunctionDef) and s.role == "forward"), None)
+        methods = [s for s in self.classes[name].body if isinstance(s, n.FunctionDef)]
+        forward = next((f for f in methods if f.role == "forward"), None)
         if forward is None or id(forward) in self.active or len(self.active) >= _MAX_DEPTH:
             return None
         params = [p.name for p in forward.params[1:] if not p.star]
@@ -480,185 +456,6 @@ class ShapeWalk:
             recording, self.recording = self.recording, False
             self.results[key] = self.run_function(forward, bound, name, dict(self.walk_class(name)))
             self.recording = recording
-        return _export(self.results[key], None, id(scope), {})
+        return export(self.results[key], None, id(scope), {})
 
 
-def _runs(it: n.Expr) -> bool:
-    """Whether a loop over `it` runs at least once: `range(2)`, a literal non-empty list."""
-    if isinstance(it, (n.TupleExpr, n.ListExpr)):
-        return bool(it.elts) and not any(isinstance(x, n.Starred) for x in it.elts)
-    if isinstance(it, n.Call) and isinstance(it.func, n.Name) and it.func.id == "range" and it.args \
-            and not any(a.keyword or a.star for a in it.args):
-        bounds = [const_value(a.value) for a in it.args]
-        if all(isinstance(b, int) for b in bounds):
-            return len(range(*bounds)) > 0  # type: ignore[arg-type]
-    return False
-
-
-# ---- scopes ------------------------------------------------------------------------------------
-
-
-def _scope(f: n.FunctionDef | None, cls: str | None, body: list[n.Stmt]) -> Scope:
-    counts: dict[str, int] = {}
-    top: dict[str, int] = {}
-    for i, s in enumerate(body):
-        for name in _binds(s, deep=False):
-            top.setdefault(name, i)
-        for name in _binds(s, deep=True):
-            counts[name] = counts.get(name, 0) + 1
-    params = {p.name for p in f.params} if f is not None else set()
-    once = {name: i for name, i in top.items() if counts.get(name) == 1 and name not in params}
-    return Scope(f, cls, frozenset(p for p in params if p not in counts), once, frozenset(counts) | frozenset(params))
-
-
-def _binds(s: n.Stmt, deep: bool) -> list[str]:
-    """Names a statement binds (with `deep`, also inside its nested blocks; never inside nested functions)."""
-    out: list[str] = []
-    if isinstance(s, n.Assign):
-        for t in s.targets:
-            out += _target_names(t)
-    elif isinstance(s, (n.AugAssign, n.AnnAssign)):
-        out += _target_names(s.target) * 2  # an augmented assignment rebinds
-    elif isinstance(s, (n.FunctionDef, n.ClassDef)):
-        out.append(s.name)
-    elif isinstance(s, n.Scope):
-        out += s.names * 2
-    elif isinstance(s, n.Delete):
-        for t in s.targets:
-            out += _target_names(t) * 2
-    elif isinstance(s, n.For):
-        out += _target_names(s.target) * 2
-    if deep:
-        for block in (getattr(s, "body", None), getattr(s, "orelse", None)):
-            if isinstance(block, list) and not isinstance(s, (n.FunctionDef, n.ClassDef)):
-                for inner in block:
-                    out += _binds(inner, deep=True)
-    return out
-
-
-def _target_names(t: n.Expr) -> list[str]:
-    if isinstance(t, n.Name):
-        return [t.id]
-    if isinstance(t, (n.TupleExpr, n.ListExpr)):
-        return [name for x in t.elts for name in _target_names(x)]
-    if isinstance(t, n.Starred):
-        return _target_names(t.value)
-    return []
-
-
-def _stable_attrs(cls: n.ClassDef) -> dict[str, int]:
-    """`self.x` attributes assigned once in the whole class, by a top-level statement of `__init__`: x -> index."""
-    counts: dict[str, int] = {}
-    at: dict[str, int] = {}
-    for f in cls.body:
-        if not isinstance(f, n.FunctionDef):
-            continue
-        for i, s in enumerate(f.body):
-            for inner in [s, *_nested(s)]:
-                for t in _self_targets(inner):
-                    counts[t] = counts.get(t, 0) + 1
-                    if f.role == "init" and inner is s:
-                        at.setdefault(t, i)
-    return {name: i for name, i in at.items() if counts[name] == 1}
-
-
-def _nested(s: n.Stmt) -> list[n.Stmt]:
-    out: list[n.Stmt] = []
-    for block in (getattr(s, "body", None), getattr(s, "orelse", None)):
-        if isinstance(block, list) and not isinstance(s, (n.FunctionDef, n.ClassDef)):
-            for inner in block:
-                out += [inner, *_nested(inner)]
-    return out
-
-
-def _self_targets(s: n.Stmt) -> list[str]:
-    targets = s.targets if isinstance(s, n.Assign) else [s.target] if isinstance(s, (n.AugAssign, n.AnnAssign)) else []
-    out = []
-    for t in targets:
-        for x in t.elts if isinstance(t, (n.TupleExpr, n.ListExpr)) else [t]:
-            if isinstance(x, n.Attr) and isinstance(x.value, n.Name) and x.value.id == "self":
-                out.append(x.attr)
-    return out
-
-
-# ---- values ------------------------------------------------------------------------------------
-
-
-def _join(a: Value, b: Value) -> Value:
-    if a == b:
-        return a
-    if isinstance(a, NoneValue) or isinstance(b, NoneValue):  # a value used as a layer or tensor was not None
-        return b if isinstance(a, NoneValue) else a
-    if isinstance(a, Shape) and isinstance(b, Shape):
-        return a.join(b)
-    if isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b):
-        return tuple(_join(x, y) for x, y in zip(a, b))
-    if isinstance(a, Stack) and isinstance(b, Stack) and a.op is b.op:
-        out = _join(a.out, b.out)
-        return Stack(a.op, a.layers if a.layers == b.layers else (None,), out if isinstance(out, Shape) else None,
-                     a.declared and b.declared, a.at_once and b.at_once)
-    return None
-
-
-def _join_env(a: dict[str, Value], b: dict[str, Value]) -> dict[str, Value]:
-    """Names bound on both paths keep what both agree on; a name bound on one path only keeps its value there."""
-    out = dict(a)
-    for name, value in b.items():
-        out[name] = _join(a[name], value) if name in a else value
-    return out
-
-
-def _map_dims(value: Value, f) -> Value:
-    if isinstance(value, Shape):
-        return Shape(tuple(f(d) for d in value.dims), value.exact)
-    if isinstance(value, tuple):
-        return tuple(_map_dims(v, f) for v in value)
-    if isinstance(value, Stack) and value.out is not None:
-        return replace(value, out=_map_dims(value.out, f))
-    return value
-
-
-def _retire(value: Value, name: str, scope: int) -> Value:
-    def f(d: Dim) -> Dim:
-        return None if isinstance(d, Sym) and d.scope == scope and name in d.names else d
-    return _map_dims(value, f)
-
-
-def _export(value: Value, callee: int | None, caller: int, args: dict[str, n.Expr]) -> Value:
-    """A callee's result as the caller sees it: the callee's sizes rewritten with the caller's argument
-    expressions where they are spelled with its parameters, the caller's own sizes kept, others unknown."""
-    def f(d: Dim) -> Dim:
-        if not isinstance(d, Sym) or d.scope == caller:
-            return d
-        if d.scope != callee:
-            return None
-        rewritten = substitute(to_expr(d), args)  # type: ignore[arg-type]
-        return size_of(rewritten, caller) if rewritten is not None else None
-    if isinstance(value, (Layer, Instance)):
-        return None
-    return _map_dims(value, f)
-
-
-def _bind_params(f: n.FunctionDef, args: list[n.Arg], values: list[Value]) -> tuple[dict[str, Value], dict[str, n.Expr]]:
-    """Parameter -> argument value, and parameter -> argument expression (for rewriting sizes)."""
-    params = [p for p in f.params if not p.star]
-    bound: dict[str, Value] = {}
-    exprs: dict[str, n.Expr] = {}
-    positional = [(a, v) for a, v in zip(args, values) if not a.keyword]
-    for p, (a, v) in zip(params, positional):
-        bound[p.name], exprs[p.name] = v, a.value
-    for a, v in zip(args, values):
-        if a.keyword:
-            bound[a.keyword], exprs[a.keyword] = v, a.value
-    for p in params:
-        if p.name not in exprs and isinstance(p.default, n.Const):
-            exprs[p.name] = p.default
-    return bound, {k: e for k, e in exprs.items() if atom_key(e) is not None}  # names, literals, arithmetic
-
-
-def _declared(e: n.Expr, scope: int) -> Shape:
-    """A Keras layer's `input_shape=` (batch axis excluded) as the input shape it declares."""
-    if isinstance(e, (n.TupleExpr, n.ListExpr)):
-        return Shape((None, *(size_of(x, scope) for x in e.elts)))
-    last = size_of(n.Subscript(e, n.Const(-1)), scope)
-    return Shape((last,), False) if last is not None else UNKNOWN_TENSOR
