@@ -39,7 +39,7 @@ def scope_of(f: n.FunctionDef | None, cls: str | None, body: list[n.Stmt]) -> Sc
             counts[name] = counts.get(name, 0) + 1
     params = {p.name for p in f.params} if f is not None else set()
     once = {name: i for name, i in top.items() if counts.get(name) == 1 and name not in params}
-    split = _split(body)
+    split = _split(body) if f is not None else None  # module-level dataflow stays module code
     graph: set[str] = set()
     if split is not None:
         for s in body[split:]:
