@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry
+from nnmigrate.catalog.shape_rules import ShapeRule, same, with_shapes
 from nnmigrate.catalog.spell import F, NN, KerasForm, fn, keras, layer, method, with_keras
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import OpView, call
@@ -240,3 +241,5 @@ ENTRIES = with_keras(ENTRIES + (
                          _softmax_torch, stateless=True),
     "activation_layer": KerasForm((keras("Activation", "activation"),), _activation_layer),
 })
+
+ENTRIES = with_shapes(ENTRIES, {"softmax": ShapeRule(same), "log_softmax": ShapeRule(same)})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry
+from nnmigrate.catalog.shape_rules import ShapeRule, input_placeholder, with_shapes
 from nnmigrate.catalog.spell import NN, KerasForm, fn, keras, layer, method, with_keras
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import OpView, call
@@ -102,7 +103,8 @@ INPUT_PLACEHOLDER = OpEntry(
     "input_placeholder", "containers",
     (Attr("shape", keras=None), Attr("batch_size", keras=None), Attr("dtype", keras=None), Attr("name", keras=None),
      Attr("sparse", keras=None), Attr("batch_shape", keras=None), Attr("tensor", keras=None)),
-    (), (fn("keras.Input", "shape", "batch_size", "dtype"), fn("keras.layers.Input", "shape", "batch_size", "dtype")),
+    (), (fn("keras.Input", "shape", "batch_size", "dtype"), fn("keras.layers.Input", "shape", "batch_size", "dtype"),
+         fn("keras.layers.InputLayer", "shape", "batch_size", "dtype", rename={"input_shape": "shape"})),
     layout=NONE, to_torch=lambda v: n.Const(None),
     notes="A symbolic input: PyTorch modules take any input, so it has no PyTorch form of its own.")
 
@@ -116,3 +118,5 @@ ENTRIES = with_keras(ENTRIES, {
     "sequential": KerasForm((keras("keras.Sequential", "layers"), keras("keras.models.Sequential", "layers")),
                             _sequential_torch),
 })
+
+ENTRIES = with_shapes(ENTRIES, {"input_placeholder": ShapeRule(input_placeholder)})

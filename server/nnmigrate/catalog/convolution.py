@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
+from nnmigrate.catalog.shape_rules import ShapeRule, channels, conv, conv_transpose, with_shapes
 from nnmigrate.catalog.spell import NN, KerasForm, keras, layer, with_keras
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import NOT_CONST, OpView, as_tuple, call, same_expr
@@ -160,18 +161,33 @@ def _conv_torch(rank: int, separable: bool = False):
         common = dict(stride=v.unless("stride", 1),
                       padding=None if padding in ("valid", 0, "causal") or explicit else v.get("padding"),
                       dilation=v.unless("dilation", 1))
+        in_channels = v.size("in_channels")
         if separable:
             main = call(f"LazySeparableConv{rank}d", v.get("out_channels"), v.get("kernel_size"), **common,
                         depth_multiplier=v.unless("depth_multiplier", 1), bias=v.unless("bias", True))
-        elif not v.is_("depth_multiplier", None):  # keras.layers.DepthwiseConv2D
+        elif not v.is_("depth_multiplier", None) and in_channels is None:  # keras.layers.DepthwiseConv2D
             main = call("LazyDepthwiseConv2d", v.get("kernel_size"), **common,
                         depth_multiplier=v.unless("depth_multiplier", 1), bias=v.unless("bias", True))
+        elif not v.is_("depth_multiplier", None):  # a grouped convolution with one group per input channel
+            main = call("nn.Conv2d", in_channels, _times(in_channels, v), v.get("kernel_size"), **common,
+                        groups=in_channels, bias=v.unless("bias", True))
         else:
-            main = call(f"nn.LazyConv{rank}d", v.get("out_channels"), v.get("kernel_size"), **common,
+            sizes = (f"nn.LazyConv{rank}d",) if in_channels is None else (f"nn.Conv{rank}d", in_channels)
+            main = call(*sizes, v.get("out_channels"), v.get("kernel_size"), **common,
                         groups=v.unless("groups", 1), bias=v.unless("bias", True))
         pad = _keras_padding(v, rank, explicit)
         return with_activation(v, main if pad is None else call("nn.Sequential", pad, main))
     return to_torch
+
+
+def _times(channels: n.Expr, v: OpView) -> n.Expr:
+    """channels * depth_multiplier, folded when both are literals."""
+    mult = v.value("depth_multiplier")
+    if mult == 1:
+        return channels
+    if isinstance(channels, n.Const) and isinstance(mult, int):
+        return n.Const(channels.value * mult)
+    return n.BinOp("*", channels, v.get("depth_multiplier"))
 
 
 def _ones(v: OpView, name: str, rank: int) -> bool:
@@ -196,8 +212,9 @@ def _keras_padding(v: OpView, rank: int, same: bool) -> n.Expr | None:
 
 def _conv_weights_to_torch(keras: list[Any], config: Mapping[str, Any]) -> dict[str, Any]:
     k = keras[0]
-    if config.get("keras_class") == "DepthwiseConv2D":  # inside the LazyDepthwiseConv2d support module
-        return {"conv.weight": _depthwise_kernel_to_torch(k)} | ({"conv.bias": keras[1]} if len(keras) > 1 else {})
+    if config.get("keras_class") == "DepthwiseConv2D":  # maybe inside the LazyDepthwiseConv2d support module
+        prefix = "conv." if config.get("torch_class") == "LazyDepthwiseConv2d" else ""
+        return {f"{prefix}weight": _depthwise_kernel_to_torch(k)} | ({f"{prefix}bias": keras[1]} if len(keras) > 1 else {})
     out = {"weight": np.ascontiguousarray(k.transpose(k.ndim - 1, k.ndim - 2, *range(k.ndim - 2)))}  # (*k, in, out)
     if len(keras) > 1:
         out["bias"] = keras[1]
@@ -216,7 +233,9 @@ def _conv_transpose_torch(rank: int):
             else:
                 crop = tuple((ki - si) // 2 for ki, si in zip(k, s))
                 padding = None if all(c == 0 for c in crop) else (crop[0] if len(set(crop)) == 1 else crop)
-        main = call(f"nn.LazyConvTranspose{rank}d", v.get("out_channels"), v.get("kernel_size"),
+        in_channels = v.size("in_channels")
+        sizes = (f"nn.LazyConvTranspose{rank}d",) if in_channels is None else (f"nn.ConvTranspose{rank}d", in_channels)
+        main = call(*sizes, v.get("out_channels"), v.get("kernel_size"),
                     stride=v.unless("stride", 1), padding=padding, dilation=v.unless("dilation", 1),
                     bias=v.unless("bias", True))
         return with_activation(v, main)
@@ -276,3 +295,8 @@ ENTRIES += tuple(
                   "support module.")
     for r in (1, 2)
 )
+
+ENTRIES = with_shapes(ENTRIES, {
+    **{f"conv{r}d": ShapeRule(conv(r), {"in_channels": channels}) for r in (1, 2, 3)},
+    **{f"conv_transpose{r}d": ShapeRule(conv_transpose(r), {"in_channels": channels}) for r in (1, 2, 3)},
+})

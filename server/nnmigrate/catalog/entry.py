@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from nnmigrate.shapes.view import ShapeView
     from nnmigrate.writers.emit import OpView
 
 REQUIRED: Any = type("Required", (), {"__repr__": lambda self: "REQUIRED"})()
@@ -87,6 +88,19 @@ class WeightRule:
     to_torch: Callable[[list[Any], Mapping[str, Any]], dict[str, Any]] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ShapeRule:
+    """The op's static shape behaviour, read by `nnmigrate.shapes` (never by running code).
+
+    output: the output shape (a `Shape`, None when unknown) from the attributes and input shapes.
+    implicit: sizes the source may leave implicit (Keras infers them from the input; PyTorch constructors
+        need them): attribute -> the input size it equals (`in_channels` -> the channel axis).
+    """
+
+    output: Callable[["ShapeView"], Any]
+    implicit: Mapping[str, Callable[["ShapeView"], Any]] = field(default_factory=dict)
+
+
 Emitter = Callable[["OpView"], Any]
 
 
@@ -111,6 +125,8 @@ class OpEntry:
     #: a layer built and called in one expression is written as the function
     stateless: bool = False
     support: tuple[str, ...] = ()  # nnmigrate.support.keras_layers classes the Keras form uses, written into the module
+    #: static shape behaviour (see `ShapeRule`); None: elementwise ops keep their input's shape, others are unknown
+    shape: ShapeRule | None = None
 
     def attr(self, name: str) -> Attr:
         for a in self.attrs:

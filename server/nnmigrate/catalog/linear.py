@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
+from nnmigrate.catalog.shape_rules import ShapeRule, dense, embedding, flatten, last, reshape, same, with_shapes
 from nnmigrate.catalog.spell import F, NN, KerasForm, fn, keras, layer, method, with_keras
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import OpView, call, substitute, uses
@@ -114,7 +115,9 @@ ENTRIES = (
 def _dense_torch(v: OpView) -> n.Expr:
     from nnmigrate.catalog.activation import with_activation
 
-    return with_activation(v, call("nn.LazyLinear", v.get("out_features"), bias=v.unless("bias", True)))
+    in_features = v.size("in_features")
+    sizes = ("nn.LazyLinear",) if in_features is None else ("nn.Linear", in_features)
+    return with_activation(v, call(*sizes, v.get("out_features"), bias=v.unless("bias", True)))
 
 
 def _dense_weights_to_torch(keras: list[Any], config: Mapping[str, Any]) -> dict[str, Any]:
@@ -197,4 +200,12 @@ ENTRIES = with_keras(ENTRIES, {
                                   rename={"input_dim": "num_embeddings", "output_dim": "embedding_dim"}),),
                            lambda v: call("nn.Embedding", v.get("num_embeddings"), v.get("embedding_dim")),
                            weights_to_torch=lambda k, c: {"weight": k[0]}),
+})
+
+ENTRIES = with_shapes(ENTRIES, {
+    "linear": ShapeRule(dense, {"in_features": last}),
+    "flatten": ShapeRule(flatten),
+    "embedding": ShapeRule(embedding),
+    "reshape_layer": ShapeRule(reshape("target_shape")),
+    **{f"dropout{r}d": ShapeRule(same) for r in (1, 2, 3)},
 })

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
+from nnmigrate.catalog.shape_rules import ShapeRule, channels_at, last_if_axis, same, with_shapes
 from nnmigrate.catalog.spell import NN, KerasForm, keras, layer, one_minus, with_keras
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import OpView, call
@@ -82,7 +83,9 @@ ENTRIES = tuple(
 
 def _batch_norm_torch(v: OpView) -> n.Expr:
     dims = {2: 1, 3: 1, 4: 2, 5: 3}.get(v.rank or 0, 2 if v.moved else 1)
-    return call(f"nn.LazyBatchNorm{dims}d", eps=v.get("eps"), momentum=v.get("momentum"),
+    num_features = v.size("num_features")
+    sizes = (f"nn.LazyBatchNorm{dims}d",) if num_features is None else (f"nn.BatchNorm{dims}d", num_features)
+    return call(*sizes, eps=v.get("eps"), momentum=v.get("momentum"),
                 affine=None if v.is_("affine", True) else v.get("affine"))
 
 
@@ -95,6 +98,11 @@ def _layer_norm_torch(v: OpView) -> n.Expr:
     axis = v.value("axis")
     if axis not in (-1, (-1,), [-1]):
         v.notes.append(f"LayerNormalization over axis={axis!r} is written over the last axis")
+    size = v.size("normalized_shape")
+    if size is not None and (v.is_("scale", True) or v.is_("center", False)):  # nn.LayerNorm has no bias-only form
+        affine = None if v.is_("scale", True) else False
+        bias = None if v.is_("center", True) or affine is False else False
+        return call("nn.LayerNorm", size, eps=v.get("eps"), elementwise_affine=affine, bias=bias)
     return call("LazyLayerNorm", eps=v.get("eps"), center=v.unless("center", True), scale=v.unless("scale", True))
 
 
@@ -122,4 +130,10 @@ ENTRIES = with_keras(ENTRIES, {
                               _batch_norm_torch, (Attr("axis", torch=1, keras=-1), Attr("center", torch=True, keras=True),
                                                   Attr("scale", torch=True, keras=True)), _bn_weights_to_torch,
                               torch_layout=LayoutRule("channels", spatial_input=True)),
+})
+
+ENTRIES = with_shapes(ENTRIES, {
+    **{f"batch_norm{r}d": ShapeRule(same, {"num_features": channels_at("axis")}) for r in (1, 2, 3)},
+    "layer_norm": ShapeRule(same, {"normalized_shape": last_if_axis("axis")}),
+    "group_norm": ShapeRule(same),
 })

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry
+from nnmigrate.catalog.shape_rules import ShapeRule, adaptive_pool, pool, with_shapes
 from nnmigrate.catalog.spell import F, NN, KerasForm, fn, keras, layer, with_keras
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import NOT_CONST, OpView, as_tuple, call, const_value, lit
@@ -174,4 +175,9 @@ ENTRIES = with_keras(ENTRIES, {
                                                  for name in ("GlobalMaxPooling", "GlobalMaxPool")),
                                            _global_torch("max", r), (Attr("keepdims", torch=True, keras=False),))
        for r in (1, 2, 3)},
+})
+
+ENTRIES = with_shapes(ENTRIES, {
+    **{f"{kind}_pool{r}d": ShapeRule(pool(r)) for kind in ("max", "avg") for r in (1, 2, 3)},
+    **{f"adaptive_{kind}_pool{r}d": ShapeRule(adaptive_pool(r)) for kind in ("max", "avg") for r in (1, 2, 3)},
 })

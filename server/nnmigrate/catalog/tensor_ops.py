@@ -7,6 +7,7 @@ from collections.abc import Callable
 from nnmigrate.catalog.math_ops import DTYPE_NAMES
 from nnmigrate.catalog.padding import zero_pad_torch
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry
+from nnmigrate.catalog.shape_rules import ShapeRule, concat, upsample, with_shapes, zero_pad2d
 from nnmigrate.catalog.spell import F, fn, keras, KerasForm, layer, method, NN, tensor_attr, with_keras
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import NOT_CONST, OpView, call, const_value, lit
@@ -362,4 +363,10 @@ ENTRIES = with_keras(ENTRIES, {
     "add": KerasForm((keras("Add"), fn("keras.ops.add", "input", "other"), fn("tensorflow.add", "input", "other")),
                      _add_torch),
     "add_n": KerasForm((fn("keras.layers.add", "inputs"),), lambda v: call("sum", v.get("inputs"))),
+})
+
+ENTRIES = with_shapes(ENTRIES, {
+    "cat": ShapeRule(concat),
+    "pad2d": ShapeRule(zero_pad2d),
+    "interpolate": ShapeRule(upsample(2)),
 })

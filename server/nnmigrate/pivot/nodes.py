@@ -139,6 +139,8 @@ class Op(Expr):
     extra: list[Expr] = field(default_factory=list)
     spelled: list[str] = field(default_factory=list)
     layer: bool = False  # the layer-object form (`nn.ReLU()`), not the functional one (`F.relu(x)`)
+    #: the input shape a Keras layer declares (`input_shape=` / `input_dim=`), batch axis excluded
+    input_shape: Expr | None = None
 
 
 @dataclass(eq=False)

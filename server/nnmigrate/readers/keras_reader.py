@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from nnmigrate.catalog.entry import OpEntry, Spelling
+from nnmigrate.pivot import nodes as n
 from nnmigrate.readers.common import SourceReader
 
 _MODULE_BASES = {"keras.Model", "keras.models.Model", "keras.layers.Layer", "keras.Layer"}
@@ -41,3 +43,20 @@ class KerasReader(SourceReader):
     def framework_prefixes(self) -> tuple[str, ...]:
         return ("keras.", "tensorflow.")
 
+    def bind(self, entry: OpEntry, spelling: Spelling, args: list[cst.Arg], node: cst.CSTNode) -> n.Expr:
+        """Also keeps the input shape a layer declares (`input_shape=`): it sizes a Sequential's first layer."""
+        out = super().bind(entry, spelling, args, node)
+        if isinstance(out, n.Op) and spelling.layer:
+            out.input_shape = self.declared_input(args)
+        return out
+
+    def declared_input(self, args: list[cst.Arg]) -> n.Expr | None:
+        for a in args:
+            keyword = a.keyword.value if a.keyword else None
+            if keyword == "input_shape":
+                return self.expr(a.value)
+            if keyword == "input_dim":
+                return n.TupleExpr([self.expr(a.value)])
+            if keyword == "batch_input_shape" and isinstance(a.value, (cst.Tuple, cst.List)):
+                return n.TupleExpr([self.expr(el.value) for el in a.value.elements[1:]])
+        return None

@@ -88,6 +88,7 @@ class KerasToTorchTransfer:
             return
         config = {k: v for k, v in source.get_config().items() if isinstance(v, (int, float, str, bool, tuple, list))}
         config["keras_class"] = type(source).__name__
+        config["torch_class"] = type(module).__name__  # a Lazy support module may hold the weights one level down
         tensors = rule.to_torch([np.asarray(w) for w in source.get_weights()], config)
         state = dict(module.named_parameters()) | dict(module.named_buffers())
         with torch.no_grad():

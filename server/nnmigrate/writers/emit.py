@@ -128,6 +128,11 @@ class OpView:
         v = self.value(name)
         return v is not NOT_CONST and v == value
 
+    def size(self, name: str) -> n.Expr | None:
+        """An implicit size (`in_channels`...) when static shape inference found it, else None (a Lazy module)."""
+        e = self.attrs.get(name)
+        return None if e is None or isinstance(e, n.Const) and e.value is None else e
+
     def unless(self, name: str, default: Any) -> n.Expr | None:
         """The attribute, or None when it is the literal `default` (so the call leaves it out)."""
         return None if self.is_(name, default) else self.attrs[name]

@@ -111,6 +111,10 @@ class ModelWriter:
     def layout_note(self, params: list[str]) -> str:
         raise NotImplementedError
 
+    def implicit_sizes(self, op: n.Op) -> dict[str, n.Expr]:
+        """Constructor sizes the source left implicit that are known statically (in_channels...), by attribute."""
+        return {}
+
     def default_layout(self, entry: OpEntry) -> str:
         """The layout assumed for a layer built where no call site says (inside loops, helpers, .add())."""
         rule = self.rule(entry)

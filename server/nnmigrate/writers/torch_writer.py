@@ -1,4 +1,5 @@
-"""Pivot -> PyTorch source: `nn.Module` classes with `forward`, Lazy modules where Keras leaves sizes implicit.
+"""Pivot -> PyTorch source: `nn.Module` classes with `forward`; sizes Keras leaves implicit come from static
+shape inference (`nnmigrate.shapes`), Lazy modules where they cannot be known.
 
 Turns `call(self, x, training=None)` into `forward(self, x)` (training comes from the module's mode),
 and writes channels-first code by default, with the contract in the class docstring.
@@ -6,10 +7,13 @@ and writes channels-first code by default, with the contract in the class docstr
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from nnmigrate.catalog.containers import torch_layer_args
 from nnmigrate.catalog.entry import Emitter, LayoutRule, OpEntry
 from nnmigrate.layout import UNKNOWN, AxisMove, TensorInfo
 from nnmigrate.pivot import nodes as n
+from nnmigrate.shapes.propagate import infer_sizes
 from nnmigrate.writers.emit import MOVED, PLAIN, call, method
 from nnmigrate.writers.model_writer import ModelWriter
 from nnmigrate.writers.module_plan import walk
@@ -45,6 +49,14 @@ class TorchWriter(ModelWriter):
 
     def emitter(self, entry: OpEntry) -> Emitter | None:
         return entry.to_torch
+
+    @cached_property
+    def _sizes(self) -> dict[int, dict[str, n.Expr]]:
+        return infer_sizes(self.module, self.catalog)
+
+    def implicit_sizes(self, op: n.Op) -> dict[str, n.Expr]:
+        """Sizes Keras infers from the input, found by static shape inference; the rest stay Lazy modules."""
+        return self._sizes.get(id(op), {})
 
     def rule(self, entry: OpEntry) -> LayoutRule:
         return entry.torch_layout or entry.layout

@@ -623,6 +623,8 @@ class Translator:
                 self.site = None
                 attrs[k] = self.expr(v)[0]
                 self.site = outer
+        for name, size in self.writer.implicit_sizes(op).items():  # in_channels etc. known from the input shape
+            attrs[name] = self.expr(size)[0]
         if self.writer.rule(entry).kind == "axis" and layout == MOVED:
             for a in self.writer.rule(entry).axes:
                 mapped = self.writer.axes.remap_expr(attrs[a], rank) if a in attrs else None
