@@ -14,8 +14,8 @@ def short(qualname: str) -> str:
 def markdown() -> str:
     lines = ["| op | family | PyTorch spellings | → Keras 3 | Keras spellings | → PyTorch |", "|---|---|---|---|---|---|"]
     for entry in default_catalog().entries.values():
-        torch_names = ", ".join(f"`{short(s.qualname)}`" for s in entry.torch)
-        keras_names = ", ".join(f"`{short(s.qualname)}`" for s in entry.keras)
+        torch_names = ", ".join(f"`{short(s.qualname)}`" for s in entry.torch if not s.is_support)
+        keras_names = ", ".join(f"`{short(s.qualname)}`" for s in entry.keras if not s.is_support)
         lines.append(f"| {entry.key} | {entry.family} | {torch_names} | {'yes' if entry.to_keras else 'not yet'} "
                      f"| {keras_names} | {'yes' if entry.to_torch else 'not yet'} |")
     return "\n".join(lines)

@@ -14,7 +14,7 @@ IMPORT = "import keras"
 
 
 @lru_cache(maxsize=2)
-def _classes(module: str = "keras_layers.py") -> dict[str, str]:
+def classes(module: str = "keras_layers.py") -> dict[str, str]:
     """Class name -> its source text, from one support module."""
     text = resources.files(__package__).joinpath(module).read_text(encoding="utf-8")
     lines = text.splitlines()
@@ -26,14 +26,19 @@ def _classes(module: str = "keras_layers.py") -> dict[str, str]:
     return out
 
 
+def prefix(module: str = "keras_layers.py") -> str:
+    """The qualified-name prefix the catalog spells `module`'s classes with (`nnmigrate.support.keras_layers.`)."""
+    return f"{__package__}.{module.removesuffix('.py')}."
+
+
 def names(module: str = "keras_layers.py") -> tuple[str, ...]:
-    return tuple(_classes(module))
+    return tuple(classes(module))
 
 
 def source(wanted: set[str] | list[str] | tuple[str, ...], module: str = "keras_layers.py") -> str:
     """The source of the wanted support classes, in their order in `module`, separated by two blank lines."""
-    classes = _classes(module)
-    unknown = set(wanted) - set(classes)
+    found = classes(module)
+    unknown = set(wanted) - set(found)
     if unknown:
         raise KeyError(f"Unknown support classes. Received: {sorted(unknown)}")
-    return "\n\n\n".join(code for name, code in classes.items() if name in wanted)
+    return "\n\n\n".join(code for name, code in found.items() if name in wanted)

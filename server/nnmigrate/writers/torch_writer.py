@@ -10,7 +10,7 @@ from nnmigrate.catalog.containers import torch_layer_args
 from nnmigrate.catalog.entry import Emitter, LayoutRule, OpEntry
 from nnmigrate.layout import UNKNOWN, AxisMove, TensorInfo
 from nnmigrate.pivot import nodes as n
-from nnmigrate.writers.emit import MOVED, PLAIN, call, method
+from nnmigrate.writers.emit import MOVED, PLAIN, call, method, own_spelling
 from nnmigrate.writers.model_writer import ModelWriter
 from nnmigrate.writers.module_plan import walk
 from nnmigrate.writers.translate import AttrInfo, Translator
@@ -44,7 +44,7 @@ class TorchWriter(ModelWriter):
         return method(e, "permute", *self.axes.perm_to_source(rank))
 
     def emitter(self, entry: OpEntry) -> Emitter | None:
-        return entry.to_torch
+        return entry.to_torch or own_spelling(entry, "torch")
 
     def rule(self, entry: OpEntry) -> LayoutRule:
         return entry.torch_layout or entry.layout
