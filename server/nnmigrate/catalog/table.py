@@ -17,8 +17,9 @@ def markdown() -> str:
     for entry in default_catalog().entries.values():
         torch_names = ", ".join(f"`{short(s.qualname)}`" for s in entry.torch if not s.is_support)
         keras_names = ", ".join(f"`{short(s.qualname)}`" for s in entry.keras if not s.is_support)
-        to_keras = "yes" if entry.to_keras or own_spelling(entry, "keras") else "not yet"
-        to_torch = "yes" if entry.to_torch or own_spelling(entry, "torch") else "not yet"
+        # read from one framework, written in the other: by the entry's emitter, or in the target's own spelling
+        to_keras = "yes" if entry.torch and (entry.to_keras or own_spelling(entry, "keras")) else "not yet"
+        to_torch = "yes" if entry.keras and (entry.to_torch or own_spelling(entry, "torch")) else "not yet"
         lines.append(f"| {entry.key} | {entry.family} | {torch_names} | {to_keras} | {keras_names} | {to_torch} |")
     return "\n".join(lines)
 
