@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry
 from nnmigrate.catalog.shape_rules import ShapeRule, same, with_shapes
-from nnmigrate.catalog.spell import F, NN, KerasForm, fn, keras, layer, method, with_keras
+from nnmigrate.catalog.spell import F, NN, KerasForm, fn, keras, layer, method, torch_support, with_keras
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import OpView, call
 
@@ -207,7 +207,8 @@ def _leaky_torch(v: OpView) -> n.Expr:
 _ACT = Attr("activation", torch=None, keras=None, doc="Keras activation name; PyTorch uses a separate module.")
 
 ENTRIES = with_keras(ENTRIES + (
-    OpEntry("activation_layer", "activation", (INPUT, _ACT), (), layout=ELEMENTWISE, notes="keras.layers.Activation by name."),
+    OpEntry("activation_layer", "activation", (INPUT, _ACT), (torch_support("Activation", "activation"),),
+            layout=ELEMENTWISE, notes="keras.layers.Activation by name."),
 ), {
     "relu": KerasForm((keras("ReLU", "max_value", "negative_slope", "threshold"), fn("keras.ops.relu", "input"),
                        fn("keras.activations.relu", "input"), fn("tensorflow.nn.relu", "input")), _relu_torch,

@@ -37,6 +37,9 @@ class Spelling:
         fixed: canonical attributes implied by the spelling itself (`nn.LazyLinear` -> lazy=True).
         varargs: canonical attribute that collects extra positionals (`x.view(2, 3)` -> shape).
         deprecated: readers accept it, writers never emit it.
+        when: for a callee several entries share, the argument values that select this spelling: parameter name
+            -> a constant or a qualified name (`LazyRecurrent(nn.LSTM, ...)`: {"cell": "torch.nn.LSTM"}). Those
+            parameters pick the entry and are no attributes.
     """
 
     qualname: str
@@ -45,10 +48,16 @@ class Spelling:
     fixed: Mapping[str, Any] = field(default_factory=dict)
     varargs: str | None = None
     deprecated: bool = False
+    when: Mapping[str, Any] = field(default_factory=dict)
     layer: bool = False  # a layer class: constructed once, called later with its inputs
     #: per canonical attribute, how a value spelled this way becomes canonical (torch) semantics,
     #: e.g. Keras BatchNormalization momentum m -> 1 - m
     convert: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
+
+    @property
+    def is_support(self) -> bool:
+        """A support class of nnmigrate, as a migrated module carries it (never written: emitters build it)."""
+        return self.qualname.startswith("nnmigrate.support.")
 
     @property
     def is_method(self) -> bool:

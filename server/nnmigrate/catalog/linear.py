@@ -7,7 +7,7 @@ from typing import Any
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
 from nnmigrate.catalog.shape_rules import ShapeRule, dense, embedding, flatten, last, reshape, same, with_shapes
-from nnmigrate.catalog.spell import F, NN, KerasForm, fn, keras, layer, method, with_keras
+from nnmigrate.catalog.spell import F, NN, KerasForm, fn, keras, layer, method, torch_support, with_keras
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import OpView, call, substitute, uses
 
@@ -177,13 +177,19 @@ ENTRIES += (
             to_torch=_lambda_torch, stateless=True,
             notes="The function runs on the tensor in Keras's channels-last order, so channels-first inputs are "
                   "moved back first; output_shape and mask change nothing at inference."),
-    OpEntry("rescaling", "linear", (Attr("input"), Attr("scale"), Attr("offset", keras=0.0)), (),
+    OpEntry("rescaling", "linear", (Attr("input"), Attr("scale"), Attr("offset", keras=0.0)),
+            (torch_support("Rescaling", "scale", "offset"),),
             (keras("Rescaling", "scale", "offset"),), layout=LayoutRule("elementwise"),
             to_torch=lambda v: call("Rescaling", v.get("scale"), offset=v.unless("offset", 0.0)),
             notes="Keras preprocessing inside the model: x * scale + offset."),
-    OpEntry("reshape_layer", "linear", (Attr("input"), Attr("target_shape")), (), (keras("Reshape", "target_shape"),),
+    OpEntry("reshape_layer", "linear", (Attr("input"), Attr("target_shape")),
+            (torch_support("Reshape", "target_shape", rename={"shape": "target_shape"}),), (keras("Reshape", "target_shape"),),
             layout=LayoutRule("opaque"), to_torch=lambda v: call("Reshape", v.get("target_shape")),
             notes="Reshapes all but the batch axis, in Keras's channels-last order."),
+    OpEntry("channels_last_flatten", "linear", (Attr("input"),), (torch_support("ChannelsLastFlatten"),),
+            layout=LayoutRule("channels"), to_keras=lambda v: call("layers.Flatten"),
+            notes="Flattens a channels-first tensor in channels-last order (Keras's Flatten), so a following layer "
+                  "keeps the weight rows of the Keras layer it came from."),
 )
 
 ENTRIES = with_keras(ENTRIES, {

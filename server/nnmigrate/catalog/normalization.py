@@ -7,7 +7,7 @@ from typing import Any
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
 from nnmigrate.catalog.shape_rules import ShapeRule, channels_at, last_if_axis, same, with_shapes
-from nnmigrate.catalog.spell import NN, KerasForm, keras, layer, one_minus, with_keras
+from nnmigrate.catalog.spell import NN, KerasForm, keras, layer, one_minus, torch_support, with_keras
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import OpView, call
 
@@ -69,13 +69,16 @@ ENTRIES = tuple(
     OpEntry("layer_norm", "normalization",
             (Attr("input"), Attr("normalized_shape"), Attr("eps", torch=1e-5, keras=1e-3),
              Attr("elementwise_affine", torch=True), Attr("bias", torch=True)) + _COMMON,
-            (layer(NN + "LayerNorm", "normalized_shape", "eps", "elementwise_affine", "bias"),),
+            (layer(NN + "LayerNorm", "normalized_shape", "eps", "elementwise_affine", "bias"),
+             torch_support("LazyLayerNorm", "eps", rename={"center": "bias", "scale": "elementwise_affine"},
+                           fixed={"normalized_shape": None})),
             layout=LayoutRule("opaque"), to_keras=_layer_norm, weights=WeightRule(_affine_weights, "weight, bias -> gamma, beta"),
             notes="torch normalizes the trailing `normalized_shape` dims; Keras takes axis indices. eps always written."),
     OpEntry("group_norm", "normalization",
             (Attr("input"), Attr("num_groups", keras=32), Attr("num_channels"), Attr("eps", torch=1e-5, keras=1e-3),
              Attr("affine", torch=True)) + _COMMON,
-            (layer(NN + "GroupNorm", "num_groups", "num_channels", "eps", "affine"),),
+            (layer(NN + "GroupNorm", "num_groups", "num_channels", "eps", "affine"),
+             torch_support("LazyGroupNorm", "num_groups", "eps", "affine", fixed={"num_channels": None})),
             layout=LayoutRule("elementwise", spatial_input=True), to_keras=_group_norm, weights=WeightRule(_affine_weights, "weight, bias -> gamma, beta"),
             notes="eps always written; the channel axis follows the layout."),
 )

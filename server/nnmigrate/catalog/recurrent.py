@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
-from nnmigrate.catalog.spell import NN, keras, layer
+from nnmigrate.catalog.spell import NN, keras, keras_support, layer, torch_support
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import OpView, call, const_value
 
@@ -17,6 +17,8 @@ _RNN_ATTRS = (Attr("input"), Attr("input_size"), Attr("hidden_size"), Attr("num_
               Attr("batch_first", torch=False), Attr("dropout", torch=0.0), Attr("bidirectional", torch=False),
               Attr("proj_size", torch=0), Attr("nonlinearity", torch="tanh"), Attr("device", torch=None), Attr("dtype", torch=None))
 _POSITIONAL = ("input_size", "hidden_size", "num_layers")
+#: RecurrentStack("lstm" | "gru" | "rnn", units, ...), the Keras support layer that keeps torch's contract
+_STACK = dict(rename={"units": "hidden_size", "use_bias": "bias", "activation": "nonlinearity"})
 _NOTE = ("torch {name}: batch_first=False by default, returns (output, h_n{c}) with h_n (layers*dirs, N, H); "
          "Keras: one layer per object, Bidirectional wrapper, gates {gates}. Written as RecurrentStack, a support "
          "layer written into the migrated module that stacks Keras layers and keeps torch's inputs and outputs.")
@@ -89,13 +91,16 @@ ATTENTION_WEIGHTS = WeightRule(_attention_weights, "in_proj (3E, E) split into q
                                                    "out_proj (E, E) -> (heads, head_dim, E)")
 
 ENTRIES = (
-    OpEntry("lstm", "recurrent", _RNN_ATTRS, (layer(NN + "LSTM", *_POSITIONAL),), layout=LayoutRule("opaque"),
+    OpEntry("lstm", "recurrent", _RNN_ATTRS, (layer(NN + "LSTM", *_POSITIONAL),),
+            (keras_support("RecurrentStack", "cell", "hidden_size", when={"cell": "lstm"}, **_STACK),), layout=LayoutRule("opaque"),
             to_keras=_recurrent("lstm"), weights=RECURRENT_WEIGHTS, support=("RecurrentStack",),
             notes=_NOTE.format(name="LSTM", c=", c_n", gates="i,f,c,o with one bias (b_ih + b_hh)")),
-    OpEntry("gru", "recurrent", _RNN_ATTRS, (layer(NN + "GRU", *_POSITIONAL),), layout=LayoutRule("opaque"),
+    OpEntry("gru", "recurrent", _RNN_ATTRS, (layer(NN + "GRU", *_POSITIONAL),),
+            (keras_support("RecurrentStack", "cell", "hidden_size", when={"cell": "gru"}, **_STACK),), layout=LayoutRule("opaque"),
             to_keras=_recurrent("gru"), weights=RECURRENT_WEIGHTS, support=("RecurrentStack",),
             notes=_NOTE.format(name="GRU", c="", gates="z,r,h with reset_after=True")),
-    OpEntry("rnn", "recurrent", _RNN_ATTRS, (layer(NN + "RNN", *_POSITIONAL),), layout=LayoutRule("opaque"),
+    OpEntry("rnn", "recurrent", _RNN_ATTRS, (layer(NN + "RNN", *_POSITIONAL),),
+            (keras_support("RecurrentStack", "cell", "hidden_size", when={"cell": "rnn"}, **_STACK),), layout=LayoutRule("opaque"),
             to_keras=_recurrent("rnn"), weights=RECURRENT_WEIGHTS, support=("RecurrentStack",),
             notes=_NOTE.format(name="RNN", c="", gates="-")),
     OpEntry("multihead_attention", "attention",
@@ -104,6 +109,7 @@ ENTRIES = (
              Attr("vdim", torch=None), Attr("batch_first", torch=False), Attr("device", torch=None), Attr("dtype", torch=None)),
             (layer(NN + "MultiheadAttention", "embed_dim", "num_heads", "dropout", "bias", "add_bias_kv", "add_zero_attn",
                    "kdim", "vdim", "batch_first"),),
+            (keras_support("TorchStyleAttention", "embed_dim", "num_heads", rename={"use_bias": "bias"}),),
             layout=LayoutRule("opaque", tensor_inputs=("query",)), to_keras=_attention, weights=ATTENTION_WEIGHTS,
             support=("TorchStyleAttention",),
             notes="torch packs q/k/v projections in in_proj (3E, E) and masks with True = blocked; Keras MultiHeadAttention "
@@ -227,26 +233,54 @@ def _attention_to_torch(keras: list[Any], config: Mapping[str, Any]) -> dict[str
     return out
 
 
+def _recurrent_from_torch(torch: Mapping[str, Any], config: Mapping[str, Any]) -> list[Any]:
+    """LazyRecurrent's one-layer torch module (`rnn.*`) -> the Keras layer's weights (Bidirectional: both directions)."""
+    own = {name.removeprefix("rnn."): value for name, value in torch.items()}
+    hh = own["weight_hh_l0"]
+    mode = {4: "LSTM", 3: "GRU"}.get(hh.shape[0] // hh.shape[1], "RNN")
+    return _recurrent_weights(own, {"mode": mode, "bidirectional": "weight_ih_l0_reverse" in own})
+
+
+def _attention_from_torch(torch: Mapping[str, Any], config: Mapping[str, Any]) -> list[Any]:
+    """LazyMultiHeadAttention's projections -> per-head kernels (E, heads, dim) and output kernel (heads, dim, E')."""
+    heads = config["num_heads"]
+    out: list[Any] = []
+    for name in ("query_proj", "key_proj", "value_proj", "out_proj"):
+        w, b = torch[f"{name}.weight"], torch.get(f"{name}.bias")
+        if name == "out_proj":
+            out.append(w.T.reshape(heads, -1, w.shape[0]).copy())
+        else:
+            out.append(w.T.reshape(w.shape[1], heads, -1).copy())
+        if b is not None:
+            out.append(b if name == "out_proj" else b.reshape(heads, -1))
+    return out
+
+
 _RNN_KERAS = dict(rename={"units": "hidden_size", "use_bias": "bias"})
+#: LazyRecurrent(nn.LSTM | nn.GRU | nn.RNN, hidden_size, ...), the torch support module that keeps Keras's contract
+_LAZY = dict(rename={"nonlinearity": "activation"})
 _RNN_CONTRACT = ("Keras {name}: batch-first (N, L, F), returns the last output unless return_sequences=True, and "
                  "[output, *states] with return_state=True. Written as LazyRecurrent, a support module around {torch}"
                  "(batch_first=True) sized from the first input, which keeps the Keras returns.")
-_RECURRENT_TO_TORCH = WeightRule(None, "per direction: weight_ih = kernel.T, weight_hh = recurrent_kernel.T; GRU gate "
+_RECURRENT_TO_TORCH = WeightRule(_recurrent_from_torch, "per direction: weight_ih = kernel.T, weight_hh = recurrent_kernel.T; GRU gate "
                                        "blocks z,r,h -> r,z,n, bias (2, 3H) -> bias_ih, bias_hh; else bias_ih = bias, "
                                        "bias_hh = 0", _recurrent_to_torch)
 _OPAQUE = LayoutRule("opaque")
 
 ENTRIES += (
-    OpEntry("keras_lstm", "recurrent", _KERAS_RNN_ATTRS + _GATED_ATTRS, (),
+    OpEntry("keras_lstm", "recurrent", _KERAS_RNN_ATTRS + _GATED_ATTRS,
+            (torch_support("LazyRecurrent", "cell", "hidden_size", when={"cell": "torch.nn.LSTM"}, **_LAZY),),
             (keras("LSTM", "hidden_size", "activation", "recurrent_activation", "bias", **_RNN_KERAS),),
             layout=_OPAQUE, to_torch=_keras_recurrent("keras_lstm"), weights=_RECURRENT_TO_TORCH,
             notes=_RNN_CONTRACT.format(name="LSTM", torch="nn.LSTM") + " Gates i,f,c,o are torch's i,f,g,o."),
-    OpEntry("keras_gru", "recurrent", _KERAS_RNN_ATTRS + _GATED_ATTRS[:1] + (Attr("reset_after", keras=True),), (),
+    OpEntry("keras_gru", "recurrent", _KERAS_RNN_ATTRS + _GATED_ATTRS[:1] + (Attr("reset_after", keras=True),),
+            (torch_support("LazyRecurrent", "cell", "hidden_size", when={"cell": "torch.nn.GRU"}, **_LAZY),),
             (keras("GRU", "hidden_size", "activation", "recurrent_activation", "bias", **_RNN_KERAS),),
             layout=_OPAQUE, to_torch=_keras_recurrent("keras_gru"), weights=_RECURRENT_TO_TORCH,
             notes=_RNN_CONTRACT.format(name="GRU", torch="nn.GRU") + " Keras gate blocks z,r,h become torch's r,z,n; "
                   "torch's GRU is Keras's reset_after=True (reset_after=False has no PyTorch form)."),
-    OpEntry("keras_simple_rnn", "recurrent", _KERAS_RNN_ATTRS, (),
+    OpEntry("keras_simple_rnn", "recurrent", _KERAS_RNN_ATTRS,
+            (torch_support("LazyRecurrent", "cell", "hidden_size", when={"cell": "torch.nn.RNN"}, **_LAZY),),
             (keras("SimpleRNN", "hidden_size", "activation", "bias", **_RNN_KERAS),),
             layout=_OPAQUE, to_torch=_keras_recurrent("keras_simple_rnn"), weights=_RECURRENT_TO_TORCH,
             notes=_RNN_CONTRACT.format(name="SimpleRNN", torch="nn.RNN") + " activation tanh or relu."),
@@ -265,11 +299,13 @@ ENTRIES += (
             (Attr("query"), Attr("num_heads"), Attr("key_dim"), Attr("value_dim", keras=None),
              Attr("dropout", keras=0.0), Attr("bias", keras=True, doc="Keras `use_bias`."),
              Attr("output_shape", keras=None), Attr("attention_axes", keras=None), Attr("use_gate", keras=False),
-             Attr("sliding_window", keras=None), Attr("flash_attention", keras=None, doc="Speed only.")), (),
+             Attr("sliding_window", keras=None), Attr("flash_attention", keras=None, doc="Speed only.")),
+            (torch_support("LazyMultiHeadAttention", "num_heads", "key_dim", "value_dim", "dropout", "bias",
+                           "output_shape"),),
             (keras("MultiHeadAttention", "num_heads", "key_dim", "value_dim", "dropout", "bias", "output_shape",
                    "attention_axes", rename={"use_bias": "bias"}),),
             layout=LayoutRule("opaque", tensor_inputs=("query",)), to_torch=_keras_attention,
-            weights=WeightRule(None, "query/key/value kernels (E, heads, dim) -> (heads * dim, E); output kernel "
+            weights=WeightRule(_attention_from_torch, "query/key/value kernels (E, heads, dim) -> (heads * dim, E); output kernel "
                                      "(heads, value_dim, E) -> (E, heads * value_dim)", _attention_to_torch),
             notes="Keras MultiHeadAttention is called (query, value, key=None, attention_mask=None) with key_dim per "
                   "head, its own output projection back to the query's size and mask 1 = attend; nn.MultiheadAttention "

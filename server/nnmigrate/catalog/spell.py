@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from nnmigrate import support
 from nnmigrate.catalog.entry import Attr, Emitter, LayoutRule, OpEntry, Spelling
 from nnmigrate.pivot import nodes as n
 
@@ -29,6 +30,20 @@ def method(name: str, *params: str, **options: Any) -> Spelling:
 
 def tensor_attr(name: str) -> Spelling:
     return Spelling(f"Tensor.{name}@attr", ("input",))
+
+
+def support_layer(module: str, name: str, *params: str, **options: Any) -> Spelling:
+    """A support class of nnmigrate (`module`: `torch_layers.py` or `keras_layers.py`) as migrated code carries
+    it: read back as the op it implements (see readers/support_copies.py)."""
+    return Spelling(support.prefix(module) + name, tuple(params), layer=True, **options)
+
+
+def torch_support(name: str, *params: str, **options: Any) -> Spelling:
+    return support_layer("torch_layers.py", name, *params, **options)
+
+
+def keras_support(name: str, *params: str, **options: Any) -> Spelling:
+    return support_layer("keras_layers.py", name, *params, **options)
 
 
 K = "keras.layers."

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from nnmigrate import support
 from nnmigrate.catalog import Catalog
 from nnmigrate.catalog.entry import REQUIRED, OpEntry, Spelling
 from nnmigrate.diagnostics import Diagnostic, Severity, SourceRange
@@ -15,6 +16,7 @@ from nnmigrate.pivot import nodes as n
 from nnmigrate.readers.dynamic import framework_getattr
 from nnmigrate.readers.imports import ImportTable, dotted
 from nnmigrate.readers.positions import Positions
+from nnmigrate.readers.support_copies import copies_in, selecting_values
 
 _BINOPS = {
     cst.Add: "+", cst.Subtract: "-", cst.Multiply: "*", cst.Divide: "/", cst.FloorDivide: "//",
@@ -52,6 +54,8 @@ class SourceReader:
     method_roles: dict[str, str] = {}
     #: framework plumbing with no counterpart, left out with a note: method name -> what it is
     framework_only_methods: dict[str, str] = {}
+    #: nnmigrate's support classes written in this framework (copies of them are read as the ops they implement)
+    support_module: str = ""
 
     def __init__(self, source: str, catalog: Catalog) -> None:
         self.source = source
@@ -206,7 +210,7 @@ class SourceReader:
         class's parameters, so later calls like `norm_layer(planes)` build the target layer."""
         qual = self.qualname(node)
         found = self.resolve_function(qual) if qual else None
-        if found is None or not found[1].layer:
+        if found is None or not found[1].layer or found[1].when:
             return None
         entry, spelling = found
         side = "torch" if self.framework == "torch" else "keras"
@@ -251,9 +255,14 @@ class SourceReader:
         qual = self.qualname(func)
         if qual is not None:
             found = self.resolve_function(qual)
+            if found is not None and found[1].when:  # one callee for several ops: its arguments pick one
+                found = self.catalog.select(self.framework, qual, selecting_values(found[1], node.args, self.qualname))
+                if found is None:
+                    return self.unsupported(node, f"no op in the catalog is `{self.code(node.func)}` with these "
+                                            "arguments", code="NNM102")
             if found is not None:
                 return self.bind(found[0], found[1], list(node.args), node)
-            if qual.startswith(self.framework_prefixes()) and qual.split(".")[-1] not in self.local_classes:
+            if qual.startswith((*self.framework_prefixes(), support.prefix(self.support_module))) and qual.split(".")[-1] not in self.local_classes:
                 return self.unknown_framework_call(node, qual)
         if isinstance(func, cst.Attribute) and func.attr.value not in _CONTAINER_METHODS and not self._is_module_path(func.value):
             found = self.catalog.lookup_method(self.framework, f"Tensor.{func.attr.value}")
@@ -294,6 +303,8 @@ class SourceReader:
         for i, a in enumerate(positional):
             if a.star == "*":
                 extra.append(n.Starred(self.expr(a.value)))
+            elif i < len(spelling.params) and spelling.params[i] in spelling.when:
+                continue  # it chose the entry
             elif i < len(spelling.params):
                 attrs[spelling.params[i]] = self.expr(a.value)
                 spelled.append(spelling.params[i])
@@ -305,6 +316,8 @@ class SourceReader:
             if a.keyword is None:
                 continue
             name = spelling.rename.get(a.keyword.value, a.keyword.value)
+            if name in spelling.when:
+                continue
             if name in self.ignored_keywords and name not in entry.attr_names:
                 continue  # placement, naming and training-only options do not change what inference computes
             if name not in entry.attr_names:
@@ -542,17 +555,21 @@ class SourceReader:
                           span=self.span(node), comments=self.comments(node))
 
     def read(self) -> n.PivotModule:
+        copies = copies_in(self.module, self.support_module) if self.support_module else {}
+        for name in copies:  # nnmigrate's own support classes: their names read as the ops they implement
+            self.imports.aliases[name] = support.prefix(self.support_module) + name
         for stmt in self.module.body:
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
                     if isinstance(small, (cst.Import, cst.ImportFrom)):
                         self.imports.add(small)
-            elif isinstance(stmt, cst.ClassDef):
+            elif isinstance(stmt, cst.ClassDef) and stmt.name.value not in copies:
                 self.local_classes.add(stmt.name.value)
         doc, stmts = self.docstring_of(self.module)  # type: ignore[arg-type]
         body: list[n.Stmt] = []
         for s in stmts:
-            body += self.stmt(s)
+            if not any(s is c for c in copies.values()):
+                body += self.stmt(s)
         return n.PivotModule(self.framework, body, doc)
 
 

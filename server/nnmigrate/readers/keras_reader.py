@@ -34,6 +34,7 @@ class KerasReader(SourceReader):
     module_bases = frozenset(_MODULE_BASES)
     sequential_bases = frozenset(_SEQUENTIAL_BASES)
     method_roles = _ROLES
+    support_module = "keras_layers.py"
     framework_only_methods = {name: "Keras-only method" for name in _KERAS_ONLY_METHODS}
 
     def qualname(self, node: cst.BaseExpression) -> str | None:

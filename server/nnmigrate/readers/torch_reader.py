@@ -30,6 +30,7 @@ class TorchReader(SourceReader):
     module_bases = frozenset(_MODULE_BASES)
     sequential_bases = frozenset(_SEQUENTIAL_BASES)
     method_roles = _ROLES
+    support_module = "torch_layers.py"
 
     def __init__(self, source: str, catalog: Catalog) -> None:
         super().__init__(source, catalog)

@@ -14,7 +14,7 @@ IMPORT = "import keras"
 
 
 @lru_cache(maxsize=2)
-def _classes(module: str = "keras_layers.py") -> dict[str, str]:
+def classes(module: str = "keras_layers.py") -> dict[str, str]:
     """Class name -> its source text, from one support module."""
     text = resources.files(__package__).joinpath(module).read_text(encoding="utf-8")
     lines = text.splitlines()
@@ -26,15 +26,20 @@ def _classes(module: str = "keras_layers.py") -> dict[str, str]:
     return out
 
 
+def prefix(module: str = "keras_layers.py") -> str:
+    """The qualified-name prefix the catalog spells `module`'s classes with (`nnmigrate.support.keras_layers.`)."""
+    return f"{__package__}.{module.removesuffix('.py')}."
+
+
 def names(module: str = "keras_layers.py") -> tuple[str, ...]:
-    return tuple(_classes(module))
+    return tuple(classes(module))
 
 
 def source(wanted: set[str] | list[str] | tuple[str, ...], module: str = "keras_layers.py") -> str:
     """The source of the wanted support classes and of the support classes they build on, in their order in
     `module`, separated by two blank lines."""
-    classes = _classes(module)
-    unknown = set(wanted) - set(classes)
+    found = classes(module)
+    unknown = set(wanted) - set(found)
     if unknown:
         raise KeyError(f"Unknown support classes. Received: {sorted(unknown)}")
     needed, todo = set(), list(wanted)
@@ -42,6 +47,6 @@ def source(wanted: set[str] | list[str] | tuple[str, ...], module: str = "keras_
         name = todo.pop()
         if name not in needed:
             needed.add(name)
-            used = {node.id for node in ast.walk(ast.parse(classes[name])) if isinstance(node, ast.Name)}
-            todo += [other for other in classes if other in used]
-    return "\n\n\n".join(code for name, code in classes.items() if name in needed)
+            used = {node.id for node in ast.walk(ast.parse(found[name])) if isinstance(node, ast.Name)}
+            todo += [other for other in found if other in used]
+    return "\n\n\n".join(code for name, code in found.items() if name in needed)

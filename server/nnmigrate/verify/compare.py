@@ -194,6 +194,7 @@ def _copy_weights(source: Side, target: Side, contract: dict, randomize: bool) -
     import keras
 
     from nnmigrate.catalog import default_catalog
+    from nnmigrate.readers.support_copies import is_copy
     from nnmigrate.verify.transfer import Transfer
     from nnmigrate.verify.transfer_from_keras import KerasToTorchTransfer
 
@@ -202,13 +203,15 @@ def _copy_weights(source: Side, target: Side, contract: dict, randomize: bool) -
         if randomize:
             _randomize_norms(source.model, 0)
         # the model's own classes: from the source file or, migrated into it, from the rest of its package
-        classes = {type(m).__name__ for m in source.model.modules() if not type(m).__module__.startswith("torch.")}
+        classes = {type(m).__name__ for m in source.model.modules() if not type(m).__module__.startswith("torch.")
+                   and not is_copy(type(m), "torch_layers.py")}
         transfer: Any = Transfer(default_catalog(), classes, renames)
     else:
         if randomize:
             _randomize_keras_norms(source.model, 0)
         classes = {name for name, obj in vars(source.module).items() if isinstance(obj, type)
-                   and issubclass(obj, keras.layers.Layer) and obj.__module__ == source.module.__name__}
+                   and issubclass(obj, keras.layers.Layer) and obj.__module__ == source.module.__name__
+                   and not is_copy(obj, "keras_layers.py")}
         transfer = KerasToTorchTransfer(default_catalog(), classes, renames, source.builder_layers)
     transfer.run(source.model, target.model)
     return transfer

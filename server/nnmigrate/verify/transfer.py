@@ -65,7 +65,7 @@ class Transfer:
         self.leaf(tm, km, path.rstrip("."))
 
     def leaf(self, tm: torch.nn.Module, km: Any, path: str) -> None:
-        found = self.catalog.lookup("torch", f"torch.nn.{type(tm).__name__}")
+        found = self.catalog.lookup_class("torch", type(tm).__name__)
         layer = _main_layer(km)
         if layer is not None:
             self.pairs.append((path or type(tm).__name__, tm, layer))

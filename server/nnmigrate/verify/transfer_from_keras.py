@@ -82,7 +82,7 @@ class KerasToTorchTransfer:
         if not km.weights:
             return
         source = km.layer if isinstance(km, keras.layers.Wrapper) else km  # TimeDistributed: the wrapped layer's
-        found = self.catalog.lookup("keras", f"keras.layers.{type(source).__name__}")
+        found = self.catalog.lookup_class("keras", type(source).__name__)
         rule = found[0].weights if found else None
         if rule is None or rule.to_torch is None:
             return

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from nnmigrate.catalog.entry import OpEntry
+from nnmigrate.catalog.entry import REQUIRED, Emitter, Framework, OpEntry
 from nnmigrate.pivot import nodes as n
 
 NOT_CONST: Any = type("NotConst", (), {"__repr__": lambda self: "NOT_CONST"})()
@@ -136,3 +136,40 @@ class OpView:
     def unless(self, name: str, default: Any) -> n.Expr | None:
         """The attribute, or None when it is the literal `default` (so the call leaves it out)."""
         return None if self.is_(name, default) else self.attrs[name]
+
+
+#: how the writers import each framework's namespaces (`from torch import nn`, `from keras import layers`)
+_SHORT = (("torch.nn.functional.", "F."), ("torch.nn.", "nn."), ("keras.layers.", "layers."), ("keras.ops.", "ops."))
+
+
+def own_spelling(entry: OpEntry, framework: Framework) -> Emitter | None:
+    """An emitter writing the op in `framework`'s own spelling of it, for an entry whose canonical semantics are that
+    spelling's (`keras.layers.LSTM` read back from the PyTorch support module that keeps its contract): required
+    attributes positional, the others as keywords where they differ from the framework's default."""
+    spelling = next((s for s in (entry.torch if framework == "torch" else entry.keras) if not (
+        s.is_support or s.is_method or s.deprecated or s.convert or s.when or s.varargs)), None)
+    if spelling is None:
+        return None
+    callee = next((short + spelling.qualname[len(full):] for full, short in _SHORT if spelling.qualname.startswith(full)),
+                  spelling.qualname)
+    spelled_as = {canonical: own for own, canonical in spelling.rename.items()}
+    inputs = entry.layout.tensor_inputs
+
+    def emit(v: OpView) -> n.Expr:
+        positional = []
+        for name in spelling.params:  # leading required parameters
+            if name not in v.attrs or getattr(entry.attr(name), framework) is not REQUIRED:
+                break
+            positional.append(name)
+        keywords: dict[str, n.Expr | None] = {}
+        for a in entry.attrs:
+            if a.name in positional or a.name not in v.attrs or a.name in spelling.fixed or a.name in inputs:
+                continue
+            default = getattr(a, framework)
+            keywords[spelled_as.get(a.name, a.name)] = v.get(a.name) if default is REQUIRED else v.unless(a.name, default)
+        built = call(callee, *(v.get(name) for name in positional), **keywords)
+        if spelling.layer and not v.is_layer:  # built and called at once
+            return n.Call(built, [n.Arg(v.get(name)) for name in inputs if name in v.attrs])
+        return built
+
+    return emit

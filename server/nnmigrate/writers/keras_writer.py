@@ -11,7 +11,7 @@ from nnmigrate.catalog.entry import Emitter, OpEntry
 from nnmigrate.layout import AxisMove
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers import printer
-from nnmigrate.writers.emit import call
+from nnmigrate.writers.emit import call, own_spelling
 from nnmigrate.writers.model_writer import ModelWriter
 
 #: Attributes Keras layers and models own: a torch attribute of that name gets a trailing underscore.
@@ -47,7 +47,7 @@ class KerasWriter(ModelWriter):
         return call("ops.transpose", e, self.axes.perm_to_source(rank))
 
     def emitter(self, entry: OpEntry) -> Emitter | None:
-        return entry.to_keras
+        return entry.to_keras or own_spelling(entry, "keras")
 
     def translate_self_attr(self, attr: str) -> n.Expr | None:
         """torch `self.training` is Keras's call-time `training` argument."""

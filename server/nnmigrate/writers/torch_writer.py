@@ -14,7 +14,7 @@ from nnmigrate.catalog.entry import Emitter, LayoutRule, OpEntry
 from nnmigrate.layout import UNKNOWN, AxisMove, TensorInfo
 from nnmigrate.pivot import nodes as n
 from nnmigrate.shapes.propagate import infer_sizes
-from nnmigrate.writers.emit import MOVED, PLAIN, call, method
+from nnmigrate.writers.emit import MOVED, PLAIN, call, method, own_spelling
 from nnmigrate.writers.model_writer import ModelWriter
 from nnmigrate.writers.module_plan import walk
 from nnmigrate.writers.translate import AttrInfo, Translator
@@ -48,7 +48,7 @@ class TorchWriter(ModelWriter):
         return method(e, "permute", *self.axes.perm_to_source(rank))
 
     def emitter(self, entry: OpEntry) -> Emitter | None:
-        return entry.to_torch
+        return entry.to_torch or own_spelling(entry, "torch")
 
     @cached_property
     def _sizes(self) -> dict[int, dict[str, n.Expr]]:
