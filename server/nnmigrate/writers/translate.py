@@ -93,6 +93,11 @@ class Translator:
             return self.writer.to_target(e, rank)
         return self.writer.to_source(e, rank)
 
+    def moved_rank(self, rank: int | None) -> int | None:
+        """The rank of a moved tensor for axis remapping. Moving channels to axis 1 needs it to tell the channel
+        axis (last) from a spatial one; unknown, it is taken to be the rank of the model's convolutions."""
+        return rank or (None if self.writer.axes.to_last else self.writer.default_rank())
+
     # ---- expressions --------------------------------------------------------------------
 
     def expr(self, e: n.Expr) -> tuple[n.Expr, TensorInfo]:  # noqa: C901
@@ -202,7 +207,7 @@ class Translator:
             x, xi = self.expr(e.value.attrs["input"])
             index = e.index
             if xi.moved:
-                mapped = self.writer.axes.remap_expr(e.index, xi.rank)
+                mapped = self.writer.axes.remap_expr(e.index, self.moved_rank(xi.rank))
                 index = mapped if mapped is not None else index
             return n.Subscript(self.op_target(e.value, x, xi, with_dim=False), index), UNKNOWN
         value, info = self.expr(e.value)
@@ -303,11 +308,12 @@ class Translator:
                         for o in p.origin:
                             self.demand.setdefault(o, MOVED)
             if cl and isinstance(attrs["tensors"], n.ListExpr) and all(p.layout in (MOVED, None) for p in parts):
-                mapped = self.writer.axes.remap_expr(attrs["dim"], next(p.rank for p in parts if p.moved))
+                rank = next((p.rank for p in parts if p.moved and p.rank), None)
+                mapped = self.writer.axes.remap_expr(attrs["dim"], self.moved_rank(rank))
                 if mapped is not None:
                     attrs["dim"] = mapped
-                    rank = next(p.rank for p in parts if p.moved)
                     return TensorInfo(MOVED, rank)
+                self.axis_unknown(entry, op)
             if isinstance(attrs["tensors"], n.ListExpr) and parts:
                 attrs["tensors"] = n.ListExpr([self.need(x, p, PLAIN) for x, p in zip(attrs["tensors"].elts, parts)])
             for p in parts:
@@ -325,7 +331,7 @@ class Translator:
         mapped_all = True
         for a in rule.axes:
             if a in attrs and const_value(attrs[a]) is not None:
-                mapped = self.writer.axes.remap_expr(attrs[a], first.rank)
+                mapped = self.writer.axes.remap_expr(attrs[a], self.moved_rank(first.rank))
                 if mapped is None:
                     mapped_all = False
                 else:
@@ -334,6 +340,8 @@ class Translator:
             attrs[first_name] = self.need(attrs[first_name], first, PLAIN)
             return UNKNOWN
         if not mapped_all or any(a in attrs and const_value(attrs[a]) is None and a != "dim" for a in rule.axes):
+            if not mapped_all:
+                self.axis_unknown(entry, op)
             attrs[first_name] = self.need(attrs[first_name], first, PLAIN)
             return TensorInfo(PLAIN)
         if op.key in ("size",):
@@ -356,6 +364,13 @@ class Translator:
                 attrs[a] = op.attrs[a]
             return TensorInfo(PLAIN)
         return first
+
+    def axis_unknown(self, entry: OpEntry, op: n.Op) -> None:
+        """An axis known only at run time cannot be remapped: the op runs on the tensor moved back to the
+        source layout (correct, with two extra transposes)."""
+        self.report("NNM204", f"{entry.key}: the axis is computed at run time, so the tensor is moved back to the "
+                    f"{self.writer.source_layout_name} layout around this op", op.span, Severity.WARNING,
+                    hint="give the axis a literal value (or a local assigned one) to keep the native layout")
 
     # ---- calls --------------------------------------------------------------------------
 
@@ -408,8 +423,8 @@ class Translator:
             if a.keyword in self.writer.dropped_call_keywords:
                 continue
             value, info = self.expr(a.value)
-            if self._is_param(a.value) and self._is_library_function(e.func):  # e.g. einops takes no keras.Variable
-                value = n.Attr(value, "value")
+            if self.writer.variable_value and self._is_param(a.value) and self._is_library_function(e.func):
+                value = n.Attr(value, self.writer.variable_value)  # e.g. einops takes no keras.Variable
             args.append(n.Arg(value, a.keyword, a.star))
             infos.append(info)
         if target is None:
@@ -736,7 +751,8 @@ class Translator:
             for name, info in changed.items():
                 expr_ = n.Name(name)
                 converted = self.need(expr_, before[name], info.layout or PLAIN, info.rank)
-                prelude.append(n.Assign([n.Name(name)], converted))
+                if converted is not expr_:
+                    prelude.append(n.Assign([n.Name(name)], converted))
                 self.env[name] = info
             self.bind(s.target, UNKNOWN)
             body = self.body(s.body)
