@@ -1,5 +1,6 @@
 """Catalog entries for tensor math seen in published model code: grids, scans, masking, repetition,
-gated and normalizing functions, RMSNorm, and in-place random initialisation of raw tensors."""
+gated and normalizing functions, RMSNorm, dtypes, framework constants (`keras.backend.epsilon()`), and
+in-place random initialisation of raw tensors."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 import numpy as np
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
-from nnmigrate.catalog.spell import F, NN, fn, layer, method
+from nnmigrate.catalog.spell import (F, KB, NN, TF, KerasForm, fn, keras_fns, layer, method, names, torch_form,
+                                     with_keras)
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import NOT_CONST, OpView, call
 
@@ -21,6 +23,17 @@ _DTYPES = {"float32": "float32", "float": "float32", "float16": "float16", "half
            "float64": "float64", "double": "float64", "int64": "int64", "long": "int64", "int32": "int32", "int": "int32",
            "int16": "int16", "int8": "int8", "uint8": "uint8", "bool": "bool"}
 DTYPE_NAMES = frozenset(_DTYPES.values())
+#: TensorFlow's dtype names that differ from numpy's
+_TF_DTYPES = {"float32": "float32", "float16": "float16", "bfloat16": "bfloat16", "float64": "float64", "int64": "int64",
+              "int32": "int32", "int16": "int16", "int8": "int8", "uint8": "uint8", "bool": "bool", "double": "float64",
+              "half": "float16"}
+
+
+def torch_dtype(e: n.Expr) -> n.Expr:
+    """A dtype written the Keras way (`"float32"`, `tf.float32`, `K.floatx()`) as the torch dtype."""
+    if isinstance(e, n.Const) and isinstance(e.value, str) and e.value in _DTYPES:
+        return n.Name(f"torch.{_DTYPES[e.value]}")
+    return e
 _PLACEMENT = (Attr("dtype", torch=None), Attr("device", torch=None), Attr("requires_grad", torch=False))
 #: torch.finfo(torch.float32).eps: RMSNorm's epsilon when none is given
 FLOAT32_EPS = float(np.finfo(np.float32).eps)
@@ -266,3 +279,63 @@ ENTRIES = (
     OpEntry("fill_", "init", (INPUT, Attr("value")), (method("fill_", "value"),), layout=OPAQUE,
             to_keras=lambda v: call("ops.full_like", v.get("input"), v.get("value"))),
 )
+
+
+def _repeat_interleave_keras(v: OpView) -> n.Expr:
+    return call("ops.repeat", v.get("input"), v.get("repeats"), axis=None if v.is_("dim", None) else v.get("dim"))
+
+
+def _constant(key: str, value: object, *qualnames: str, notes: str = "") -> OpEntry:
+    """A framework setting read as a function (`keras.backend.epsilon()`): its default value, known before run time,
+    so an `if` or an axis that depends on it is settled while reading."""
+    return OpEntry(key, "constant", (Attr("value", torch=value, keras=value),), (),
+                   tuple(fn(q, fixed={"value": value}) for q in qualnames), layout=CREATION,
+                   to_torch=lambda v: v.get("value"), notes=notes)
+
+
+ENTRIES = ENTRIES + (
+    OpEntry("repeat_interleave", "math_ops", (INPUT, Attr("repeats"), Attr("dim", torch=None)),
+            (fn("torch.repeat_interleave", "input", "repeats", "dim"), method("repeat_interleave", "repeats", "dim")),
+            layout=DIM, to_keras=_repeat_interleave_keras, notes="numpy.repeat: each element repeated in place."),
+    _constant("keras_epsilon", 1e-7, KB + "epsilon", "keras.config.epsilon",
+              notes="Keras's fuzz factor, 1e-7 unless the program sets another."),
+    _constant("keras_image_data_format", "channels_last", KB + "image_data_format", "keras.config.image_data_format",
+              notes="The source's layout; the migration itself moves tensors to channels-first."),
+    _constant("keras_backend_name", "tensorflow", KB + "backend", "keras.config.backend",
+              notes="The backend the Keras source ran on (verify runs it on TensorFlow)."),
+)
+
+
+def _dtype_torch(v: OpView) -> n.Expr:
+    return torch_dtype(v.get("name"))
+
+
+def _cumsum_torch(v: OpView) -> n.Expr:
+    """keras.ops.cumsum without an axis runs over the flattened tensor."""
+    if v.is_("dim", None):
+        return call("torch.cumsum", call("torch.flatten", v.get("input")), 0)
+    return call("torch.cumsum", v.get("input"), dim=v.get("dim"))
+
+
+def _linspace_torch(v: OpView) -> n.Expr:
+    return call("torch.linspace", v.get("start"), v.get("end"), v.get("steps"))
+
+
+ENTRIES = with_keras(ENTRIES, {
+    "dtype": KerasForm(tuple(fn(TF + alias, fixed={"name": name}) for alias, name in _TF_DTYPES.items())
+                       + (fn(KB + "floatx", fixed={"name": "float32"}), fn("keras.config.floatx", fixed={"name": "float32"})),
+                       _dtype_torch),
+    "cumsum": KerasForm(keras_fns(names("cumsum"), "input", "dim", fixed={"dim": None})
+                        + keras_fns(names(None, "cumsum", "cumsum"), "input", "dim", fixed={"dim": 0}), _cumsum_torch),
+    "linspace": KerasForm(keras_fns(names("linspace", "linspace", math=False), "start", "end", "steps",
+                                    rename={"stop": "end", "num": "steps"}, fixed={"steps": 50}), _linspace_torch),
+    "gather": KerasForm(keras_fns(names("take_along_axis"), "input", "index", "dim", rename={"indices": "index"},
+                                  fixed={"dim": None}),
+                        torch_form("torch.take_along_dim", "input", "index", dim=None)),
+    "repeat": KerasForm(keras_fns(names("tile", "tile", "tile", math=False), "input", "sizes",
+                                  rename={"repeats": "sizes", "multiples": "sizes", "n": "sizes"}),
+                        torch_form("torch.tile", "input", "sizes")),
+    "repeat_interleave": KerasForm(keras_fns(names("repeat", "repeat", math=False), "input", "repeats", "dim")
+                                   + keras_fns((KB + "repeat_elements",), "input", "repeats", "dim", rename={"rep": "repeats"}),
+                                   torch_form("torch.repeat_interleave", "input", "repeats", dim=None)),
+})
