@@ -62,7 +62,7 @@ class KerasToTorchTransfer:
                 if name.startswith("_"):
                     continue
                 target = getattr(tm, renames.get(name, name), None)
-                if isinstance(value, keras.Variable):
+                if _is_variable(value):
                     if isinstance(target, torch.Tensor) and tuple(target.shape) == tuple(value.shape):
                         with torch.no_grad():
                             target.copy_(torch.from_numpy(np.asarray(value)))
@@ -94,6 +94,12 @@ class KerasToTorchTransfer:
                     state[name].copy_(torch.from_numpy(np.ascontiguousarray(value)).to(state[name].dtype))
         for var in km.weights:
             self.copied.add(id(var))
+
+
+def _is_variable(value: Any) -> bool:
+    """A Keras variable (`add_weight`, `keras.Variable`) or a raw `tf.Variable` held by a layer."""
+    return isinstance(value, keras.Variable) or type(value).__name__.endswith("Variable") and hasattr(value, "assign") \
+        and hasattr(value, "numpy")
 
 
 def _child(tm: Any, i: int) -> Any:

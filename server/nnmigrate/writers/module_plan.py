@@ -215,7 +215,7 @@ class ModulePlan:
                 if isinstance(items, n.DictExpr):
                     return AttrInfo("dict", elements=[self.attr_info(v, local, attrs) for v in items.values])
                 return AttrInfo("list")
-            if e.key == "parameter":
+            if e.key in ("parameter", "add_weight"):
                 return AttrInfo("param")
             if e.layer:
                 return AttrInfo("op", e.key, op=e)

@@ -16,6 +16,8 @@ from nnmigrate.writers.translate import Translator
 
 #: Keras call() parameters that PyTorch modules do not take.
 _KERAS_CALL_ONLY = {"training", "mask"}
+#: Keras layer properties naming its dtype (read-only in Keras)
+_KERAS_DTYPE_ATTRS = {"dtype", "compute_dtype", "variable_dtype", "_compute_dtype"}
 
 
 class TorchWriter(ModelWriter):
@@ -24,6 +26,8 @@ class TorchWriter(ModelWriter):
     framework_imports = {"torch": "import torch", "nn": "from torch import nn", "F": "import torch.nn.functional as F"}
     axes = AxisMove(to_last=False)
     dropped_call_keywords = frozenset(_KERAS_CALL_ONLY)
+    source_layout_name = "channels-last"
+    variable_value = None
     support_module = "torch_layers.py"
     container_methods = {"sequential": {"add": "append"}}
 
@@ -56,8 +60,14 @@ class TorchWriter(ModelWriter):
     def translate_name(self, name: str) -> n.Expr | None:
         return n.Attr(n.Name("self"), "training") if name == "training" else None
 
-    def forward_params(self, params: list[n.Param]) -> list[n.Param]:
-        return [p for p in params if p.name not in _KERAS_CALL_ONLY]
+    def forward_params(self, params: list[n.Param], body: list[n.Stmt]) -> list[n.Param]:
+        """`training` comes from the module's mode; a Keras `mask` is kept where call() reads it (default None)."""
+        used = {x.id for x in walk(body) if isinstance(x, n.Name)}
+        return [p for p in params if p.name not in _KERAS_CALL_ONLY or p.name == "mask" and "mask" in used]
+
+    def translate_self_attr(self, attr: str) -> n.Expr | None:
+        """A Keras layer's dtype properties: PyTorch modules compute in the default dtype."""
+        return call("torch.get_default_dtype") if attr in _KERAS_DTYPE_ATTRS else None
 
     def adjust_init(self, cls: n.ClassDef, body: list[n.Stmt]) -> list[n.Stmt]:
         """`super().__init__(**kwargs)`: Keras layer options such as `name=` mean nothing to nn.Module."""
