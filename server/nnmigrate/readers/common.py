@@ -421,12 +421,18 @@ class SourceReader:
             if node.asynchronous:
                 return [self.unsupported_stmt(node, "async for is not supported")]
             iterated = self.expr(node.iter)
-            self.constants.forget(assigned_names(node))  # rebound on some iteration: unknown throughout
-            orelse = self.body(node.orelse.body) if node.orelse else []
-            return [n.For(self.expr(node.target), iterated, self.body(node.body), orelse, span=span, comments=comments)]
+            rebound = assigned_names(node)  # on some iteration: unknown in the loop and after it
+            self.constants.forget(rebound)
+            loop = n.For(self.expr(node.target), iterated, self.body(node.body), [], span=span, comments=comments)
+            self.constants.forget(rebound)
+            loop.orelse = self.body(node.orelse.body) if node.orelse else []
+            return [loop]
         if isinstance(node, cst.While):
-            self.constants.forget(assigned_names(node))
-            return [n.While(self.expr(node.test), self.body(node.body), span=span, comments=comments)]
+            rebound = assigned_names(node)
+            self.constants.forget(rebound)
+            loop = n.While(self.expr(node.test), self.body(node.body), span=span, comments=comments)
+            self.constants.forget(rebound)
+            return [loop]
         if isinstance(node, cst.FunctionDef):
             self.constants.forget([node.name.value])
             return [self.function(node, "function")]

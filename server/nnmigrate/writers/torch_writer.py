@@ -85,6 +85,17 @@ class TorchWriter(ModelWriter):
             out.append(s)
         return out
 
+    def write_class(self, cls: n.ClassDef) -> n.ClassDef:
+        """A Keras layer with build() but no __init__ still needs one: it starts unbuilt."""
+        out = super().write_class(cls)
+        if cls.kind != "plain" and self.plan.method(cls.name, "build") is not None \
+                and self.plan.method(cls.name, "init") is None:
+            init = n.FunctionDef("__init__", [n.Param("self")], [
+                n.ExprStmt(n.Call(n.Attr(n.Call(n.Name("super"), []), "__init__"), [])),
+                n.Assign([n.Attr(n.Name("self"), "built")], n.Const(False))], role="init")
+            out.body.insert(0, init)
+        return out
+
     def forward_prelude(self, cls: n.ClassDef, tr: object, params: list[n.Param]) -> list[n.Stmt]:
         """Keras builds a layer's weights on its first call, from the input shape: so does the migrated module."""
         if self.plan.method(cls.name, "build") is None or not params:
