@@ -107,7 +107,7 @@ _INITS: dict[str, tuple[str, dict[str, str]]] = {
     "he_normal": ("nn.init.kaiming_normal_", {}), "he_uniform": ("nn.init.kaiming_uniform_", {}),
     "orthogonal": ("nn.init.orthogonal_", {"gain": "gain"}), "identity": ("nn.init.eye_", {}),
 }
-_INIT_CLASSES = {"zeros": "Zeros", "ones": "Ones", "constant": "Constant", "random_normal": "RandomNormal",
+INITIALIZER_CLASSES = {"zeros": "Zeros", "ones": "Ones", "constant": "Constant", "random_normal": "RandomNormal",
                  "random_uniform": "RandomUniform", "truncated_normal": "TruncatedNormal", "glorot_uniform": "GlorotUniform",
                  "glorot_normal": "GlorotNormal", "he_normal": "HeNormal", "he_uniform": "HeUniform",
                  "orthogonal": "Orthogonal", "identity": "Identity"}
@@ -159,6 +159,8 @@ def _weight(v: OpView, init: n.Expr, shape: n.Expr, dtype: n.Expr | None) -> n.E
     from nnmigrate.catalog.math_ops import torch_dtype
 
     dtype = None if dtype is None or isinstance(dtype, n.Const) and dtype.value is None else torch_dtype(dtype)
+    if isinstance(dtype, n.Call) and isinstance(dtype.func, n.Name) and dtype.func.id == "torch.get_default_dtype":
+        dtype = None  # what torch uses anyway
     sizes = _shape_args(shape)
     if isinstance(init, n.Const) and init.value is None:
         is_int = isinstance(dtype, n.Name) and ("int" in dtype.id or "bool" in dtype.id)
@@ -175,6 +177,9 @@ def _weight(v: OpView, init: n.Expr, shape: n.Expr, dtype: n.Expr | None) -> n.E
     if isinstance(init, n.Lambda) and len(init.params) == 1 and isinstance(init.body, n.Call) and init.body.args \
             and isinstance(init.body.args[0].value, n.Name) and init.body.args[0].value.id == init.params[0]:
         body = init.body
+        filled = {"nn.init.zeros_": "torch.zeros", "nn.init.ones_": "torch.ones"}
+        if isinstance(body.func, n.Name) and body.func.id in filled and len(body.args) == 1:
+            return call(filled[body.func.id], *sizes, dtype=dtype)
         return n.Call(body.func, [n.Arg(empty), *body.args[1:]])
     v.notes.append("the initializer is chosen at run time or has no PyTorch form: the weight starts as "
                    "glorot_uniform (Keras's default); copy trained weights in")
@@ -206,8 +211,8 @@ def _variable_torch(v: OpView) -> n.Expr:
         from nnmigrate.catalog.math_ops import torch_dtype
 
         value = call("torch.tensor", data, dtype=None if v.is_("dtype", None) else torch_dtype(v.get("dtype")))
-    elif isinstance(data, n.Call) and isinstance(data.func, n.Name) and data.func.id.startswith("torch."):
-        value = data  # already a tensor
+    elif isinstance(v.op.attrs.get("data"), n.Op):
+        value = data  # made by a tensor op
     else:
         value = call("torch.as_tensor", data)
     return _held(v, value, v.get("requires_grad"))
@@ -224,7 +229,7 @@ KERAS_WEIGHTS = (
             notes="An nn.Parameter (trainable) or buffer made from the shape and initializer; in `build()` it is made "
                   "on the first call, from the input's shape."),
     OpEntry("initializer", "containers", _INIT_ATTRS, (),
-            tuple(spelling for kind, cls in _INIT_CLASSES.items()
+            tuple(spelling for kind, cls in INITIALIZER_CLASSES.items()
                   for spelling in (fn(f"keras.initializers.{cls}", *_INIT_PARAMS.get(kind, ()), fixed={"kind": kind}),
                                    fn(f"keras.initializers.{kind}", *_INIT_PARAMS.get(kind, ()), fixed={"kind": kind}))),
             layout=NONE, to_torch=_initializer_torch,

@@ -306,6 +306,36 @@ ENTRIES = ENTRIES + (
 )
 
 
+def _sorted_torch(v: OpView) -> n.Expr:
+    """tf.sort / keras.ops.sort give the sorted values only."""
+    descending = v.get("descending")
+    descending = None if v.is_("descending", "ASCENDING") else n.Const(True) if v.is_("descending", "DESCENDING") \
+        else n.Compare(descending, ["=="], [n.Const("DESCENDING")])
+    return n.Attr(call("torch.sort", v.get("input"), dim=v.unless("dim", -1), descending=descending), "values")
+
+
+def _lstsq_torch(v: OpView) -> n.Expr:
+    """Least squares; with an L2 regularizer TensorFlow solves the normal equations (A^T A + l2 I) x = A^T b."""
+    a, b = v.get("input"), v.get("other")
+    plain = n.Attr(call("torch.linalg.lstsq", a, b), "solution")
+    if v.is_("l2_regularizer", 0.0) or v.is_("l2_regularizer", 0):
+        return plain
+    a_t = n.Attr(a, "mT")
+    eye = call("torch.eye", n.Subscript(n.Attr(a, "shape"), n.Const(-1)), dtype=n.Attr(a, "dtype"))
+    regularized = call("torch.linalg.solve", n.BinOp("+", n.BinOp("@", a_t, a), n.BinOp("*", v.get("l2_regularizer"), eye)),
+                       n.BinOp("@", a_t, b))
+    if v.value("l2_regularizer") is not NOT_CONST:
+        return regularized
+    return n.IfExp(v.get("l2_regularizer"), regularized, plain)
+
+
+def _assert_torch(op: str):
+    def to_torch(v: OpView) -> n.Expr:
+        holds = call("torch.all", call("torch.as_tensor", n.Compare(v.get("input"), [op], [v.get("other")])))
+        return call("torch._assert", holds, v.get("message"))
+    return to_torch
+
+
 def _dtype_torch(v: OpView) -> n.Expr:
     return torch_dtype(v.get("name"))
 
@@ -320,6 +350,29 @@ def _cumsum_torch(v: OpView) -> n.Expr:
 def _linspace_torch(v: OpView) -> n.Expr:
     return call("torch.linspace", v.get("start"), v.get("end"), v.get("steps"))
 
+
+_ASSERTS = {"assert_equal": "==", "assert_none_equal": "!=", "assert_greater": ">", "assert_greater_equal": ">=",
+            "assert_less": "<", "assert_less_equal": "<="}
+ENTRIES = ENTRIES + (
+    OpEntry("sorted", "math_ops", (INPUT, Attr("dim", keras=-1), Attr("descending", keras="ASCENDING")), (),
+            keras_fns(names("sort"), "input", "dim") + keras_fns((TF + "sort",), "input", "dim", "descending",
+                                                                 rename={"values": "input", "direction": "descending"}),
+            layout=DIM, to_torch=_sorted_torch, notes="The sorted values alone (torch.sort also gives the indices)."),
+    OpEntry("lstsq", "math_ops", (INPUT, Attr("other"), Attr("l2_regularizer", keras=0.0), Attr("fast", keras=True)), (),
+            keras_fns((TF + "linalg.lstsq",), "input", "other", "l2_regularizer", "fast",
+                      rename={"matrix": "input", "rhs": "other"}),
+            layout=LayoutRule("opaque", tensor_inputs=("input", "other")), to_torch=_lstsq_torch),
+    *(OpEntry(name, "math_ops", (INPUT, Attr("other"), Attr("message", keras=None), Attr("summarize", keras=None)), (),
+              keras_fns((TF + f"debugging.{name}", TF + name), "input", "other", "message", rename={"y": "other"}),
+              layout=LayoutRule("none", tensor_inputs=()), to_torch=_assert_torch(op),
+              notes="A run-time check: torch._assert over every element.")
+      for name, op in _ASSERTS.items()),
+    *(OpEntry(name, "math_ops", (INPUT, Attr("value")), (), (method(name, "value"),),
+              layout=LayoutRule("none", tensor_inputs=()),
+              to_torch=lambda v, fn_name=fn_name: n.Call(n.Attr(n.Attr(v.get("input"), "data"), fn_name), [n.Arg(v.get("value"))]),
+              notes="A variable updated in place, outside autograd.")
+      for name, fn_name in (("assign", "copy_"), ("assign_add", "add_"), ("assign_sub", "sub_"))),
+)
 
 ENTRIES = with_keras(ENTRIES, {
     "dtype": KerasForm(tuple(fn(TF + alias, fixed={"name": name}) for alias, name in _TF_DTYPES.items())

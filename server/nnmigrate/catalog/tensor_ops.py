@@ -386,7 +386,11 @@ def _zero_pad_torch(v: OpView) -> n.Expr:
 def _cat_torch(v: OpView) -> n.Expr:
     if v.is_layer:  # keras.layers.Concatenate(axis)([a, b])
         return n.Lambda(["tensors"], call("torch.cat", n.Name("tensors"), dim=v.get("dim")))
-    return call("torch.cat", v.get("tensors"), dim=v.unless("dim", 0))
+    tensors = v.get("tensors")
+    if v.is_("dim", 0) and isinstance(tensors, n.ListExpr) and any(isinstance(t, n.ListExpr) for t in tensors.elts):
+        # `tf.concat([tf.shape(x)[:-1], [units]], 0)`: shape arithmetic; torch shapes are tuples
+        return n.TupleExpr([e for t in tensors.elts for e in (t.elts if isinstance(t, n.ListExpr) else [n.Starred(t)])])
+    return call("torch.cat", tensors, dim=v.unless("dim", 0))
 
 
 def _upsample_torch(v: OpView) -> n.Expr:

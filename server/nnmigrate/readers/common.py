@@ -441,6 +441,8 @@ class SourceReader:
             return [self.class_def(node)]
         if isinstance(node, cst.With):
             return self.with_stmt(node)
+        if isinstance(node, cst.Try):
+            return [self.try_stmt(node, comments)]
         return [self.unsupported_stmt(node, f"`{type(node).__name__}` statement is not supported")]
 
     def with_stmt(self, node: cst.With) -> list[n.Stmt]:
@@ -450,6 +452,17 @@ class SourceReader:
                     severity=Severity.WARNING)
         self.constants.forget(assigned_names(node))
         return self.body(node.body)
+
+    def try_stmt(self, node: cst.Try, comments: list[str]) -> n.Try:
+        """try / except / else / finally: names bound anywhere in it are unknown after it."""
+        self.constants.forget(assigned_names(node))
+        handlers = [n.ExceptHandler(self.expr(h.type) if h.type is not None else None,
+                                    h.name.name.value if h.name is not None and isinstance(h.name.name, cst.Name) else None,
+                                    self.body(h.body)) for h in node.handlers]
+        out = n.Try(self.body(node.body), handlers, self.body(node.orelse.body) if node.orelse else [],
+                    self.body(node.finalbody.body) if node.finalbody else [], span=self.span(node), comments=comments)
+        self.constants.forget(assigned_names(node))
+        return out
 
     def unsupported_stmt(self, node: cst.CSTNode, reason: str, code: str = "NNM103") -> n.UnsupportedStmt:
         self.report(code, reason, node)
@@ -651,7 +664,9 @@ def _replace_stmt(body: list[n.Stmt], old: n.Stmt, new: n.Stmt) -> bool:
         if s is old:
             body[i] = new
             return True
-        for block in (getattr(s, "body", None), getattr(s, "orelse", None)):
+        blocks = [getattr(s, "body", None), getattr(s, "orelse", None), getattr(s, "finalbody", None)]
+        blocks += [h.body for h in getattr(s, "handlers", [])]
+        for block in blocks:
             if isinstance(block, list) and _replace_stmt(block, old, new):
                 return True
     return False

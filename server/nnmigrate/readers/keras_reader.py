@@ -11,6 +11,7 @@ import libcst as cst
 
 from nnmigrate.catalog import Catalog
 from nnmigrate.catalog.activation import TORCH_ACTIVATIONS
+from nnmigrate.catalog.containers import INITIALIZER_CLASSES
 from nnmigrate.diagnostics import Severity
 from nnmigrate.pivot import nodes as n
 from nnmigrate.readers.common import SourceReader
@@ -25,6 +26,8 @@ _KERAS_ONLY_METHODS = {"get_config", "from_config", "compute_output_shape", "com
 _TRAINING_ONLY_CALLS = {"add_loss": "a training loss term", "add_metric": "a training metric",
                         "add_update": "a training-time update"}
 _ACTIVATIONS = frozenset(TORCH_ACTIVATIONS) | {"linear", "softmax", "log_softmax"}
+#: initializer classes and functions by name -> the name Keras resolves them by
+_INITIALIZERS = {**{kind: kind for kind in INITIALIZER_CLASSES}, **{cls: kind for kind, cls in INITIALIZER_CLASSES.items()}}
 
 
 def normalize(qualname: str) -> str:
@@ -65,6 +68,8 @@ class KerasReader(SourceReader):
         module, _, name = qual.rpartition(".")
         if module == "keras.activations" and name in _ACTIVATIONS:
             return n.Const(name, span=self.span(node))
+        if module == "keras.initializers" and _INITIALIZERS.get(name):  # `initializer=initializers.random_normal`
+            return n.Const(_INITIALIZERS[name], span=self.span(node))
         return super().attribute(node)
 
     def function(self, node: cst.FunctionDef, role: str) -> n.FunctionDef | n.Dropped:  # type: ignore[override]

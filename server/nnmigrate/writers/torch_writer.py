@@ -94,6 +94,7 @@ class TorchWriter(ModelWriter):
                 n.ExprStmt(n.Call(n.Attr(n.Call(n.Name("super"), []), "__init__"), [])),
                 n.Assign([n.Attr(n.Name("self"), "built")], n.Const(False))], role="init")
             out.body.insert(0, init)
+        _buffers_over_attributes(out)
         return out
 
     def forward_prelude(self, cls: n.ClassDef, tr: object, params: list[n.Param]) -> list[n.Stmt]:
@@ -156,6 +157,20 @@ class TorchWriter(ModelWriter):
     def layout_note(self, params: list[str]) -> str:
         return (f"Layout: {', '.join(f'`{k}`' for k in params)} channels-first (N, C, ...), as PyTorch convolutions "
                 "expect; the Keras original took channels-last (N, ..., C).")
+
+
+def _buffers_over_attributes(cls: n.ClassDef) -> None:
+    """`self.x = nn.Buffer(t)` cannot replace an attribute set before (`self.x = None` in __init__, a plain tensor):
+    there the fixed weight is a parameter that is not trained."""
+    seen: set[str] = set()
+    for x in walk(cls.body):
+        if not isinstance(x, n.Assign):
+            continue
+        names = {t.attr for t in x.targets if isinstance(t, n.Attr) and isinstance(t.value, n.Name) and t.value.id == "self"}
+        value = x.value
+        if names & seen and isinstance(value, n.Call) and isinstance(value.func, n.Name) and value.func.id == "nn.Buffer":
+            x.value = call("nn.Parameter", value.args[0].value, requires_grad=False)
+        seen |= names
 
 
 def _holds_layers(s: n.Assign, appended: set[str]) -> bool:

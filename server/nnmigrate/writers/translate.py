@@ -436,6 +436,10 @@ class Translator:
                 # a method of a tensor the catalog lacks: the target's tensors do not have it
                 self.report("NNM101", f"tensor method `.{e.func.attr}()` is not in the op catalog", e.span,
                             hint=f"the {self.writer.target_name} tensor has no such method")
+            if self._is_imported_callable(e.func) and any(i.layout or i.origin for i in infos):
+                # a library function or layer (einops) knows nothing of the layout change: it gets the source layout
+                args = [n.Arg(self.need(a.value, i, PLAIN), a.keyword, a.star) for a, i in zip(args, infos)]
+                return n.Call(func, args, span=e.span), TensorInfo(PLAIN)
             first = infos[0] if infos else UNKNOWN
             return n.Call(func, args, span=e.span), first if first.layout else UNKNOWN
         attr_name, info = target
@@ -462,6 +466,13 @@ class Translator:
         """A function from an imported library: not a builtin, nor defined in the migrated module."""
         head = func.id.split(".")[0] if isinstance(func, n.Name) else None
         return head is not None and not hasattr(builtins, head) and head not in self.writer.plan.definitions
+
+    def _is_imported_callable(self, func: n.Expr) -> bool:
+        """A function, class or object from a library the user imports (`rearrange`, `Rearrange(...)`), or
+        something made by calling one: code written for the source layout."""
+        while isinstance(func, (n.Attr, n.Call)):
+            func = func.value if isinstance(func, n.Attr) else func.func
+        return isinstance(func, n.Name) and func.id.split(".")[0] in self.writer.plan.imported
 
     def _callee_info(self, func: n.Expr) -> tuple[str, AttrInfo] | None:
         if isinstance(func, n.Attr) and isinstance(func.value, n.Name) and func.value.id == "self" and func.attr in self.attrs:
@@ -670,6 +681,10 @@ class Translator:
         if isinstance(s, n.While):
             test, _ = self.expr(s.test)
             return [n.While(test, self.body(s.body), span=s.span, comments=c)]
+        if isinstance(s, n.Try):
+            handlers = [n.ExceptHandler(self.expr(h.type)[0] if h.type is not None else None, h.name, self.body(h.body))
+                        for h in s.handlers]
+            return [n.Try(self.body(s.body), handlers, self.body(s.orelse), self.body(s.finalbody), span=s.span, comments=c)]
         if isinstance(s, n.Raise):
             return [n.Raise(self.expr(s.exc)[0] if s.exc is not None else None, span=s.span, comments=c)]
         if isinstance(s, n.Assert):
