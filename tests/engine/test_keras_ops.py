@@ -277,3 +277,55 @@ def test_unknown_backend_function_is_reported():
     assert result.exit_code == 3
     assert any(d.code == "NNM101" and "keras.backend.hard_sigmoid" in d.message for d in result.diagnostics)
     assert "TODO(nnmigrate)" in result.text
+
+
+TRY_AND_FIXED_WEIGHTS = '''
+    import tensorflow as tf
+    from tensorflow import keras
+
+
+    class Grid(keras.layers.Layer):
+        def __init__(self, size=4, **kwargs):
+            super().__init__(**kwargs)
+            self.size = size
+            self.table = None
+
+        def build(self, input_shape):
+            self.table = tf.linspace(-1.0, 1.0, self.size)
+            self.table = tf.Variable(tf.repeat(self.table[None, :], input_shape[-1], axis=0), trainable=False)
+            self.kernel = self.add_weight(shape=(input_shape[-1], self.size),
+                                          initializer=keras.initializers.RandomNormal(stddev=0.1))
+
+        def call(self, x):
+            try:
+                width = int(x.shape[-1])
+            except TypeError:
+                width = -1
+            near = tf.reduce_sum(tf.abs(tf.expand_dims(x, -1) - self.table), axis=-1)
+            ordered = tf.sort(near, axis=-1, direction="DESCENDING")
+            tf.debugging.assert_equal(tf.shape(x)[-1], width)
+            return tf.concat([ordered, tf.matmul(x, self.kernel)], axis=-1)
+'''
+
+
+def test_try_statements_and_fixed_weights_replacing_attributes(tmp_path, worker):
+    text = migrate_and_verify(tmp_path, worker, TRY_AND_FIXED_WEIGHTS, "Grid", ["float32[3,5]"])
+    assert "try:" in text and "except TypeError:" in text
+    # a buffer cannot replace the attribute set before: the fixed table is a parameter that is not trained
+    assert "self.table = nn.Parameter(" in text and "requires_grad=False" in text and "nn.Buffer" not in text
+    assert "nn.init.normal_(torch.empty(input_shape[-1], self.size), std=0.1)" in text
+    assert "torch.sort(near, descending=True).values" in text
+
+
+def test_subclass_of_a_builtin_layer_is_reported():
+    source = textwrap.dedent('''
+        import tensorflow as tf
+
+
+        class ScaledDense(tf.keras.layers.Dense):
+            def call(self, inputs):
+                return 2.0 * super().call(inputs)
+    ''')
+    result = migrate_source(source, Framework.PYTORCH, symbol="ScaledDense")
+    assert result.exit_code == 3
+    assert any(d.code == "NNM103" and "keras.layers.Dense" in d.message for d in result.diagnostics)

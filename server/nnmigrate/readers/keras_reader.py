@@ -72,6 +72,17 @@ class KerasReader(SourceReader):
             return n.Const(_INITIALIZERS[name], span=self.span(node))
         return super().attribute(node)
 
+    def class_def(self, node: cst.ClassDef) -> n.ClassDef:
+        """Deriving from a built-in Keras class other than Layer / Model (`keras.layers.Dense`) inherits behaviour
+        that has no PyTorch counterpart to derive from: reported."""
+        for base in node.bases:
+            qual = self.qualname(base.value) or ""
+            if qual.startswith(self.framework_prefixes()) and qual not in self.module_bases | self.sequential_bases:
+                self.report("NNM103", f"`{node.name.value}` derives from `{qual}`, a built-in class with no PyTorch "
+                            "form to derive from", base, hint="derive it from keras.layers.Layer and build its weights "
+                            "in build(), or rewrite it by hand")
+        return super().class_def(node)
+
     def function(self, node: cst.FunctionDef, role: str) -> n.FunctionDef | n.Dropped:  # type: ignore[override]
         """A `build()` that only builds sub-layers has nothing left to do in PyTorch: it is left out whole."""
         out = super().function(node, role)
