@@ -329,3 +329,23 @@ def test_subclass_of_a_builtin_layer_is_reported():
     result = migrate_source(source, Framework.PYTORCH, symbol="ScaledDense")
     assert result.exit_code == 3
     assert any(d.code == "NNM103" and "keras.layers.Dense" in d.message for d in result.diagnostics)
+
+
+REBOUND_IN_BUILDER = '''
+    import keras
+    from keras import layers
+
+
+    def build(filters=4, depth=2):
+        inputs = keras.Input(shape=(8, 8, 3))
+        x = inputs
+        for _ in range(depth):
+            x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+            filters *= 2
+        return keras.Model(inputs, layers.GlobalAveragePooling2D()(x))
+'''
+
+
+def test_builder_variables_rebound_in_the_dataflow(tmp_path, worker):
+    text = migrate_and_verify(tmp_path, worker, REBOUND_IN_BUILDER, "build", ["float32[2,8,8,3]"])
+    assert "def forward(inputs, filters=filters):" in text  # every run starts from the builder's value

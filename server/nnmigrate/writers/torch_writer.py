@@ -145,8 +145,12 @@ class TorchWriter(ModelWriter):
         self.builder_inputs[f.name] = layouts
         graph_body = tr.body(body) + [n.Return(tr.expr(model.attrs["outputs"])[0])]
         tr.env = saved
-        forward = n.FunctionDef("forward", [n.Param(name) for name in order], graph_body,
-                                comments=["the Keras model's dataflow, run as the module's forward"])
+        # builder variables the dataflow rebinds (`filters *= 2` in a loop) start from the builder's values on every run
+        outer = {p.name for p in f.params} | {t.id for s in prelude if isinstance(s, n.Assign) for t in s.targets
+                                              if isinstance(t, n.Name)}
+        rebound = [name for name in dict.fromkeys(_rebound(graph_body)) if name in outer and name not in order]
+        forward = n.FunctionDef("forward", [n.Param(name) for name in order] + [n.Param(name, n.Name(name)) for name in rebound],
+                                graph_body, comments=["the Keras model's dataflow, run as the module's forward"])
         returned = n.Return(n.Call(n.Name("Functional"), [n.Arg(n.Name("forward"))]))
         return n.FunctionDef(f.name, self._params(tr, f.params), [*prelude, forward, returned], f.docstring, f.decorators,
                              f.role, None, span=f.span, comments=f.comments)
@@ -181,6 +185,15 @@ def _holds_layers(s: n.Assign, appended: set[str]) -> bool:
     if isinstance(s.value, n.ListExpr):
         return target.attr in appended if not s.value.elts else any(isinstance(e, n.Call) for e in s.value.elts)
     return isinstance(s.value, n.Comprehension) and s.value.kind == "list" and isinstance(s.value.elt, n.Call)
+
+
+def _rebound(body: list[n.Stmt]) -> list[str]:
+    """Names a block assigns to (which Python makes local to it)."""
+    out: list[str] = []
+    for x in walk(body):
+        targets = x.targets if isinstance(x, n.Assign) else [x.target] if isinstance(x, (n.AugAssign, n.For)) else []
+        out += [name.id for t in targets for name in _names(t)]
+    return out
 
 
 def _names(e: n.Expr) -> list[n.Name]:
