@@ -349,3 +349,33 @@ REBOUND_IN_BUILDER = '''
 def test_builder_variables_rebound_in_the_dataflow(tmp_path, worker):
     text = migrate_and_verify(tmp_path, worker, REBOUND_IN_BUILDER, "build", ["float32[2,8,8,3]"])
     assert "def forward(inputs, filters=filters):" in text  # every run starts from the builder's value
+
+
+WEIGHT_LISTS = '''
+    import keras
+    from keras import layers, ops
+
+
+    class Mix(layers.Layer):
+        def __init__(self, count=3, **kwargs):
+            super().__init__(**kwargs)
+            self.count = count
+            self.scales = [self.add_weight(shape=(4,), initializer="random_uniform", name=f"s{i}") for i in range(count)]
+            self.kernels = []
+
+        def build(self, input_shape):
+            for i in range(self.count):
+                self.kernels.append(self.add_weight(shape=(input_shape[-1], 4), name=f"k{i}"))
+
+        def call(self, x):
+            out = 0.0
+            for kernel, scale in zip(self.kernels, self.scales):
+                out = out + ops.matmul(x, kernel) * scale
+            return out
+'''
+
+
+def test_lists_of_weights_are_parameter_lists(tmp_path, worker):
+    text = migrate_and_verify(tmp_path, worker, WEIGHT_LISTS, "Mix", ["float32[2,5]"])
+    assert "[nn.Parameter(nn.init.uniform_(torch.empty(4), a=-0.05, b=0.05)) for i in range(count)]" in text
+    assert "self.kernels = nn.ParameterList()" in text

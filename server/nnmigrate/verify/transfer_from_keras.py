@@ -37,6 +37,12 @@ class KerasToTorchTransfer:
     def module(self, km: Any, tm: Any, path: str) -> None:
         if tm is None:
             return
+        if _is_variable(km):  # a raw weight: the attribute (or list entry) of the same name holds it
+            if isinstance(tm, torch.Tensor) and tuple(tm.shape) == tuple(km.shape):
+                with torch.no_grad():
+                    tm.copy_(torch.from_numpy(np.asarray(km)))
+                self.copied.add(id(km))
+            return
         if hasattr(tm, "built_layers") and type(km).__name__ == "Functional":
             # the torch Functional creates its modules in call order: pair those holding weights
             sources = [layer for layer in self.call_order if layer.weights]
@@ -62,12 +68,7 @@ class KerasToTorchTransfer:
                 if name.startswith("_"):
                     continue
                 target = getattr(tm, renames.get(name, name), None)
-                if _is_variable(value):
-                    if isinstance(target, torch.Tensor) and tuple(target.shape) == tuple(value.shape):
-                        with torch.no_grad():
-                            target.copy_(torch.from_numpy(np.asarray(value)))
-                        self.copied.add(id(value))
-                elif isinstance(value, (keras.layers.Layer, list, tuple, dict)):
+                if _is_variable(value) or isinstance(value, (keras.layers.Layer, list, tuple, dict)):
                     self.module(value, target, f"{path}{name}.")
             return
         if isinstance(km, keras.layers.Layer):
@@ -103,7 +104,7 @@ def _is_variable(value: Any) -> bool:
 
 
 def _child(tm: Any, i: int) -> Any:
-    if isinstance(tm, (torch.nn.Sequential, torch.nn.ModuleList, list, tuple)) and i < len(tm):
+    if isinstance(tm, (torch.nn.Sequential, torch.nn.ModuleList, torch.nn.ParameterList, list, tuple)) and i < len(tm):
         return tm[i]
     return None
 

@@ -16,6 +16,8 @@ from nnmigrate.writers.translate import Translator
 
 #: Keras call() parameters that PyTorch modules do not take.
 _KERAS_CALL_ONLY = {"training", "mask"}
+#: pivot ops that make a raw weight (held in nn.ParameterList, not nn.ModuleList, when listed)
+_WEIGHT_OPS = {"add_weight", "parameter"}
 #: Keras layer properties naming its dtype (read-only in Keras)
 _KERAS_DTYPE_ATTRS = {"dtype", "compute_dtype", "variable_dtype", "_compute_dtype"}
 
@@ -72,7 +74,8 @@ class TorchWriter(ModelWriter):
     def adjust_init(self, cls: n.ClassDef, body: list[n.Stmt]) -> list[n.Stmt]:
         """`super().__init__(**kwargs)`: Keras layer options such as `name=` mean nothing to nn.Module."""
         appended = {x.func.value.attr for x in walk(cls.body) if isinstance(x, n.Call) and isinstance(x.func, n.Attr)
-                    and x.func.attr == "append" and isinstance(x.func.value, n.Attr)}
+                    and x.func.attr == "append" and isinstance(x.func.value, n.Attr)
+                    and not (x.args and isinstance(x.args[0].value, n.Op) and x.args[0].value.key in _WEIGHT_OPS)}
         out: list[n.Stmt] = []
         if self.plan.method(cls.name, "build") is not None:
             body = [*body, n.Assign([n.Attr(n.Name("self"), "built")], n.Const(False))]
@@ -95,6 +98,7 @@ class TorchWriter(ModelWriter):
                 n.Assign([n.Attr(n.Name("self"), "built")], n.Const(False))], role="init")
             out.body.insert(0, init)
         _buffers_over_attributes(out)
+        _weight_lists(out)
         return out
 
     def forward_prelude(self, cls: n.ClassDef, tr: object, params: list[n.Param]) -> list[n.Stmt]:
@@ -177,14 +181,36 @@ def _buffers_over_attributes(cls: n.ClassDef) -> None:
         seen |= names
 
 
+def _is_weight(e: n.Expr) -> bool:
+    return isinstance(e, n.Call) and isinstance(e.func, n.Name) and e.func.id == "nn.Parameter"
+
+
+def _weight_lists(cls: n.ClassDef) -> None:
+    """`self.ws = [nn.Parameter(...), ...]` (or filled by `self.ws.append(nn.Parameter(...))`): an nn.ParameterList,
+    so the module owns the weights as Keras tracks those of a list attribute."""
+    appended = {x.func.value.attr for x in walk(cls.body) if isinstance(x, n.Call) and isinstance(x.func, n.Attr)
+                and x.func.attr == "append" and isinstance(x.func.value, n.Attr) and x.args and _is_weight(x.args[0].value)}
+    for x in walk(cls.body):
+        if not (isinstance(x, n.Assign) and len(x.targets) == 1 and isinstance(x.targets[0], n.Attr)
+                and isinstance(x.targets[0].value, n.Name) and x.targets[0].value.id == "self"):
+            continue
+        value = x.value
+        items = value.elts if isinstance(value, n.ListExpr) else [value.elt] if isinstance(value, n.Comprehension) \
+            and value.kind == "list" else None
+        if items is not None and (x.targets[0].attr in appended and not items or items and all(_is_weight(e) for e in items)):
+            x.value = call("nn.ParameterList", *([value] if items else []))
+
+
 def _holds_layers(s: n.Assign, appended: set[str]) -> bool:
     """`self.blocks = []` filled with layers (Keras tracks plain lists; PyTorch needs nn.ModuleList)."""
     target = s.targets[0]
     if not (isinstance(target, n.Attr) and isinstance(target.value, n.Name) and target.value.id == "self"):
         return False
     if isinstance(s.value, n.ListExpr):
-        return target.attr in appended if not s.value.elts else any(isinstance(e, n.Call) for e in s.value.elts)
-    return isinstance(s.value, n.Comprehension) and s.value.kind == "list" and isinstance(s.value.elt, n.Call)
+        return target.attr in appended if not s.value.elts else any(isinstance(e, n.Call) and not _is_weight(e)
+                                                                     for e in s.value.elts)
+    return isinstance(s.value, n.Comprehension) and s.value.kind == "list" and isinstance(s.value.elt, n.Call) \
+        and not _is_weight(s.value.elt)
 
 
 def _rebound(body: list[n.Stmt]) -> list[str]:
