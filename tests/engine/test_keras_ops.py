@@ -379,3 +379,30 @@ def test_lists_of_weights_are_parameter_lists(tmp_path, worker):
     text = migrate_and_verify(tmp_path, worker, WEIGHT_LISTS, "Mix", ["float32[2,5]"])
     assert "[nn.Parameter(nn.init.uniform_(torch.empty(4), a=-0.05, b=0.05)) for i in range(count)]" in text
     assert "self.kernels = nn.ParameterList()" in text
+
+
+SETTINGS_BRANCHES = '''
+    import keras
+    from keras import backend, layers, ops
+
+
+    def build(classes=3):
+        inputs = keras.Input(shape=(8, 8, 3))
+        if backend.image_data_format() == "channels_first":
+            x = layers.Permute((3, 1, 2))(inputs)
+        else:
+            x = inputs
+        x = layers.Conv2D(4, 3, padding="same")(x)
+        axis = 1 if backend.image_data_format() == "channels_first" else -1
+        x = layers.BatchNormalization(axis=axis, epsilon=1e-3)(x)
+        scale = 2.0 if keras.config.backend() == "tensorflow" else 1.0
+        x = ops.mean(x, axis=(1, 2)) * scale
+        return keras.Model(inputs, layers.Dense(classes)(x))
+'''
+
+
+def test_branches_on_framework_settings_keep_what_the_source_runs(tmp_path, worker):
+    text = migrate_and_verify(tmp_path, worker, SETTINGS_BRANCHES, "build", ["float32[2,8,8,3]"])
+    code = "\n".join(line for line in text.splitlines() if not line.strip().startswith("#"))
+    assert "left out a branch for framework settings the source does not run with" in text
+    assert "Permute" not in code and "channels_first" not in code and "scale = 2.0" in code

@@ -175,7 +175,11 @@ class SourceReader:
             return n.Compare(self.expr(node.left), [_COMPARE[type(c.operator)] for c in node.comparisons],
                              [self.expr(c.comparator) for c in node.comparisons], span=span)
         if isinstance(node, cst.IfExp):
-            return n.IfExp(self.expr(node.test), self.expr(node.body), self.expr(node.orelse), span=span)
+            test = self.expr(node.test)
+            settled = self.settled(test)
+            if settled is not None:  # `3 if backend.image_data_format() == "channels_last" else 1`
+                return self.expr(node.body if settled else node.orelse)
+            return n.IfExp(test, self.expr(node.body), self.expr(node.orelse), span=span)
         if isinstance(node, cst.Call):
             return self.call(node)
         if isinstance(node, cst.Lambda):
@@ -416,7 +420,7 @@ class SourceReader:
                 out += self.small_stmt(small, comments if i == 0 else [])
             return out
         if isinstance(node, cst.If):
-            return [self.if_stmt(node, comments)]
+            return self.if_block(node, comments)
         if isinstance(node, cst.For):
             if node.asynchronous:
                 return [self.unsupported_stmt(node, "async for is not supported")]
@@ -468,15 +472,39 @@ class SourceReader:
         self.report(code, reason, node)
         return n.UnsupportedStmt(self.code(node), reason, span=self.span(node))
 
-    def if_stmt(self, node: cst.If, comments: list[str]) -> n.If:
+    def settled(self, test: n.Expr) -> bool | None:
+        """The value of a test on the framework's settings (`backend.image_data_format() == "channels_last"`), which
+        the source always runs with their defaults; None for any other test."""
+        from nnmigrate.writers.module_plan import walk
+
+        mentions = any(isinstance(x, n.Op) and self.constant_op(x) is not NOT_CONST for x in walk(test))
+        value = self.constants.value(test) if mentions else NOT_CONST
+        return None if value is NOT_CONST else bool(value)
+
+    def if_block(self, node: cst.If, comments: list[str]) -> list[n.Stmt]:
+        """An `if`; one that tests the framework's settings keeps only the branch the source takes."""
         test = self.expr(node.test)
+        settled = self.settled(test)
+        if settled is None:
+            return [self.if_stmt(node, comments, test)]
+        reason = ("a test of framework settings the source always passes" + (" (and its else branch)" if node.orelse else "")
+                  if settled else "a branch for framework settings the source does not run with")
+        note = n.Dropped(f"if {self.code(node.test)}:", reason, span=self.span(node), comments=comments)
+        if settled:
+            return [note, *self.body(node.body)]
+        if isinstance(node.orelse, cst.If):
+            return [note, *self.if_block(node.orelse, [])]
+        return [note, *(self.body(node.orelse.body) if isinstance(node.orelse, cst.Else) else [])]
+
+    def if_stmt(self, node: cst.If, comments: list[str], test: n.Expr | None = None) -> n.If:
+        test = self.expr(node.test) if test is None else test
         known = self.constants.value(test)
         branches = self.constants.branches()
         body = self.body(node.body)
         branches.next()
         orelse: list[n.Stmt] = []
         if isinstance(node.orelse, cst.If):
-            orelse = [self.if_stmt(node.orelse, [])]
+            orelse = self.if_block(node.orelse, [])
         elif isinstance(node.orelse, cst.Else):
             orelse = self.body(node.orelse.body)
         branches.merge(None if known is NOT_CONST else 0 if known else 1)
