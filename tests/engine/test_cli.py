@@ -125,7 +125,7 @@ def test_whole_file_migration_always_parses(path):
     """Even where constructs are left for a person, the written file is valid Python."""
     import ast
 
-    from nnmigrate.frameworks import Framework, detect_framework
+    from nnmigrate.frameworks import detect_framework
     from nnmigrate.migrate import migrate_source
 
     source = path.read_text()

@@ -7,10 +7,7 @@ import pytest
 from tests.conftest import assert_fixture_verifies, fixture_cases
 
 #: What each still lacks; strict, so a fix shows up as an unexpected pass.
-NOT_YET = {
-    "keras_transformer_classifier": "keras.ops.shape / keras.ops.arange in call() are not mapped yet",
-    "keras_activations_zoo": "keras.ops reductions in call() are not mapped yet",
-}
+NOT_YET: dict[str, str] = {}
 CASES, IDS = fixture_cases("tensorflow", NOT_YET)
 
 

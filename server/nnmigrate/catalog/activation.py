@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry
 from nnmigrate.catalog.shape_rules import ShapeRule, same, with_shapes
-from nnmigrate.catalog.spell import F, NN, KerasForm, fn, keras, layer, method, torch_support, with_keras
+from nnmigrate.catalog.spell import (F, KA, KB, NN, TF, KerasForm, fn, keras, keras_fns, layer, method, torch_support,
+                                     with_keras)
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import OpView, call
 
@@ -112,7 +113,9 @@ ENTRIES = (
     _simple("hardswish", "Hardswish", (F + "hardswish",), "hard_silu", "hard_silu",
             "torch x·relu6(x+3)/6 equals Keras `hard_silu`."),
     _simple("hardsigmoid", "Hardsigmoid", (F + "hardsigmoid",), "hard_sigmoid", "hard_sigmoid",
-            "torch relu6(x+3)/6 equals Keras 3 `hard_sigmoid`."),
+            "torch relu6(x+3)/6 equals Keras 3 `hard_sigmoid` (legacy `keras.backend.hard_sigmoid` is 0.2x+0.5)."),
+    _simple("selu", "SELU", ("torch.selu", F + "selu"), "selu", "selu"),
+    _simple("softsign", "Softsign", (F + "softsign",), "softsign", "softsign"),
     OpEntry("mish", "activation", (INPUT, INPLACE), (layer(NN + "Mish", "inplace"), fn(F + "mish", "input", "inplace")),
             layout=ELEMENTWISE, to_keras=_mish),
     OpEntry("softplus", "activation", (INPUT, Attr("beta", torch=1.0, keras=1.0), Attr("threshold", torch=20.0, keras=20.0)),
@@ -182,6 +185,11 @@ def _torch_fn(name: str, **fixed: object):
 def _relu_torch(v: OpView) -> n.Expr:
     """keras.layers.ReLU(max_value, negative_slope, threshold): ReLU, ReLU6, or a clamp for other caps."""
     if not v.is_layer:
+        plain = v.is_("threshold", 0.0) and (v.is_("negative_slope", 0) or v.is_("negative_slope", 0.0))
+        if not plain:
+            if v.is_("max_value", None) and v.is_("threshold", 0.0):
+                return call("F.leaky_relu", v.get("input"), v.get("negative_slope"))
+            v.notes.append("relu with negative_slope or threshold is written as a plain relu")
         if v.is_("max_value", None):
             return call("F.relu", v.get("input"))
         return call("torch.clamp", v.get("input"), 0.0, v.get("max_value"))
@@ -219,9 +227,10 @@ ENTRIES = with_keras(ENTRIES + (
     "silu": KerasForm((fn("keras.ops.silu", "input"), fn("keras.ops.swish", "input"), fn("keras.activations.swish", "input"),
                        fn("keras.activations.silu", "input"), fn("tensorflow.nn.swish", "input"),
                        fn("tensorflow.nn.silu", "input")), lambda v: call("F.silu", v.get("input"))),
-    "elu": KerasForm((keras("ELU", "alpha"), fn("keras.ops.elu", "input", "alpha")),
+    "elu": KerasForm((keras("ELU", "alpha"), *keras_fns(("keras.ops.elu", KA + "elu", KB + "elu"), "input", "alpha"),
+                      *keras_fns((TF + "nn.elu",), "input", rename={"features": "input"})),
                      lambda v: call("nn.ELU", v.unless("alpha", 1.0)) if v.is_layer
-                     else call("F.elu", v.get("input"), v.unless("alpha", 1.0)), stateless=True),
+                     else call("F.elu", v.get("input"), alpha=v.unless("alpha", 1.0)), stateless=True),
     "softplus": KerasForm((fn("keras.ops.softplus", "input"), fn("keras.activations.softplus", "input"),
                            fn("tensorflow.nn.softplus", "input")), lambda v: call("F.softplus", v.get("input"))),
     "log_softmax": KerasForm((fn("keras.ops.log_softmax", "input", "dim", rename={"axis": "dim"}),
@@ -244,3 +253,47 @@ ENTRIES = with_keras(ENTRIES + (
 })
 
 ENTRIES = with_shapes(ENTRIES, {"softmax": ShapeRule(same), "log_softmax": ShapeRule(same)})
+
+
+def _gelu_mode(e: n.Expr) -> n.Expr:
+    """Keras's `approximate=True/False` as torch's `approximate="tanh"/"none"`."""
+    if isinstance(e, n.Const) and isinstance(e.value, bool):
+        return n.Const("tanh" if e.value else "none")
+    return n.IfExp(e, n.Const("tanh"), n.Const("none"))
+
+
+def _gelu_torch(v: OpView) -> n.Expr:
+    approximate = None if v.is_("approximate", "none") else v.get("approximate")
+    if v.is_layer:
+        return call("nn.GELU", approximate=approximate)
+    return call("F.gelu", v.get("input"), approximate=approximate)
+
+
+_X = {"features": "input", "logits": "input"}
+
+# Legacy keras.backend, keras.activations and tf.math spellings of the activations above.
+ENTRIES = with_keras(ENTRIES, {
+    "relu": KerasForm(keras_fns((KB + "relu",), "input", "negative_slope", "max_value", "threshold",
+                                rename={"alpha": "negative_slope"})),
+    "relu6": KerasForm(keras_fns((KA + "relu6",), "input")),
+    "softplus": KerasForm(keras_fns((KB + "softplus", TF + "math.softplus"), "input", rename=_X)),
+    "log_softmax": KerasForm(keras_fns((KA + "log_softmax", TF + "math.log_softmax"), "input", "dim", rename=_X)),
+    "sigmoid": KerasForm(keras_fns((KB + "sigmoid", TF + "math.sigmoid"), "input")),
+    "tanh": KerasForm(keras_fns((KB + "tanh", KA + "tanh", TF + "math.tanh"), "input")),
+    "leaky_relu": KerasForm(keras_fns((KA + "leaky_relu",), "input", "negative_slope", fixed={"negative_slope": 0.2})),
+    "softmax": KerasForm(keras_fns((KB + "softmax", KA + "softmax", TF + "math.softmax"), "input", "dim", rename=_X)),
+    # keras.activations.get(name) gives a callable to apply later: the same as an Activation layer
+    "activation_layer": KerasForm(keras_fns((KA + "get",), "activation", rename={"identifier": "activation"}, layer=True)),
+    "gelu": KerasForm(keras_fns(("keras.ops.gelu",), "input", "approximate", fixed={"approximate": True},
+                                convert={"approximate": _gelu_mode})
+                      + keras_fns((KA + "gelu", TF + "nn.gelu"), "input", "approximate", rename=_X,
+                                  fixed={"approximate": False}, convert={"approximate": _gelu_mode}),
+                      _gelu_torch),
+    "hardswish": KerasForm(keras_fns(("keras.ops.hard_silu", "keras.ops.hard_swish", KA + "hard_silu", KA + "hard_swish"),
+                                     "input"), _torch_fn("Hardswish")),
+    "hardsigmoid": KerasForm(keras_fns(("keras.ops.hard_sigmoid", KA + "hard_sigmoid"), "input"), _torch_fn("Hardsigmoid")),
+    "mish": KerasForm(keras_fns((KA + "mish",), "input"), _torch_fn("Mish")),
+    "selu": KerasForm(keras_fns(("keras.ops.selu", KA + "selu", TF + "nn.selu"), "input", rename=_X), _torch_fn("SELU")),
+    "softsign": KerasForm(keras_fns(("keras.ops.softsign", KA + "softsign", TF + "nn.softsign"), "input", rename=_X),
+                          _torch_fn("Softsign")),
+})

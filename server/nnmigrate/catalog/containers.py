@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry
 from nnmigrate.catalog.shape_rules import ShapeRule, input_placeholder, with_shapes
-from nnmigrate.catalog.spell import NN, KerasForm, fn, keras, layer, method, with_keras
+from nnmigrate.catalog.spell import NN, TF, KerasForm, fn, keras, keras_fns, layer, method, with_keras
 from nnmigrate.pivot import nodes as n
-from nnmigrate.writers.emit import OpView, call
+from nnmigrate.writers.emit import NOT_CONST, OpView, call, const_value
 
 
 def listed(e: n.Expr) -> n.Expr:
@@ -120,3 +120,159 @@ ENTRIES = with_keras(ENTRIES, {
 })
 
 ENTRIES = with_shapes(ENTRIES, {"input_placeholder": ShapeRule(input_placeholder)})
+
+
+# ---- Keras weights: add_weight, tf.Variable / keras.Variable, initializers ---------------------------------
+
+#: Keras initializer -> the torch.nn.init function filling a tensor the same way, and its arguments
+#: (canonical attribute -> torch keyword). Fan-based ones count fans for a Keras (in, out) kernel.
+_INITS: dict[str, tuple[str, dict[str, str]]] = {
+    "zeros": ("nn.init.zeros_", {}), "ones": ("nn.init.ones_", {}), "constant": ("nn.init.constant_", {"value": "val"}),
+    "random_normal": ("nn.init.normal_", {"mean": "mean", "stddev": "std"}),
+    "random_uniform": ("nn.init.uniform_", {"minval": "a", "maxval": "b"}),
+    "truncated_normal": ("nn.init.trunc_normal_", {"mean": "mean", "stddev": "std"}),
+    "glorot_uniform": ("nn.init.xavier_uniform_", {}), "glorot_normal": ("nn.init.xavier_normal_", {}),
+    "he_normal": ("nn.init.kaiming_normal_", {}), "he_uniform": ("nn.init.kaiming_uniform_", {}),
+    "orthogonal": ("nn.init.orthogonal_", {"gain": "gain"}), "identity": ("nn.init.eye_", {}),
+}
+INITIALIZER_CLASSES = {"zeros": "Zeros", "ones": "Ones", "constant": "Constant", "random_normal": "RandomNormal",
+                 "random_uniform": "RandomUniform", "truncated_normal": "TruncatedNormal", "glorot_uniform": "GlorotUniform",
+                 "glorot_normal": "GlorotNormal", "he_normal": "HeNormal", "he_uniform": "HeUniform",
+                 "orthogonal": "Orthogonal", "identity": "Identity"}
+_INIT_ATTRS = (Attr("kind"), Attr("mean", keras=0.0), Attr("stddev", keras=0.05), Attr("minval", keras=-0.05),
+               Attr("maxval", keras=0.05), Attr("value", keras=0.0), Attr("gain", keras=1.0))
+_DEFAULTS = {a.name: a.keras for a in _INIT_ATTRS[1:]}
+_INIT_PARAMS = {"constant": ("value",), "random_normal": ("mean", "stddev"), "random_uniform": ("minval", "maxval"),
+                "truncated_normal": ("mean", "stddev"), "orthogonal": ("gain",)}
+
+
+def _fill(kind: str, tensor: n.Expr, args: dict[str, n.Expr]) -> n.Expr:
+    """`tensor` filled the way Keras initializer `kind` fills a weight."""
+    fn_name, params = _INITS[kind]
+    keywords: dict[str, n.Expr] = {}
+    for name, torch_name in params.items():
+        value = args.get(name, n.Const(_DEFAULTS[name]))
+        if not (name in ("mean", "gain") and const_value(value) == _DEFAULTS[name]):  # torch's default too
+            keywords[torch_name] = value
+    if kind == "truncated_normal":  # Keras cuts at two standard deviations from the mean
+        mean, std = args.get("mean", n.Const(0.0)), args.get("stddev", n.Const(0.05))
+        keywords |= {"a": n.BinOp("-", mean, n.BinOp("*", n.Const(2), std)), "b": n.BinOp("+", mean, n.BinOp("*", n.Const(2), std))}
+    if kind in ("he_normal", "he_uniform"):
+        keywords |= {"mode": n.Const("fan_out"), "nonlinearity": n.Const("relu")}  # fan-in of an (in, out) kernel
+    return call(fn_name, tensor, **keywords)
+
+
+def _initializer_torch(v: OpView) -> n.Expr:
+    """An initializer object made on its own: a function that fills a tensor in place."""
+    return n.Lambda(["t"], _fill(v.value("kind"), n.Name("t"), {name: v.get(name) for name in _DEFAULTS}))
+
+
+def _shape_args(shape: n.Expr) -> list[n.Expr]:
+    if isinstance(shape, n.TupleExpr) and shape.elts:
+        return list(shape.elts)
+    if isinstance(shape, n.Const) and shape.value is None:
+        return [n.TupleExpr([])]
+    return [shape]
+
+
+def _rank(shape: n.Expr) -> int | None:
+    if isinstance(shape, (n.TupleExpr, n.ListExpr)) and not any(isinstance(e, n.Starred) for e in shape.elts):
+        return len(shape.elts)
+    return 0 if isinstance(shape, n.Const) and shape.value is None else None
+
+
+def _weight(v: OpView, init: n.Expr, shape: n.Expr, dtype: n.Expr | None) -> n.Expr:
+    """The initial tensor of a Keras weight of `shape` made by initializer `init` (a name, a filling function or
+    a value chosen at run time)."""
+    from nnmigrate.catalog.math_ops import torch_dtype
+
+    dtype = None if dtype is None or isinstance(dtype, n.Const) and dtype.value is None else torch_dtype(dtype)
+    if isinstance(dtype, n.Call) and isinstance(dtype.func, n.Name) and dtype.func.id == "torch.get_default_dtype":
+        dtype = None  # what torch uses anyway
+    sizes = _shape_args(shape)
+    if isinstance(init, n.Const) and init.value is None:
+        is_int = isinstance(dtype, n.Name) and ("int" in dtype.id or "bool" in dtype.id)
+        init = n.Const("zeros" if is_int else "glorot_uniform")  # Keras's defaults
+    if isinstance(init, n.Const) and init.value in ("zeros", "ones"):
+        return call(f"torch.{init.value}", *sizes, dtype=dtype)
+    empty = call("torch.empty", *sizes, dtype=dtype)
+    if isinstance(init, n.Const) and init.value in _INITS:
+        kind = init.value
+        if kind in ("glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "orthogonal") and (_rank(shape) or 2) < 2:
+            v.notes.append(f"{kind} needs a weight of two or more dims: this one starts at zero")
+            return call("torch.zeros", *sizes, dtype=dtype)
+        return _fill(kind, empty, {})
+    if isinstance(init, n.Lambda) and len(init.params) == 1 and isinstance(init.body, n.Call) and init.body.args \
+            and isinstance(init.body.args[0].value, n.Name) and init.body.args[0].value.id == init.params[0]:
+        body = init.body
+        filled = {"nn.init.zeros_": "torch.zeros", "nn.init.ones_": "torch.ones"}
+        if isinstance(body.func, n.Name) and body.func.id in filled and len(body.args) == 1:
+            return call(filled[body.func.id], *sizes, dtype=dtype)
+        return n.Call(body.func, [n.Arg(empty), *body.args[1:]])
+    v.notes.append("the initializer is chosen at run time or has no PyTorch form: the weight starts as "
+                   "glorot_uniform (Keras's default); copy trained weights in")
+    return call("nn.init.xavier_uniform_", empty) if (_rank(shape) or 2) >= 2 else call("torch.zeros", *sizes, dtype=dtype)
+
+
+def _held(v: OpView, value: n.Expr, trainable: n.Expr) -> n.Expr:
+    """A trainable weight is an nn.Parameter, a fixed one a buffer (saved with the module, not trained)."""
+    if isinstance(trainable, n.Const) and trainable.value is False:
+        return call("nn.Buffer", value)
+    if isinstance(trainable, n.Const) and trainable.value in (True, None):
+        return call("nn.Parameter", value)
+    return call("nn.Parameter", value, requires_grad=trainable)
+
+
+def _add_weight_torch(v: OpView) -> n.Expr:
+    if any(isinstance(v.get(name), (n.Call, n.Const)) and not v.is_(name, None) for name in ("regularizer", "constraint")):
+        v.notes.append("a weight regularizer or constraint is left out: add it to the PyTorch training loop")
+    value = _weight(v, v.get("initializer"), v.get("shape"), v.get("dtype"))
+    return _held(v, value, v.get("trainable"))
+
+
+def _variable_torch(v: OpView) -> n.Expr:
+    """tf.Variable(value) / keras.Variable(value or initializer, shape)."""
+    data = v.get("data")
+    if not v.is_("shape", None) and (isinstance(data, (n.Lambda, n.Const)) and not isinstance(const_value(data), (int, float))):
+        value = _weight(v, data, v.get("shape"), v.get("dtype"))
+    elif const_value(data) is not NOT_CONST:  # Python numbers or lists
+        from nnmigrate.catalog.math_ops import torch_dtype
+
+        value = call("torch.tensor", data, dtype=None if v.is_("dtype", None) else torch_dtype(v.get("dtype")))
+    elif isinstance(v.op.attrs.get("data"), n.Op):
+        value = data  # made by a tensor op
+    else:
+        value = call("torch.as_tensor", data)
+    return _held(v, value, v.get("requires_grad"))
+
+
+KERAS_WEIGHTS = (
+    OpEntry("add_weight", "containers",
+            (Attr("input"), Attr("shape", keras=None), Attr("initializer", keras=None), Attr("dtype", keras=None),
+             Attr("trainable", keras=True), Attr("regularizer", keras=None), Attr("constraint", keras=None),
+             Attr("name", keras=None), Attr("aggregation", keras="none"), Attr("autocast", keras=True),
+             Attr("synchronization", keras="auto"), Attr("use_resource", keras=None),
+             Attr("overwrite_with_gradient", keras=False)),
+            (), (method("add_weight", "shape", "initializer", "dtype"),), layout=NONE, to_torch=_add_weight_torch,
+            notes="An nn.Parameter (trainable) or buffer made from the shape and initializer; in `build()` it is made "
+                  "on the first call, from the input's shape."),
+    OpEntry("initializer", "containers", _INIT_ATTRS, (),
+            tuple(spelling for kind, cls in INITIALIZER_CLASSES.items()
+                  for spelling in (fn(f"keras.initializers.{cls}", *_INIT_PARAMS.get(kind, ()), fixed={"kind": kind}),
+                                   fn(f"keras.initializers.{kind}", *_INIT_PARAMS.get(kind, ()), fixed={"kind": kind}))),
+            layout=NONE, to_torch=_initializer_torch,
+            notes="A function filling a tensor in place with torch.nn.init, as the Keras initializer would."),
+    OpEntry("keras_lookup", "containers", (Attr("identifier"),), (),
+            tuple(fn(f"keras.{kind}.get", "identifier") for kind in ("initializers", "regularizers", "constraints")),
+            layout=NONE, to_torch=lambda v: v.get("identifier"),
+            notes="Keras resolves a name to an object; the PyTorch code keeps the name and reads it where it is used."),
+)
+
+
+ENTRIES = with_keras(ENTRIES + KERAS_WEIGHTS, {
+    "parameter": KerasForm(keras_fns((TF + "Variable",), "data", "requires_grad",
+                                     rename={"initial_value": "data", "trainable": "requires_grad"})
+                           + keras_fns(("keras.Variable",), "data", "shape", "dtype", "requires_grad",
+                                       rename={"initializer": "data", "trainable": "requires_grad"}),
+                           _variable_torch, (Attr("shape", torch=None, keras=None), Attr("dtype", torch=None, keras=None))),
+})

@@ -1,5 +1,6 @@
 """Catalog entries for tensor math seen in published model code: grids, scans, masking, repetition,
-gated and normalizing functions, RMSNorm, and in-place random initialisation of raw tensors."""
+gated and normalizing functions, RMSNorm, dtypes, framework constants (`keras.backend.epsilon()`), and
+in-place random initialisation of raw tensors."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 import numpy as np
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
-from nnmigrate.catalog.spell import F, NN, fn, layer, method
+from nnmigrate.catalog.spell import (F, KB, NN, TF, KerasForm, fn, keras_fns, layer, method, names, torch_form,
+                                     with_keras)
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import NOT_CONST, OpView, call
 
@@ -21,6 +23,17 @@ _DTYPES = {"float32": "float32", "float": "float32", "float16": "float16", "half
            "float64": "float64", "double": "float64", "int64": "int64", "long": "int64", "int32": "int32", "int": "int32",
            "int16": "int16", "int8": "int8", "uint8": "uint8", "bool": "bool"}
 DTYPE_NAMES = frozenset(_DTYPES.values())
+#: TensorFlow's dtype names that differ from numpy's
+_TF_DTYPES = {"float32": "float32", "float16": "float16", "bfloat16": "bfloat16", "float64": "float64", "int64": "int64",
+              "int32": "int32", "int16": "int16", "int8": "int8", "uint8": "uint8", "bool": "bool", "double": "float64",
+              "half": "float16"}
+
+
+def torch_dtype(e: n.Expr) -> n.Expr:
+    """A dtype written the Keras way (`"float32"`, `tf.float32`, `K.floatx()`) as the torch dtype."""
+    if isinstance(e, n.Const) and isinstance(e.value, str) and e.value in _DTYPES:
+        return n.Name(f"torch.{_DTYPES[e.value]}")
+    return e
 _PLACEMENT = (Attr("dtype", torch=None), Attr("device", torch=None), Attr("requires_grad", torch=False))
 #: torch.finfo(torch.float32).eps: RMSNorm's epsilon when none is given
 FLOAT32_EPS = float(np.finfo(np.float32).eps)
@@ -266,3 +279,116 @@ ENTRIES = (
     OpEntry("fill_", "init", (INPUT, Attr("value")), (method("fill_", "value"),), layout=OPAQUE,
             to_keras=lambda v: call("ops.full_like", v.get("input"), v.get("value"))),
 )
+
+
+def _repeat_interleave_keras(v: OpView) -> n.Expr:
+    return call("ops.repeat", v.get("input"), v.get("repeats"), axis=None if v.is_("dim", None) else v.get("dim"))
+
+
+def _constant(key: str, value: object, *qualnames: str, notes: str = "") -> OpEntry:
+    """A framework setting read as a function (`keras.backend.epsilon()`): its default value, known before run time,
+    so an `if` or an axis that depends on it is settled while reading."""
+    return OpEntry(key, "constant", (Attr("value", torch=value, keras=value),), (),
+                   tuple(fn(q, fixed={"value": value}) for q in qualnames), layout=CREATION,
+                   to_torch=lambda v: v.get("value"), notes=notes)
+
+
+ENTRIES = ENTRIES + (
+    OpEntry("repeat_interleave", "math_ops", (INPUT, Attr("repeats"), Attr("dim", torch=None)),
+            (fn("torch.repeat_interleave", "input", "repeats", "dim"), method("repeat_interleave", "repeats", "dim")),
+            layout=DIM, to_keras=_repeat_interleave_keras, notes="numpy.repeat: each element repeated in place."),
+    _constant("keras_epsilon", 1e-7, KB + "epsilon", "keras.config.epsilon",
+              notes="Keras's fuzz factor, 1e-7 unless the program sets another."),
+    _constant("keras_image_data_format", "channels_last", KB + "image_data_format", "keras.config.image_data_format",
+              notes="The source's layout; the migration itself moves tensors to channels-first."),
+    _constant("keras_backend_name", "tensorflow", KB + "backend", "keras.config.backend",
+              notes="The backend the Keras source ran on (verify runs it on TensorFlow)."),
+)
+
+
+def _sorted_torch(v: OpView) -> n.Expr:
+    """tf.sort / keras.ops.sort give the sorted values only."""
+    descending = v.get("descending")
+    descending = None if v.is_("descending", "ASCENDING") else n.Const(True) if v.is_("descending", "DESCENDING") \
+        else n.Compare(descending, ["=="], [n.Const("DESCENDING")])
+    return n.Attr(call("torch.sort", v.get("input"), dim=v.unless("dim", -1), descending=descending), "values")
+
+
+def _lstsq_torch(v: OpView) -> n.Expr:
+    """Least squares; with an L2 regularizer TensorFlow solves the normal equations (A^T A + l2 I) x = A^T b."""
+    a, b = v.get("input"), v.get("other")
+    plain = n.Attr(call("torch.linalg.lstsq", a, b), "solution")
+    if v.is_("l2_regularizer", 0.0) or v.is_("l2_regularizer", 0):
+        return plain
+    a_t = n.Attr(a, "mT")
+    eye = call("torch.eye", n.Subscript(n.Attr(a, "shape"), n.Const(-1)), dtype=n.Attr(a, "dtype"))
+    regularized = call("torch.linalg.solve", n.BinOp("+", n.BinOp("@", a_t, a), n.BinOp("*", v.get("l2_regularizer"), eye)),
+                       n.BinOp("@", a_t, b))
+    if v.value("l2_regularizer") is not NOT_CONST:
+        return regularized
+    return n.IfExp(v.get("l2_regularizer"), regularized, plain)
+
+
+def _assert_torch(op: str):
+    def to_torch(v: OpView) -> n.Expr:
+        holds = call("torch.all", call("torch.as_tensor", n.Compare(v.get("input"), [op], [v.get("other")])))
+        return call("torch._assert", holds, v.get("message"))
+    return to_torch
+
+
+def _dtype_torch(v: OpView) -> n.Expr:
+    return torch_dtype(v.get("name"))
+
+
+def _cumsum_torch(v: OpView) -> n.Expr:
+    """keras.ops.cumsum without an axis runs over the flattened tensor."""
+    if v.is_("dim", None):
+        return call("torch.cumsum", call("torch.flatten", v.get("input")), 0)
+    return call("torch.cumsum", v.get("input"), dim=v.get("dim"))
+
+
+def _linspace_torch(v: OpView) -> n.Expr:
+    return call("torch.linspace", v.get("start"), v.get("end"), v.get("steps"))
+
+
+_ASSERTS = {"assert_equal": "==", "assert_none_equal": "!=", "assert_greater": ">", "assert_greater_equal": ">=",
+            "assert_less": "<", "assert_less_equal": "<="}
+ENTRIES = ENTRIES + (
+    OpEntry("sorted", "math_ops", (INPUT, Attr("dim", keras=-1), Attr("descending", keras="ASCENDING")), (),
+            keras_fns(names("sort"), "input", "dim") + keras_fns((TF + "sort",), "input", "dim", "descending",
+                                                                 rename={"values": "input", "direction": "descending"}),
+            layout=DIM, to_torch=_sorted_torch, notes="The sorted values alone (torch.sort also gives the indices)."),
+    OpEntry("lstsq", "math_ops", (INPUT, Attr("other"), Attr("l2_regularizer", keras=0.0), Attr("fast", keras=True)), (),
+            keras_fns((TF + "linalg.lstsq",), "input", "other", "l2_regularizer", "fast",
+                      rename={"matrix": "input", "rhs": "other"}),
+            layout=LayoutRule("opaque", tensor_inputs=("input", "other")), to_torch=_lstsq_torch),
+    *(OpEntry(name, "math_ops", (INPUT, Attr("other"), Attr("message", keras=None), Attr("summarize", keras=None)), (),
+              keras_fns((TF + f"debugging.{name}", TF + name), "input", "other", "message", rename={"y": "other"}),
+              layout=LayoutRule("none", tensor_inputs=()), to_torch=_assert_torch(op),
+              notes="A run-time check: torch._assert over every element.")
+      for name, op in _ASSERTS.items()),
+    *(OpEntry(name, "math_ops", (INPUT, Attr("value")), (), (method(name, "value"),),
+              layout=LayoutRule("none", tensor_inputs=()),
+              to_torch=lambda v, fn_name=fn_name: n.Call(n.Attr(n.Attr(v.get("input"), "data"), fn_name), [n.Arg(v.get("value"))]),
+              notes="A variable updated in place, outside autograd.")
+      for name, fn_name in (("assign", "copy_"), ("assign_add", "add_"), ("assign_sub", "sub_"))),
+)
+
+ENTRIES = with_keras(ENTRIES, {
+    "dtype": KerasForm(tuple(fn(TF + alias, fixed={"name": name}) for alias, name in _TF_DTYPES.items())
+                       + (fn(KB + "floatx", fixed={"name": "float32"}), fn("keras.config.floatx", fixed={"name": "float32"})),
+                       _dtype_torch),
+    "cumsum": KerasForm(keras_fns(names("cumsum"), "input", "dim", fixed={"dim": None})
+                        + keras_fns(names(None, "cumsum", "cumsum"), "input", "dim", fixed={"dim": 0}), _cumsum_torch),
+    "linspace": KerasForm(keras_fns(names("linspace", "linspace", math=False), "start", "end", "steps",
+                                    rename={"stop": "end", "num": "steps"}, fixed={"steps": 50}), _linspace_torch),
+    "gather": KerasForm(keras_fns(names("take_along_axis"), "input", "index", "dim", rename={"indices": "index"},
+                                  fixed={"dim": None}),
+                        torch_form("torch.take_along_dim", "input", "index", dim=None)),
+    "repeat": KerasForm(keras_fns(names("tile", "tile", "tile", math=False), "input", "sizes",
+                                  rename={"repeats": "sizes", "multiples": "sizes", "n": "sizes"}),
+                        torch_form("torch.tile", "input", "sizes")),
+    "repeat_interleave": KerasForm(keras_fns(names("repeat", "repeat", math=False), "input", "repeats", "dim")
+                                   + keras_fns((KB + "repeat_elements",), "input", "repeats", "dim", rename={"rep": "repeats"}),
+                                   torch_form("torch.repeat_interleave", "input", "repeats", dim=None)),
+})

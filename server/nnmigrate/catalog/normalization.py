@@ -9,7 +9,7 @@ from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
 from nnmigrate.catalog.shape_rules import ShapeRule, channels_at, last_if_axis, same, with_shapes
 from nnmigrate.catalog.spell import NN, KerasForm, keras, layer, one_minus, torch_support, with_keras
 from nnmigrate.pivot import nodes as n
-from nnmigrate.writers.emit import OpView, call
+from nnmigrate.writers.emit import NOT_CONST, OpView, call
 
 _COMMON = (Attr("device", torch=None), Attr("dtype", torch=None))
 
@@ -85,6 +85,11 @@ ENTRIES = tuple(
 
 
 def _batch_norm_torch(v: OpView) -> n.Expr:
+    axis = v.value("axis")
+    last = axis == -1 or isinstance(axis, int) and (v.rank is None and axis > 0 or axis == (v.rank or 0) - 1)
+    if not last:
+        v.notes.append(f"BatchNormalization over axis={axis if axis is not NOT_CONST else 'a computed value'} is "
+                       "written over the channel axis")
     dims = {2: 1, 3: 1, 4: 2, 5: 3}.get(v.rank or 0, 2 if v.moved else 1)
     num_features = v.size("num_features")
     sizes = (f"nn.LazyBatchNorm{dims}d",) if num_features is None else (f"nn.BatchNorm{dims}d", num_features)
@@ -132,7 +137,7 @@ ENTRIES = with_keras(ENTRIES, {
                                      fixed={"num_features": None}),),
                               _batch_norm_torch, (Attr("axis", torch=1, keras=-1), Attr("center", torch=True, keras=True),
                                                   Attr("scale", torch=True, keras=True)), _bn_weights_to_torch,
-                              torch_layout=LayoutRule("channels", spatial_input=True)),
+                              torch_layout=LayoutRule("channels", axes=("axis",), spatial_input=True)),
 })
 
 ENTRIES = with_shapes(ENTRIES, {

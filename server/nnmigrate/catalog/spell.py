@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nnmigrate import support
 from nnmigrate.catalog.entry import Attr, Emitter, LayoutRule, OpEntry, Spelling
 from nnmigrate.pivot import nodes as n
+
+if TYPE_CHECKING:
+    from nnmigrate.writers.emit import OpView
 
 NN = "torch.nn."
 F = "torch.nn.functional."
@@ -48,6 +51,39 @@ def keras_support(name: str, *params: str, **options: Any) -> Spelling:
 
 K = "keras.layers."
 KO = "keras.ops."
+KB = "keras.backend."
+KA = "keras.activations."
+TF = "tensorflow."
+#: Keras and TensorFlow argument names that mean a canonical (torch) attribute
+KERAS_ARGS = {"x": "input", "axis": "dim", "keepdims": "keepdim", "input_tensor": "input", "input": "input"}
+
+
+def names(ops: str | None = None, tf: str | None = None, backend: str | None = None, *, math: bool = True,
+          extra: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Qualified names of one function across Keras and TensorFlow: `keras.ops.<ops>`, `tensorflow.<tf>` and
+    (with `math`) `tensorflow.math.<tf>`, legacy `keras.backend.<backend>`, and `extra` as given."""
+    out = [KO + ops] if ops else []
+    if tf:
+        out += [TF + tf] + ([TF + "math." + tf] if math and "." not in tf else [])
+    out += [KB + backend] if backend else []
+    return tuple(out) + extra
+
+
+def keras_fns(qualnames: tuple[str, ...], *params: str, rename: Mapping[str, str] | None = None,
+              **options: Any) -> tuple[Spelling, ...]:
+    """One function spelling per qualified name, all with the same positional `params`; the Keras names
+    `x`, `axis` and `keepdims` mean the canonical `input`, `dim` and `keepdim`."""
+    return tuple(Spelling(q, tuple(params), rename={**KERAS_ARGS, **(rename or {})}, **options) for q in qualnames)
+
+
+def torch_form(fn_name: str, *positional: str, **keywords: Any) -> Emitter:
+    """An emitter writing `fn_name(<positional attributes>, name=<attribute>, ...)`; each keyword attribute is
+    left out where it holds the default given for it here."""
+    from nnmigrate.writers.emit import call
+
+    def to_torch(v: OpView) -> n.Expr:
+        return call(fn_name, *[v.get(a) for a in positional], **{k: v.unless(k, d) for k, d in keywords.items()})
+    return to_torch
 
 
 def one_minus(e: n.Expr) -> n.Expr:
@@ -76,7 +112,8 @@ class KerasForm:
 
 
 def with_keras(entries: tuple[OpEntry, ...], forms: Mapping[str, KerasForm]) -> tuple[OpEntry, ...]:
-    """`entries` with their Keras sides attached (each entry keeps one definition, in one family file)."""
+    """`entries` with their Keras sides attached (each entry keeps one definition, in one family file). Several
+    calls may add spellings to one entry; only one of them may give its PyTorch emitter."""
     unknown = set(forms) - {e.key for e in entries}
     if unknown:
         raise ValueError(f"Keras forms for unknown entries. Received: {sorted(unknown)}")
@@ -89,7 +126,9 @@ def with_keras(entries: tuple[OpEntry, ...], forms: Mapping[str, KerasForm]) -> 
         weights = entry.weights
         if weights is not None and form.weights_to_torch is not None:
             weights = replace(weights, to_torch=form.weights_to_torch)
-        out.append(replace(entry, keras=entry.keras + form.spellings, to_torch=form.to_torch,
+        if entry.to_torch is not None and form.to_torch is not None:
+            raise ValueError(f"Two PyTorch forms for one entry: merge them into one emitter. Received: {entry.key!r}")
+        out.append(replace(entry, keras=entry.keras + form.spellings, to_torch=form.to_torch or entry.to_torch,
                            attrs=entry.attrs + form.attrs, weights=weights, stateless=entry.stateless or form.stateless,
                            torch_layout=form.torch_layout or entry.torch_layout))
     return tuple(out)

@@ -1,14 +1,19 @@
-"""Catalog entries for tensor operations: joins, shapes, reductions, products, creation, padding, resizing."""
+"""Catalog entries for tensor operations: joins, shapes, reductions, products, elementwise math, creation,
+padding, resizing. Canonical semantics are torch's; the Keras side (`keras.ops`, `tf.*`, legacy
+`keras.backend`) converts into them: `axis`/`keepdims` become `dim`/`keepdim`, defaults that differ
+(`K.expand_dims` axis -1, `tf.argmax` axis 0, population `std`) are fixed per spelling."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from nnmigrate.catalog.math_ops import DTYPE_NAMES
+from nnmigrate.catalog.math_ops import DTYPE_NAMES, torch_dtype
 from nnmigrate.catalog.padding import zero_pad_torch
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry
 from nnmigrate.catalog.shape_rules import ShapeRule, concat, upsample, with_shapes, zero_pad2d
-from nnmigrate.catalog.spell import F, fn, keras, KerasForm, layer, method, NN, tensor_attr, with_keras
+from nnmigrate.catalog.spell import (F, KA, KB, NN, TF, KerasForm, fn, keras, keras_fns, layer, method, names,
+                                     tensor_attr, torch_form, with_keras)
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import NOT_CONST, OpView, call, const_value, lit
 
@@ -92,6 +97,26 @@ def _max_like(reduce_name: str, arg_name: str, pair_name: str) -> Callable[[OpVi
     return to_keras
 
 
+def _correction(e: n.Expr) -> n.Expr:
+    """torch's legacy `unbiased=True/False` as the `correction` it stands for."""
+    return n.Const(int(e.value)) if isinstance(e, n.Const) and isinstance(e.value, bool) else e
+
+
+def _spread_op(ops_name: str) -> Callable[[OpView], n.Expr]:
+    """std / var: Keras divides by n; torch's default correction 1 divides by n - 1 (rescaled by n / (n - 1))."""
+    plain = _axis_op(ops_name, keepdims=True)
+
+    def to_keras(v: OpView) -> n.Expr:
+        out = plain(v)
+        if v.is_("correction", 0):
+            return out
+        x, reduced = v.get("input"), call(f"ops.{ops_name}", v.get("input"), axis=None if v.is_("dim", None) else v.get("dim"))
+        count = n.BinOp("/", call("ops.size", x), call("ops.size", reduced))  # elements per reduced value
+        factor = n.BinOp("/", count, n.BinOp("-", count, v.get("correction")))
+        return n.BinOp("*", out, call("ops.sqrt", factor) if ops_name == "std" else factor)
+    return to_keras
+
+
 def _size(v: OpView) -> n.Expr:
     shape = call("ops.shape", v.get("input"))
     return shape if v.is_("dim", None) else n.Subscript(shape, v.get("dim"))
@@ -103,6 +128,10 @@ def _plain(ops_name: str, *names: str, **rename: str) -> Callable[[OpView], n.Ex
         kwargs = {rename.get(k, k): v.get(k) for k in rename}
         return call(f"ops.{ops_name}", *[v.get(a) for a in names], **kwargs)
     return to_keras
+
+
+def _like(ops_name: str) -> Callable[[OpView], n.Expr]:
+    return lambda v: call(f"ops.{ops_name}", v.get("input"), dtype=None if v.is_("dtype", None) else v.get("dtype"))
 
 
 def _identity(v: OpView) -> n.Expr:
@@ -249,7 +278,15 @@ ENTRIES = (
     *(OpEntry(name, "tensor_ops", (INPUT, Attr("dim", torch=None), Attr("keepdim", torch=False), Attr("dtype", torch=None)),
               (method(name, "dim", "keepdim"), fn(f"torch.{name}", "input", "dim", "keepdim")),
               layout=LayoutRule("axis", axes=("dim",), keepdim="keepdim"), to_keras=_axis_op(name, keepdims=True))
-      for name in ("mean", "sum", "amax", "amin", "prod", "std", "var")),
+      for name in ("mean", "sum", "amax", "amin", "prod")),
+    *(OpEntry(name, "tensor_ops", (INPUT, Attr("dim", torch=None), Attr("keepdim", torch=False), Attr("dtype", torch=None),
+                                   Attr("correction", torch=1, keras=0, doc="torch divides by n - 1, Keras by n.")),
+              (method(name, "dim", "correction", rename={"unbiased": "correction"}, convert={"correction": _correction}),
+               fn(f"torch.{name}", "input", "dim", "correction", rename={"unbiased": "correction"},
+                  convert={"correction": _correction})),
+              layout=LayoutRule("axis", axes=("dim",), keepdim="keepdim"), to_keras=_spread_op(name),
+              notes="torch's std/var are unbiased (n - 1) by default, Keras's divide by n.")
+      for name in ("std", "var")),
     OpEntry("max", "tensor_ops", (INPUT, Attr("dim", torch=None), Attr("keepdim", torch=False)),
             (method("max", "dim", "keepdim"), fn("torch.max", "input", "dim", "keepdim")),
             layout=LayoutRule("axis", axes=("dim",), keepdim="keepdim"), to_keras=_max_like("max", "argmax", "maximum"),
@@ -308,10 +345,9 @@ ENTRIES = (
     OpEntry("where", "tensor_ops", (Attr("condition"), INPUT, Attr("other")), (fn("torch.where", "condition", "input", "other"),),
             layout=LayoutRule("elementwise", tensor_inputs=("condition", "input", "other")),
             to_keras=_plain("where", "condition", "input", "other")),
-    OpEntry("zeros_like", "tensor_ops", (INPUT,), (fn("torch.zeros_like", "input"),), layout=ELEMENTWISE,
-            to_keras=_plain("zeros_like", "input")),
-    OpEntry("ones_like", "tensor_ops", (INPUT,), (fn("torch.ones_like", "input"),), layout=ELEMENTWISE,
-            to_keras=_plain("ones_like", "input")),
+    *(OpEntry(name, "tensor_ops", (INPUT, Attr("dtype", torch=None, keras=None)), (fn(f"torch.{name}", "input"),),
+              layout=ELEMENTWISE, to_keras=_like(name))
+      for name in ("zeros_like", "ones_like")),
     *(OpEntry(name, "tensor_ops", (Attr("size"), Attr("dtype", torch=None), Attr("requires_grad", torch=False)),
               (fn(f"torch.{name}", varargs="size"),), layout=LayoutRule("none", tensor_inputs=()),
               to_keras=_creation(keras_name))
@@ -340,7 +376,11 @@ def _add_torch(v: OpView) -> n.Expr:
 def _cat_torch(v: OpView) -> n.Expr:
     if v.is_layer:  # keras.layers.Concatenate(axis)([a, b])
         return n.Lambda(["tensors"], call("torch.cat", n.Name("tensors"), dim=v.get("dim")))
-    return call("torch.cat", v.get("tensors"), dim=v.unless("dim", 0))
+    tensors = v.get("tensors")
+    if v.is_("dim", 0) and isinstance(tensors, n.ListExpr) and any(isinstance(t, n.ListExpr) for t in tensors.elts):
+        # `tf.concat([tf.shape(x)[:-1], [units]], 0)`: shape arithmetic; torch shapes are tuples
+        return n.TupleExpr([e for t in tensors.elts for e in (t.elts if isinstance(t, n.ListExpr) else [n.Starred(t)])])
+    return call("torch.cat", tensors, dim=v.unless("dim", 0))
 
 
 def _upsample_torch(v: OpView) -> n.Expr:
@@ -359,7 +399,6 @@ ENTRIES = with_keras(ENTRIES, {
                       fn("tensorflow.concat", "tensors", "dim", rename={"values": "tensors", "axis": "dim"})),
                      _cat_torch, stateless=True),
     "pad2d": KerasForm((keras("ZeroPadding2D", "padding"),), zero_pad_torch(2)),
-    "shape": KerasForm((tensor_attr("shape"),), lambda v: n.Attr(v.get("input"), "shape")),
     "add": KerasForm((keras("Add"), fn("keras.ops.add", "input", "other"), fn("tensorflow.add", "input", "other")),
                      _add_torch),
     "add_n": KerasForm((fn("keras.layers.add", "inputs"),), lambda v: call("sum", v.get("inputs"))),
@@ -369,4 +408,340 @@ ENTRIES = with_shapes(ENTRIES, {
     "cat": ShapeRule(concat),
     "pad2d": ShapeRule(zero_pad2d),
     "interpolate": ShapeRule(upsample(2)),
+})
+
+
+# ---- elementwise math, comparisons and the Keras-only tensor ops --------------------------------------
+
+#: torch name -> (keras.ops name, tensorflow name, legacy keras.backend name)
+_UNARY = {
+    "exp": ("exp", "exp", "exp"), "log": ("log", "math.log", "log"), "sqrt": ("sqrt", "sqrt", "sqrt"),
+    "rsqrt": ("rsqrt", "math.rsqrt", None), "abs": ("abs", "abs", "abs"), "sin": ("sin", "sin", "sin"),
+    "cos": ("cos", "cos", "cos"), "erf": ("erf", "math.erf", None), "neg": ("negative", "negative", None),
+    "square": ("square", "square", "square"), "sign": ("sign", "sign", "sign"), "floor": ("floor", "floor", None),
+    "ceil": ("ceil", "math.ceil", None), "round": ("round", "round", "round"), "log1p": ("log1p", "math.log1p", None),
+    "expm1": ("expm1", "math.expm1", None), "reciprocal": ("reciprocal", "math.reciprocal", None),
+    "tan": ("tan", "tan", None), "atan": ("arctan", "atan", None), "sinh": ("sinh", "sinh", None),
+    "cosh": ("cosh", "cosh", None), "isnan": ("isnan", "math.is_nan", None),
+    "logical_not": ("logical_not", "logical_not", None),
+}
+_NEW_UNARY = ("sign", "floor", "ceil", "round", "log1p", "expm1", "reciprocal", "tan", "atan", "sinh", "cosh", "isnan",
+              "logical_not")
+#: torch name -> (keras.ops name, tensorflow names, legacy keras.backend name)
+_BINARY = {
+    "sub": ("subtract", ("subtract",), None), "div": ("divide", ("divide", "math.truediv", "realdiv"), None),
+    "maximum": ("maximum", ("maximum",), "maximum"), "minimum": ("minimum", ("minimum",), "minimum"),
+    "eq": ("equal", ("equal",), "equal"), "ne": ("not_equal", ("not_equal",), "not_equal"),
+    "gt": ("greater", ("greater",), "greater"), "ge": ("greater_equal", ("greater_equal",), "greater_equal"),
+    "lt": ("less", ("less",), "less"), "le": ("less_equal", ("less_equal",), "less_equal"),
+    "logical_and": ("logical_and", ("logical_and",), None), "logical_or": ("logical_or", ("logical_or",), None),
+    "floor_divide": ("floor_divide", ("math.floordiv",), None), "remainder": ("mod", ("math.floormod", "math.mod"), None),
+}
+BOTH = LayoutRule("elementwise", tensor_inputs=("input", "other"))
+
+
+def _tf_names(*tf_names: str) -> tuple[str, ...]:
+    return tuple(q for name in tf_names for q in names(None, name))
+
+
+def _binary_torch(name: str) -> Callable[[OpView], n.Expr]:
+    """torch.maximum / minimum take two tensors: a number on one side is a clamp."""
+    def to_torch(v: OpView) -> n.Expr:
+        a, b = v.get("input"), v.get("other")
+        if name in ("maximum", "minimum"):
+            bound = "min" if name == "maximum" else "max"
+            for x, c in ((a, b), (b, a)):
+                if isinstance(const_value(c), (int, float)):
+                    return call("torch.clamp", x, **{bound: c})
+        return call(f"torch.{name}", a, b)
+    return to_torch
+
+
+def _reduce_torch(fn_name: str) -> Callable[[OpView], n.Expr]:
+    """torch.<fn>(x, dim=..., keepdim=...); with no dim every axis is reduced (torch needs dim=None spelled out
+    to keep dims)."""
+    def to_torch(v: OpView) -> n.Expr:
+        x, keep = v.get("input"), v.unless("keepdim", False)
+        extra: dict[str, Any] = {"correction": v.unless("correction", 1)} if "correction" in v.attrs else {}
+        if v.is_("dim", None):
+            if keep is None:
+                return call(f"torch.{fn_name}", x, **extra)
+            return call(f"torch.{fn_name}", x, dim=n.Const(None), keepdim=keep, **extra)
+        return call(f"torch.{fn_name}", x, dim=v.get("dim"), keepdim=keep, **extra)
+    return to_torch
+
+
+def _prod_torch(v: OpView) -> n.Expr:
+    """torch.prod reduces one dim at a time: several are reduced one after another (last first)."""
+    dims = v.value("dim")
+    if v.is_("dim", None):
+        if not v.is_("keepdim", False):
+            v.notes.append("the product over all axes keeps no dims")
+        return call("torch.prod", v.get("input"))
+    if not isinstance(dims, tuple):
+        return call("torch.prod", v.get("input"), v.get("dim"), keepdim=v.unless("keepdim", False))
+    keep = v.unless("keepdim", False)
+    out = v.get("input")
+    order = sorted(dims, reverse=all(d >= 0 for d in dims))  # positive: last first; negative: first first
+    if not (all(d >= 0 for d in dims) or all(d < 0 for d in dims)):
+        v.notes.append("a product over axes counted from both ends is taken in the written order")
+        order = list(dims)
+    for d in order:
+        out = call("torch.prod", out, d, keepdim=keep)
+    return out
+
+
+def _logsumexp_torch(v: OpView) -> n.Expr:
+    x = v.get("input")
+    dim = call("tuple", call("range", n.Attr(x, "ndim"))) if v.is_("dim", None) else v.get("dim")
+    return call("torch.logsumexp", x, dim=dim, keepdim=v.unless("keepdim", False))
+
+
+def _logsumexp_keras(v: OpView) -> n.Expr:
+    return call("ops.logsumexp", v.get("input"), axis=v.get("dim"), keepdims=v.unless("keepdim", False))
+
+
+def _matmul_torch(v: OpView) -> n.Expr:
+    """tf.matmul's transpose_a / transpose_b swap the last two axes first."""
+    a, b = v.get("input"), v.get("other")
+    if "transpose_a" in v.attrs and not v.is_("transpose_a", False):
+        a = n.Attr(a, "mT")
+    if "transpose_b" in v.attrs and not v.is_("transpose_b", False):
+        b = n.Attr(b, "mT")
+    return call("torch.matmul", a, b)
+
+
+def _operands(v: OpView) -> list[n.Expr]:
+    operands = v.get("operands")
+    return list(operands.elts) if isinstance(operands, n.TupleExpr) else [operands]
+
+
+def _permute_torch(v: OpView) -> n.Expr:
+    """keras.ops.transpose / tf.transpose without axes reverse every axis."""
+    x = v.get("input")
+    if v.is_("dims", None):
+        return call("torch.permute", x, call("tuple", call("reversed", call("range", n.Attr(x, "ndim")))))
+    return call("torch.permute", x, v.get("dims"))
+
+
+def _squeeze_torch(v: OpView) -> n.Expr:
+    return call("torch.squeeze", v.get("input")) if v.is_("dim", None) else call("torch.squeeze", v.get("input"), v.get("dim"))
+
+
+def _stack_torch(v: OpView) -> n.Expr:
+    return call("torch.stack", v.get("tensors"), dim=v.unless("dim", 0))
+
+
+def _tf_split_torch(v: OpView) -> n.Expr:
+    """tf.split takes a number of equal pieces or a list of piece sizes (torch.chunk / torch.split)."""
+    x, parts, dim = v.get("input"), v.get("num_or_size_splits"), v.unless("dim", 0)
+    value = v.value("num_or_size_splits")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return call("torch.chunk", x, parts, dim=dim)
+    if isinstance(value, tuple) or isinstance(parts, (n.ListExpr, n.TupleExpr)):
+        return call("torch.split", x, parts, dim=dim)
+    return n.IfExp(call("isinstance", parts, n.Name("int")), call("torch.chunk", x, parts, dim=dim),
+                   call("torch.split", x, parts, dim=dim))
+
+
+def _tensor_split_keras(v: OpView) -> n.Expr:
+    return call("ops.split", v.get("input"), v.get("indices_or_sections"), axis=v.unless("dim", 0))
+
+
+def _where_torch(v: OpView) -> n.Expr:
+    if v.is_("input", None) and v.is_("other", None):  # indices where the condition holds, one tensor per axis
+        return call("torch.nonzero", v.get("condition"), as_tuple=True)
+    return call("torch.where", v.get("condition"), v.get("input"), v.get("other"))
+
+
+def _creation_torch(fn_name: str) -> Callable[[OpView], n.Expr]:
+    def to_torch(v: OpView) -> n.Expr:
+        dtype = None if v.is_("dtype", None) else torch_dtype(v.get("dtype"))
+        return call(f"torch.{fn_name}", v.get("size"), dtype=dtype)
+    return to_torch
+
+
+def _like_torch(fn_name: str) -> Callable[[OpView], n.Expr]:
+    def to_torch(v: OpView) -> n.Expr:
+        dtype = None if v.is_("dtype", None) else torch_dtype(v.get("dtype"))
+        return call(f"torch.{fn_name}", v.get("input"), dtype=dtype)
+    return to_torch
+
+
+def _arange_torch(v: OpView) -> n.Expr:
+    dtype = None if v.is_("dtype", None) else torch_dtype(v.get("dtype"))
+    if v.is_("end", None):
+        return call("torch.arange", v.get("start"), dtype=dtype)
+    return call("torch.arange", v.get("start"), v.get("end"), *([] if v.is_("step", 1) else [v.get("step")]), dtype=dtype)
+
+
+def _is_number(e: n.Expr) -> bool:
+    """A Python number rather than a tensor: a shape entry, `len(...)`, a literal."""
+    if isinstance(e, n.Subscript):
+        return isinstance(e.value, n.Attr) and e.value.attr == "shape"
+    if isinstance(e, n.Call) and isinstance(e.func, n.Name):
+        return e.func.id in ("len", "int", "float")
+    return isinstance(const_value(e), (int, float))
+
+
+def _cast_torch(v: OpView) -> n.Expr:
+    x, dtype = v.get("input"), torch_dtype(v.get("dtype"))
+    if _is_number(x):  # Keras makes a tensor of it
+        return call("torch.tensor", x, dtype=dtype)
+    return n.Call(n.Attr(x, "to"), [n.Arg(dtype)])
+
+
+def _take_torch(v: OpView) -> n.Expr:
+    """keras.ops.take / tf.gather pick whole slices along one axis: indexing with the indices at that axis."""
+    x, indices, axis = v.get("input"), v.get("indices"), v.value("dim")
+    if axis is None:
+        return n.Subscript(call("torch.flatten", x), indices)
+    if isinstance(axis, int) and axis >= 0:
+        return n.Subscript(x, n.TupleExpr([*[n.Slice(None, None, None)] * axis, indices]) if axis else indices)
+    if isinstance(axis, int):
+        return n.Subscript(x, n.TupleExpr([n.Const("..."), indices, *[n.Slice(None, None, None)] * (-axis - 1)]))
+    return call("torch.index_select", x, v.get("dim"), call("torch.flatten", indices))
+
+
+def _sqrt_torch(v: OpView) -> n.Expr:
+    """Legacy keras.backend.sqrt clamps negative inputs to zero first."""
+    x = v.get("input")
+    if v.is_("clip_negative", True):
+        x = call("torch.clamp", x, min=0.0)
+    return call("torch.sqrt", x)
+
+
+ENTRIES = ENTRIES + (
+    *(OpEntry(name, "tensor_ops", (INPUT,), (fn(f"torch.{name}", "input"), method(name)), layout=ELEMENTWISE,
+              to_keras=_plain(_UNARY[name][0], "input"))
+      for name in _NEW_UNARY),
+    *(OpEntry(name, "tensor_ops", (INPUT, Attr("other")), (fn(f"torch.{name}", "input", "other"), method(name, "other")),
+              layout=BOTH, to_keras=_plain(keras_name, "input", "other"))
+      for name, (keras_name, _, _) in _BINARY.items()),
+    OpEntry("argmin", "tensor_ops", (INPUT, Attr("dim", torch=None), Attr("keepdim", torch=False)),
+            (method("argmin", "dim", "keepdim"), fn("torch.argmin", "input", "dim", "keepdim")),
+            layout=LayoutRule("axis", axes=("dim",), keepdim="keepdim"), to_keras=_axis_op("argmin", keepdims=True)),
+    OpEntry("logsumexp", "tensor_ops", (INPUT, Attr("dim", keras=None), Attr("keepdim", torch=False)),
+            (fn("torch.logsumexp", "input", "dim", "keepdim"), method("logsumexp", "dim", "keepdim")),
+            layout=LayoutRule("axis", axes=("dim",), keepdim="keepdim"), to_keras=_logsumexp_keras),
+    OpEntry("movedim", "tensor_ops", (INPUT, Attr("source"), Attr("destination")),
+            (fn("torch.movedim", "input", "source", "destination"), method("movedim", "source", "destination"),
+             fn("torch.moveaxis", "input", "source", "destination"), method("moveaxis", "source", "destination")),
+            layout=OPAQUE, to_keras=_plain("moveaxis", "input", "source", "destination")),
+    OpEntry("tensor_split", "tensor_ops", (INPUT, Attr("indices_or_sections"), Attr("dim", torch=0, keras=0)),
+            (fn("torch.tensor_split", "input", "indices_or_sections", "dim"),
+             method("tensor_split", "indices_or_sections", "dim")),
+            layout=LayoutRule("axis", axes=("dim",)), to_keras=_tensor_split_keras,
+            notes="A number of pieces or the split indices (numpy.array_split); keras.ops.split needs equal pieces."),
+    OpEntry("tensordot", "tensor_ops", (INPUT, Attr("other"), Attr("dims", torch=2, keras=2)),
+            (fn("torch.tensordot", "input", "other", "dims"),),
+            layout=LayoutRule("opaque", tensor_inputs=("input", "other")),
+            to_keras=lambda v: call("ops.tensordot", v.get("input"), v.get("other"), axes=v.get("dims"))),
+    # Keras / TensorFlow ops whose torch form is a different call or an expression
+    OpEntry("cast", "tensor_ops", (INPUT, Attr("dtype")), (), layout=ELEMENTWISE,
+            notes="x.to(dtype); a Python number (a shape entry) becomes a tensor of that dtype, as in Keras."),
+    OpEntry("take", "tensor_ops", (INPUT, Attr("indices"), Attr("dim", keras=None)), (),
+            layout=LayoutRule("opaque", tensor_inputs=("input", "indices")),
+            notes="Whole slices along `dim` (tf.gather, keras.ops.take): indexing with the indices at that axis."),
+    OpEntry("tf_split", "tensor_ops", (INPUT, Attr("num_or_size_splits"), Attr("dim", keras=0)), (),
+            layout=LayoutRule("axis", axes=("dim",)), notes="A count of equal pieces (torch.chunk) or piece sizes (torch.split)."),
+    OpEntry("batch_dot", "tensor_ops", (INPUT, Attr("other"), Attr("axes", keras=None)), (),
+            layout=LayoutRule("opaque", tensor_inputs=("input", "other")),
+            notes="Legacy keras.backend.batch_dot: a per-sample dot over `axes`, written as a support function."),
+    OpEntry("bias_add", "tensor_ops", (INPUT, Attr("bias")), (), layout=LayoutRule("opaque", tensor_inputs=("input",)),
+            notes="tf.nn.bias_add adds along the last (channels-last) axis."),
+    OpEntry("as_list", "tensor_ops", (INPUT,), (), layout=LayoutRule("none", tensor_inputs=()), notes="TensorShape.as_list(): a list of sizes."),
+)
+
+ENTRIES = with_keras(ENTRIES, {
+    **{name: KerasForm(keras_fns(names(ops, tf, backend, extra=(KA + "exponential",) if name == "exp" else ()), "input"),
+                       torch_form(f"torch.{name}", "input"))
+       for name, (ops, tf, backend) in _UNARY.items() if name != "sqrt"},
+    "sqrt": KerasForm(keras_fns(names("sqrt", "sqrt"), "input") + keras_fns((KB + "sqrt",), "input", fixed={"clip_negative": True}),
+                      _sqrt_torch, (Attr("clip_negative", torch=False, keras=False),)),
+    **{name: KerasForm(keras_fns(names(ops, None, backend) + _tf_names(*tf), "input", "other",
+                                 rename={"x1": "input", "x2": "other", "y": "other"}), _binary_torch(name))
+       for name, (ops, tf, backend) in _BINARY.items()},
+    "mul": KerasForm(keras_fns(names("multiply", "multiply"), "input", "other", rename={"x1": "input", "x2": "other", "y": "other"}),
+                     torch_form("torch.mul", "input", "other")),
+    "pow": KerasForm(keras_fns(names("power", "pow", "pow"), "input", "exponent",
+                               rename={"x1": "input", "x2": "exponent", "y": "exponent", "a": "exponent"}),
+                     torch_form("torch.pow", "input", "exponent")),
+    **{name: KerasForm(keras_fns(names(name, f"reduce_{tf}", name), "input", "dim", "keepdim"), _reduce_torch(name))
+       for name, tf in (("mean", "mean"), ("sum", "sum"))},
+    **{torch_name: KerasForm(keras_fns(names(ops, f"reduce_{ops}", ops), "input", "dim", "keepdim"), _reduce_torch(torch_name))
+       for torch_name, ops in (("amax", "max"), ("amin", "min"))},
+    "prod": KerasForm(keras_fns(names("prod", "reduce_prod", "prod"), "input", "dim", "keepdim"), _prod_torch),
+    "std": KerasForm(keras_fns(names("std", "math.reduce_std", "std"), "input", "dim", "keepdim"), _reduce_torch("std")),
+    "var": KerasForm(keras_fns(names("var", "math.reduce_variance", "var"), "input", "dim", "keepdim"), _reduce_torch("var")),
+    "logsumexp": KerasForm(keras_fns(names("logsumexp", "reduce_logsumexp", "logsumexp"), "input", "dim", "keepdim"),
+                           _logsumexp_torch),
+    **{name: KerasForm(keras_fns(names(name), "input", "dim", "keepdim")
+                       + keras_fns(names(None, name), "input", "dim", fixed={"dim": 0})  # tf.argmax: axis 0
+                       + keras_fns((KB + name,), "input", "dim", fixed={"dim": -1}),
+                       torch_form(f"torch.{name}", "input", dim=None, keepdim=False))
+       for name in ("argmax", "argmin")},
+    "matmul": KerasForm(keras_fns(names("matmul", "matmul", math=False, extra=(TF + "linalg.matmul",)), "input", "other",
+                                  rename={"x1": "input", "x2": "other", "a": "input", "b": "other"}),
+                        _matmul_torch, (Attr("transpose_a", torch=False, keras=False), Attr("transpose_b", torch=False, keras=False))),
+    "einsum": KerasForm(keras_fns(names("einsum", "einsum", math=False, extra=(TF + "linalg.einsum",)), "equation",
+                                  varargs="operands", rename={"subscripts": "equation"}),
+                        lambda v: call("torch.einsum", v.get("equation"), *_operands(v))),
+    "tensordot": KerasForm(keras_fns(names("tensordot", "tensordot", math=False), "input", "other", "dims",
+                                     rename={"x1": "input", "x2": "other", "a": "input", "b": "other", "axes": "dims"})
+                           + keras_fns((KB + "dot",), "input", "other", rename={"y": "other"}, fixed={"dims": ((-1,), (-2,))}),
+                           torch_form("torch.tensordot", "input", "other", dims=2)),
+    "batch_dot": KerasForm(keras_fns((KB + "batch_dot",), "input", "other", "axes", rename={"y": "other"}),
+                           lambda v: call("batch_dot", v.get("input"), v.get("other"), axes=v.unless("axes", None))),
+    "bias_add": KerasForm(keras_fns((TF + "nn.bias_add",), "input", "bias", rename={"value": "input"}),
+                          lambda v: n.BinOp("+", v.get("input"), v.get("bias"))),
+    "reshape": KerasForm(keras_fns(names("reshape", "reshape", "reshape", math=False), "input", "shape",
+                                   rename={"newshape": "shape", "tensor": "input"}), torch_form("torch.reshape", "input", "shape")),
+    "permute": KerasForm(keras_fns(names("transpose", "transpose", math=False), "input", "dims",
+                                   rename={"axes": "dims", "a": "input", "perm": "dims"}, fixed={"dims": None})
+                         + keras_fns((KB + "permute_dimensions",), "input", "dims", rename={"pattern": "dims"}), _permute_torch),
+    "transpose": KerasForm(keras_fns(names("swapaxes"), "input", "dim0", "dim1", rename={"axis1": "dim0", "axis2": "dim1"}),
+                           torch_form("torch.transpose", "input", "dim0", "dim1")),
+    "movedim": KerasForm(keras_fns(names("moveaxis"), "input", "source", "destination"),
+                         torch_form("torch.movedim", "input", "source", "destination")),
+    "squeeze": KerasForm(keras_fns(names("squeeze", "squeeze", "squeeze", math=False), "input", "dim"), _squeeze_torch),
+    "unsqueeze": KerasForm(keras_fns(names("expand_dims", "expand_dims", math=False), "input", "dim")
+                           + keras_fns((KB + "expand_dims",), "input", "dim", fixed={"dim": -1}),
+                           torch_form("torch.unsqueeze", "input", "dim")),
+    "stack": KerasForm(keras_fns(names("stack", "stack", "stack", math=False), "tensors", "dim", rename={"values": "tensors"}),
+                       _stack_torch),
+    "tensor_split": KerasForm(keras_fns(names("split"), "input", "indices_or_sections", "dim"),
+                              torch_form("torch.tensor_split", "input", "indices_or_sections", dim=0)),
+    "tf_split": KerasForm(keras_fns((TF + "split",), "input", "num_or_size_splits", "dim", rename={"value": "input"}),
+                          _tf_split_torch),
+    "where": KerasForm(keras_fns(names("where", "where", math=False), "condition", "input", "other",
+                                 rename={"x1": "input", "x2": "other", "y": "other", "x": "input"}, fixed={"input": None, "other": None}),
+                       _where_torch),
+    "clamp": KerasForm(keras_fns(names("clip"), "input", "min", "max", rename={"x_min": "min", "x_max": "max"})
+                       + keras_fns((TF + "clip_by_value",), "input", "min", "max",
+                                   rename={"t": "input", "clip_value_min": "min", "clip_value_max": "max"})
+                       + keras_fns((KB + "clip",), "input", "min", "max", rename={"min_value": "min", "max_value": "max"}),
+                       torch_form("torch.clamp", "input", "min", "max")),
+    "cast": KerasForm(keras_fns(names("cast", "cast", "cast", math=False), "input", "dtype"), _cast_torch),
+    "shape": KerasForm((tensor_attr("shape"), method("get_shape"))
+                       + keras_fns(names("shape", "shape", "shape", math=False, extra=(KB + "int_shape",)), "input"),
+                       lambda v: n.Attr(v.get("input"), "shape")),
+    "ndim": KerasForm((tensor_attr("ndim"),) + keras_fns(names("ndim", "rank", "ndim", math=False), "input"),
+                      lambda v: n.Attr(v.get("input"), "ndim")),
+    "as_list": KerasForm((method("as_list"),), lambda v: call("list", v.get("input"))),
+    "take": KerasForm(keras_fns(names("take"), "input", "indices", "dim")
+                      + keras_fns((TF + "gather",), "input", "indices", "dim", rename={"params": "input"}, fixed={"dim": 0}),
+                      _take_torch),
+    **{name: KerasForm(keras_fns(names(name, name, name, math=False), "input", "dtype"), _like_torch(name))
+       for name in ("zeros_like", "ones_like")},
+    # spellings only: these entries have their PyTorch form above
+    "cat": KerasForm(keras_fns((KB + "concatenate",), "tensors", "dim", fixed={"dim": -1})),
+    "add": KerasForm(keras_fns((TF + "math.add",), "input", "other", rename={"y": "other"})),
+    **{name: KerasForm(keras_fns(names(name, name, math=False), "size", "dtype", rename={"shape": "size"}),
+                       _creation_torch(name))
+       for name in ("zeros", "ones")},
+    "arange": KerasForm(keras_fns(names("arange", extra=(TF + "range",)), "start", "end", "step", "dtype",
+                                  rename={"stop": "end", "limit": "end", "delta": "step"})
+                        + keras_fns((KB + "arange",), "start", "end", "step", "dtype", rename={"stop": "end"}),
+                        _arange_torch),
 })

@@ -244,6 +244,23 @@ class While(Stmt):
 
 
 @dataclass(eq=False)
+class ExceptHandler(Node):
+    """One `except Type as name:` clause (type None: a bare `except:`)."""
+
+    type: Expr | None
+    name: str | None
+    body: list[Stmt]
+
+
+@dataclass(eq=False)
+class Try(Stmt):
+    body: list[Stmt]
+    handlers: list[ExceptHandler]
+    orelse: list[Stmt] = field(default_factory=list)
+    finalbody: list[Stmt] = field(default_factory=list)
+
+
+@dataclass(eq=False)
 class Simple(Stmt):
     """pass / break / continue."""
 

@@ -13,10 +13,12 @@ from nnmigrate.catalog import Catalog
 from nnmigrate.catalog.entry import REQUIRED, OpEntry, Spelling
 from nnmigrate.diagnostics import Diagnostic, Severity, SourceRange
 from nnmigrate.pivot import nodes as n
+from nnmigrate.readers.constants import Constants, assigned_names, target_names
 from nnmigrate.readers.dynamic import framework_getattr
 from nnmigrate.readers.imports import ImportTable, dotted
 from nnmigrate.readers.positions import Positions
 from nnmigrate.readers.support_copies import copies_in, selecting_values
+from nnmigrate.writers.emit import NOT_CONST
 
 _BINOPS = {
     cst.Add: "+", cst.Subtract: "-", cst.Multiply: "*", cst.Divide: "/", cst.FloorDivide: "//",
@@ -68,11 +70,20 @@ class SourceReader:
         self.local_classes: set[str] = set()
         self.class_kinds: dict[str, str] = {}  # model classes read so far: module | sequential | plain
         self.assigned: dict[str, cst.BaseExpression] = {}  # name -> value last assigned in the current function
+        self.constants = Constants(self.constant_op)  # names whose value is known before run time (`bn_axis = 3`)
+        self.assignment_code: dict[int, str] = {}  # pivot assignment -> its source, for one left out once folded
 
     # ---- hooks for subclasses -----------------------------------------------------------
 
     def resolve_function(self, qualname: str) -> tuple[OpEntry, Spelling] | None:
         return self.catalog.lookup(self.framework, qualname)
+
+    def constant_op(self, op: n.Op) -> object:
+        """The value of a framework constant (`keras.backend.epsilon()`): a `constant` family entry's `value`."""
+        entry = self.catalog.entries.get(op.key)
+        if entry is None or entry.family != "constant":
+            return NOT_CONST
+        return self.constants.value(op.attrs.get("value"))
 
     def is_framework_import(self, stmt: cst.Import | cst.ImportFrom) -> bool:
         """Imports of the source framework are dropped: the writer adds the target's."""
@@ -129,7 +140,11 @@ class SourceReader:
         if isinstance(node, cst.Attribute):
             return self.attribute(node)
         if isinstance(node, cst.Subscript):
-            return n.Subscript(self.expr(node.value), self.subscript_index(node.slice), span=span)
+            value = self.expr(node.value)
+            index = self.subscript_index(node.slice)
+            if isinstance(value, n.Op) and value.key in ("shape", "size"):  # `x.shape[axis]`: the index is an axis
+                index = self.constants.known(index)
+            return n.Subscript(value, index, span=span)
         if isinstance(node, cst.Tuple):
             return n.TupleExpr([self.element(e) for e in node.elements], span=span)
         if isinstance(node, cst.List):
@@ -164,17 +179,25 @@ class SourceReader:
             return n.Compare(self.expr(node.left), [_COMPARE[type(c.operator)] for c in node.comparisons],
                              [self.expr(c.comparator) for c in node.comparisons], span=span)
         if isinstance(node, cst.IfExp):
-            return n.IfExp(self.expr(node.test), self.expr(node.body), self.expr(node.orelse), span=span)
+            test = self.expr(node.test)
+            settled = self.settled(test)
+            if settled is not None:  # `3 if backend.image_data_format() == "channels_last" else 1`
+                return self.expr(node.body if settled else node.orelse)
+            return n.IfExp(test, self.expr(node.body), self.expr(node.orelse), span=span)
         if isinstance(node, cst.Call):
             return self.call(node)
         if isinstance(node, cst.Lambda):
             params = [p.name.value for p in node.params.params]
-            return n.Lambda(params, self.expr(node.body), span=span)
+            with self.constants.shadowed(params):
+                return n.Lambda(params, self.expr(node.body), span=span)
         if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
             kind = {cst.ListComp: "list", cst.GeneratorExp: "generator", cst.SetComp: "set"}[type(node)]
-            return n.Comprehension(kind, self.expr(node.elt), self.comp_for(node.for_in), span=span)
+            with self.constants.shadowed(_comprehension_targets(node.for_in)):
+                return n.Comprehension(kind, self.expr(node.elt), self.comp_for(node.for_in), span=span)
         if isinstance(node, cst.DictComp):
-            return n.Comprehension("dict", self.expr(node.key), self.comp_for(node.for_in), value=self.expr(node.value), span=span)
+            with self.constants.shadowed(_comprehension_targets(node.for_in)):
+                return n.Comprehension("dict", self.expr(node.key), self.comp_for(node.for_in), value=self.expr(node.value),
+                                       span=span)
         if isinstance(node, cst.StarredElement):
             return n.Starred(self.expr(node.value), span=span)
         return self.unsupported(node, f"expression `{type(node).__name__}` is not supported")
@@ -351,6 +374,9 @@ class SourceReader:
         for name, to_canonical in spelling.convert.items():
             if name in attrs:
                 attrs[name] = to_canonical(attrs[name])
+        for name in _axis_attrs(entry):  # a layout change remaps axes: they need their values
+            if name in attrs:
+                attrs[name] = self.constants.known(attrs[name])
         return n.Op(entry.key, attrs, extra, spelled, spelling.layer, span=self.span(node))
 
     # ---- statements ---------------------------------------------------------------------
@@ -407,20 +433,33 @@ class SourceReader:
                 out += self.small_stmt(small, comments if i == 0 else [])
             return out
         if isinstance(node, cst.If):
-            return [self.if_stmt(node, comments)]
+            return self.if_block(node, comments)
         if isinstance(node, cst.For):
             if node.asynchronous:
                 return [self.unsupported_stmt(node, "async for is not supported")]
-            orelse = self.body(node.orelse.body) if node.orelse else []
-            return [n.For(self.expr(node.target), self.expr(node.iter), self.body(node.body), orelse, span=span, comments=comments)]
+            iterated = self.expr(node.iter)
+            rebound = assigned_names(node)  # on some iteration: unknown in the loop and after it
+            self.constants.forget(rebound)
+            loop = n.For(self.expr(node.target), iterated, self.body(node.body), [], span=span, comments=comments)
+            self.constants.forget(rebound)
+            loop.orelse = self.body(node.orelse.body) if node.orelse else []
+            return [loop]
         if isinstance(node, cst.While):
-            return [n.While(self.expr(node.test), self.body(node.body), span=span, comments=comments)]
+            rebound = assigned_names(node)
+            self.constants.forget(rebound)
+            loop = n.While(self.expr(node.test), self.body(node.body), span=span, comments=comments)
+            self.constants.forget(rebound)
+            return [loop]
         if isinstance(node, cst.FunctionDef):
+            self.constants.forget([node.name.value])
             return [self.function(node, "function")]
         if isinstance(node, cst.ClassDef):
+            self.constants.forget([node.name.value])
             return [self.class_def(node)]
         if isinstance(node, cst.With):
             return self.with_stmt(node)
+        if isinstance(node, cst.Try):
+            return [self.try_stmt(node, comments)]
         return [self.unsupported_stmt(node, f"`{type(node).__name__}` statement is not supported")]
 
     def with_stmt(self, node: cst.With) -> list[n.Stmt]:
@@ -428,26 +467,73 @@ class SourceReader:
         items = [self.code(i.item) for i in node.items]
         self.report("NNM103", f"`with {', '.join(items)}` was removed; its body is kept", node,
                     severity=Severity.WARNING)
+        self.constants.forget(assigned_names(node))
         return self.body(node.body)
+
+    def try_stmt(self, node: cst.Try, comments: list[str]) -> n.Try:
+        """try / except / else / finally: names bound anywhere in it are unknown after it."""
+        self.constants.forget(assigned_names(node))
+        handlers = [n.ExceptHandler(self.expr(h.type) if h.type is not None else None,
+                                    h.name.name.value if h.name is not None and isinstance(h.name.name, cst.Name) else None,
+                                    self.body(h.body)) for h in node.handlers]
+        out = n.Try(self.body(node.body), handlers, self.body(node.orelse.body) if node.orelse else [],
+                    self.body(node.finalbody.body) if node.finalbody else [], span=self.span(node), comments=comments)
+        self.constants.forget(assigned_names(node))
+        return out
 
     def unsupported_stmt(self, node: cst.CSTNode, reason: str, code: str = "NNM103") -> n.UnsupportedStmt:
         self.report(code, reason, node)
         return n.UnsupportedStmt(self.code(node), reason, span=self.span(node))
 
-    def if_stmt(self, node: cst.If, comments: list[str]) -> n.If:
+    def settled(self, test: n.Expr) -> bool | None:
+        """The value of a test on the framework's settings (`backend.image_data_format() == "channels_last"`), which
+        the source always runs with their defaults; None for any other test."""
+        from nnmigrate.writers.module_plan import walk
+
+        mentions = any(isinstance(x, n.Op) and self.constant_op(x) is not NOT_CONST for x in walk(test))
+        value = self.constants.value(test) if mentions else NOT_CONST
+        return None if value is NOT_CONST else bool(value)
+
+    def if_block(self, node: cst.If, comments: list[str]) -> list[n.Stmt]:
+        """An `if`; one that tests the framework's settings keeps only the branch the source takes."""
+        test = self.expr(node.test)
+        settled = self.settled(test)
+        if settled is None:
+            return [self.if_stmt(node, comments, test)]
+        reason = ("a test of framework settings the source always passes" + (" (and its else branch)" if node.orelse else "")
+                  if settled else "a branch for framework settings the source does not run with")
+        note = n.Dropped(f"if {self.code(node.test)}:", reason, span=self.span(node), comments=comments)
+        if settled:
+            return [note, *self.body(node.body)]
+        if isinstance(node.orelse, cst.If):
+            return [note, *self.if_block(node.orelse, [])]
+        return [note, *(self.body(node.orelse.body) if isinstance(node.orelse, cst.Else) else [])]
+
+    def if_stmt(self, node: cst.If, comments: list[str], test: n.Expr | None = None) -> n.If:
+        test = self.expr(node.test) if test is None else test
+        known = self.constants.value(test)
+        branches = self.constants.branches()
+        body = self.body(node.body)
+        branches.next()
         orelse: list[n.Stmt] = []
         if isinstance(node.orelse, cst.If):
-            orelse = [self.if_stmt(node.orelse, [])]
+            orelse = self.if_block(node.orelse, [])
         elif isinstance(node.orelse, cst.Else):
             orelse = self.body(node.orelse.body)
-        return n.If(self.expr(node.test), self.body(node.body), orelse, span=self.span(node), comments=comments)
+        branches.merge(None if known is NOT_CONST else 0 if known else 1)
+        return n.If(test, body, orelse, span=self.span(node), comments=comments)
 
     def small_stmt(self, node: cst.BaseSmallStatement, comments: list[str]) -> list[n.Stmt]:  # noqa: C901
         span = self.span(node)
         if isinstance(node, cst.Assign):
             if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
                 self.assigned[node.targets[0].target.value] = node.value
-            return [n.Assign([self.expr(t.target) for t in node.targets], self.expr(node.value), span=span, comments=comments)]
+            stmt = n.Assign([self.expr(t.target) for t in node.targets], self.expr(node.value), span=span, comments=comments)
+            self.constants.assign(stmt.targets, stmt.value, stmt)
+            self.assignment_code[id(stmt)] = self.code(node)
+            return [stmt]
+        if isinstance(node, (cst.AugAssign, cst.AnnAssign, cst.Del, cst.Global, cst.Nonlocal)):
+            self.constants.forget(assigned_names(node))
         if isinstance(node, cst.AugAssign):
             return [n.AugAssign(self.expr(node.target), _AUGOPS[type(node.operator)], self.expr(node.value), span=span, comments=comments)]
         if isinstance(node, cst.AnnAssign):
@@ -514,8 +600,14 @@ class SourceReader:
         doc, stmts = self.docstring_of(node.body)
         body: list[n.Stmt] = []
         outer, self.assigned = self.assigned, {}
-        for s in stmts:
-            body += self.stmt(s)
+        params = {p.name.value for p in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params)}
+        params |= {p.name.value for p in (node.params.star_arg, node.params.star_kwarg) if isinstance(p, cst.Param)}
+        with self.constants.scope(params, assigned_names(node.body)):
+            for s in stmts:
+                body += self.stmt(s)
+            for folded in self.constants.unused_assignments(body):
+                _replace_stmt(body, folded, n.Dropped(self.assignment_code.get(id(folded), ""), "a constant substituted where it is used",
+                                                     span=folded.span, comments=folded.comments))
         self.assigned = outer
         decorators = [self.code(d.decorator) for d in node.decorators]
         returns = self.code(node.returns.annotation) if node.returns is not None else None
@@ -558,6 +650,7 @@ class SourceReader:
         copies = copies_in(self.module, self.support_module) if self.support_module else {}
         for name in copies:  # nnmigrate's own support classes: their names read as the ops they implement
             self.imports.aliases[name] = support.prefix(self.support_module) + name
+        rebound: dict[str, int] = {}
         for stmt in self.module.body:
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
@@ -565,12 +658,64 @@ class SourceReader:
                         self.imports.add(small)
             elif isinstance(stmt, cst.ClassDef) and stmt.name.value not in copies:
                 self.local_classes.add(stmt.name.value)
+            for name in assigned_names(stmt):
+                rebound[name] = rebound.get(name, 0) + 1
+        declared_global = _global_names(self.module)
+        once = {name for name, count in rebound.items() if count == 1 and name not in declared_global}
         doc, stmts = self.docstring_of(self.module)  # type: ignore[arg-type]
         body: list[n.Stmt] = []
         for s in stmts:
-            if not any(s is c for c in copies.values()):
-                body += self.stmt(s)
+            if any(s is c for c in copies.values()):
+                continue
+            body += self.stmt(s)
+            for name in once & set(self.constants.env):  # module constants, seen by the functions after them
+                self.constants.module[name] = self.constants.env[name][0]
         return n.PivotModule(self.framework, body, doc)
+
+
+def _axis_attrs(entry: OpEntry) -> set[str]:
+    """The attributes a layout change remaps (axes, keepdim) under either framework's rule."""
+    out: set[str] = set()
+    for rule in (entry.layout, entry.torch_layout):
+        if rule is not None:
+            out.update(rule.axes)
+            if rule.keepdim:
+                out.add(rule.keepdim)
+    return out
+
+
+def _comprehension_targets(node: cst.CompFor) -> list[str]:
+    out: list[str] = []
+    cur: cst.CompFor | None = node
+    while cur is not None:
+        out += target_names(cur.target)
+        cur = cur.inner_for_in
+    return out
+
+
+def _global_names(module: cst.Module) -> set[str]:
+    found: set[str] = set()
+
+    class Collect(cst.CSTVisitor):
+        def visit_Global(self, node: cst.Global) -> None:
+            found.update(item.name.value for item in node.names)
+
+    module.visit(Collect())
+    return found
+
+
+def _replace_stmt(body: list[n.Stmt], old: n.Stmt, new: n.Stmt) -> bool:
+    """Replaces `old` wherever it sits in `body` (nested blocks included)."""
+    for i, s in enumerate(body):
+        if s is old:
+            body[i] = new
+            return True
+        blocks = [getattr(s, "body", None), getattr(s, "orelse", None), getattr(s, "finalbody", None)]
+        blocks += [h.body for h in getattr(s, "handlers", [])]
+        for block in blocks:
+            if isinstance(block, list) and _replace_stmt(block, old, new):
+                return True
+    return False
 
 
 def _clean_docstring(raw: str) -> str:

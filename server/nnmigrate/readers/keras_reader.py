@@ -1,18 +1,34 @@
-"""Keras 3 / tf.keras source -> pivot: which names are Keras or TensorFlow, which classes are layers, which method is call."""
+"""Keras 3 / tf.keras source -> pivot: which names are Keras or TensorFlow, which classes are layers, which method is call.
+
+Also the Keras-only plumbing PyTorch has no use for: explicit `build()` calls on sub-layers (PyTorch Lazy
+modules size themselves on the first call), `super().build(...)`, and training-time extras such as
+`self.add_loss(...)`, each left out with a note.
+"""
 
 from __future__ import annotations
 
 import libcst as cst
 
+from nnmigrate.catalog import Catalog
 from nnmigrate.catalog.entry import OpEntry, Spelling
+from nnmigrate.catalog.activation import TORCH_ACTIVATIONS
+from nnmigrate.catalog.containers import INITIALIZER_CLASSES
+from nnmigrate.diagnostics import Severity
 from nnmigrate.pivot import nodes as n
 from nnmigrate.readers.common import SourceReader
+from nnmigrate.readers.imports import dotted
 
 _MODULE_BASES = {"keras.Model", "keras.models.Model", "keras.layers.Layer", "keras.Layer"}
 _SEQUENTIAL_BASES = {"keras.Sequential", "keras.models.Sequential"}
 _ROLES = {"__init__": "init", "call": "forward", "build": "build"}
 #: Keras-only plumbing with no PyTorch counterpart: left out with a note.
 _KERAS_ONLY_METHODS = {"get_config", "from_config", "compute_output_shape", "compute_output_spec", "compute_mask"}
+#: Layer methods that add training-time terms (losses, metrics, updates): inference does not run them.
+_TRAINING_ONLY_CALLS = {"add_loss": "a training loss term", "add_metric": "a training metric",
+                        "add_update": "a training-time update"}
+_ACTIVATIONS = frozenset(TORCH_ACTIVATIONS) | {"linear", "softmax", "log_softmax"}
+#: initializer classes and functions by name -> the name Keras resolves them by
+_INITIALIZERS = {**{kind: kind for kind in INITIALIZER_CLASSES}, **{cls: kind for kind, cls in INITIALIZER_CLASSES.items()}}
 
 
 def normalize(qualname: str) -> str:
@@ -36,6 +52,10 @@ class KerasReader(SourceReader):
     method_roles = _ROLES
     support_module = "keras_layers.py"
     framework_only_methods = {name: "Keras-only method" for name in _KERAS_ONLY_METHODS}
+
+    def __init__(self, source: str, catalog: Catalog) -> None:
+        super().__init__(source, catalog)
+        self.layer_attrs: set[str] = set()  # `self.<name>` attributes holding catalog layers
 
     def qualname(self, node: cst.BaseExpression) -> str | None:
         qual = super().qualname(node)
@@ -61,3 +81,69 @@ class KerasReader(SourceReader):
             if keyword == "batch_input_shape" and isinstance(a.value, (cst.Tuple, cst.List)):
                 return n.TupleExpr([self.expr(el.value) for el in a.value.elements[1:]])
         return None
+
+    def attribute(self, node: cst.Attribute) -> n.Expr:
+        """`activation=keras.activations.gelu` means the same as `activation="gelu"`."""
+        qual = self.qualname(node) or ""
+        module, _, name = qual.rpartition(".")
+        if module == "keras.activations" and name in _ACTIVATIONS:
+            return n.Const(name, span=self.span(node))
+        if module == "keras.initializers" and _INITIALIZERS.get(name):  # `initializer=initializers.random_normal`
+            return n.Const(_INITIALIZERS[name], span=self.span(node))
+        return super().attribute(node)
+
+    def class_def(self, node: cst.ClassDef) -> n.ClassDef:
+        """Deriving from a built-in Keras class other than Layer / Model (`keras.layers.Dense`) inherits behaviour
+        that has no PyTorch counterpart to derive from: reported."""
+        for base in node.bases:
+            qual = self.qualname(base.value) or ""
+            if qual.startswith(self.framework_prefixes()) and qual not in self.module_bases | self.sequential_bases:
+                self.report("NNM103", f"`{node.name.value}` derives from `{qual}`, a built-in class with no PyTorch "
+                            "form to derive from", base, hint="derive it from keras.layers.Layer and build its weights "
+                            "in build(), or rewrite it by hand")
+        return super().class_def(node)
+
+    def function(self, node: cst.FunctionDef, role: str) -> n.FunctionDef | n.Dropped:  # type: ignore[override]
+        """A `build()` that only builds sub-layers has nothing left to do in PyTorch: it is left out whole."""
+        out = super().function(node, role)
+        if role == "build" and all(isinstance(s, n.Dropped) or isinstance(s, n.Simple) and s.keyword == "pass"
+                                   for s in out.body):
+            return n.Dropped(self.code(node).splitlines()[0], "a build() that only builds sub-layers "
+                             "(PyTorch Lazy modules size themselves on the first call)", span=out.span,
+                             comments=out.comments)
+        return out
+
+    def small_stmt(self, node: cst.BaseSmallStatement, comments: list[str]) -> list[n.Stmt]:
+        left_out = self.keras_plumbing(node, comments)
+        if left_out is not None:
+            return [left_out]
+        out = super().small_stmt(node, comments)
+        if isinstance(node, cst.Assign) and out and isinstance(out[0], n.Assign) and isinstance(out[0].value, n.Op) \
+                and out[0].value.layer:
+            self.layer_attrs.update(t.attr for t in out[0].targets
+                                    if isinstance(t, n.Attr) and isinstance(t.value, n.Name) and t.value.id == "self")
+        return out
+
+    def keras_plumbing(self, node: cst.BaseSmallStatement, comments: list[str]) -> n.Dropped | None:
+        """A statement that only serves Keras's layer machinery, as the note that replaces it; else None."""
+        if not (isinstance(node, cst.Expr) and isinstance(node.value, cst.Call) and isinstance(node.value.func, cst.Attribute)):
+            return None
+        func = node.value.func
+        method, receiver = func.attr.value, func.value
+        span = self.span(node)
+        if method in _TRAINING_ONLY_CALLS and dotted(receiver) == "self":
+            reason = _TRAINING_ONLY_CALLS[method]
+            self.report("NNM103", f"`self.{method}(...)` ({reason}) is left out: add it to the PyTorch training loop",
+                        node, severity=Severity.WARNING)
+            return n.Dropped(self.code(node), reason, span=span, comments=comments)
+        if method == "build" and _is_super(receiver):
+            return n.Dropped(self.code(node), "Keras's own build step", span=span, comments=comments)
+        if method == "build" and isinstance(receiver, cst.Attribute) and dotted(receiver.value) == "self" \
+                and receiver.attr.value in self.layer_attrs:
+            return n.Dropped(self.code(node), "building a sub-layer ahead of time (Lazy modules size themselves)",
+                             span=span, comments=comments)
+        return None
+
+
+def _is_super(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Call) and dotted(node.func) == "super"

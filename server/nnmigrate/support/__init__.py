@@ -15,12 +15,12 @@ IMPORT = "import keras"
 
 @lru_cache(maxsize=2)
 def classes(module: str = "keras_layers.py") -> dict[str, str]:
-    """Class name -> its source text, from one support module."""
+    """Class (or function) name -> its source text, from one support module."""
     text = resources.files(__package__).joinpath(module).read_text(encoding="utf-8")
     lines = text.splitlines()
     out: dict[str, str] = {}
     for node in ast.parse(text).body:
-        if isinstance(node, ast.ClassDef):
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef)):
             start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
             out[node.name] = "\n".join(lines[start - 1:node.end_lineno])
     return out

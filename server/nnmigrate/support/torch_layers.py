@@ -79,7 +79,8 @@ class Functional(nn.Module):
 
 
 class Activation(nn.Module):
-    """A Keras activation chosen by name at run time (`activation=some_variable`), e.g. Activation("softmax").
+    """A Keras activation chosen by name at run time (`activation=some_variable`), e.g. Activation("softmax"),
+    or a function of its own (`activation=my_function`).
 
     Softmax-like activations act on `dim` (Keras: the last axis; 1 for channels-first feature maps).
     """
@@ -98,6 +99,8 @@ class Activation(nn.Module):
         self.name, self.dim = name or "linear", dim
 
     def forward(self, x):
+        if callable(self.name):  # a function given instead of a name
+            return self.name(x)
         if self.name == "softmax":
             return torch.softmax(x, self.dim)
         if self.name == "log_softmax":
@@ -404,3 +407,25 @@ class Normalization(nn.Module):
         mean = self.mean.to(x.device).reshape(shape)
         std = torch.sqrt(self.variance.to(x.device)).clamp_min(1e-7).reshape(shape)
         return x * std + mean if self.invert else (x - mean) / std
+
+
+def batch_dot(x, y, axes=None):
+    """Legacy `keras.backend.batch_dot`: for each sample, the dot product of `x` and `y` over `axes` (by default
+    the last axis of `x` with the second-to-last of `y`, or with the last when `y` is a matrix)."""
+    x_ndim, y_ndim = x.dim(), y.dim()
+    if isinstance(axes, int):
+        axes = (axes, axes)
+    if axes is None:
+        axes = (x_ndim - 1, y_ndim - 1 if y_ndim == 2 else y_ndim - 2)
+    a0, a1 = axes[0] % x_ndim, axes[1] % y_ndim
+    if x_ndim == 2:
+        x, a0 = x.unsqueeze(1), a0 + 1
+    if y_ndim == 2:
+        y = y.unsqueeze(2)
+    x, y = torch.movedim(x, a0, -1), torch.movedim(y, a1, 1)
+    x_mid, y_tail = x.shape[1:-1], y.shape[2:]
+    out = torch.matmul(x.reshape(x.shape[0], -1, x.shape[-1]), y.reshape(y.shape[0], y.shape[1], -1))
+    out = out.reshape(out.shape[0], *x_mid, *y_tail)
+    if x_ndim == 2:
+        return out.squeeze(1)
+    return out.squeeze(-1) if y_ndim == 2 else out

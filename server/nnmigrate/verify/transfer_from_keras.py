@@ -37,6 +37,12 @@ class KerasToTorchTransfer:
     def module(self, km: Any, tm: Any, path: str) -> None:
         if tm is None:
             return
+        if _is_variable(km):  # a raw weight: the attribute (or list entry) of the same name holds it
+            if isinstance(tm, torch.Tensor) and tuple(tm.shape) == tuple(km.shape):
+                with torch.no_grad():
+                    tm.copy_(torch.from_numpy(np.asarray(km)))
+                self.copied.add(id(km))
+            return
         if hasattr(tm, "built_layers") and type(km).__name__ == "Functional":
             # the torch Functional creates its modules in the builder's order: pair those holding weights
             sources = [layer for layer in self.builder_layers if layer.weights]
@@ -63,12 +69,7 @@ class KerasToTorchTransfer:
                 if name.startswith("_"):
                     continue
                 target = getattr(tm, renames.get(name, name), None)
-                if isinstance(value, keras.Variable):
-                    if isinstance(target, torch.Tensor) and tuple(target.shape) == tuple(value.shape):
-                        with torch.no_grad():
-                            target.copy_(torch.from_numpy(np.asarray(value)))
-                        self.copied.add(id(value))
-                elif isinstance(value, (keras.layers.Layer, list, tuple, dict)):
+                if _is_variable(value) or isinstance(value, (keras.layers.Layer, list, tuple, dict)):
                     self.module(value, target, f"{path}{name}.")
             return
         if isinstance(km, keras.layers.Layer):
@@ -99,8 +100,14 @@ class KerasToTorchTransfer:
             self.copied.add(id(var))
 
 
+def _is_variable(value: Any) -> bool:
+    """A Keras variable (`add_weight`, `keras.Variable`) or a raw `tf.Variable` held by a layer."""
+    return isinstance(value, keras.Variable) or type(value).__name__.endswith("Variable") and hasattr(value, "assign") \
+        and hasattr(value, "numpy")
+
+
 def _child(tm: Any, i: int) -> Any:
-    if isinstance(tm, (torch.nn.Sequential, torch.nn.ModuleList, list, tuple)) and i < len(tm):
+    if isinstance(tm, (torch.nn.Sequential, torch.nn.ModuleList, torch.nn.ParameterList, list, tuple)) and i < len(tm):
         return tm[i]
     return None
 

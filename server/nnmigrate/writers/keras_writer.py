@@ -56,7 +56,7 @@ class KerasWriter(ModelWriter):
     def support_names(self) -> list[str]:
         return sorted({name for entry in self.catalog.entries.values() for name in entry.support})
 
-    def forward_params(self, params: list[n.Param]) -> list[n.Param]:
+    def forward_params(self, params: list[n.Param], body: list[n.Stmt]) -> list[n.Param]:
         if not any(p.name == "training" for p in params):
             kw = [i for i, p in enumerate(params) if p.star == "**"]
             params.insert(kw[0] if kw else len(params), n.Param("training", n.Const(None)))

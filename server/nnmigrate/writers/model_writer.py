@@ -54,6 +54,10 @@ class ModelWriter:
     container_methods: ClassVar[dict[str, dict[str, str]]] = {}
     #: keyword arguments of layer calls that the target's layers do not take (Keras `training=` in PyTorch)
     dropped_call_keywords: ClassVar[frozenset[str]] = frozenset()
+    #: the source's tensor layout, as diagnostics name it
+    source_layout_name: ClassVar[str] = "channels-first"
+    #: how a raw weight is read as a plain tensor for a library function (`keras.Variable.value`); None: as is
+    variable_value: ClassVar[str | None] = "value"
     axes = AxisMove(to_last=True)
 
     def __post_init__(self) -> None:
@@ -99,7 +103,8 @@ class ModelWriter:
         """A target expression for a source name with special meaning (Keras `training`), else None."""
         return None
 
-    def forward_params(self, params: list[n.Param]) -> list[n.Param]:
+    def forward_params(self, params: list[n.Param], body: list[n.Stmt]) -> list[n.Param]:
+        """The forward/call parameters the target takes, given the source's and the body using them."""
         return params
 
     def adjust_init(self, cls: n.ClassDef, body: list[n.Stmt]) -> list[n.Stmt]:
@@ -258,7 +263,7 @@ class ModelWriter:
             body = self.forward_prelude(cls, tr, [p for p in forward.params[1:] if not p.star]) + tr.body(forward.body)
             returns = tr.returns[0] if tr.returns else UNKNOWN
             result.signature = Signature(infos, returns)
-            params_out = self.forward_params(self._params(tr, forward.params))
+            params_out = self.forward_params(self._params(tr, forward.params), forward.body)
             result.forward = n.FunctionDef(self.forward_name, params_out, body, forward.docstring, [], "forward",
                                            span=forward.span, comments=forward.comments)
             result.forward_translator = tr

@@ -122,6 +122,11 @@ class ModulePlan:
         return bool(re.search(r"\b(torch|nn|Tensor|tf)\b", annotation))
 
     @cached_property
+    def imported(self) -> set[str]:
+        """Names the module's own (non-framework) imports bind."""
+        return {name for s in self.module.body if isinstance(s, n.Import) for name in bound_names(s.code)}
+
+    @cached_property
     def spatial(self) -> bool:
         """Whether the written code builds channel-sensitive layers (convolutions, pooling) anywhere."""
         return any(isinstance(x, n.Op) and x.layer and x.key.startswith(("conv", "max_pool", "avg_pool", "adaptive"))
@@ -173,6 +178,9 @@ class ModulePlan:
                         attrs[name] = info
             elif isinstance(x, (n.For, n.While, n.FunctionDef)):
                 self._collect(x.body, attrs, local)
+            elif isinstance(x, n.Try):
+                for part in (x.body, *(h.body for h in x.handlers), x.orelse, x.finalbody):
+                    self._collect(part, attrs, local)
             elif isinstance(x, n.Assign):
                 info = self.attr_info(x.value, local, attrs)
                 for t in x.targets:
@@ -216,7 +224,7 @@ class ModulePlan:
                 if isinstance(items, n.DictExpr):
                     return AttrInfo("dict", elements=[self.attr_info(v, local, attrs) for v in items.values])
                 return AttrInfo("list")
-            if e.key == "parameter":
+            if e.key in ("parameter", "add_weight"):
                 return AttrInfo("param")
             if e.layer:
                 return AttrInfo("op", e.key, op=e)
@@ -281,7 +289,8 @@ LIBRARY_IMPORTS = {"functools": "import functools", "math": "import math", "type
 
 #: Libraries with one module per framework (layers that work on that framework's tensors): an import of
 #: one flavour is written as the target framework's.
-_FLAVOURS = {"einops.layers": {"torch": "einops.layers.torch", "keras": "einops.layers.keras"}}
+_FLAVOURS = {"einops.layers": {"torch": "einops.layers.torch", "keras": "einops.layers.keras",
+                               "tensorflow": "einops.layers.tensorflow"}}
 
 
 def _appended(e: n.Expr) -> str | None:

@@ -214,6 +214,17 @@ def _stmt(s: n.Stmt, level: int = 0) -> list[str]:  # noqa: C901
     elif isinstance(s, n.While):
         lines.append(f"{ind}while {expr(s.test)}:")
         lines += block(s.body, level + 1)
+    elif isinstance(s, n.Try):
+        lines.append(f"{ind}try:")
+        lines += block(s.body, level + 1)
+        for h in s.handlers:
+            clause = "except" + (f" {expr(h.type)}" if h.type is not None else "") + (f" as {h.name}" if h.name else "")
+            lines.append(f"{ind}{clause}:")
+            lines += block(h.body, level + 1)
+        for keyword, part in (("else", s.orelse), ("finally", s.finalbody)):
+            if part:
+                lines.append(f"{ind}{keyword}:")
+                lines += block(part, level + 1)
     elif isinstance(s, n.Simple):
         lines.append(f"{ind}{s.keyword}")
     elif isinstance(s, n.Scope):

@@ -21,6 +21,10 @@ from nnmigrate.writers.translate import AttrInfo, Translator
 
 #: Keras call() parameters that PyTorch modules do not take.
 _KERAS_CALL_ONLY = {"training", "mask"}
+#: pivot ops that make a raw weight (held in nn.ParameterList, not nn.ModuleList, when listed)
+_WEIGHT_OPS = {"add_weight", "parameter"}
+#: Keras layer properties naming its dtype (read-only in Keras)
+_KERAS_DTYPE_ATTRS = {"dtype", "compute_dtype", "variable_dtype", "_compute_dtype"}
 
 
 class TorchWriter(ModelWriter):
@@ -29,6 +33,8 @@ class TorchWriter(ModelWriter):
     framework_imports = {"torch": "import torch", "nn": "from torch import nn", "F": "import torch.nn.functional as F"}
     axes = AxisMove(to_last=False)
     dropped_call_keywords = frozenset(_KERAS_CALL_ONLY)
+    source_layout_name = "channels-last"
+    variable_value = None
     support_module = "torch_layers.py"
     container_methods = {"sequential": {"add": "append"}}
 
@@ -69,14 +75,21 @@ class TorchWriter(ModelWriter):
     def translate_name(self, name: str) -> n.Expr | None:
         return n.Attr(n.Name("self"), "training") if name == "training" else None
 
-    def forward_params(self, params: list[n.Param]) -> list[n.Param]:
-        return [p for p in params if p.name not in _KERAS_CALL_ONLY]
+    def forward_params(self, params: list[n.Param], body: list[n.Stmt]) -> list[n.Param]:
+        """`training` comes from the module's mode; a Keras `mask` is kept where call() reads it (default None)."""
+        used = {x.id for x in walk(body) if isinstance(x, n.Name)}
+        return [p for p in params if p.name not in _KERAS_CALL_ONLY or p.name == "mask" and "mask" in used]
+
+    def translate_self_attr(self, attr: str) -> n.Expr | None:
+        """A Keras layer's dtype properties: PyTorch modules compute in the default dtype."""
+        return call("torch.get_default_dtype") if attr in _KERAS_DTYPE_ATTRS else None
 
     def adjust_init(self, cls: n.ClassDef, body: list[n.Stmt]) -> list[n.Stmt]:
         """`super().__init__(**kwargs)`: Keras layer options such as `name=` mean nothing to nn.Module; a Sequential
         subclass passes its layers on as positional arguments."""
         appended = {x.func.value.attr for x in walk(cls.body) if isinstance(x, n.Call) and isinstance(x.func, n.Attr)
-                    and x.func.attr == "append" and isinstance(x.func.value, n.Attr)}
+                    and x.func.attr == "append" and isinstance(x.func.value, n.Attr)
+                    and not (x.args and isinstance(x.args[0].value, n.Op) and x.args[0].value.key in _WEIGHT_OPS)}
         out: list[n.Stmt] = []
         if self.plan.method(cls.name, "build") is not None:
             body = [*body, n.Assign([n.Attr(n.Name("self"), "built")], n.Const(False))]
@@ -89,6 +102,19 @@ class TorchWriter(ModelWriter):
             elif isinstance(s, n.Assign) and _holds_layers(s, appended):
                 s = n.Assign(s.targets, call("nn.ModuleList", s.value), span=s.span, comments=s.comments)
             out.append(s)
+        return out
+
+    def write_class(self, cls: n.ClassDef) -> n.ClassDef:
+        """A Keras layer with build() but no __init__ still needs one: it starts unbuilt."""
+        out = super().write_class(cls)
+        if cls.kind != "plain" and self.plan.method(cls.name, "build") is not None \
+                and self.plan.method(cls.name, "init") is None:
+            init = n.FunctionDef("__init__", [n.Param("self")], [
+                n.ExprStmt(n.Call(n.Attr(n.Call(n.Name("super"), []), "__init__"), [])),
+                n.Assign([n.Attr(n.Name("self"), "built")], n.Const(False))], role="init")
+            out.body.insert(0, init)
+        _buffers_over_attributes(out)
+        _weight_lists(out)
         return out
 
     def forward_prelude(self, cls: n.ClassDef, tr: object, params: list[n.Param]) -> list[n.Stmt]:
@@ -178,14 +204,50 @@ class TorchWriter(ModelWriter):
                 "expect; the Keras original took channels-last (N, ..., C).")
 
 
+def _buffers_over_attributes(cls: n.ClassDef) -> None:
+    """`self.x = nn.Buffer(t)` cannot replace an attribute set before (`self.x = None` in __init__, a plain tensor):
+    there the fixed weight is a parameter that is not trained."""
+    seen: set[str] = set()
+    for x in walk(cls.body):
+        if not isinstance(x, n.Assign):
+            continue
+        names = {t.attr for t in x.targets if isinstance(t, n.Attr) and isinstance(t.value, n.Name) and t.value.id == "self"}
+        value = x.value
+        if names & seen and isinstance(value, n.Call) and isinstance(value.func, n.Name) and value.func.id == "nn.Buffer":
+            x.value = call("nn.Parameter", value.args[0].value, requires_grad=False)
+        seen |= names
+
+
+def _is_weight(e: n.Expr) -> bool:
+    return isinstance(e, n.Call) and isinstance(e.func, n.Name) and e.func.id == "nn.Parameter"
+
+
+def _weight_lists(cls: n.ClassDef) -> None:
+    """`self.ws = [nn.Parameter(...), ...]` (or filled by `self.ws.append(nn.Parameter(...))`): an nn.ParameterList,
+    so the module owns the weights as Keras tracks those of a list attribute."""
+    appended = {x.func.value.attr for x in walk(cls.body) if isinstance(x, n.Call) and isinstance(x.func, n.Attr)
+                and x.func.attr == "append" and isinstance(x.func.value, n.Attr) and x.args and _is_weight(x.args[0].value)}
+    for x in walk(cls.body):
+        if not (isinstance(x, n.Assign) and len(x.targets) == 1 and isinstance(x.targets[0], n.Attr)
+                and isinstance(x.targets[0].value, n.Name) and x.targets[0].value.id == "self"):
+            continue
+        value = x.value
+        items = value.elts if isinstance(value, n.ListExpr) else [value.elt] if isinstance(value, n.Comprehension) \
+            and value.kind == "list" else None
+        if items is not None and (x.targets[0].attr in appended and not items or items and all(_is_weight(e) for e in items)):
+            x.value = call("nn.ParameterList", *([value] if items else []))
+
+
 def _holds_layers(s: n.Assign, appended: set[str]) -> bool:
     """`self.blocks = []` filled with layers (Keras tracks plain lists; PyTorch needs nn.ModuleList)."""
     target = s.targets[0]
     if not (isinstance(target, n.Attr) and isinstance(target.value, n.Name) and target.value.id == "self"):
         return False
     if isinstance(s.value, n.ListExpr):
-        return target.attr in appended if not s.value.elts else any(isinstance(e, n.Call) for e in s.value.elts)
-    return isinstance(s.value, n.Comprehension) and s.value.kind == "list" and isinstance(s.value.elt, n.Call)
+        return target.attr in appended if not s.value.elts else any(isinstance(e, n.Call) and not _is_weight(e)
+                                                                     for e in s.value.elts)
+    return isinstance(s.value, n.Comprehension) and s.value.kind == "list" and isinstance(s.value.elt, n.Call) \
+        and not _is_weight(s.value.elt)
 
 
 def _assigned(stmts: list[n.Stmt]) -> set[str]:

@@ -95,6 +95,11 @@ class Translator:
             return self.writer.to_target(e, rank)
         return self.writer.to_source(e, rank)
 
+    def moved_rank(self, rank: int | None) -> int | None:
+        """The rank of a moved tensor for axis remapping. Moving channels to axis 1 needs it to tell the channel
+        axis (last) from a spatial one; unknown, it is taken to be the rank of the model's convolutions."""
+        return rank or (None if self.writer.axes.to_last else self.writer.default_rank())
+
     # ---- expressions --------------------------------------------------------------------
 
     def expr(self, e: n.Expr) -> tuple[n.Expr, TensorInfo]:  # noqa: C901
@@ -204,7 +209,7 @@ class Translator:
             x, xi = self.expr(e.value.attrs["input"])
             index = e.index
             if xi.moved:
-                mapped = self.writer.axes.remap_expr(e.index, xi.rank)
+                mapped = self.writer.axes.remap_expr(e.index, self.moved_rank(xi.rank))
                 index = mapped if mapped is not None else index
             return n.Subscript(self.op_target(e.value, x, xi, with_dim=False), index), UNKNOWN
         value, info = self.expr(e.value)
@@ -326,11 +331,12 @@ class Translator:
                         for o in p.origin:
                             self.demand.setdefault(o, MOVED)
             if cl and isinstance(attrs["tensors"], n.ListExpr) and all(p.layout in (MOVED, None) for p in parts):
-                mapped = self.writer.axes.remap_expr(attrs["dim"], next(p.rank for p in parts if p.moved))
+                rank = next((p.rank for p in parts if p.moved and p.rank), None)
+                mapped = self.writer.axes.remap_expr(attrs["dim"], self.moved_rank(rank))
                 if mapped is not None:
                     attrs["dim"] = mapped
-                    rank = next(p.rank for p in parts if p.moved)
                     return TensorInfo(MOVED, rank)
+                self.axis_unknown(entry, op)
             if isinstance(attrs["tensors"], n.ListExpr) and parts:
                 attrs["tensors"] = n.ListExpr([self.need(x, p, PLAIN) for x, p in zip(attrs["tensors"].elts, parts)])
             for p in parts:
@@ -348,7 +354,7 @@ class Translator:
         mapped_all = True
         for a in rule.axes:
             if a in attrs and const_value(attrs[a]) is not None:
-                mapped = self.writer.axes.remap_expr(attrs[a], first.rank)
+                mapped = self.writer.axes.remap_expr(attrs[a], self.moved_rank(first.rank))
                 if mapped is None:
                     mapped_all = False
                 else:
@@ -357,6 +363,8 @@ class Translator:
             attrs[first_name] = self.need(attrs[first_name], first, PLAIN)
             return UNKNOWN
         if not mapped_all or any(a in attrs and const_value(attrs[a]) is None and a != "dim" for a in rule.axes):
+            if not mapped_all:
+                self.axis_unknown(entry, op)
             attrs[first_name] = self.need(attrs[first_name], first, PLAIN)
             return TensorInfo(PLAIN)
         if op.key in ("size",):
@@ -379,6 +387,13 @@ class Translator:
                 attrs[a] = op.attrs[a]
             return TensorInfo(PLAIN)
         return first
+
+    def axis_unknown(self, entry: OpEntry, op: n.Op) -> None:
+        """An axis known only at run time cannot be remapped: the op runs on the tensor moved back to the
+        source layout (correct, with two extra transposes)."""
+        self.report("NNM204", f"{entry.key}: the axis is computed at run time, so the tensor is moved back to the "
+                    f"{self.writer.source_layout_name} layout around this op", op.span, Severity.WARNING,
+                    hint="give the axis a literal value (or a local assigned one) to keep the native layout")
 
     # ---- calls --------------------------------------------------------------------------
 
@@ -431,8 +446,8 @@ class Translator:
             if a.keyword in self.writer.dropped_call_keywords:
                 continue
             value, info = self.expr(a.value)
-            if self._is_param(a.value) and self._is_library_function(e.func):  # e.g. einops takes no keras.Variable
-                value = n.Attr(value, "value")
+            if self.writer.variable_value and self._is_param(a.value) and self._is_library_function(e.func):
+                value = n.Attr(value, self.writer.variable_value)  # e.g. einops takes no keras.Variable
             args.append(n.Arg(value, a.keyword, a.star))
             infos.append(info)
         if target is None:
@@ -444,6 +459,10 @@ class Translator:
                 # a method of a tensor the catalog lacks: the target's tensors do not have it
                 self.report("NNM101", f"tensor method `.{e.func.attr}()` is not in the op catalog", e.span,
                             hint=f"the {self.writer.target_name} tensor has no such method")
+            if self._is_imported_callable(e.func) and any(i.layout or i.origin for i in infos):
+                # a library function or layer (einops) knows nothing of the layout change: it gets the source layout
+                args = [n.Arg(self.need(a.value, i, PLAIN), a.keyword, a.star) for a, i in zip(args, infos)]
+                return n.Call(func, args, span=e.span), TensorInfo(PLAIN)
             first = infos[0] if infos else UNKNOWN
             return n.Call(func, args, span=e.span), first if first.layout else UNKNOWN
         attr_name, info = target
@@ -470,6 +489,13 @@ class Translator:
         """A function from an imported library: not a builtin, nor defined in the migrated module."""
         head = func.id.split(".")[0] if isinstance(func, n.Name) else None
         return head is not None and not hasattr(builtins, head) and head not in self.writer.plan.definitions
+
+    def _is_imported_callable(self, func: n.Expr) -> bool:
+        """A function, class or object from a library the user imports (`rearrange`, `Rearrange(...)`), or
+        something made by calling one: code written for the source layout."""
+        while isinstance(func, (n.Attr, n.Call)):
+            func = func.value if isinstance(func, n.Attr) else func.func
+        return isinstance(func, n.Name) and func.id.split(".")[0] in self.writer.plan.imported
 
     def _callee_info(self, func: n.Expr) -> tuple[str, AttrInfo] | None:
         if isinstance(func, n.Attr) and isinstance(func.value, n.Name) and func.value.id == "self" and func.attr in self.attrs:
@@ -682,6 +708,10 @@ class Translator:
         if isinstance(s, n.While):
             test, _ = self.expr(s.test)
             return [n.While(test, self.body(s.body), span=s.span, comments=c)]
+        if isinstance(s, n.Try):
+            handlers = [n.ExceptHandler(self.expr(h.type)[0] if h.type is not None else None, h.name, self.body(h.body))
+                        for h in s.handlers]
+            return [n.Try(self.body(s.body), handlers, self.body(s.orelse), self.body(s.finalbody), span=s.span, comments=c)]
         if isinstance(s, n.Raise):
             return [n.Raise(self.expr(s.exc)[0] if s.exc is not None else None, span=s.span, comments=c)]
         if isinstance(s, n.Assert):
@@ -763,7 +793,8 @@ class Translator:
             for name, info in changed.items():
                 expr_ = n.Name(name)
                 converted = self.need(expr_, before[name], info.layout or PLAIN, info.rank)
-                prelude.append(n.Assign([n.Name(name)], converted))
+                if converted is not expr_:
+                    prelude.append(n.Assign([n.Name(name)], converted))
                 self.env[name] = info
             self.bind(s.target, UNKNOWN)
             body = self.body(s.body)
