@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import MOVED, NOT_CONST, PLAIN, const_value
 
-__all__ = ["MOVED", "PLAIN", "AxisMove", "TensorInfo", "UNKNOWN"]
+__all__ = ["MOVED", "PLAIN", "AxisMove", "TensorInfo", "UNKNOWN", "collapse"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,17 @@ class TensorInfo:
 
 
 UNKNOWN = TensorInfo()
+
+
+def collapse(info: TensorInfo) -> TensorInfo:
+    """A list of tensors in one layout (`[a, b]` with both moved) as that layout: what a variable holding
+    such a list is known as (concatenating it, or passing it on)."""
+    if info.parts and info.layout is None:
+        layouts = {p.layout for p in info.parts}
+        ranks = {p.rank for p in info.parts}
+        if len(layouts) == 1 and None not in layouts and all(p.parts is None for p in info.parts):
+            return TensorInfo(layouts.pop(), ranks.pop() if len(ranks) == 1 else None)
+    return info
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from nnmigrate.catalog.entry import REQUIRED, OpEntry, Spelling
 from nnmigrate.diagnostics import Diagnostic, Severity, SourceRange
 from nnmigrate.pivot import nodes as n
 from nnmigrate.readers.dynamic import framework_getattr
+from nnmigrate.readers.forwarding import Expansion, Forwarding
 from nnmigrate.readers.imports import ImportTable, dotted
 from nnmigrate.readers.positions import Positions
 
@@ -48,6 +49,8 @@ class SourceReader:
     #: qualified names of the framework's model base classes, and of its Sequential container
     module_bases: frozenset[str] = frozenset()
     sequential_bases: frozenset[str] = frozenset()
+    #: qualified names of the framework's other containers a model class may derive from -> neutral base name
+    container_bases: dict[str, str] = {}
     #: method name -> role in the pivot (init, forward, build); other methods are helpers
     method_roles: dict[str, str] = {}
     #: framework plumbing with no counterpart, left out with a note: method name -> what it is
@@ -64,6 +67,8 @@ class SourceReader:
         self.local_classes: set[str] = set()
         self.class_kinds: dict[str, str] = {}  # model classes read so far: module | sequential | plain
         self.assigned: dict[str, cst.BaseExpression] = {}  # name -> value last assigned in the current function
+        self.expansions: dict[int, Expansion] = {}  # id(function) -> its forwarded star parameters, made explicit
+        self.forwarding: Expansion | None = None  # the current function's
 
     # ---- hooks for subclasses -----------------------------------------------------------
 
@@ -248,19 +253,29 @@ class SourceReader:
         if dynamic is not None:
             return dynamic
         func = node.func
+        args = self.expand_forwarded(node.args)
         qual = self.qualname(func)
         if qual is not None:
             found = self.resolve_function(qual)
             if found is not None:
-                return self.bind(found[0], found[1], list(node.args), node)
+                return self.bind(found[0], found[1], args, node)
             if qual.startswith(self.framework_prefixes()) and qual.split(".")[-1] not in self.local_classes:
                 return self.unknown_framework_call(node, qual)
         if isinstance(func, cst.Attribute) and func.attr.value not in _CONTAINER_METHODS and not self._is_module_path(func.value):
             found = self.catalog.lookup_method(self.framework, f"Tensor.{func.attr.value}")
             on_self = isinstance(func.value, cst.Name) and func.value.value == "self"
             if found is not None and not (on_self and "input" in found[0].layout.tensor_inputs):  # self is no tensor
-                return self.bind(found[0], found[1], [cst.Arg(func.value), *node.args], node)
-        return n.Call(self.expr(func), [self.arg(a) for a in node.args], span=self.span(node))
+                return self.bind(found[0], found[1], [cst.Arg(func.value), *args], node)
+        return n.Call(self.expr(func), [self.arg(a) for a in args], span=self.span(node))
+
+    def expand_forwarded(self, args: tuple[cst.Arg, ...] | list[cst.Arg]) -> list[cst.Arg]:
+        """Call arguments with the current function's forwarded `*args` / `**kwargs` written out (see forwarding)."""
+        if self.forwarding is None:
+            return list(args)
+        out: list[cst.Arg] = []
+        for a in args:
+            out += self.forwarding.args_for(a) or [a]
+        return out
 
     def framework_prefixes(self) -> tuple[str, ...]:
         raise NotImplementedError
@@ -362,7 +377,7 @@ class SourceReader:
         span = self.positions.get(first)
         if span is None or not any("init" in line or "_(" in line for line in self.positions.text(span)):
             return False
-        calls = _calls(node)
+        calls = self.positions.calls(node)
         init_calls = [c for c in calls if self.is_init_call(c)]
         harmless = {"isinstance", "modules", "named_modules", "children", "parameters", "named_parameters", "math.sqrt"}
         return bool(init_calls) and all(
@@ -480,8 +495,13 @@ class SourceReader:
                     return _clean_docstring(raw), stmts[1:]
         return None, stmts
 
-    def params(self, node: cst.Parameters) -> list[n.Param]:
+    def params(self, node: cst.Parameters, expansion: Expansion | None = None) -> list[n.Param]:
+        """The parameters; with an expansion, star parameters that only forward become the explicit ones."""
         out: list[n.Param] = []
+        defaults = expansion.defaults if expansion is not None else {}
+
+        def explicit(name: str, kw_only: bool) -> n.Param:
+            return n.Param(name, self.expr(defaults[name]) if name in defaults else None, kw_only=kw_only)
 
         def one(p: cst.Param, star: str = "", kw_only: bool = False) -> n.Param:
             ann = self.code(p.annotation.annotation) if p.annotation is not None else None
@@ -490,30 +510,36 @@ class SourceReader:
 
         out += [one(p) for p in node.posonly_params]
         out += [one(p) for p in node.params]
-        if isinstance(node.star_arg, cst.Param):
+        if expansion is not None and expansion.star_args is not None:
+            out += [explicit(p, False) for p in expansion.positional]
+        elif isinstance(node.star_arg, cst.Param):
             out.append(one(node.star_arg, "*"))
         out += [one(p, kw_only=True) for p in node.kwonly_params]
-        if node.star_kwarg is not None:
+        if expansion is not None and expansion.star_kwargs is not None:
+            out += [explicit(k, True) for k in expansion.keywords]
+        elif node.star_kwarg is not None:
             out.append(one(node.star_kwarg, "**"))
         return out
 
     def function(self, node: cst.FunctionDef, role: str) -> n.FunctionDef:
         doc, stmts = self.docstring_of(node.body)
         body: list[n.Stmt] = []
+        expansion = self.expansions.get(id(node))
         outer, self.assigned = self.assigned, {}
+        outer_forwarding, self.forwarding = self.forwarding, expansion
         for s in stmts:
             body += self.stmt(s)
-        self.assigned = outer
+        self.assigned, self.forwarding = outer, outer_forwarding
         decorators = [self.code(d.decorator) for d in node.decorators]
         returns = self.code(node.returns.annotation) if node.returns is not None else None
-        return n.FunctionDef(node.name.value, self.params(node.params), body, doc, decorators, role,  # type: ignore[arg-type]
+        return n.FunctionDef(node.name.value, self.params(node.params, expansion), body, doc, decorators, role,  # type: ignore[arg-type]
                              returns, span=self.span(node), comments=self.comments(node))
 
     def base_kind(self, base: cst.BaseExpression) -> str:
         qual = self.qualname(base) or ""
         if qual in self.sequential_bases:
             return "sequential"
-        if qual in self.module_bases:
+        if qual in self.module_bases or qual in self.container_bases:
             return "module"
         return self.class_kinds.get(dotted(base) or "", "plain")
 
@@ -527,7 +553,7 @@ class SourceReader:
         for b in node.bases:
             qual = self.qualname(b.value) or ""
             bases.append("Sequential" if qual in self.sequential_bases else "Module" if qual in self.module_bases
-                         else self.code(b.value))
+                         else self.container_bases.get(qual) or self.code(b.value))
         doc, stmts = self.docstring_of(node.body)
         body: list[n.Stmt] = []
         for s in stmts:
@@ -549,6 +575,7 @@ class SourceReader:
                         self.imports.add(small)
             elif isinstance(stmt, cst.ClassDef):
                 self.local_classes.add(stmt.name.value)
+        self.expansions = Forwarding(self).run()
         doc, stmts = self.docstring_of(self.module)  # type: ignore[arg-type]
         body: list[n.Stmt] = []
         for s in stmts:
@@ -561,13 +588,3 @@ def _clean_docstring(raw: str) -> str:
 
     return inspect.cleandoc(raw)
 
-
-def _calls(node: cst.CSTNode) -> list[cst.Call]:
-    found: list[cst.Call] = []
-
-    class Collect(cst.CSTVisitor):
-        def visit_Call(self, call: cst.Call) -> None:
-            found.append(call)
-
-    node.visit(Collect())
-    return found

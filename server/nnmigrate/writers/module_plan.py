@@ -8,32 +8,41 @@ the final module with only the imports its code uses.
 from __future__ import annotations
 
 import re
-from functools import cached_property
 from collections.abc import Collection, Iterator
+from dataclasses import fields
+from functools import cached_property
 
 from nnmigrate.pivot import nodes as n
 from nnmigrate.support import source as support_source
 from nnmigrate.writers import printer
 from nnmigrate.writers.translate import AttrInfo
 
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+_NODE_TYPES = frozenset(name for name, value in vars(n).items() if isinstance(value, type) and issubclass(value, n.Node))
+
+
+def _child_fields(kind: type) -> tuple[str, ...]:
+    """The fields of a pivot node type that can hold nodes (read from their annotations), cached per type."""
+    names = _CHILD_FIELDS.get(kind)
+    if names is None:
+        names = _CHILD_FIELDS[kind] = tuple(
+            f.name for f in fields(kind) if _NODE_TYPES.intersection(re.findall(r"\w+", str(f.type))))
+    return names
 
 
 def walk(node: object) -> Iterator[n.Node]:
-    """Every pivot node under `node` (itself included), depth first."""
-    if isinstance(node, list):
-        for item in node:
-            yield from walk(item)
-        return
-    if isinstance(node, dict):
-        for item in node.values():
-            yield from walk(item)
-        return
-    if not isinstance(node, n.Node):
-        return
-    yield node
-    for value in vars(node).values():
-        if isinstance(value, (n.Node, list, dict)):
-            yield from walk(value)
+    """Every pivot node under `node` (itself included), depth first in field order."""
+    stack = [node]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, n.Node):
+            yield x
+            children = [getattr(x, name) for name in _child_fields(type(x))]
+            stack.extend(reversed([c for c in children if c]))
+        elif isinstance(x, list):
+            stack.extend(reversed(x))
+        elif isinstance(x, dict):
+            stack.extend(reversed(list(x.values())))
 
 
 def names_used(node: object) -> set[str]:
@@ -75,6 +84,7 @@ class ModulePlan:
                 for t in s.targets:
                     for name in names_used(t):
                         self.definitions.setdefault(name, s)
+        self._attributes: dict[str, dict[str, AttrInfo]] = {}
         self.submodule_classes = self._submodule_classes()
         self.entry_classes = self._entry_classes()
 
@@ -150,13 +160,24 @@ class ModulePlan:
                     return s
         return None
 
-    def attributes(self, class_name: str) -> dict[str, AttrInfo]:
-        attrs: dict[str, AttrInfo] = {}
-        for cls in reversed(self.bases_of(class_name)):
+    def helper(self, class_name: str, name: str) -> tuple[str, n.FunctionDef] | None:
+        """The helper method `name` of the class or its nearest in-file ancestor, with the class defining it."""
+        for cls in self.bases_of(class_name):
             for s in cls.body:
-                if isinstance(s, n.FunctionDef) and s.role != "forward":
-                    self._collect(s.body, attrs, {})
-        return attrs
+                if isinstance(s, n.FunctionDef) and s.name == name:
+                    return (cls.name, s) if s.role == "helper" else None
+        return None
+
+    def attributes(self, class_name: str) -> dict[str, AttrInfo]:
+        """What each `self.<name>` holds, from the class's (and its ancestors') non-forward methods; computed once."""
+        if class_name not in self._attributes:
+            attrs: dict[str, AttrInfo] = {}
+            for cls in reversed(self.bases_of(class_name)):
+                for s in cls.body:
+                    if isinstance(s, n.FunctionDef) and s.role != "forward":
+                        self._collect(s.body, attrs, {})
+            self._attributes[class_name] = attrs
+        return self._attributes[class_name]
 
     def _collect(self, stmts: list[n.Stmt], attrs: dict[str, AttrInfo], local: dict[str, AttrInfo]) -> None:
         """Attribute facts from constructor statements, in order. Where the branches of an `if` assign one
@@ -180,10 +201,16 @@ class ModulePlan:
                         attrs[t.attr] = info
                     elif isinstance(t, n.Name):
                         local[t.id] = info
-            elif isinstance(x, n.ExprStmt) and _appended(x.value) in attrs and attrs[_appended(x.value)].kind == "list":
+                    elif _self_attr(t.value if isinstance(t, n.Subscript) else None) in attrs \
+                            and attrs[_self_attr(t.value)].kind in ("list", "dict"):  # type: ignore[union-attr]
+                        held = attrs[_self_attr(t.value)]  # `self.blocks[name] = Block(...)` adds an element
+                        attrs[_self_attr(t.value)] = AttrInfo(held.kind, elements=[*held.elements, info])  # type: ignore
+            elif isinstance(x, n.ExprStmt) and _appended(x.value) in attrs and (
+                    attrs[_appended(x.value)].kind == "list" or attrs[_appended(x.value)].kind == "sequence"
+                    and attrs[_appended(x.value)].elements):  # a sequence without elements: its contents are unknown
                 listed = attrs[_appended(x.value)]  # `self.blocks.append(Block(...))` builds the list element-wise
-                elements = [*listed.elements, self.attr_info(x.value.args[0].value, local, attrs)]  # type: ignore[union-attr]
-                attrs[_appended(x.value)] = AttrInfo("list", elements=elements)  # type: ignore[index]
+                elements = [*listed.elements, self.attr_info(x.value.args[-1].value, local, attrs)]  # type: ignore[union-attr]
+                attrs[_appended(x.value)] = AttrInfo(listed.kind, elements=elements)  # type: ignore[index]
             elif isinstance(x, n.ExprStmt) and isinstance(x.value, n.Op) and x.value.key == "register_buffer":
                 name = x.value.attrs["name"]
                 if isinstance(name, n.Const) and isinstance(name.value, str):
@@ -221,6 +248,8 @@ class ModulePlan:
                 return AttrInfo("op", e.key, op=e)
         if isinstance(e, n.Call) and isinstance(e.func, n.Name) and e.func.id in self.classes:
             return AttrInfo("class", e.func.id)
+        if isinstance(e, (n.ListExpr, n.DictExpr)) and not (e.elts if isinstance(e, n.ListExpr) else e.keys):
+            return AttrInfo("list" if isinstance(e, n.ListExpr) else "dict")  # filled by later statements
         if isinstance(e, n.Lambda) and isinstance(e.body, n.Op) and e.body.layer:  # `conv = nn.Conv2d`
             return AttrInfo("factory", e.body.key, op=e.body)
         made = local.get(e.func.id) if isinstance(e, n.Call) and isinstance(e.func, n.Name) else None
@@ -241,7 +270,8 @@ class ModulePlan:
         used = names_used(body)
         written = [name for name in support if name in used and name not in self.definitions]
         root = next(iter(framework_imports))
-        shadowed = {name for name in framework_imports if name != root and self._binds(body, name)}
+        plain = _plain_names(body)
+        shadowed = {name for name in framework_imports if name != root and name in plain}
         if shadowed:
             for x in walk(body):
                 if isinstance(x, n.Name) and x.id.split(".")[0] in shadowed and "." in x.id:
@@ -265,14 +295,6 @@ class ModulePlan:
         head = printer.module(_sorted_imports(imports, set(framework_imports.values())), docstring).rstrip()
         return f"{head}\n\n\n{support_source(written, support_module)}\n\n\n{printer.module(rest)}"
 
-    @staticmethod
-    def _binds(body: list[n.Stmt], name: str) -> bool:
-        for x in walk(body):
-            if isinstance(x, n.Name) and x.id == name:
-                return True
-            if isinstance(x, n.Param) and x.name == name:
-                return True
-        return False
 
 
 #: Libraries emitters may spell (`np.finfo`): imported when the code uses them and the user's imports do not.
@@ -283,9 +305,19 @@ LIBRARY_IMPORTS = {"np": "import numpy as np", "math": "import math", "types": "
 _FLAVOURS = {"einops.layers": {"torch": "einops.layers.torch", "keras": "einops.layers.keras"}}
 
 
+def _plain_names(body: list[n.Stmt]) -> set[str]:
+    """Undotted names the code uses or binds as parameters (a user's own `layers` shadows the framework's)."""
+    return {x.id if isinstance(x, n.Name) else x.name for x in walk(body) if isinstance(x, (n.Name, n.Param))}
+
+
+def _self_attr(e: n.Expr | None) -> str | None:
+    """`name` for `self.name`."""
+    return e.attr if isinstance(e, n.Attr) and isinstance(e.value, n.Name) and e.value.id == "self" else None
+
+
 def _appended(e: n.Expr) -> str | None:
-    """`name` for `self.name.append(value)`."""
-    if isinstance(e, n.Call) and isinstance(e.func, n.Attr) and e.func.attr == "append" and len(e.args) == 1 \
+    """`name` for `self.name.append(value)`, `self.name.add_module(key, value)`."""
+    if isinstance(e, n.Call) and isinstance(e.func, n.Attr) and len(e.args) == {"append": 1, "add_module": 2}.get(e.func.attr) \
             and isinstance(e.func.value, n.Attr) and isinstance(e.func.value.value, n.Name) and e.func.value.value.id == "self":
         return e.func.value.attr
     return None

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from nnmigrate.catalog import Catalog
 from nnmigrate.catalog.entry import OpEntry
 from nnmigrate.diagnostics import Diagnostic, Severity, SourceRange
-from nnmigrate.layout import UNKNOWN, TensorInfo
+from nnmigrate.layout import UNKNOWN, TensorInfo, collapse
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import MOVED, PLAIN, OpView, const_value
 
@@ -81,8 +81,9 @@ class Translator:
     # ---- layout conversions -------------------------------------------------------------
 
     def need(self, e: n.Expr, info: TensorInfo, layout: str, rank: int | None = None) -> n.Expr:
-        """`e` converted to `layout`; records the demand when `e` comes straight from a parameter."""
-        for p in info.origin:
+        """`e` converted to `layout`; records the demand when `e` comes straight from a parameter (or is a
+        list of such values, `[x]`)."""
+        for p in info.origin.union(*(part.origin for part in info.parts or ())):
             self.demand.setdefault(p, layout)
         if info.layout == layout or info.layout is None and layout == PLAIN:
             return e
@@ -295,6 +296,8 @@ class Translator:
         first_name = tensor_names[0] if tensor_names else None
         first = infos.get(first_name, UNKNOWN) if first_name else UNKNOWN
         if first_name == "tensors":  # cat: a list of tensors
+            if first.parts is None and first.layout is not None:  # a variable holding tensors of one layout
+                first = TensorInfo(parts=(first,))
             parts = first.parts or ()
             cl = any(p.moved for p in parts)
             if cl:  # parameters joined with channels-last tensors are wanted channels-last too
@@ -302,12 +305,16 @@ class Translator:
                     if p.layout is None:
                         for o in p.origin:
                             self.demand.setdefault(o, MOVED)
-            if cl and isinstance(attrs["tensors"], n.ListExpr) and all(p.layout in (MOVED, None) for p in parts):
+            if cl and all(p.layout in (MOVED, None) for p in parts) and (
+                    isinstance(attrs["tensors"], n.ListExpr) or all(p.moved for p in parts)):
                 mapped = self.writer.axes.remap_expr(attrs["dim"], next(p.rank for p in parts if p.moved))
                 if mapped is not None:
                     attrs["dim"] = mapped
                     rank = next(p.rank for p in parts if p.moved)
                     return TensorInfo(MOVED, rank)
+            origin = first.origin.union(*(p.origin for p in parts))
+            if origin and all(p.layout is None for p in parts):  # probing: the joined layout follows the inputs'
+                return TensorInfo(None, next((p.rank for p in parts if p.rank), None), origin)
             if isinstance(attrs["tensors"], n.ListExpr) and parts:
                 attrs["tensors"] = n.ListExpr([self.need(x, p, PLAIN) for x, p in zip(attrs["tensors"].elts, parts)])
             for p in parts:
@@ -398,13 +405,15 @@ class Translator:
             func: n.Expr = n.Attr(value, e.func.attr, span=e.func.span)
         else:
             func, _ = self.expr(e.func)
-        if isinstance(func, n.Attr) and isinstance(e.func, n.Attr) and isinstance(e.func.value, n.Name) \
-                and e.func.value.id in self.containers:
-            renamed = self.writer.container_methods.get(self.containers[e.func.value.id], {}).get(func.attr)
-            func = n.Attr(func.value, renamed) if renamed else func
+        container = self._container_key(e.func.value) if isinstance(e.func, n.Attr) else None
+        renamed = self.writer.container_methods.get(container, {}).get(func.attr) \
+            if container and isinstance(func, n.Attr) else None
+        if renamed:
+            func = n.Attr(func.value, renamed)
         args: list[n.Arg] = []
         infos: list[TensorInfo] = []
-        for a in e.args:
+        source_args = e.args[1:] if renamed and e.func.attr == "add_module" else e.args  # the name has no use
+        for a in source_args:
             if a.keyword in self.writer.dropped_call_keywords:
                 continue
             value, info = self.expr(a.value)
@@ -416,6 +425,8 @@ class Translator:
             if isinstance(e.func, n.Name) and self.writer.is_local_function(e.func.id):
                 return self.call_function(e.func.id, func, args, infos, e.span)
             if isinstance(e.func, n.Attr) and isinstance(e.func.value, n.Name) and e.func.value.id == "self":
+                if self.class_name is not None and self.writer.plan.helper(self.class_name, e.func.attr):
+                    return self.call_function((self.class_name, e.func.attr), func, args, infos, e.span)
                 return self.call_unknown(func, args, infos, e.span)
             if isinstance(e.func, n.Attr) and (receiver.layout is not None or receiver.origin):
                 # a method of a tensor the catalog lacks: the target's tensors do not have it
@@ -426,10 +437,13 @@ class Translator:
         attr_name, info = target
         return self.call_attr(attr_name, info, func, args, infos, e.span)
 
-    def call_function(self, name: str, func: n.Expr, args: list[n.Arg], infos: list[TensorInfo],
+    def call_function(self, name: str | tuple[str, str], func: n.Expr, args: list[n.Arg], infos: list[TensorInfo],
                       span: SourceRange | None) -> tuple[n.Expr, TensorInfo]:
-        """A call of a module-level helper: arguments meet the layouts its body needs (like a block's forward)."""
-        sig = self.writer.function_signature(name, [i for a, i in zip(args, infos) if not a.keyword and not a.star])
+        """A call of a module-level helper, or (class, name) of a helper method: arguments meet the layouts
+        its body needs (like a block's forward)."""
+        hints = [i for a, i in zip(args, infos) if not a.keyword and not a.star]
+        sig = self.writer.method_signature(*name, hints) if isinstance(name, tuple) \
+            else self.writer.function_signature(name, hints)
         params = list(sig.params.items())
         fixed = []
         for i, (a, info) in enumerate(zip(args, infos)):
@@ -437,6 +451,14 @@ class Translator:
             value = self.need(a.value, info, want.layout, info.rank) if want is not None and want.layout else a.value
             fixed.append(n.Arg(value, a.keyword, a.star))
         return n.Call(func, fixed, span=span), sig.returns
+
+    def _container_key(self, e: n.Expr) -> str | None:
+        """The catalog key of the container a local name or `self` attribute holds (`sequential`), if any."""
+        if isinstance(e, n.Name):
+            return self.containers.get(e.id)
+        if isinstance(e, n.Attr) and isinstance(e.value, n.Name) and e.value.id == "self":
+            return "sequential" if self.attrs.get(e.attr, AttrInfo("other")).kind == "sequence" else None
+        return None
 
     def _is_param(self, e: n.Expr) -> bool:
         """`self.<name>` holding a raw parameter or buffer (a keras.Variable in the target)."""
@@ -705,6 +727,8 @@ class Translator:
         merged = dict(after_else)
         for name in set(after_body) | set(after_else):
             a, b = after_body.get(name, UNKNOWN), after_else.get(name, UNKNOWN)
+            if (a.parts is None) != (b.parts is None):  # `[x]` in one branch, a list of x's layout in the other
+                a, b = collapse(a), collapse(b)
             if name not in before and (name not in after_body or name not in after_else):
                 merged[name] = a if name in after_body else b  # bound in one branch only: nothing to reconcile
             elif a.layout == b.layout:
@@ -722,8 +746,9 @@ class Translator:
     def for_stmt(self, s: n.For) -> list[n.Stmt]:
         iter_expr, _ = self.expr(s.iter)
         element = self._iter_element(s.iter)
-        if isinstance(s.target, n.Name) and element is not None:
-            self.loop_elements[s.target.id] = element
+        bound = _element_target(s.target, s.iter)
+        if bound is not None and element is not None:
+            self.loop_elements[bound] = element
         before = dict(self.env)
         self.bind(s.target, UNKNOWN)
         saved_demand = dict(self.demand)
@@ -746,8 +771,8 @@ class Translator:
                     body.append(n.Assign([n.Name(name)], self.need(n.Name(name), now, info.layout or PLAIN, info.rank)))
                     self.env[name] = info
         orelse = self.body(s.orelse)
-        if isinstance(s.target, n.Name):
-            self.loop_elements.pop(s.target.id, None)
+        if bound is not None:
+            self.loop_elements.pop(bound, None)
         return [*prelude, n.For(self.target(s.target), iter_expr, body, orelse, span=s.span, comments=s.comments)]
 
     def _iter_element(self, it: n.Expr) -> AttrInfo | None:
@@ -755,9 +780,20 @@ class Translator:
             info = self.attrs.get(it.attr)
             if info is not None and info.elements:
                 return _merge_elements(info.elements)
-        if isinstance(it, n.Call) and isinstance(it.func, n.Attr) and it.func.attr == "values":
+        if isinstance(it, n.Call) and isinstance(it.func, n.Attr) and it.func.attr in ("values", "items"):
             return self._iter_element(it.func.value)
         return None
+
+
+def _element_target(target: n.Expr, it: n.Expr) -> str | None:
+    """The loop variable that holds the container's elements: `layer` in `for layer in ...` and in
+    `for name, layer in ....items()`."""
+    if isinstance(target, n.Name):
+        return target.id
+    if isinstance(target, n.TupleExpr) and len(target.elts) == 2 and isinstance(target.elts[1], n.Name) \
+            and isinstance(it, n.Call) and isinstance(it.func, n.Attr) and it.func.attr == "items":
+        return target.elts[1].id
+    return None
 
 
 def _merge_elements(elements: list[AttrInfo]) -> AttrInfo:
