@@ -13,12 +13,12 @@ constructs, or whose call sites pass star arguments themselves, are left as they
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from nnmigrate.catalog.entry import REQUIRED
 
 if TYPE_CHECKING:
     from nnmigrate.readers.common import SourceReader
@@ -50,7 +50,7 @@ class _Receiver:
     """Where a star parameter is forwarded: parameter names in positional order and their defaults."""
 
     names: list[str]
-    defaults: dict[str, cst.BaseExpression]
+    default: Callable[[str], cst.BaseExpression | None]  # None: required
     offset: int  # positional arguments written before the forwarded `*args`
 
 
@@ -101,7 +101,8 @@ class Forwarding:
         if name in self.classes:
             positional = positional[1:]  # self
         named = set(positional) | {p.name.value for p in params.kwonly_params}
-        sites = [c for c in self.calls if c.func.value in self._aliases(name)]  # type: ignore[attr-defined]
+        aliases = self._aliases(name)
+        sites = [c for c in self.calls if c.func.value in aliases]  # type: ignore[attr-defined]
         if not sites or any(a.star for c in sites for a in c.args):
             return None
         extra = max(len([a for a in c.args if a.keyword is None]) - len(positional) for c in sites)
@@ -118,9 +119,10 @@ class Forwarding:
             always = min(len([a for a in c.args if a.keyword is None]) - len(positional) for c in sites)
             for i, p in enumerate(expansion.positional):
                 if i >= always:
-                    if p not in receiver.defaults:
+                    default = receiver.default(p)
+                    if default is None:
                         return None
-                    expansion.defaults[p] = receiver.defaults[p]
+                    expansion.defaults[p] = default
             has_default = any(p.default is not None for p in params.params)
             if has_default and len(expansion.defaults) < len(expansion.positional):
                 return None  # a required positional after one with a default
@@ -130,7 +132,10 @@ class Forwarding:
                 return None
             order = {k: i for i, k in enumerate(receiver.names)}
             expansion.keywords = sorted(keywords, key=lambda k: order.get(k, len(order)))
-            expansion.defaults.update({k: receiver.defaults[k] for k in keywords if k in receiver.defaults})
+            for k in keywords:
+                default = receiver.default(k)
+                if default is not None:
+                    expansion.defaults[k] = default
             given_everywhere = set.intersection(*({a.keyword.value for a in c.args if a.keyword} for c in sites))
             if any(k not in expansion.defaults and k not in given_everywhere for k in keywords):
                 return None  # a call site lacks a keyword that has no default: not a call of this definition
@@ -161,14 +166,12 @@ class Forwarding:
             side = "torch" if self.reader.framework == "torch" else "keras"
             names = list(spelling.params) + [k for k in spelling.rename if k not in spelling.params]
             names += [a for a in entry.attr_names if a not in names and a not in spelling.rename.values()]
-            defaults = {}
-            for k in names:
-                canonical = spelling.rename.get(k, k)
-                value = getattr(entry.attr(canonical), side) if canonical in entry.attr_names else REQUIRED
-                literal = _literal(value)
-                if literal is not None:
-                    defaults[k] = literal
-            return _Receiver(names, defaults, offset)
+
+            def op_default(name: str) -> cst.BaseExpression | None:
+                canonical = spelling.rename.get(name, name)
+                return _literal(getattr(entry.attr(canonical), side)) if canonical in entry.attr_names else None
+
+            return _Receiver(names, op_default, offset)
         callee = call.func.value if isinstance(call.func, cst.Name) else None
         if callee not in self.definitions:
             return None
@@ -182,11 +185,11 @@ class Forwarding:
         if inner is not None:
             names += inner.positional + inner.keywords
             defaults.update(inner.defaults)
-        return _Receiver(names, defaults, offset)
+        return _Receiver(names, defaults.get, offset)
 
 
 def _literal(value: object) -> cst.BaseExpression | None:
-    """A default value as source code, when it is a plain literal."""
+    """A default value as source code, when it is a plain literal (REQUIRED and the like give None)."""
     if value is None or isinstance(value, (bool, int, str)) or isinstance(value, float) and value == value \
             and abs(value) != float("inf"):
         return cst.parse_expression(repr(value))

@@ -46,20 +46,31 @@ def walk(node: object) -> Iterator[n.Node]:
 
 
 def names_used(node: object) -> set[str]:
-    out: set[str] = set()
+    """The names the code under `node` needs bound: heads of names, bases, decorators, annotations and
+    names in source kept verbatim."""
+    return name_facts(node)[0]
+
+
+def name_facts(node: object) -> tuple[set[str], set[str]]:
+    """`names_used`, and the plain names the code uses or binds as parameters, in one walk."""
+    used: set[str] = set()
+    plain: set[str] = set()
     for x in walk(node):
         if isinstance(x, n.Name):
-            out.add(x.id.split(".")[0])
+            used.add(x.id.split(".")[0])
+            plain.add(x.id)
+        elif isinstance(x, n.Param):
+            plain.add(x.name)
         elif isinstance(x, n.ClassDef):
-            out.update(b.split(".")[0].split("(")[0] for b in x.bases)
+            used.update(b.split(".")[0].split("(")[0] for b in x.bases)
         elif isinstance(x, n.FunctionDef):
-            out.update(d.split(".")[0].split("(")[0] for d in x.decorators)
+            used.update(d.split(".")[0].split("(")[0] for d in x.decorators)
         elif isinstance(x, (n.Unsupported, n.UnsupportedStmt, n.FormattedString)):
-            out.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", x.code))
+            used.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", x.code))
         annotation = x.returns if isinstance(x, n.FunctionDef) else getattr(x, "annotation", None)
         if isinstance(annotation, str):  # `Optional[int]` needs its import as much as code does
-            out.update(re.findall(r"(?<![.\w])[A-Za-z_]\w*", annotation))
-    return out
+            used.update(re.findall(r"(?<![.\w])[A-Za-z_]\w*", annotation))
+    return used, plain
 
 
 def bound_names(import_code: str) -> list[str]:
@@ -85,12 +96,14 @@ class ModulePlan:
                     for name in names_used(t):
                         self.definitions.setdefault(name, s)
         self._attributes: dict[str, dict[str, AttrInfo]] = {}
+        self._facts = {id(s): name_facts(s) for s in module.body if isinstance(s, (n.ClassDef, n.FunctionDef, n.Assign))}
         self.submodule_classes = self._submodule_classes()
         self.entry_classes = self._entry_classes()
 
     # ---- what gets written ---------------------------------------------------------------
 
-    def closure(self) -> set[int]:
+    @cached_property
+    def _closure(self) -> set[int]:
         if self.symbol is None:
             return {id(s) for s in self.module.body}
         keep: set[int] = set()
@@ -103,11 +116,11 @@ class ModulePlan:
             seen.add(name)
             stmt = self.definitions[name]
             keep.add(id(stmt))
-            todo += list(names_used(stmt))
+            todo += list(self._facts[id(stmt)][0] if id(stmt) in self._facts else names_used(stmt))
         return keep
 
     def statements(self) -> list[n.Stmt]:
-        keep = self.closure()
+        keep = self._closure
         return [s for s in self.module.body if id(s) in keep or isinstance(s, n.Import)]
 
     # ---- classes -------------------------------------------------------------------------
@@ -115,9 +128,7 @@ class ModulePlan:
     def _submodule_classes(self) -> set[str]:
         used: set[str] = set()
         for cls in self.classes.values():
-            for x in walk(cls.body):
-                if isinstance(x, n.Name) and x.id in self.classes and x.id != cls.name:
-                    used.add(x.id)
+            used.update(name for name in self._facts[id(cls)][1] if name in self.classes and name != cls.name)
         return used
 
     def _entry_classes(self) -> set[str]:
@@ -267,16 +278,15 @@ class ModulePlan:
         the first being the framework's root; a name the user's code binds itself is reached through the
         root instead (`keras.layers`). `support` names support layers the code may use: those it does are
         written after the imports."""
-        used = names_used(body)
+        used, plain = name_facts(body)
         written = [name for name in support if name in used and name not in self.definitions]
         root = next(iter(framework_imports))
-        plain = _plain_names(body)
         shadowed = {name for name in framework_imports if name != root and name in plain}
         if shadowed:
             for x in walk(body):
                 if isinstance(x, n.Name) and x.id.split(".")[0] in shadowed and "." in x.id:
                     x.id = f"{root}.{x.id}"
-            used = names_used(body)
+                    used.add(root)
         if written:
             used.add(root)  # support layers spell the framework's names in full
         imports: list[n.Stmt] = [n.Import(line) for name, line in framework_imports.items()
@@ -303,11 +313,6 @@ LIBRARY_IMPORTS = {"np": "import numpy as np", "math": "import math", "types": "
 #: Libraries with one module per framework (layers that work on that framework's tensors): an import of
 #: one flavour is written as the target framework's.
 _FLAVOURS = {"einops.layers": {"torch": "einops.layers.torch", "keras": "einops.layers.keras"}}
-
-
-def _plain_names(body: list[n.Stmt]) -> set[str]:
-    """Undotted names the code uses or binds as parameters (a user's own `layers` shadows the framework's)."""
-    return {x.id if isinstance(x, n.Name) else x.name for x in walk(body) if isinstance(x, (n.Name, n.Param))}
 
 
 def _self_attr(e: n.Expr | None) -> str | None:
