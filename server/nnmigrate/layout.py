@@ -86,6 +86,20 @@ class AxisMove:
     def perm_to_source(self, rank: int) -> tuple[int, ...]:
         return _to_first(rank) if self.to_last else _to_last(rank)
 
+    def permuted(self, perm: tuple[int, ...], layout: str | None) -> tuple[str, tuple[int, ...]]:
+        """How the target writes `transpose(x, perm)` of a source tensor stored in `layout`: the result's layout
+        and the permutation to apply to the stored data. When the source permutation only moves the channel
+        axis between the two frameworks' places (`b n c -> b c n`), that permutation is the identity: the
+        result is the same data, relabelled."""
+        rank = len(perm)
+        stored = self.perm_to_target(rank) if layout == MOVED else tuple(range(rank))
+        back = tuple(stored.index(i) for i in range(rank))  # stored -> source order
+        on_stored = tuple(back[p] for p in perm)  # the source result, from the stored input
+        as_moved = tuple(on_stored[i] for i in self.perm_to_target(rank))
+        if as_moved == tuple(range(rank)):
+            return MOVED, as_moved
+        return PLAIN, on_stored
+
     def remap_index(self, index: n.Expr, rank: int | None) -> n.Expr | None:
         """A slice-only subscript of a source-layout tensor rewritten for the moved tensor; None when it cannot be."""
         items = index.elts if isinstance(index, n.TupleExpr) else [index]

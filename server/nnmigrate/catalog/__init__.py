@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from nnmigrate.catalog import (activation, containers, convolution, linear, math_ops, normalization, pooling, recurrent,
-                               tensor_ops)
+from nnmigrate.catalog import (activation, containers, convolution, linear, math_ops, normalization, pooling, rearrange,
+                               recurrent, tensor_ops)
 from nnmigrate.catalog.entry import OpEntry, Spelling
 
-FAMILIES = (activation, containers, convolution, linear, math_ops, normalization, pooling, recurrent, tensor_ops)
+FAMILIES = (activation, containers, convolution, linear, math_ops, normalization, pooling, recurrent, tensor_ops,
+            rearrange)
 
 
 class Catalog:

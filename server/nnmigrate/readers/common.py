@@ -327,6 +327,11 @@ class SourceReader:
             name = spelling.rename.get(a.keyword.value, a.keyword.value)
             if name in self.ignored_keywords and name not in entry.attr_names:
                 continue  # placement, naming and training-only options do not change what inference computes
+            if name not in entry.attr_names and spelling.varkw:
+                extra_keywords = attrs.setdefault(spelling.varkw, n.DictExpr([], []))
+                extra_keywords.keys.append(n.Const(a.keyword.value))  # type: ignore[attr-defined]
+                extra_keywords.values.append(self.expr(a.value))  # type: ignore[attr-defined]
+                continue
             if name not in entry.attr_names:
                 self.report("NNM102", f"argument `{a.keyword.value}` of {spelling.qualname} has no mapping", a,
                             hint=f"supported: {', '.join(entry.attr_names)}")

@@ -65,6 +65,20 @@ class TorchReader(SourceReader):
         args = [n.Arg(_ctx()), *(self.arg(a) for a in node.args)]
         return n.Call(n.Attr(n.Name(name), "forward"), args, span=self.span(node))
 
+    def small_stmt(self, node: cst.BaseSmallStatement, comments: list[str]) -> list[n.Stmt]:
+        """`x.masked_fill_(mask, v)` updates `x` in place: it becomes `x = <x.masked_fill(mask, v)>`, as
+        the target's tensors cannot change (for a tensor method `name_` whose `name` is in the catalog)."""
+        call = node.value if isinstance(node, cst.Expr) and isinstance(node.value, cst.Call) else None
+        func = call.func if call is not None else None
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.attr.value.endswith("_")
+                and not func.attr.value.endswith("__") and func.value.value not in self.imports.aliases):
+            return super().small_stmt(node, comments)
+        found = self.catalog.lookup_method(self.framework, f"Tensor.{func.attr.value[:-1]}")
+        if found is None or found[0].family == "init" or func.value.value == "self":
+            return super().small_stmt(node, comments)
+        value = self.bind(found[0], found[1], [cst.Arg(func.value), *self.expand_forwarded(call.args)], call)
+        return [n.Assign([self.expr(func.value)], value, span=self.span(node), comments=comments)]
+
     def tensor_type_check(self, node: cst.Call) -> n.Expr | None:
         """`isinstance(x, torch.Tensor)` is the catalog's `torch.is_tensor(x)`."""
         if dotted(node.func) != "isinstance" or "isinstance" in self.imports.aliases or len(node.args) != 2 \

@@ -29,7 +29,8 @@ class KerasWriter(ModelWriter):
     target_name = "Keras"
     forward_name = "call"
     reserved_attrs = RESERVED_ATTRS
-    framework_imports = {"keras": "import keras", "layers": "from keras import layers", "ops": "from keras import ops"}
+    framework_imports = {"keras": "import keras", "layers": "from keras import layers", "ops": "from keras import ops",
+                         "Rearrange": "from einops.layers.keras import Rearrange"}
     axes = AxisMove(to_last=True)
     container_methods = {"sequential": {"append": "add", "add_module": "add"}}
 

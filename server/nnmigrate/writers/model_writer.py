@@ -254,8 +254,8 @@ class ModelWriter:
             infos: dict[str, TensorInfo] = {}
             for i, p in enumerate(params):
                 demand = probe.demand.get(p.name)
-                hint = hints[i] if i < len(hints) else UNKNOWN
-                if demand is None and hint.layout is not None:
+                hint = collapse(hints[i]) if i < len(hints) else UNKNOWN
+                if hint.layout is not None and not keep_source:  # the caller's layout: the body converts if need be
                     infos[p.name] = TensorInfo(hint.layout, hint.rank)
                 else:
                     infos[p.name] = TensorInfo(MOVED if demand == MOVED and not keep_source else PLAIN)

@@ -96,6 +96,8 @@ class ModulePlan:
                     for name in names_used(t):
                         self.definitions.setdefault(name, s)
         self._attributes: dict[str, dict[str, AttrInfo]] = {}
+        self._passed: dict[str, dict[str, list[AttrInfo]]] | None = None  # see _arguments
+        self._recording = False
         self._facts = {id(s): name_facts(s) for s in module.body if isinstance(s, (n.ClassDef, n.FunctionDef, n.Assign))}
         self.submodule_classes = self._submodule_classes()
         self.entry_classes = self._entry_classes()
@@ -180,15 +182,32 @@ class ModulePlan:
         return None
 
     def attributes(self, class_name: str) -> dict[str, AttrInfo]:
-        """What each `self.<name>` holds, from the class's (and its ancestors') non-forward methods; computed once."""
+        """What each `self.<name>` holds, from the class's (and its ancestors') non-forward methods; computed once.
+        A constructor parameter holds what the file's constructions of the class pass it (`PreNorm(dim, Attention(...))`)."""
         if class_name not in self._attributes:
+            arguments = self._arguments()
             attrs: dict[str, AttrInfo] = {}
             for cls in reversed(self.bases_of(class_name)):
                 for s in cls.body:
                     if isinstance(s, n.FunctionDef) and s.role != "forward":
-                        self._collect(s.body, attrs, {})
+                        passed = arguments.get(cls.name, {}) if s.role == "init" else {}
+                        self._collect(s.body, attrs, {p.name: AttrInfo("argument", elements=passed.get(p.name, []))
+                                                      for p in s.params[1:]})
             self._attributes[class_name] = attrs
         return self._attributes[class_name]
+
+    def _arguments(self) -> dict[str, dict[str, list[AttrInfo]]]:
+        """Per class and constructor parameter, what the constructions of the class in other classes'
+        constructors pass (one level deep: the arguments' own parameters are not followed)."""
+        if self._passed is None:
+            self._passed = {}
+            self._recording = True
+            for cls in self.classes.values():
+                for s in cls.body:
+                    if isinstance(s, n.FunctionDef) and s.role != "forward":
+                        self._collect(s.body, {}, {p.name: AttrInfo("argument") for p in s.params[1:]})
+            self._recording = False
+        return self._passed
 
     def _collect(self, stmts: list[n.Stmt], attrs: dict[str, AttrInfo], local: dict[str, AttrInfo]) -> None:
         """Attribute facts from constructor statements, in order. Where the branches of an `if` assign one
@@ -258,6 +277,8 @@ class ModulePlan:
             if e.layer:
                 return AttrInfo("op", e.key, op=e)
         if isinstance(e, n.Call) and isinstance(e.func, n.Name) and e.func.id in self.classes:
+            if self._recording:
+                self._record(e.func.id, e.args, local, attrs)
             return AttrInfo("class", e.func.id)
         if isinstance(e, (n.ListExpr, n.DictExpr)) and not (e.elts if isinstance(e, n.ListExpr) else e.keys):
             return AttrInfo("list" if isinstance(e, n.ListExpr) else "dict")  # filled by later statements
@@ -269,6 +290,17 @@ class ModulePlan:
         if isinstance(e, n.Name) and e.id in local:
             return local[e.id]
         return AttrInfo("other")
+
+    def _record(self, class_name: str, args: list[n.Arg], local: dict[str, AttrInfo], attrs: dict[str, AttrInfo]) -> None:
+        init = self.method(class_name, "init")
+        if init is None:
+            return
+        params = [p.name for p in init.params[1:] if not p.star]
+        passed = self._passed.setdefault(class_name, {})  # type: ignore[union-attr]
+        for i, a in enumerate(args):
+            name = a.keyword if a.keyword else params[i] if not a.star and i < len(params) else None
+            if name is not None:
+                passed.setdefault(name, []).append(self.attr_info(a.value, local, attrs))
 
     # ---- rendering -----------------------------------------------------------------------
 
@@ -289,16 +321,18 @@ class ModulePlan:
                     used.add(root)
         if written:
             used.add(root)  # support layers spell the framework's names in full
-        imports: list[n.Stmt] = [n.Import(line) for name, line in framework_imports.items()
-                                 if name in used and name not in shadowed]
+        mine: list[n.Stmt] = []
         rest: list[n.Stmt] = []
         for s in body:
             if isinstance(s, n.Import):
                 if any(name in used for name in bound_names(s.code)):
-                    imports.insert(0, n.Import(_flavoured(s.code, root), span=s.span, comments=s.comments))
+                    mine.insert(0, n.Import(_flavoured(s.code, root), span=s.span, comments=s.comments))
             else:
                 rest.append(s)
-        bound = {name for s in imports if isinstance(s, n.Import) for name in bound_names(s.code)}
+        bound = {name for s in mine if isinstance(s, n.Import) for name in bound_names(s.code)}
+        imports: list[n.Stmt] = mine + [n.Import(line) for name, line in framework_imports.items() if name in used
+                                        and name not in shadowed and (name == root or name not in bound)]
+        bound |= {name for s in imports if isinstance(s, n.Import) for name in bound_names(s.code)}
         imports[:0] = [n.Import(line) for name, line in LIBRARY_IMPORTS.items() if name in used and name not in bound]
         if not written:
             return printer.module(_sorted_imports(imports, set(framework_imports.values())) + rest, docstring)

@@ -36,7 +36,7 @@ class CallSite:
 class AttrInfo:
     """What a `self.<name>` attribute holds, learned from the constructor."""
 
-    kind: str  # op | class | sequence | list | dict | param | other
+    kind: str  # op | class | sequence | list | dict | param | argument (what a caller passed in) | other
     key: str | None = None  # catalog key (op) or class name (class)
     elements: list[AttrInfo] = field(default_factory=list)
     op: n.Op | None = None  # the constructor call, for ops
@@ -379,10 +379,13 @@ class Translator:
         rest = [n.Arg(self.expr(a.value)[0], a.keyword, a.star) for a in args[1:]]
         rule = self.writer.rule(entry).kind
         rank = xi.rank or entry.rank
+        permuted = self.permutation(entry, op, xi) if rule == "permute" else None
         if rule == "channels" and self.writer.native_channels_last:
             x = self.need(x, xi, MOVED, rank)
             out, site = self.channels_output(entry, op, rank), CallSite(MOVED, rank)
-        elif rule == "opaque":
+        elif permuted is not None:
+            out, site = permuted, CallSite(xi.layout or PLAIN, permuted.rank)
+        elif rule in ("opaque", "permute"):
             x = self.need(x, xi, PLAIN)
             out, site = (TensorInfo(PLAIN) if xi.layout or xi.origin else UNKNOWN), CallSite(PLAIN, rank)
         else:
@@ -496,6 +499,9 @@ class Translator:
             return n.Call(func, fixed, span=span), sig.returns
         if info.kind == "op" and info.key and args:
             return self.call_layer_op(name, self.catalog.get(info.key), func, args, infos, span)
+        if info.kind == "argument" and info.elements and all(e.kind == "class" for e in info.elements):
+            # a block the constructions pass in (`PreNorm(dim, Attention(...))`): called like the (first) one passed
+            return self.call_attr(name, info.elements[0], func, args, infos, span)
         if info.kind == "sequence" and info.elements and args:
             arg = self.need(args[0].value, infos[0], self._wanted(info.elements[0], infos[0]), infos[0].rank)
             x, xi = arg, TensorInfo(self._wanted(info.elements[0], infos[0]), infos[0].rank)
@@ -538,7 +544,10 @@ class Translator:
                 self.call_sites[site] = CallSite(MOVED, xi.rank or entry.rank)
                 return x, self.channels_output(entry, element.op, xi.rank or entry.rank), x
             self.call_sites[site] = CallSite(xi.layout or PLAIN, xi.rank)
-            if rule == "opaque":
+            permuted = self.permutation(entry, element.op, xi) if rule == "permute" else None
+            if permuted is not None:
+                return x, permuted, x
+            if rule in ("opaque", "permute"):
                 return x, TensorInfo(PLAIN), x
             return x, xi, x
         if element.kind == "class" and element.key:
@@ -552,6 +561,21 @@ class Translator:
             return x, xi, x
         return x, xi, x
 
+    def permutation(self, entry: OpEntry, op: n.Op | None, xi: TensorInfo) -> TensorInfo | None:
+        """What a pure axis permutation (`b n c -> b c n`) of `xi` returns: the stored data stays, and where the
+        permutation only moves the channel axis the result is relabelled. None when `op` is no pure permutation."""
+        rule = self.writer.rule(entry)
+        perm = rule.permutation(op) if rule.permutation is not None and op is not None else None
+        if perm is None:
+            return None
+        if xi.layout is None:  # probing: a parameter is wanted in the layout that makes the permutation a relabel
+            relabels = [layout for layout in (PLAIN, MOVED)
+                        if self.writer.axes.permuted(perm, layout)[1] == tuple(range(len(perm)))]
+            for p in xi.origin:
+                self.demand.setdefault(p, relabels[0] if relabels else PLAIN)
+        layout, _ = self.writer.axes.permuted(perm, xi.layout or PLAIN)
+        return TensorInfo(layout, len(perm))
+
     def channels_output(self, entry: OpEntry, op: n.Op | None, rank: int | None) -> TensorInfo:
         """What a channels op returns: MOVED, or (N, C) when it drops its spatial axes (`keepdims=False`)."""
         keep = self.writer.rule(entry).keepdim
@@ -564,10 +588,15 @@ class Translator:
         x, xi = args[0].value, infos[0]
         rule = self.writer.rule(entry).kind
         rank = xi.rank or entry.rank
+        permuted = self.permutation(entry, self.attrs[name].op if name in self.attrs else None, xi) \
+            if rule == "permute" else None
         if rule == "channels" and self.writer.native_channels_last:
             x = self.need(x, xi, MOVED, rank)
             out = self.channels_output(entry, self.attrs[name].op if name in self.attrs else None, rank)
-        elif rule == "opaque":
+        elif permuted is not None:
+            self.call_sites[name] = CallSite(xi.layout or PLAIN, permuted.rank)
+            return n.Call(func, [n.Arg(x, args[0].keyword), *args[1:]], span=span), permuted
+        elif rule in ("opaque", "permute"):
             x = self.need(x, xi, PLAIN)
             out = TensorInfo(PLAIN) if xi.layout or xi.origin else UNKNOWN
         else:
@@ -575,7 +604,7 @@ class Translator:
                 for p in xi.origin:
                     self.demand.setdefault(p, PLAIN)
             out = xi
-        self.call_sites.setdefault(name, CallSite(out.layout if rule != "opaque" else PLAIN, rank))
+        self.call_sites.setdefault(name, CallSite(out.layout if rule not in ("opaque", "permute") else PLAIN, rank))
         if rule in ("channels", "elementwise", "axis"):
             self.call_sites[name] = CallSite((xi.layout if rule != "channels" else out.layout) or PLAIN, rank)
         return n.Call(func, [n.Arg(x, args[0].keyword), *args[1:]], span=span), out
