@@ -71,6 +71,30 @@ class KerasWriter(ModelWriter):
             params.insert(kw[0] if kw else len(params), n.Param("training", n.Const(None)))
         return params
 
+    def finish_forward(self, cls: n.ClassDef, forward: n.FunctionDef) -> n.FunctionDef:
+        """`call(self, x, **kwargs)` called with keywords: Keras binds `kwargs` as one nested argument and rejects
+        one that mixes tensors with other values (`context=t, flag=False`). The keywords the file's callers pass
+        become parameters (None when not passed), gathered back into `kwargs` for the body."""
+        star = next((p for p in forward.params if p.star == "**"), None)
+        passed = self.call_keywords.get(cls.name)
+        names = sorted(passed - {p.name for p in forward.params}) if star is not None and passed else []
+        if not names:
+            return forward
+        params = [p for p in forward.params if p is not star]
+        at = next((i for i, p in enumerate(params) if p.name == "training"), len(params))
+        params[at:at] = [n.Param(name, n.Const(None)) for name in names]
+        kwargs = n.Name(star.name)
+        given = n.Assign([kwargs], n.Call(n.Name("dict"), [n.Arg(n.Name(name), name) for name in names]),
+                         comments=["the keywords a caller passed (Keras takes no mixed **kwargs in call())"])
+        passed_only = n.Assign([kwargs], n.Comprehension(
+            "dict", n.Name("key"), [n.CompFor(n.TupleExpr([n.Name("key"), n.Name("value")]),
+                                              n.Call(n.Attr(kwargs, "items"), []),
+                                              [n.Compare(n.Name("value"), ["is not"], [n.Const(None)])])],
+            value=n.Name("value")))
+        return n.FunctionDef(forward.name, params, [given, passed_only, *forward.body], forward.docstring,
+                             forward.decorators, forward.role, forward.returns, span=forward.span,
+                             comments=forward.comments)
+
     def adjust_init(self, cls: n.ClassDef, body: list[n.Stmt]) -> list[n.Stmt]:
         if cls.kind != "sequential":
             return body

@@ -61,6 +61,7 @@ class ModelWriter:
         self.function_results: dict[str | tuple[str, str], tuple[Signature, n.FunctionDef]] = {}
         self.in_progress: set[str | tuple[str, str]] = set()
         self.method_sites: dict[str, dict[str, CallSite]] = {}  # per class, layer call sites in its helper methods
+        self.call_keywords: dict[str, set[str] | None] = {}  # per class, keywords its callers pass (None: unknown)
 
     # ---- hooks used by the translator ---------------------------------------------------
 
@@ -99,6 +100,17 @@ class ModelWriter:
 
     def forward_params(self, params: list[n.Param]) -> list[n.Param]:
         return params
+
+    def called_with(self, class_name: str, args: list[n.Arg]) -> None:
+        """Notes the keywords a call of the class's instances passes (`**kw` makes them unknown)."""
+        known = self.call_keywords.setdefault(class_name, set())
+        if known is not None:
+            self.call_keywords[class_name] = None if any(a.star == "**" for a in args) \
+                else known | {a.keyword for a in args if a.keyword}
+
+    def finish_forward(self, cls: n.ClassDef, forward: n.FunctionDef) -> n.FunctionDef:
+        """The written forward once every class's callers are translated (`call_keywords` is complete)."""
+        return forward
 
     def adjust_init(self, cls: n.ClassDef, body: list[n.Stmt]) -> list[n.Stmt]:
         return body
@@ -299,7 +311,7 @@ class ModelWriter:
         body: list[n.Stmt] = []
         for s in cls.body:
             if isinstance(s, n.FunctionDef) and s.role == "forward" and result.forward is not None:
-                body.append(result.forward)
+                body.append(self.finish_forward(cls, result.forward))
                 continue
             if isinstance(s, n.FunctionDef) and (cls.name, s.name) in self.function_results:
                 body.append(self.function_results[(cls.name, s.name)][1])

@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from nnmigrate.writers.model_writer import ModelWriter
 
 
+#: Methods of Python's lists and dicts: called on a variable that holds tensors, it holds a list of them.
+_SEQUENCE_METHODS = frozenset(name for name in (*dir(list), *dir(dict)) if not name.startswith("_")) - {"sort"}
+
+
 @dataclass
 class CallSite:
     """Layout seen where a layer attribute is called: decides constructor arguments such as BN's axis."""
@@ -431,7 +435,8 @@ class Translator:
                 if self.class_name is not None and self.writer.plan.helper(self.class_name, e.func.attr):
                     return self.call_function((self.class_name, e.func.attr), func, args, infos, e.span)
                 return self.call_unknown(func, args, infos, e.span)
-            if isinstance(e.func, n.Attr) and (receiver.layout is not None or receiver.origin):
+            if isinstance(e.func, n.Attr) and (receiver.layout is not None or receiver.origin) \
+                    and e.func.attr not in _SEQUENCE_METHODS:  # `outputs.append(x)`: a list of tensors
                 # a method of a tensor the catalog lacks: the target's tensors do not have it
                 self.report("NNM101", f"tensor method `.{e.func.attr}()` is not in the op catalog", e.span,
                             hint=f"the {self.writer.target_name} tensor has no such method")
@@ -487,6 +492,9 @@ class Translator:
 
     def call_attr(self, name: str, info: AttrInfo, func: n.Expr, args: list[n.Arg], infos: list[TensorInfo],
                   span: SourceRange | None) -> tuple[n.Expr, TensorInfo]:
+        for cls in [info] if info.kind == "class" else info.elements if info.kind == "argument" else []:
+            if cls.kind == "class" and cls.key:
+                self.writer.called_with(cls.key, args)
         if info.kind == "class" and info.key:
             sig = self.writer.signature(info.key, [i for a, i in zip(args, infos) if not a.keyword])
             params = list(sig.params.values())
