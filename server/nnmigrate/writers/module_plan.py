@@ -95,6 +95,12 @@ class ModulePlan:
                 for t in s.targets:
                     for name in names_used(t):
                         self.definitions.setdefault(name, s)
+        #: module-level names bound once to an int (`CHANNELS_DIMENSION = 1`), for axis arguments
+        assigned = [t.id for s in module.body if isinstance(s, (n.Assign, n.AugAssign))
+                    for t in (s.targets if isinstance(s, n.Assign) else [s.target]) if isinstance(t, n.Name)]
+        self.constants = {s.targets[0].id: s.value for s in module.body if isinstance(s, n.Assign)
+                          and len(s.targets) == 1 and isinstance(s.targets[0], n.Name) and assigned.count(s.targets[0].id) == 1
+                          and isinstance(s.value, n.Const) and type(s.value.value) is int}
         self._attributes: dict[str, dict[str, AttrInfo]] = {}
         self._passed: dict[str, dict[str, list[AttrInfo]]] | None = None  # see _arguments
         self._recording = False

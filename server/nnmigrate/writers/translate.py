@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from nnmigrate.writers.model_writer import ModelWriter
 
 
+#: Builtins that walk their argument's elements in some order: the elements stay what they are.
+_ORDER_ONLY = frozenset({"reversed", "list", "tuple", "iter", "sorted"})
 #: Methods of Python's lists and dicts: called on a variable that holds tensors, it holds a list of them.
 _SEQUENCE_METHODS = frozenset(name for name in (*dir(list), *dir(dict)) if not name.startswith("_")) - {"sort"}
 
@@ -72,6 +74,7 @@ class Translator:
         self.call_sites: dict[str, CallSite] = {}
         self.sites: dict[str, CallSite] = {}  # call sites seen in forward, used when constructing layers
         self.containers: dict[str, str] = {}  # local names bound to layer objects: catalog key
+        self.values: dict[str, n.Expr] = {}  # local names bound once to an iterable built from calls (`zip(...)`)
         self.site: str | None = None
 
     # ---- diagnostics --------------------------------------------------------------------
@@ -183,11 +186,26 @@ class Translator:
 
     def element_of(self, it: n.Expr) -> TensorInfo:
         """What iterating over `it` yields: a variable holding tensors (a split's pieces) gives their layout;
-        `zip(a, b)` gives tuples of its arguments' elements."""
+        `zip(a, b)` gives tuples of its arguments' elements, `enumerate(a)` pairs of an index and one."""
+        it = self._iterated(it)
         if isinstance(it, n.Call) and isinstance(it.func, n.Name) and it.func.id == "zip" and it.args:
             return TensorInfo(parts=tuple(self.element_of(a.value) for a in it.args))
-        info = self.env.get(it.id, UNKNOWN) if isinstance(it, n.Name) else UNKNOWN
+        if isinstance(it, n.Call) and isinstance(it.func, n.Name) and it.func.id == "enumerate" and it.args:
+            return TensorInfo(parts=(UNKNOWN, self.element_of(it.args[0].value)))
+        info = collapse(self.env.get(it.id, UNKNOWN)) if isinstance(it, n.Name) else UNKNOWN
         return replace(info, parts=None, origin=frozenset()) if info.layout and info.parts is None else UNKNOWN
+
+    def _iterated(self, it: n.Expr) -> n.Expr:
+        """What a loop really walks: through `reversed(x)` / `list(x)` and a local bound to `zip(...)` once."""
+        for _ in range(8):
+            if isinstance(it, n.Call) and isinstance(it.func, n.Name) and it.func.id in _ORDER_ONLY \
+                    and len(it.args) == 1 and not self.env.get(it.func.id):
+                it = it.args[0].value
+            elif isinstance(it, n.Name) and it.id in self.values:
+                it = self.values[it.id]
+            else:
+                break
+        return it
 
     def binop(self, e: n.BinOp) -> tuple[n.Expr, TensorInfo]:
         left, li = self.expr(e.left)
@@ -282,6 +300,10 @@ class Translator:
                 if not tensors:
                     out_info = UNKNOWN
         elif rule.kind == "axis":
+            for a in rule.axes:  # `dim=CHANNELS_DIMENSION`: a module-level constant is remapped like a literal
+                constant = self.writer.plan.constants.get(attrs[a].id) if isinstance(attrs.get(a), n.Name) else None
+                if constant is not None and attrs[a].id not in self.env:  # type: ignore[union-attr]
+                    attrs[a] = n.Const(constant.value, span=attrs[a].span)
             out_info = self.axis_op(entry, op, attrs, infos, tensor_names)
             layout = first.layout if first.moved and out_info.layout is not None else PLAIN
         elif rule.kind == "opaque":
@@ -310,7 +332,7 @@ class Translator:
                         for o in p.origin:
                             self.demand.setdefault(o, MOVED)
             if cl and all(p.layout in (MOVED, None) for p in parts) and (
-                    isinstance(attrs["tensors"], n.ListExpr) or all(p.moved for p in parts)):
+                    isinstance(attrs["tensors"], (n.ListExpr, n.TupleExpr)) or all(p.moved for p in parts)):
                 mapped = self.writer.axes.remap_expr(attrs["dim"], next(p.rank for p in parts if p.moved))
                 if mapped is not None:
                     attrs["dim"] = mapped
@@ -319,8 +341,9 @@ class Translator:
             origin = first.origin.union(*(p.origin for p in parts))
             if origin and all(p.layout is None for p in parts):  # probing: the joined layout follows the inputs'
                 return TensorInfo(None, next((p.rank for p in parts if p.rank), None), origin)
-            if isinstance(attrs["tensors"], n.ListExpr) and parts:
-                attrs["tensors"] = n.ListExpr([self.need(x, p, PLAIN) for x, p in zip(attrs["tensors"].elts, parts)])
+            if isinstance(attrs["tensors"], (n.ListExpr, n.TupleExpr)) and parts:
+                attrs["tensors"] = type(attrs["tensors"])([self.need(x, p, PLAIN)
+                                                           for x, p in zip(attrs["tensors"].elts, parts)])
             for p in parts:
                 for o in p.origin:
                     self.demand.setdefault(o, PLAIN)
@@ -680,6 +703,11 @@ class Translator:
             first = s.targets[0]
             if isinstance(first, n.Name) and isinstance(s.value, n.Op) and s.value.layer:
                 self.containers[first.id] = s.value.key
+            if isinstance(first, n.Name):
+                if isinstance(s.value, n.Call) and isinstance(s.value.func, n.Name) and s.value.func.id == "zip":
+                    self.values[first.id] = s.value
+                else:
+                    self.values.pop(first.id, None)
             if isinstance(first, n.Attr) and isinstance(first.value, n.Name) and first.value.id == "self":
                 self.site = first.attr
             value, info = self.expr(s.value)
@@ -750,6 +778,15 @@ class Translator:
                                 span=s.span, comments=s.comments)
             return n.ExprStmt(n.Call(n.Name("setattr"), [n.Arg(n.Name("self")), n.Arg(self.expr(v.attrs["name"])[0]),
                                                           n.Arg(value)]), span=s.span, comments=s.comments)
+        held = self.env.get(v.func.value.id, UNKNOWN) if isinstance(v, n.Call) and isinstance(v.func, n.Attr) \
+            and isinstance(v.func.value, n.Name) and v.func.attr == "append" and len(v.args) == 1 \
+            and not v.args[0].keyword and not v.args[0].star else UNKNOWN
+        if held.parts is not None or held.layout is not None:  # a list of tensors grows: `outputs.append(x)`
+            name = v.func.value.id  # type: ignore[union-attr]
+            added_value, added = self.expr(v.args[0].value)  # type: ignore[union-attr]
+            self.env[name] = TensorInfo(parts=(*held.parts, added)) if held.parts is not None \
+                else held if held.layout == added.layout else UNKNOWN
+            return n.ExprStmt(n.Call(v.func, [n.Arg(added_value)], span=v.span), span=s.span, comments=s.comments)
         value, _ = self.expr(v)
         return n.ExprStmt(value, span=s.span, comments=s.comments)
 
@@ -782,12 +819,11 @@ class Translator:
 
     def for_stmt(self, s: n.For) -> list[n.Stmt]:
         iter_expr, _ = self.expr(s.iter)
-        element = self._iter_element(s.iter)
-        bound = _element_target(s.target, s.iter)
-        if bound is not None and element is not None:
-            self.loop_elements[bound] = element
+        looped = self._loop_layers(s.target, s.iter)
+        self.loop_elements.update(looped)
+        element = self.element_of(s.iter)
         before = dict(self.env)
-        self.bind(s.target, UNKNOWN)
+        self.bind(s.target, element)
         saved_demand = dict(self.demand)
         body = self.body(s.body)
         changed = {k: v for k, v in self.env.items() if k in before and v.layout != before[k].layout and v.layout is not None}
@@ -800,7 +836,7 @@ class Translator:
                 converted = self.need(expr_, before[name], info.layout or PLAIN, info.rank)
                 prelude.append(n.Assign([n.Name(name)], converted))
                 self.env[name] = info
-            self.bind(s.target, UNKNOWN)
+            self.bind(s.target, element)
             body = self.body(s.body)
             for name, info in changed.items():
                 now = self.env.get(name, UNKNOWN)
@@ -808,29 +844,48 @@ class Translator:
                     body.append(n.Assign([n.Name(name)], self.need(n.Name(name), now, info.layout or PLAIN, info.rank)))
                     self.env[name] = info
         orelse = self.body(s.orelse)
-        if bound is not None:
-            self.loop_elements.pop(bound, None)
+        for name in looped:
+            self.loop_elements.pop(name, None)
         return [*prelude, n.For(self.target(s.target), iter_expr, body, orelse, span=s.span, comments=s.comments)]
+
+    def _loop_layers(self, target: n.Expr, it: n.Expr) -> dict[str, AttrInfo]:
+        """The loop variables that take the layers of a `self` container, and what they hold: `layer` in
+        `for layer in self.blocks`, `for name, layer in self.blocks.items()`, `for skip, block in
+        zip(skips, self.blocks)`, `for i, block in enumerate(self.blocks)`, `for attn, ff in self.pairs`."""
+        it = self._iterated(it)
+        call = it.func.id if isinstance(it, n.Call) and isinstance(it.func, n.Name) else None
+        method = it.func.attr if isinstance(it, n.Call) and isinstance(it.func, n.Attr) else None
+        pairs: list[tuple[n.Expr, n.Expr]] = []
+        if call == "zip" and isinstance(target, n.TupleExpr) and len(target.elts) == len(it.args):  # type: ignore[union-attr]
+            pairs = [(t, a.value) for t, a in zip(target.elts, it.args)]  # type: ignore[union-attr]
+        elif call == "enumerate" and isinstance(target, n.TupleExpr) and len(target.elts) == 2 and it.args:  # type: ignore[union-attr]
+            pairs = [(target.elts[1], it.args[0].value)]  # type: ignore[union-attr]
+        elif method == "items" and isinstance(target, n.TupleExpr) and len(target.elts) == 2:
+            pairs = [(target.elts[1], it.func.value)]  # type: ignore[union-attr]
+        if pairs:
+            out: dict[str, AttrInfo] = {}
+            for t, a in pairs:
+                out.update(self._loop_layers(t, a))
+            return out
+        element = self._iter_element(it)
+        if element is None:
+            return {}
+        if isinstance(target, n.Name):
+            return {target.id: element}
+        if isinstance(target, n.TupleExpr) and len(element.elements) == len(target.elts):  # a list of layer lists
+            return {t.id: e for t, e in zip(target.elts, element.elements) if isinstance(t, n.Name)}
+        return {}
 
     def _iter_element(self, it: n.Expr) -> AttrInfo | None:
         if isinstance(it, n.Attr) and isinstance(it.value, n.Name) and it.value.id == "self":
             info = self.attrs.get(it.attr)
             if info is not None and info.elements:
                 return _merge_elements(info.elements)
-        if isinstance(it, n.Call) and isinstance(it.func, n.Attr) and it.func.attr in ("values", "items"):
+        if isinstance(it, n.Call) and isinstance(it.func, n.Attr) and it.func.attr == "values":
             return self._iter_element(it.func.value)
         return None
 
 
-def _element_target(target: n.Expr, it: n.Expr) -> str | None:
-    """The loop variable that holds the container's elements: `layer` in `for layer in ...` and in
-    `for name, layer in ....items()`."""
-    if isinstance(target, n.Name):
-        return target.id
-    if isinstance(target, n.TupleExpr) and len(target.elts) == 2 and isinstance(target.elts[1], n.Name) \
-            and isinstance(it, n.Call) and isinstance(it.func, n.Attr) and it.func.attr == "items":
-        return target.elts[1].id
-    return None
 
 
 def _merge_elements(elements: list[AttrInfo]) -> AttrInfo:
