@@ -88,7 +88,16 @@ class SourceReader:
         return self.positions.get(node) or self.statement_span
 
     def code(self, node: cst.CSTNode) -> str:
-        return self.module.code_for_node(node).strip()
+        """The node's source text: cut from the source where its range is known (libcst's code generation
+        of a large statement is slow), else generated."""
+        span = self.positions.get(node)
+        if span is None or getattr(node, "decorators", ()):  # a range starts after the decorators
+            return self.module.code_for_node(node).strip()
+        lines = list(self.positions.text(span))
+        if len(lines) == 1:
+            return lines[0][span.start_col:span.end_col].strip()
+        lines[0], lines[-1] = lines[0][span.start_col:], lines[-1][:span.end_col]
+        return "\n".join(lines).strip()
 
     def report(self, code: str, message: str, node: cst.CSTNode | None, *, hint: str = "",
                severity: Severity = Severity.ERROR) -> None:

@@ -13,6 +13,7 @@ constructs, or whose call sites pass star arguments themselves, are left as they
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -94,7 +95,7 @@ class Forwarding:
         params = func.params
         star_args = params.star_arg.name.value if isinstance(params.star_arg, cst.Param) else None
         star_kwargs = params.star_kwarg.name.value if params.star_kwarg is not None else None
-        forwards = _forwarding_calls(func, {star_args, star_kwargs} - {None})
+        forwards = self._forwarding_calls(func, {star_args, star_kwargs} - {None})  # type: ignore[arg-type]
         if forwards is None:
             return None
         positional = [p.name.value for p in (*params.posonly_params, *params.params)]
@@ -140,6 +141,15 @@ class Forwarding:
             if any(k not in expansion.defaults and k not in given_everywhere for k in keywords):
                 return None  # a call site lacks a keyword that has no default: not a call of this definition
         return expansion
+
+    def _forwarding_calls(self, func: cst.FunctionDef, stars: set[str]) -> list[tuple[cst.Call, cst.Arg]] | None:
+        """The calls that pass the star parameters on, or None when one is used any other way (its name
+        appears in the function's text other than where it is declared and passed on)."""
+        found = [(c, a) for c in self.reader.positions.calls(func) for a in c.args
+                 if a.star and isinstance(a.value, cst.Name) and a.value.value in stars]
+        text = self.reader.code(func)
+        uses = sum(len(re.findall(rf"(?<![\w.]){re.escape(star)}\b", text)) for star in stars)
+        return found if found and uses == len(found) + len(stars) else None
 
     def _aliases(self, name: str) -> set[str]:
         """The definition's name and the names bound to it: `conv_block = BasicConv2d`, `conv_block=BasicConv2d`."""
@@ -196,28 +206,3 @@ def _literal(value: object) -> cst.BaseExpression | None:
     if isinstance(value, tuple) and all(_literal(v) is not None for v in value):
         return cst.parse_expression(repr(value))
     return None
-
-
-def _forwarding_calls(func: cst.FunctionDef, stars: set[str]) -> list[tuple[cst.Call, cst.Arg]] | None:
-    """The calls that pass the star parameters on, or None when a star parameter is used any other way."""
-    found: list[tuple[cst.Call, cst.Arg]] = []
-    other = False
-
-    class Uses(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            for a in node.args:
-                if a.star and isinstance(a.value, cst.Name) and a.value.value in stars:
-                    found.append((node, a))
-
-        def visit_Arg(self, node: cst.Arg) -> bool:
-            return not (node.star and isinstance(node.value, cst.Name) and node.value.value in stars)
-
-        def visit_Name(self, node: cst.Name) -> None:
-            nonlocal other
-            other = other or node.value in stars
-
-        def visit_Param(self, node: cst.Param) -> bool:
-            return False
-
-    func.body.visit(Uses())
-    return None if other or not found else found
