@@ -862,10 +862,10 @@ class Translator:
             pairs = [(target.elts[1], it.args[0].value)]  # type: ignore[union-attr]
         elif method == "items" and isinstance(target, n.TupleExpr) and len(target.elts) == 2:
             pairs = [(target.elts[1], it.func.value)]  # type: ignore[union-attr]
-        if pairs:
+        if pairs:  # only layers known to be something: an unknown one stays a plain call, taking what it is given
             out: dict[str, AttrInfo] = {}
             for t, a in pairs:
-                out.update(self._loop_layers(t, a))
+                out.update({k: v for k, v in self._loop_layers(t, a).items() if v.kind != "other"})
             return out
         element = self._iter_element(it)
         if element is None:
@@ -873,7 +873,7 @@ class Translator:
         if isinstance(target, n.Name):
             return {target.id: element}
         if isinstance(target, n.TupleExpr) and len(element.elements) == len(target.elts):  # a list of layer lists
-            return {t.id: e for t, e in zip(target.elts, element.elements) if isinstance(t, n.Name)}
+            return {t.id: e for t, e in zip(target.elts, element.elements) if isinstance(t, n.Name) and e.kind != "other"}
         return {}
 
     def _iter_element(self, it: n.Expr) -> AttrInfo | None:
