@@ -1,12 +1,16 @@
-"""Prints migration time per PyTorch fixture (no framework imported) and verify time cold and warm.
+"""Prints migration time per PyTorch fixture (no framework imported), for a ~300-line file of several
+torchvision-style models, and verify time cold and warm.
 
 Usage: python benchmarks/migrate_speed.py [--verify]
+
+Target (2-core machine): a 300-line model file migrates in <= 50 ms.
 """
 
 from __future__ import annotations
 
 import argparse
 import platform
+import re
 import statistics
 import sys
 import time
@@ -17,6 +21,8 @@ from nnmigrate.frameworks import Framework
 from nnmigrate.migrate import migrate_source
 
 ROOT = Path(__file__).resolve().parents[1]
+#: Fixtures joined into one 300-line file for the file-size row: ResNet, MobileNetV2 and Inception models.
+LARGE_FILE_PARTS = ("resnet_basic.py", "mobilenetv2_block.py", "inception_block.py")
 
 
 def machine() -> str:
@@ -36,6 +42,30 @@ def time_migrations() -> None:
             runs.append(time.perf_counter() - t0)
         print(f"  {f['id']:<28} {len(src.splitlines()):>4} lines  {statistics.median(runs) * 1000:7.1f} ms")
     assert "torch" not in sys.modules and "tensorflow" not in sys.modules, "migration imported a framework"
+
+
+def large_file() -> str:
+    """The fixtures in LARGE_FILE_PARTS as one module: their imports once, then their definitions."""
+    imports: dict[str, None] = {}
+    bodies = []
+    for name in LARGE_FILE_PARTS:
+        text = (ROOT / "fixtures/pytorch" / name).read_text()
+        body = re.sub(r'^""".*?"""\n', "", text, flags=re.S)
+        imports.update(dict.fromkeys(re.findall(r"^(?:import|from) .*$", body, flags=re.M)))
+        bodies.append(re.sub(r"^(?:import|from) .*\n", "", body, flags=re.M).strip())
+    return "\n".join(imports) + "\n\n\n" + "\n\n\n".join(bodies) + "\n"
+
+
+def time_large_file() -> None:
+    src = large_file()
+    runs = []
+    for _ in range(11):
+        t0 = time.perf_counter()
+        migrate_source(src, Framework.TENSORFLOW)
+        runs.append(time.perf_counter() - t0)
+    print(f"  {'three fixtures in one file':<28} "
+          f"{len(src.splitlines()):>4} lines  {statistics.median(runs) * 1000:7.1f} ms "
+          f"(fastest of 11: {min(runs) * 1000:.1f} ms)")
 
 
 def time_verify() -> None:
@@ -59,5 +89,6 @@ if __name__ == "__main__":
     parser.add_argument("--verify", action="store_true", help="also time verify (imports torch + TF in a worker)")
     args = parser.parse_args()
     time_migrations()
+    time_large_file()
     if args.verify:
         time_verify()

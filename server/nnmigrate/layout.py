@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import MOVED, NOT_CONST, PLAIN, const_value
 
-__all__ = ["MOVED", "PLAIN", "AxisMove", "TensorInfo", "UNKNOWN"]
+__all__ = ["MOVED", "PLAIN", "AxisMove", "TensorInfo", "UNKNOWN", "collapse"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,17 @@ class TensorInfo:
 
 
 UNKNOWN = TensorInfo()
+
+
+def collapse(info: TensorInfo) -> TensorInfo:
+    """A list of tensors in one layout (`[a, b]` with both moved) as that layout: what a variable holding
+    such a list is known as (concatenating it, or passing it on)."""
+    if info.parts and info.layout is None:
+        layouts = {p.layout for p in info.parts}
+        ranks = {p.rank for p in info.parts}
+        if len(layouts) == 1 and None not in layouts and all(p.parts is None for p in info.parts):
+            return TensorInfo(layouts.pop(), ranks.pop() if len(ranks) == 1 else None)
+    return info
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,20 @@ class AxisMove:
 
     def perm_to_source(self, rank: int) -> tuple[int, ...]:
         return _to_first(rank) if self.to_last else _to_last(rank)
+
+    def permuted(self, perm: tuple[int, ...], layout: str | None) -> tuple[str, tuple[int, ...]]:
+        """How the target writes `transpose(x, perm)` of a source tensor stored in `layout`: the result's layout
+        and the permutation to apply to the stored data. When the source permutation only moves the channel
+        axis between the two frameworks' places (`b n c -> b c n`), that permutation is the identity: the
+        result is the same data, relabelled."""
+        rank = len(perm)
+        stored = self.perm_to_target(rank) if layout == MOVED else tuple(range(rank))
+        back = tuple(stored.index(i) for i in range(rank))  # stored -> source order
+        on_stored = tuple(back[p] for p in perm)  # the source result, from the stored input
+        as_moved = tuple(on_stored[i] for i in self.perm_to_target(rank))
+        if as_moved == tuple(range(rank)):
+            return MOVED, as_moved
+        return PLAIN, on_stored
 
     def remap_index(self, index: n.Expr, rank: int | None) -> n.Expr | None:
         """A slice-only subscript of a source-layout tensor rewritten for the moved tensor; None when it cannot be."""

@@ -7,10 +7,7 @@ import pytest
 from tests.conftest import assert_fixture_verifies, fixture_cases
 
 #: Fixtures whose constructs have no Keras form yet; strict, so a fix shows up as an unexpected pass.
-NOT_YET = {
-    "torch_inception": "**kwargs forwarded into nn.Conv2d cannot be mapped yet",
-    "torch_densenet": "subclasses of nn.ModuleDict are not migrated yet",
-}
+NOT_YET: dict[str, str] = {}
 CASES, IDS = fixture_cases("pytorch", NOT_YET)
 
 

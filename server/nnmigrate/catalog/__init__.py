@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from nnmigrate.catalog import (activation, containers, convolution, linear, math_ops, merging, normalization, padding,
-                               pooling, preprocessing, recurrent, tensor_ops)
 from nnmigrate import support
+from nnmigrate.catalog import (activation, containers, convolution, linear, math_ops, merging, normalization, padding,
+                               pooling, preprocessing, rearrange, recurrent, tensor_ops)
 from nnmigrate.catalog.entry import OpEntry, Spelling
 
 FAMILIES = (activation, containers, convolution, linear, math_ops, merging, normalization, padding, pooling, preprocessing,
-            recurrent, tensor_ops)
+            recurrent, tensor_ops, rearrange)
 
 
 class Catalog:

@@ -47,6 +47,7 @@ class Spelling:
     rename: Mapping[str, str] = field(default_factory=dict)
     fixed: Mapping[str, Any] = field(default_factory=dict)
     varargs: str | None = None
+    varkw: str | None = None  # canonical attribute that collects extra keywords (einops axis lengths), as a dict
     deprecated: bool = False
     when: Mapping[str, Any] = field(default_factory=dict)
     layer: bool = False  # a layer class: constructed once, called later with its inputs
@@ -74,16 +75,20 @@ class LayoutRule:
         axis: `axes` attributes are axis numbers to remap; `keepdim` names the attribute that keeps rank
             (also on channels ops such as global pooling: when it is False the output is (N, C)).
         opaque: needs source layout: channels-last inputs are transposed back first.
+        permute: a pure axis permutation (`permutation` gives it from the op's attributes, None when the
+            attributes do not make one): one that only moves the channel axis between the frameworks' places
+            relabels the layout instead of moving data; otherwise as opaque.
         none: takes no tensor input (creation ops, shape queries handled by the writer).
     """
 
-    kind: Literal["channels", "elementwise", "axis", "opaque", "none"]
+    kind: Literal["channels", "elementwise", "axis", "opaque", "permute", "none"]
     axes: tuple[str, ...] = ()
     keepdim: str | None = None
     tensor_inputs: tuple[str, ...] = ("input",)
     #: built where its call site is unknown (a layer list filled in a loop), in a model with convolutions,
     #: its input is taken to come from them (BatchNorm's axis, Flatten's order)
     spatial_input: bool = False
+    permutation: Callable[[Any], tuple[int, ...] | None] | None = None  # kind permute: the op's axis order
 
 
 @dataclass(frozen=True, slots=True)

@@ -153,6 +153,18 @@ def _creation(ops_name: str) -> Callable[[OpView], n.Expr]:
     return to_keras
 
 
+def _new_creation(ops_name: str) -> Callable[[OpView], n.Expr]:
+    """`x.new_ones(2, 3)`: a new tensor of `x`'s dtype unless one is given."""
+    def to_keras(v: OpView) -> n.Expr:
+        size = v.get("size")
+        shape = size if isinstance(size, (n.TupleExpr, n.ListExpr)) or not isinstance(size, n.Const) else (size,)
+        dtype = n.Attr(v.get("input"), "dtype") if v.is_("dtype", None) else v.get("dtype")
+        if ops_name == "full":
+            return call("ops.full", shape, v.get("fill_value"), dtype=dtype)
+        return call(f"ops.{ops_name}", shape, dtype=dtype)
+    return to_keras
+
+
 def _arange(v: OpView) -> n.Expr:
     dtype = None if v.is_("dtype", None) else v.get("dtype")
     if v.is_("end", None):
@@ -352,6 +364,15 @@ ENTRIES = (
               (fn(f"torch.{name}", varargs="size"),), layout=LayoutRule("none", tensor_inputs=()),
               to_keras=_creation(keras_name))
       for name, keras_name in (("zeros", "zeros"), ("ones", "ones"), ("randn", "random.normal"), ("empty", "zeros"))),
+    *(OpEntry(f"new_{name}", "tensor_ops", (INPUT, Attr("size"), Attr("dtype", torch=None), Attr("device", torch=None),
+                                            Attr("requires_grad", torch=False)),
+              (method(f"new_{name}", varargs="size"),), layout=LayoutRule("none", tensor_inputs=()),
+              to_keras=_new_creation(keras_name), notes="The new tensor takes the input's dtype unless one is given.")
+      for name, keras_name in (("zeros", "zeros"), ("ones", "ones"), ("empty", "zeros"))),
+    OpEntry("new_full", "tensor_ops", (INPUT, Attr("size"), Attr("fill_value"), Attr("dtype", torch=None),
+                                       Attr("device", torch=None), Attr("requires_grad", torch=False)),
+            (method("new_full", "size", "fill_value"),), layout=LayoutRule("none", tensor_inputs=()),
+            to_keras=_new_creation("full"), notes="The new tensor takes the input's dtype unless one is given."),
     OpEntry("arange", "tensor_ops", (Attr("start"), Attr("end", torch=None), Attr("step", torch=1), Attr("dtype", torch=None),
                                      Attr("device", torch=None)),
             (fn("torch.arange", "start", "end", "step"),), layout=LayoutRule("none", tensor_inputs=()), to_keras=_arange),

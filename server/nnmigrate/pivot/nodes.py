@@ -335,7 +335,7 @@ class ClassDef(Stmt):
     """A model class: `kind` is module (a block), model (a top-level network) or plain (not a network)."""
 
     name: str
-    bases: list[str]  # in-file base class names, or the neutral 'Module' / 'Sequential'
+    bases: list[str]  # in-file base class names, or the neutral 'Module' / 'Sequential' / 'ModuleDict' / 'ModuleList'
     body: list[Stmt]
     docstring: str | None = None
     kind: Literal["module", "sequential", "plain"] = "module"

@@ -15,6 +15,7 @@ from nnmigrate.diagnostics import Diagnostic, Severity, SourceRange
 from nnmigrate.pivot import nodes as n
 from nnmigrate.readers.constants import Constants, assigned_names, target_names
 from nnmigrate.readers.dynamic import framework_getattr
+from nnmigrate.readers.forwarding import Expansion, Forwarding
 from nnmigrate.readers.imports import ImportTable, dotted
 from nnmigrate.readers.positions import Positions
 from nnmigrate.readers.support_copies import copies_in, selecting_values
@@ -52,6 +53,8 @@ class SourceReader:
     #: qualified names of the framework's model base classes, and of its Sequential container
     module_bases: frozenset[str] = frozenset()
     sequential_bases: frozenset[str] = frozenset()
+    #: qualified names of the framework's other containers a model class may derive from -> neutral base name
+    container_bases: dict[str, str] = {}
     #: method name -> role in the pivot (init, forward, build); other methods are helpers
     method_roles: dict[str, str] = {}
     #: framework plumbing with no counterpart, left out with a note: method name -> what it is
@@ -72,6 +75,8 @@ class SourceReader:
         self.assigned: dict[str, cst.BaseExpression] = {}  # name -> value last assigned in the current function
         self.constants = Constants(self.constant_op)  # names whose value is known before run time (`bn_axis = 3`)
         self.assignment_code: dict[int, str] = {}  # pivot assignment -> its source, for one left out once folded
+        self.expansions: dict[int, Expansion] = {}  # id(function) -> its forwarded star parameters, made explicit
+        self.forwarding: Expansion | None = None  # the current function's
 
     # ---- hooks for subclasses -----------------------------------------------------------
 
@@ -98,7 +103,16 @@ class SourceReader:
         return self.positions.get(node) or self.statement_span
 
     def code(self, node: cst.CSTNode) -> str:
-        return self.module.code_for_node(node).strip()
+        """The node's source text: cut from the source where its range is known (libcst's code generation
+        of a large statement is slow), else generated."""
+        span = self.positions.get(node)
+        if span is None or getattr(node, "decorators", ()):  # a range starts after the decorators
+            return self.module.code_for_node(node).strip()
+        lines = list(self.positions.text(span))
+        if len(lines) == 1:
+            return lines[0][span.start_col:span.end_col].strip()
+        lines[0], lines[-1] = lines[0][span.start_col:], lines[-1][:span.end_col]
+        return "\n".join(lines).strip()
 
     def report(self, code: str, message: str, node: cst.CSTNode | None, *, hint: str = "",
                severity: Severity = Severity.ERROR) -> None:
@@ -115,6 +129,11 @@ class SourceReader:
     # ---- expressions --------------------------------------------------------------------
 
     def expr(self, node: cst.BaseExpression) -> n.Expr:  # noqa: C901
+        kind = type(node)  # the commonest first, by identity: isinstance on libcst's ABCs is slow
+        if kind is cst.Call:
+            return self.call(node)  # type: ignore[arg-type]
+        if kind is cst.Attribute:
+            return self.attribute(node)  # type: ignore[arg-type]
         span = self.span(node)
         if isinstance(node, cst.Name):
             if node.value in ("True", "False", "None"):
@@ -275,6 +294,7 @@ class SourceReader:
         if dynamic is not None:
             return dynamic
         func = node.func
+        args = self.expand_forwarded(node.args)
         qual = self.qualname(func)
         if qual is not None:
             found = self.resolve_function(qual)
@@ -284,15 +304,25 @@ class SourceReader:
                     return self.unsupported(node, f"no op in the catalog is `{self.code(node.func)}` with these "
                                             "arguments", code="NNM102")
             if found is not None:
-                return self.bind(found[0], found[1], list(node.args), node)
-            if qual.startswith((*self.framework_prefixes(), support.prefix(self.support_module))) and qual.split(".")[-1] not in self.local_classes:
+                return self.bind(found[0], found[1], args, node)
+            if qual.startswith((*self.framework_prefixes(), support.prefix(self.support_module))) \
+                    and qual.split(".")[-1] not in self.local_classes:
                 return self.unknown_framework_call(node, qual)
         if isinstance(func, cst.Attribute) and func.attr.value not in _CONTAINER_METHODS and not self._is_module_path(func.value):
             found = self.catalog.lookup_method(self.framework, f"Tensor.{func.attr.value}")
             on_self = isinstance(func.value, cst.Name) and func.value.value == "self"
             if found is not None and not (on_self and "input" in found[0].layout.tensor_inputs):  # self is no tensor
-                return self.bind(found[0], found[1], [cst.Arg(func.value), *node.args], node)
-        return n.Call(self.expr(func), [self.arg(a) for a in node.args], span=self.span(node))
+                return self.bind(found[0], found[1], [cst.Arg(func.value), *args], node)
+        return n.Call(self.expr(func), [self.arg(a) for a in args], span=self.span(node))
+
+    def expand_forwarded(self, args: tuple[cst.Arg, ...] | list[cst.Arg]) -> list[cst.Arg]:
+        """Call arguments with the current function's forwarded `*args` / `**kwargs` written out (see forwarding)."""
+        if self.forwarding is None:
+            return list(args)
+        out: list[cst.Arg] = []
+        for a in args:
+            out += self.forwarding.args_for(a) or [a]
+        return out
 
     def framework_prefixes(self) -> tuple[str, ...]:
         raise NotImplementedError
@@ -343,6 +373,11 @@ class SourceReader:
                 continue
             if name in self.ignored_keywords and name not in entry.attr_names:
                 continue  # placement, naming and training-only options do not change what inference computes
+            if name not in entry.attr_names and spelling.varkw:
+                extra_keywords = attrs.setdefault(spelling.varkw, n.DictExpr([], []))
+                extra_keywords.keys.append(n.Const(a.keyword.value))  # type: ignore[attr-defined]
+                extra_keywords.values.append(self.expr(a.value))  # type: ignore[attr-defined]
+                continue
             if name not in entry.attr_names:
                 self.report("NNM102", f"argument `{a.keyword.value}` of {spelling.qualname} has no mapping", a,
                             hint=f"supported: {', '.join(entry.attr_names)}")
@@ -401,7 +436,7 @@ class SourceReader:
         span = self.positions.get(first)
         if span is None or not any("init" in line or "_(" in line for line in self.positions.text(span)):
             return False
-        calls = _calls(node)
+        calls = self.positions.calls(node)
         init_calls = [c for c in calls if self.is_init_call(c)]
         harmless = {"isinstance", "modules", "named_modules", "children", "parameters", "named_parameters", "math.sqrt"}
         return bool(init_calls) and all(
@@ -579,8 +614,13 @@ class SourceReader:
                     return _clean_docstring(raw), stmts[1:]
         return None, stmts
 
-    def params(self, node: cst.Parameters) -> list[n.Param]:
+    def params(self, node: cst.Parameters, expansion: Expansion | None = None) -> list[n.Param]:
+        """The parameters; with an expansion, star parameters that only forward become the explicit ones."""
         out: list[n.Param] = []
+        defaults = expansion.defaults if expansion is not None else {}
+
+        def explicit(name: str, kw_only: bool) -> n.Param:
+            return n.Param(name, self.expr(defaults[name]) if name in defaults else None, kw_only=kw_only)
 
         def one(p: cst.Param, star: str = "", kw_only: bool = False) -> n.Param:
             ann = self.code(p.annotation.annotation) if p.annotation is not None else None
@@ -589,36 +629,43 @@ class SourceReader:
 
         out += [one(p) for p in node.posonly_params]
         out += [one(p) for p in node.params]
-        if isinstance(node.star_arg, cst.Param):
+        if expansion is not None and expansion.star_args is not None:
+            out += [explicit(p, False) for p in expansion.positional]
+        elif isinstance(node.star_arg, cst.Param):
             out.append(one(node.star_arg, "*"))
         out += [one(p, kw_only=True) for p in node.kwonly_params]
-        if node.star_kwarg is not None:
+        if expansion is not None and expansion.star_kwargs is not None:
+            out += [explicit(k, True) for k in expansion.keywords]
+        elif node.star_kwarg is not None:
             out.append(one(node.star_kwarg, "**"))
         return out
 
     def function(self, node: cst.FunctionDef, role: str) -> n.FunctionDef:
         doc, stmts = self.docstring_of(node.body)
         body: list[n.Stmt] = []
+        expansion = self.expansions.get(id(node))
         outer, self.assigned = self.assigned, {}
         params = {p.name.value for p in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params)}
         params |= {p.name.value for p in (node.params.star_arg, node.params.star_kwarg) if isinstance(p, cst.Param)}
+        outer_forwarding, self.forwarding = self.forwarding, expansion
         with self.constants.scope(params, assigned_names(node.body)):
             for s in stmts:
                 body += self.stmt(s)
             for folded in self.constants.unused_assignments(body):
-                _replace_stmt(body, folded, n.Dropped(self.assignment_code.get(id(folded), ""), "a constant substituted where it is used",
+                _replace_stmt(body, folded, n.Dropped(self.assignment_code.get(id(folded), ""),
+                                                     "a constant substituted where it is used",
                                                      span=folded.span, comments=folded.comments))
-        self.assigned = outer
+        self.assigned, self.forwarding = outer, outer_forwarding
         decorators = [self.code(d.decorator) for d in node.decorators]
         returns = self.code(node.returns.annotation) if node.returns is not None else None
-        return n.FunctionDef(node.name.value, self.params(node.params), body, doc, decorators, role,  # type: ignore[arg-type]
+        return n.FunctionDef(node.name.value, self.params(node.params, expansion), body, doc, decorators, role,  # type: ignore[arg-type]
                              returns, span=self.span(node), comments=self.comments(node))
 
     def base_kind(self, base: cst.BaseExpression) -> str:
         qual = self.qualname(base) or ""
         if qual in self.sequential_bases:
             return "sequential"
-        if qual in self.module_bases:
+        if qual in self.module_bases or qual in self.container_bases:
             return "module"
         return self.class_kinds.get(dotted(base) or "", "plain")
 
@@ -632,7 +679,7 @@ class SourceReader:
         for b in node.bases:
             qual = self.qualname(b.value) or ""
             bases.append("Sequential" if qual in self.sequential_bases else "Module" if qual in self.module_bases
-                         else self.code(b.value))
+                         else self.container_bases.get(qual) or self.code(b.value))
         doc, stmts = self.docstring_of(node.body)
         body: list[n.Stmt] = []
         for s in stmts:
@@ -662,6 +709,7 @@ class SourceReader:
                 rebound[name] = rebound.get(name, 0) + 1
         declared_global = _global_names(self.module)
         once = {name for name, count in rebound.items() if count == 1 and name not in declared_global}
+        self.expansions = Forwarding(self).run()
         doc, stmts = self.docstring_of(self.module)  # type: ignore[arg-type]
         body: list[n.Stmt] = []
         for s in stmts:
@@ -723,13 +771,3 @@ def _clean_docstring(raw: str) -> str:
 
     return inspect.cleandoc(raw)
 
-
-def _calls(node: cst.CSTNode) -> list[cst.Call]:
-    found: list[cst.Call] = []
-
-    class Collect(cst.CSTVisitor):
-        def visit_Call(self, call: cst.Call) -> None:
-            found.append(call)
-
-    node.visit(Collect())
-    return found

@@ -12,6 +12,9 @@ from nnmigrate.readers.imports import dotted
 
 _MODULE_BASES = {"torch.nn.Module", "torch.nn.modules.module.Module"}
 _SEQUENTIAL_BASES = {"torch.nn.Sequential", "torch.nn.modules.container.Sequential"}
+_CONTAINER_BASES = {"torch.nn.ModuleDict": "ModuleDict", "torch.nn.modules.container.ModuleDict": "ModuleDict",
+                    "torch.nn.ModuleList": "ModuleList", "torch.nn.modules.container.ModuleList": "ModuleList"}
+_TENSOR_TYPES = {"torch.Tensor"}
 _ROLES = {"__init__": "init", "forward": "forward"}
 _AUTOGRAD_BASES = {"torch.autograd.Function", "torch.autograd.function.Function"}
 
@@ -29,6 +32,7 @@ class TorchReader(SourceReader):
     ignored_keywords = frozenset({"device", "pin_memory", "non_blocking"})
     module_bases = frozenset(_MODULE_BASES)
     sequential_bases = frozenset(_SEQUENTIAL_BASES)
+    container_bases = _CONTAINER_BASES
     method_roles = _ROLES
     support_module = "torch_layers.py"
 
@@ -53,11 +57,36 @@ class TorchReader(SourceReader):
         return n.Lambda(["*args"], forward, span=self.span(node))
 
     def call(self, node: cst.Call) -> n.Expr:
+        is_tensor = self.tensor_type_check(node)
+        if is_tensor is not None:
+            return is_tensor
         name = self.applied_function(node.func)
         if name is None:
             return super().call(node)
         args = [n.Arg(_ctx()), *(self.arg(a) for a in node.args)]
         return n.Call(n.Attr(n.Name(name), "forward"), args, span=self.span(node))
+
+    def small_stmt(self, node: cst.BaseSmallStatement, comments: list[str]) -> list[n.Stmt]:
+        """`x.masked_fill_(mask, v)` updates `x` in place: it becomes `x = <x.masked_fill(mask, v)>`, as
+        the target's tensors cannot change (for a tensor method `name_` whose `name` is in the catalog)."""
+        call = node.value if isinstance(node, cst.Expr) and isinstance(node.value, cst.Call) else None
+        func = call.func if call is not None else None
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.attr.value.endswith("_")
+                and not func.attr.value.endswith("__") and func.value.value not in self.imports.aliases):
+            return super().small_stmt(node, comments)
+        found = self.catalog.lookup_method(self.framework, f"Tensor.{func.attr.value[:-1]}")
+        if found is None or found[0].family == "init" or func.value.value == "self":
+            return super().small_stmt(node, comments)
+        value = self.bind(found[0], found[1], [cst.Arg(func.value), *self.expand_forwarded(call.args)], call)
+        return [n.Assign([self.expr(func.value)], value, span=self.span(node), comments=comments)]
+
+    def tensor_type_check(self, node: cst.Call) -> n.Expr | None:
+        """`isinstance(x, torch.Tensor)` is the catalog's `torch.is_tensor(x)`."""
+        if dotted(node.func) != "isinstance" or "isinstance" in self.imports.aliases or len(node.args) != 2 \
+                or self.qualname(node.args[1].value) not in _TENSOR_TYPES:
+            return None
+        found = self.resolve_function("torch.is_tensor")
+        return self.bind(found[0], found[1], [node.args[0]], node) if found is not None else None
 
     def autograd_function(self, node: cst.ClassDef) -> n.ClassDef:
         """A custom torch.autograd.Function: a plain class whose static forward is called with a stand-in for

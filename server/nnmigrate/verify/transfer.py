@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from nnmigrate.catalog import Catalog
+from nnmigrate.writers.container_classes import SUBLAYERS
 
 
 @dataclass
@@ -44,14 +45,16 @@ class Transfer:
             if cls not in self.source_classes:
                 return
         elif isinstance(tm, torch.nn.ModuleDict):
+            members = km if isinstance(km, dict) else getattr(km, SUBLAYERS, None)  # a subclass keeps them there
             for name, child in tm.items():
-                if isinstance(km, dict):
-                    self.module(child, km.get(name), f"{path}{name}.")
-            return
+                if isinstance(members, dict):
+                    self.module(child, members.get(name), f"{path}{name}.")
+            if cls not in self.source_classes:
+                return
         if cls in self.source_classes:
             renames = self.renames.get(cls, {})
             for name, child in tm._modules.items():
-                if child is None or isinstance(tm, torch.nn.Sequential):
+                if child is None or isinstance(tm, (torch.nn.Sequential, torch.nn.ModuleList, torch.nn.ModuleDict)):
                     continue
                 self.module(child, getattr(km, renames.get(name, name), None), f"{path}{name}.")
             for name, tensor in list(tm._parameters.items()) + list(tm._buffers.items()):
@@ -89,7 +92,8 @@ def _layer_list(km: Any) -> list[Any] | None:
         return list(km.layers)
     if isinstance(km, (list, tuple)):
         return list(km)
-    return None
+    members = getattr(km, SUBLAYERS, None)  # a subclass of nn.ModuleList keeps its members there
+    return list(members) if isinstance(members, (list, tuple)) else None
 
 
 def _main_layer(km: Any) -> Any:

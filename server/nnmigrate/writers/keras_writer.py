@@ -11,8 +11,11 @@ from nnmigrate.catalog.entry import Emitter, OpEntry
 from nnmigrate.layout import AxisMove
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers import printer
+from nnmigrate.writers.container_classes import with_sublayers
 from nnmigrate.writers.emit import call, own_spelling
 from nnmigrate.writers.model_writer import ModelWriter
+from nnmigrate.writers.module_plan import walk
+from nnmigrate.writers.translate import AttrInfo
 
 #: Attributes Keras layers and models own: a torch attribute of that name gets a trailing underscore.
 RESERVED_ATTRS = frozenset({
@@ -27,9 +30,16 @@ class KerasWriter(ModelWriter):
     target_name = "Keras"
     forward_name = "call"
     reserved_attrs = RESERVED_ATTRS
-    framework_imports = {"keras": "import keras", "layers": "from keras import layers", "ops": "from keras import ops"}
+    framework_imports = {"keras": "import keras", "layers": "from keras import layers", "ops": "from keras import ops",
+                         "Rearrange": "from einops.layers.keras import Rearrange"}
     axes = AxisMove(to_last=True)
-    container_methods = {"sequential": {"append": "add"}}
+    container_methods = {"sequential": {"append": "add", "add_module": "add"}}
+
+    def __post_init__(self) -> None:
+        classes = [with_sublayers(s) if isinstance(s, n.ClassDef) else s for s in self.module.body]
+        self.module = n.PivotModule(self.module.source_framework, classes, self.module.docstring, span=self.module.span)
+        _rename_private_layers(self.module, self.symbol)
+        super().__post_init__()
 
     def to_target(self, e: n.Expr, rank: int | None) -> n.Expr:
         """Channels-first source tensor -> channels-last."""
@@ -62,12 +72,56 @@ class KerasWriter(ModelWriter):
             params.insert(kw[0] if kw else len(params), n.Param("training", n.Const(None)))
         return params
 
+    def finish_forward(self, cls: n.ClassDef, forward: n.FunctionDef) -> n.FunctionDef:
+        """`call(self, x, **kwargs)` called with keywords: Keras binds `kwargs` as one nested argument and rejects
+        one that mixes tensors with other values (`context=t, flag=False`). The keywords the file's callers pass
+        become parameters (None when not passed), gathered back into `kwargs` for the body."""
+        star = next((p for p in forward.params if p.star == "**"), None)
+        passed = self.call_keywords.get(cls.name)
+        names = sorted(passed - {p.name for p in forward.params}) if star is not None and passed else []
+        if not names:
+            return forward
+        params = [p for p in forward.params if p is not star]
+        at = next((i for i, p in enumerate(params) if p.name == "training"), len(params))
+        params[at:at] = [n.Param(name, n.Const(None)) for name in names]
+        kwargs = n.Name(star.name)
+        given = n.Assign([kwargs], n.Call(n.Name("dict"), [n.Arg(n.Name(name), name) for name in names]),
+                         comments=["the keywords a caller passed (Keras takes no mixed **kwargs in call())"])
+        passed_only = n.Assign([kwargs], n.Comprehension(
+            "dict", n.Name("key"), [n.CompFor(n.TupleExpr([n.Name("key"), n.Name("value")]),
+                                              n.Call(n.Attr(kwargs, "items"), []),
+                                              [n.Compare(n.Name("value"), ["is not"], [n.Const(None)])])],
+            value=n.Name("value")))
+        return n.FunctionDef(forward.name, params, [given, passed_only, *forward.body], forward.docstring,
+                             forward.decorators, forward.role, forward.returns, span=forward.span,
+                             comments=forward.comments)
+
     def adjust_init(self, cls: n.ClassDef, body: list[n.Stmt]) -> list[n.Stmt]:
         if cls.kind != "sequential":
             return body
         dicts = {t.id for st in body if isinstance(st, n.Assign) and isinstance(st.value, n.Call)
                  and printer.expr(st.value.func) == "OrderedDict" for t in st.targets if isinstance(t, n.Name)}
-        return [self._sequential_super(st, dicts) for st in body]
+        return self._sequence_members([self._sequential_super(st, dicts) for st in body], self.plan.attributes(cls.name))
+
+    def _sequence_members(self, body: list[n.Stmt], attrs: dict[str, AttrInfo]) -> list[n.Stmt]:
+        """A layer an nn.Sequential subclass assigns to itself (`self.norm = nn.BatchNorm2d(c)`) or adds
+        (`self.add_module("norm", ...)`) joins the sequence in torch: in Keras it is also `add`ed."""
+        out: list[n.Stmt] = []
+        for s in body:
+            if isinstance(s, n.ExprStmt) and isinstance(s.value, n.Call) and isinstance(s.value.func, n.Attr) \
+                    and printer.expr(s.value.func) == "self.add_module" and len(s.value.args) == 2:
+                out.append(n.ExprStmt(call("self.add", s.value.args[1].value), span=s.span, comments=s.comments))
+                continue
+            out.append(s)
+            if isinstance(s, n.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], n.Attr) \
+                    and printer.expr(s.targets[0].value) == "self":
+                info = attrs.get(s.targets[0].attr) or attrs.get(s.targets[0].attr.rstrip("_"))
+                if info is not None and info.kind in ("op", "class", "sequence"):
+                    out.append(n.ExprStmt(call("self.add", s.targets[0]), span=s.span))
+            for block in ("body", "orelse"):
+                if isinstance(getattr(s, block, None), list):
+                    setattr(s, block, self._sequence_members(getattr(s, block), attrs))
+        return out
 
     def _sequential_super(self, s: n.Stmt, dicts: set[str]) -> n.Stmt:
         """`super().__init__(a, b)` of an nn.Sequential subclass -> `super().__init__([a, b])`; an OrderedDict
@@ -98,3 +152,22 @@ class KerasWriter(ModelWriter):
     def layout_note(self, params: list[str]) -> str:
         return (f"Layout: {', '.join(f'`{k}`' for k in params)} channels-last (N, ..., C), as Keras convolutions "
                 "expect; the PyTorch original took channels-first (N, C, ...).")
+
+
+def _rename_private_layers(module: n.PivotModule, symbol: str | None) -> None:
+    """Layer classes named with a leading underscore (torchvision's `_DenseLayer`) lose it: Keras names each
+    layer after its class, and TensorFlow rejects a scope name that starts with one. Done in place; the
+    migrated symbol and names already taken keep theirs."""
+    taken = {s.name for s in module.body if isinstance(s, (n.ClassDef, n.FunctionDef))}
+    renames = {s.name: s.name.lstrip("_") for s in module.body if isinstance(s, n.ClassDef) and s.kind != "plain"
+               and s.name.startswith("_") and s.name != symbol and s.name.lstrip("_")[:1].isalpha()
+               and s.name.lstrip("_") not in taken}
+    if not renames:
+        return
+    for x in walk(module.body):
+        if isinstance(x, n.Name) and x.id.split(".")[0] in renames:
+            head, dot, rest = x.id.partition(".")
+            x.id = renames[head] + dot + rest
+        elif isinstance(x, n.ClassDef):
+            x.name = renames.get(x.name, x.name)
+            x.bases = [renames.get(b, b) for b in x.bases]

@@ -15,11 +15,11 @@ from typing import ClassVar
 from nnmigrate.catalog import Catalog
 from nnmigrate.catalog.entry import Emitter, LayoutRule, OpEntry
 from nnmigrate.diagnostics import Diagnostic, SourceRange
-from nnmigrate.layout import UNKNOWN, AxisMove, TensorInfo
+from nnmigrate.layout import UNKNOWN, AxisMove, TensorInfo, collapse
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import MOVED, PLAIN
 from nnmigrate.writers.module_plan import ModulePlan
-from nnmigrate.writers.translate import AttrInfo, Signature, Translator
+from nnmigrate.writers.translate import AttrInfo, CallSite, Signature, Translator
 
 #: the paragraph `layout_note` writes into an entry class's docstring (by either writer)
 _LAYOUT_NOTE = re.compile(r"Layout: .* channels-(first|last) .*; the (PyTorch|Keras) original took channels-(first|last) .*\.")
@@ -65,8 +65,11 @@ class ModelWriter:
         self.classes = self.plan.classes
         self.results: dict[str, ClassResult] = {}
         self.builder_inputs: dict[str, list[str]] = {}  # Functional builders: the layout of each input
-        self.function_results: dict[str, tuple[Signature, n.FunctionDef]] = {}  # helpers translated for a caller
-        self.in_progress: set[str] = set()
+        #: helpers translated for a caller: module-level functions by name, methods by (class, name)
+        self.function_results: dict[str | tuple[str, str], tuple[Signature, n.FunctionDef]] = {}
+        self.in_progress: set[str | tuple[str, str]] = set()
+        self.method_sites: dict[str, dict[str, CallSite]] = {}  # per class, layer call sites in its helper methods
+        self.call_keywords: dict[str, set[str] | None] = {}  # per class, keywords its callers pass (None: unknown)
 
     # ---- hooks used by the translator ---------------------------------------------------
 
@@ -106,6 +109,17 @@ class ModelWriter:
     def forward_params(self, params: list[n.Param], body: list[n.Stmt]) -> list[n.Param]:
         """The forward/call parameters the target takes, given the source's and the body using them."""
         return params
+
+    def called_with(self, class_name: str, args: list[n.Arg]) -> None:
+        """Notes the keywords a call of the class's instances passes (`**kw` makes them unknown)."""
+        known = self.call_keywords.setdefault(class_name, set())
+        if known is not None:
+            self.call_keywords[class_name] = None if any(a.star == "**" for a in args) \
+                else known | {a.keyword for a in args if a.keyword}
+
+    def finish_forward(self, cls: n.ClassDef, forward: n.FunctionDef) -> n.FunctionDef:
+        """The written forward once every class's callers are translated (`call_keywords` is complete)."""
+        return forward
 
     def adjust_init(self, cls: n.ClassDef, body: list[n.Stmt]) -> list[n.Stmt]:
         return body
@@ -188,32 +202,47 @@ class ModelWriter:
     def function_signature(self, name: str, hints: list[TensorInfo]) -> Signature:
         """A module-level helper's contract, from its own use of its parameters, else the first caller's layouts.
         The body translated here is the one written (see `write`)."""
-        if name in self.function_results:
-            return self.function_results[name][0]
-        f = self.plan.functions.get(name)
-        if f is None or name in self.in_progress:
+        return self._helper_signature(name, self.plan.functions.get(name), None, hints)
+
+    def method_signature(self, class_name: str, name: str, hints: list[TensorInfo]) -> Signature:
+        """A helper method's contract (`self._forward(x)` in forward), like a module-level helper's; the body
+        translated here is the one written in the class that defines the method."""
+        found = self.plan.helper(class_name, name)
+        if found is None:
             return Signature({}, UNKNOWN)
-        self.in_progress.add(name)
-        params = [p for p in f.params if not p.star]
-        probe = self._translator(None)
+        owner, f = found
+        return self._helper_signature((owner, name), f, owner, hints)
+
+    def _helper_signature(self, key: str | tuple[str, str], f: n.FunctionDef | None, class_name: str | None,
+                          hints: list[TensorInfo]) -> Signature:
+        if key in self.function_results:
+            return self.function_results[key][0]
+        if f is None or key in self.in_progress:
+            return Signature({}, UNKNOWN)
+        self.in_progress.add(key)
+        attrs = self.plan.attributes(class_name) if class_name else None
+        params = [p for p in (f.params[1:] if class_name else f.params) if not p.star]
+        probe = self._translator(class_name, attrs)
         for p in params:
             probe.env[p.name] = TensorInfo(None, origin=frozenset({p.name}))
         probe.body(f.body)
         infos: dict[str, TensorInfo] = {}
         for i, p in enumerate(params):
             demand = probe.demand.get(p.name)
-            hint = hints[i] if i < len(hints) else UNKNOWN
+            hint = collapse(hints[i]) if i < len(hints) else UNKNOWN
             infos[p.name] = TensorInfo(demand, hint.rank) if demand else TensorInfo(hint.layout, hint.rank)
-        tr = self._translator(None)
+        tr = self._translator(class_name, attrs)
         tr.env.update(infos)
         body = tr.body(f.body)
         self.diagnostics += tr.diagnostics
+        if class_name is not None:  # layers the method calls are built for the layouts it calls them with
+            self.method_sites.setdefault(class_name, {}).update(tr.call_sites)
         signature = Signature(infos, tr.returns[0] if tr.returns else UNKNOWN)
         returns = None if f.returns and self.plan.mentions_framework(f.returns) else f.returns
         written = n.FunctionDef(f.name, self._params(tr, f.params), body, f.docstring, f.decorators, f.role, returns,
                                 span=f.span, comments=f.comments)
-        self.function_results[name] = (signature, written)
-        self.in_progress.discard(name)
+        self.function_results[key] = (signature, written)
+        self.in_progress.discard(key)
         return signature
 
     # ---- classes ------------------------------------------------------------------------
@@ -250,8 +279,8 @@ class ModelWriter:
             infos: dict[str, TensorInfo] = {}
             for i, p in enumerate(params):
                 demand = probe.demand.get(p.name)
-                hint = hints[i] if i < len(hints) else UNKNOWN
-                if demand is None and hint.layout is not None:
+                hint = collapse(hints[i]) if i < len(hints) else UNKNOWN
+                if hint.layout is not None and not keep_source:  # the caller's layout: the body converts if need be
                     infos[p.name] = TensorInfo(hint.layout, hint.rank)
                 else:
                     infos[p.name] = TensorInfo(MOVED if demand == MOVED and not keep_source else PLAIN)
@@ -290,11 +319,15 @@ class ModelWriter:
             return n.ClassDef(cls.name, cls.bases, body, cls.docstring, cls.kind, span=cls.span, comments=cls.comments)
         result = self.translate_class_forward(cls.name)
         assert result is not None
-        sites = result.forward_translator.call_sites if result.forward_translator else {}
+        sites = {**self.method_sites.get(cls.name, {}),
+                 **(result.forward_translator.call_sites if result.forward_translator else {})}
         body: list[n.Stmt] = []
         for s in cls.body:
             if isinstance(s, n.FunctionDef) and s.role == "forward" and result.forward is not None:
-                body.append(result.forward)
+                body.append(self.finish_forward(cls, result.forward))
+                continue
+            if isinstance(s, n.FunctionDef) and (cls.name, s.name) in self.function_results:
+                body.append(self.function_results[(cls.name, s.name)][1])
                 continue
             tr = self._translator(cls.name, result.attrs)
             tr.sites = sites

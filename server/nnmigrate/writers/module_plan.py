@@ -8,49 +8,69 @@ the final module with only the imports its code uses.
 from __future__ import annotations
 
 import re
-from functools import cached_property
 from collections.abc import Collection, Iterator
+from dataclasses import fields
+from functools import cached_property
 
 from nnmigrate.pivot import nodes as n
 from nnmigrate.support import source as support_source
 from nnmigrate.writers import printer
 from nnmigrate.writers.translate import AttrInfo
 
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+_NODE_TYPES = frozenset(name for name, value in vars(n).items() if isinstance(value, type) and issubclass(value, n.Node))
+
+
+def _child_fields(kind: type) -> tuple[str, ...]:
+    """The fields of a pivot node type that can hold nodes (read from their annotations), cached per type."""
+    names = _CHILD_FIELDS.get(kind)
+    if names is None:
+        names = _CHILD_FIELDS[kind] = tuple(
+            f.name for f in fields(kind) if _NODE_TYPES.intersection(re.findall(r"\w+", str(f.type))))
+    return names
 
 
 def walk(node: object) -> Iterator[n.Node]:
-    """Every pivot node under `node` (itself included), depth first."""
-    if isinstance(node, list):
-        for item in node:
-            yield from walk(item)
-        return
-    if isinstance(node, dict):
-        for item in node.values():
-            yield from walk(item)
-        return
-    if not isinstance(node, n.Node):
-        return
-    yield node
-    for value in vars(node).values():
-        if isinstance(value, (n.Node, list, dict)):
-            yield from walk(value)
+    """Every pivot node under `node` (itself included), depth first in field order."""
+    stack = [node]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, n.Node):
+            yield x
+            children = [getattr(x, name) for name in _child_fields(type(x))]
+            stack.extend(reversed([c for c in children if c]))
+        elif isinstance(x, list):
+            stack.extend(reversed(x))
+        elif isinstance(x, dict):
+            stack.extend(reversed(list(x.values())))
 
 
 def names_used(node: object) -> set[str]:
-    out: set[str] = set()
+    """The names the code under `node` needs bound: heads of names, bases, decorators, annotations and
+    names in source kept verbatim."""
+    return name_facts(node)[0]
+
+
+def name_facts(node: object) -> tuple[set[str], set[str]]:
+    """`names_used`, and the plain names the code uses or binds as parameters, in one walk."""
+    used: set[str] = set()
+    plain: set[str] = set()
     for x in walk(node):
         if isinstance(x, n.Name):
-            out.add(x.id.split(".")[0])
+            used.add(x.id.split(".")[0])
+            plain.add(x.id)
+        elif isinstance(x, n.Param):
+            plain.add(x.name)
         elif isinstance(x, n.ClassDef):
-            out.update(b.split(".")[0].split("(")[0] for b in x.bases)
+            used.update(b.split(".")[0].split("(")[0] for b in x.bases)
         elif isinstance(x, n.FunctionDef):
-            out.update(d.split(".")[0].split("(")[0] for d in x.decorators)
+            used.update(d.split(".")[0].split("(")[0] for d in x.decorators)
         elif isinstance(x, (n.Unsupported, n.UnsupportedStmt, n.FormattedString)):
-            out.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", x.code))
+            used.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", x.code))
         annotation = x.returns if isinstance(x, n.FunctionDef) else getattr(x, "annotation", None)
         if isinstance(annotation, str):  # `Optional[int]` needs its import as much as code does
-            out.update(re.findall(r"(?<![.\w])[A-Za-z_]\w*", annotation))
-    return out
+            used.update(re.findall(r"(?<![.\w])[A-Za-z_]\w*", annotation))
+    return used, plain
 
 
 def bound_names(import_code: str) -> list[str]:
@@ -75,12 +95,23 @@ class ModulePlan:
                 for t in s.targets:
                     for name in names_used(t):
                         self.definitions.setdefault(name, s)
+        #: module-level names bound once to an int (`CHANNELS_DIMENSION = 1`), for axis arguments
+        assigned = [t.id for s in module.body if isinstance(s, (n.Assign, n.AugAssign))
+                    for t in (s.targets if isinstance(s, n.Assign) else [s.target]) if isinstance(t, n.Name)]
+        self.constants = {s.targets[0].id: s.value for s in module.body if isinstance(s, n.Assign)
+                          and len(s.targets) == 1 and isinstance(s.targets[0], n.Name) and assigned.count(s.targets[0].id) == 1
+                          and isinstance(s.value, n.Const) and type(s.value.value) is int}
+        self._attributes: dict[str, dict[str, AttrInfo]] = {}
+        self._passed: dict[str, dict[str, list[AttrInfo]]] | None = None  # see _arguments
+        self._recording = False
+        self._facts = {id(s): name_facts(s) for s in module.body if isinstance(s, (n.ClassDef, n.FunctionDef, n.Assign))}
         self.submodule_classes = self._submodule_classes()
         self.entry_classes = self._entry_classes()
 
     # ---- what gets written ---------------------------------------------------------------
 
-    def closure(self) -> set[int]:
+    @cached_property
+    def _closure(self) -> set[int]:
         if self.symbol is None:
             return {id(s) for s in self.module.body}
         keep: set[int] = set()
@@ -93,11 +124,11 @@ class ModulePlan:
             seen.add(name)
             stmt = self.definitions[name]
             keep.add(id(stmt))
-            todo += list(names_used(stmt))
+            todo += list(self._facts[id(stmt)][0] if id(stmt) in self._facts else names_used(stmt))
         return keep
 
     def statements(self) -> list[n.Stmt]:
-        keep = self.closure()
+        keep = self._closure
         return [s for s in self.module.body if id(s) in keep or isinstance(s, n.Import)]
 
     # ---- classes -------------------------------------------------------------------------
@@ -105,9 +136,7 @@ class ModulePlan:
     def _submodule_classes(self) -> set[str]:
         used: set[str] = set()
         for cls in self.classes.values():
-            for x in walk(cls.body):
-                if isinstance(x, n.Name) and x.id in self.classes and x.id != cls.name:
-                    used.add(x.id)
+            used.update(name for name in self._facts[id(cls)][1] if name in self.classes and name != cls.name)
         return used
 
     def _entry_classes(self) -> set[str]:
@@ -155,13 +184,41 @@ class ModulePlan:
                     return s
         return None
 
-    def attributes(self, class_name: str) -> dict[str, AttrInfo]:
-        attrs: dict[str, AttrInfo] = {}
-        for cls in reversed(self.bases_of(class_name)):
+    def helper(self, class_name: str, name: str) -> tuple[str, n.FunctionDef] | None:
+        """The helper method `name` of the class or its nearest in-file ancestor, with the class defining it."""
+        for cls in self.bases_of(class_name):
             for s in cls.body:
-                if isinstance(s, n.FunctionDef) and s.role != "forward":
-                    self._collect(s.body, attrs, {})
-        return attrs
+                if isinstance(s, n.FunctionDef) and s.name == name:
+                    return (cls.name, s) if s.role == "helper" else None
+        return None
+
+    def attributes(self, class_name: str) -> dict[str, AttrInfo]:
+        """What each `self.<name>` holds, from the class's (and its ancestors') non-forward methods; computed once.
+        A constructor parameter holds what the file's constructions of the class pass it (`PreNorm(dim, Attention(...))`)."""
+        if class_name not in self._attributes:
+            arguments = self._arguments()
+            attrs: dict[str, AttrInfo] = {}
+            for cls in reversed(self.bases_of(class_name)):
+                for s in cls.body:
+                    if isinstance(s, n.FunctionDef) and s.role != "forward":
+                        passed = arguments.get(cls.name, {}) if s.role == "init" else {}
+                        self._collect(s.body, attrs, {p.name: AttrInfo("argument", elements=passed.get(p.name, []))
+                                                      for p in s.params[1:]})
+            self._attributes[class_name] = attrs
+        return self._attributes[class_name]
+
+    def _arguments(self) -> dict[str, dict[str, list[AttrInfo]]]:
+        """Per class and constructor parameter, what the constructions of the class in other classes'
+        constructors pass (one level deep: the arguments' own parameters are not followed)."""
+        if self._passed is None:
+            self._passed = {}
+            self._recording = True
+            for cls in self.classes.values():
+                for s in cls.body:
+                    if isinstance(s, n.FunctionDef) and s.role != "forward":
+                        self._collect(s.body, {}, {p.name: AttrInfo("argument") for p in s.params[1:]})
+            self._recording = False
+        return self._passed
 
     def _collect(self, stmts: list[n.Stmt], attrs: dict[str, AttrInfo], local: dict[str, AttrInfo]) -> None:
         """Attribute facts from constructor statements, in order. Where the branches of an `if` assign one
@@ -188,10 +245,16 @@ class ModulePlan:
                         attrs[t.attr] = info
                     elif isinstance(t, n.Name):
                         local[t.id] = info
-            elif isinstance(x, n.ExprStmt) and _appended(x.value) in attrs and attrs[_appended(x.value)].kind == "list":
+                    elif _self_attr(t.value if isinstance(t, n.Subscript) else None) in attrs \
+                            and attrs[_self_attr(t.value)].kind in ("list", "dict"):  # type: ignore[union-attr]
+                        held = attrs[_self_attr(t.value)]  # `self.blocks[name] = Block(...)` adds an element
+                        attrs[_self_attr(t.value)] = AttrInfo(held.kind, elements=[*held.elements, info])  # type: ignore
+            elif isinstance(x, n.ExprStmt) and _appended(x.value) in attrs and (
+                    attrs[_appended(x.value)].kind == "list" or attrs[_appended(x.value)].kind == "sequence"
+                    and attrs[_appended(x.value)].elements):  # a sequence without elements: its contents are unknown
                 listed = attrs[_appended(x.value)]  # `self.blocks.append(Block(...))` builds the list element-wise
-                elements = [*listed.elements, self.attr_info(x.value.args[0].value, local, attrs)]  # type: ignore[union-attr]
-                attrs[_appended(x.value)] = AttrInfo("list", elements=elements)  # type: ignore[index]
+                elements = [*listed.elements, self.attr_info(x.value.args[-1].value, local, attrs)]  # type: ignore[union-attr]
+                attrs[_appended(x.value)] = AttrInfo(listed.kind, elements=elements)  # type: ignore[index]
             elif isinstance(x, n.ExprStmt) and isinstance(x.value, n.Op) and x.value.key == "register_buffer":
                 name = x.value.attrs["name"]
                 if isinstance(name, n.Const) and isinstance(name.value, str):
@@ -229,7 +292,11 @@ class ModulePlan:
             if e.layer:
                 return AttrInfo("op", e.key, op=e)
         if isinstance(e, n.Call) and isinstance(e.func, n.Name) and e.func.id in self.classes:
+            if self._recording:
+                self._record(e.func.id, e.args, local, attrs)
             return AttrInfo("class", e.func.id)
+        if isinstance(e, (n.ListExpr, n.DictExpr)) and not (e.elts if isinstance(e, n.ListExpr) else e.keys):
+            return AttrInfo("list" if isinstance(e, n.ListExpr) else "dict")  # filled by later statements
         if isinstance(e, n.Lambda) and isinstance(e.body, n.Op) and e.body.layer:  # `conv = nn.Conv2d`
             return AttrInfo("factory", e.body.key, op=e.body)
         made = local.get(e.func.id) if isinstance(e, n.Call) and isinstance(e.func, n.Name) else None
@@ -239,6 +306,17 @@ class ModulePlan:
             return local[e.id]
         return AttrInfo("other")
 
+    def _record(self, class_name: str, args: list[n.Arg], local: dict[str, AttrInfo], attrs: dict[str, AttrInfo]) -> None:
+        init = self.method(class_name, "init")
+        if init is None:
+            return
+        params = [p.name for p in init.params[1:] if not p.star]
+        passed = self._passed.setdefault(class_name, {})  # type: ignore[union-attr]
+        for i, a in enumerate(args):
+            name = a.keyword if a.keyword else params[i] if not a.star and i < len(params) else None
+            if name is not None:
+                passed.setdefault(name, []).append(self.attr_info(a.value, local, attrs))
+
     # ---- rendering -----------------------------------------------------------------------
 
     def render(self, body: list[n.Stmt], docstring: str | None, framework_imports: dict[str, str],
@@ -247,41 +325,35 @@ class ModulePlan:
         the first being the framework's root; a name the user's code binds itself is reached through the
         root instead (`keras.layers`). `support` names support layers the code may use: those it does are
         written after the imports."""
-        used = names_used(body)
+        used, plain = name_facts(body)
         written = [name for name in support if name in used and name not in self.definitions]
         root = next(iter(framework_imports))
-        shadowed = {name for name in framework_imports if name != root and self._binds(body, name)}
+        shadowed = {name for name in framework_imports if name != root and name in plain}
         if shadowed:
             for x in walk(body):
                 if isinstance(x, n.Name) and x.id.split(".")[0] in shadowed and "." in x.id:
                     x.id = f"{root}.{x.id}"
-            used = names_used(body)
+                    used.add(root)
         if written:
             used.add(root)  # support layers spell the framework's names in full
-        imports: list[n.Stmt] = [n.Import(line) for name, line in framework_imports.items()
-                                 if name in used and name not in shadowed]
+        mine: list[n.Stmt] = []
         rest: list[n.Stmt] = []
         for s in body:
             if isinstance(s, n.Import):
                 if any(name in used for name in bound_names(s.code)):
-                    imports.insert(0, n.Import(_flavoured(s.code, root), span=s.span, comments=s.comments))
+                    mine.insert(0, n.Import(_flavoured(s.code, root), span=s.span, comments=s.comments))
             else:
                 rest.append(s)
-        bound = {name for s in imports if isinstance(s, n.Import) for name in bound_names(s.code)}
+        bound = {name for s in mine if isinstance(s, n.Import) for name in bound_names(s.code)}
+        imports: list[n.Stmt] = mine + [n.Import(line) for name, line in framework_imports.items() if name in used
+                                        and name not in shadowed and (name == root or name not in bound)]
+        bound |= {name for s in imports if isinstance(s, n.Import) for name in bound_names(s.code)}
         imports[:0] = [n.Import(line) for name, line in LIBRARY_IMPORTS.items() if name in used and name not in bound]
         if not written:
             return printer.module(_sorted_imports(imports, set(framework_imports.values())) + rest, docstring)
         head = printer.module(_sorted_imports(imports, set(framework_imports.values())), docstring).rstrip()
         return f"{head}\n\n\n{support_source(written, support_module)}\n\n\n{printer.module(rest)}"
 
-    @staticmethod
-    def _binds(body: list[n.Stmt], name: str) -> bool:
-        for x in walk(body):
-            if isinstance(x, n.Name) and x.id == name:
-                return True
-            if isinstance(x, n.Param) and x.name == name:
-                return True
-        return False
 
 
 #: Libraries emitters may spell (`np.finfo`): imported when the code uses them and the user's imports do not.
@@ -293,9 +365,14 @@ _FLAVOURS = {"einops.layers": {"torch": "einops.layers.torch", "keras": "einops.
                                "tensorflow": "einops.layers.tensorflow"}}
 
 
+def _self_attr(e: n.Expr | None) -> str | None:
+    """`name` for `self.name`."""
+    return e.attr if isinstance(e, n.Attr) and isinstance(e.value, n.Name) and e.value.id == "self" else None
+
+
 def _appended(e: n.Expr) -> str | None:
-    """`name` for `self.name.append(value)`."""
-    if isinstance(e, n.Call) and isinstance(e.func, n.Attr) and e.func.attr == "append" and len(e.args) == 1 \
+    """`name` for `self.name.append(value)`, `self.name.add_module(key, value)`."""
+    if isinstance(e, n.Call) and isinstance(e.func, n.Attr) and len(e.args) == {"append": 1, "add_module": 2}.get(e.func.attr) \
             and isinstance(e.func.value, n.Attr) and isinstance(e.func.value.value, n.Name) and e.func.value.value.id == "self":
         return e.func.value.attr
     return None

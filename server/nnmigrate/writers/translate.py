@@ -16,12 +16,18 @@ from typing import TYPE_CHECKING
 from nnmigrate.catalog import Catalog
 from nnmigrate.catalog.entry import OpEntry
 from nnmigrate.diagnostics import Diagnostic, Severity, SourceRange
-from nnmigrate.layout import UNKNOWN, TensorInfo
+from nnmigrate.layout import UNKNOWN, TensorInfo, collapse
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import MOVED, PLAIN, OpView, const_value
 
 if TYPE_CHECKING:
     from nnmigrate.writers.model_writer import ModelWriter
+
+
+#: Builtins that walk their argument's elements in some order: the elements stay what they are.
+_ORDER_ONLY = frozenset({"reversed", "list", "tuple", "iter", "sorted"})
+#: Methods of Python's lists and dicts: called on a variable that holds tensors, it holds a list of them.
+_SEQUENCE_METHODS = frozenset(name for name in (*dir(list), *dir(dict)) if not name.startswith("_")) - {"sort"}
 
 
 @dataclass
@@ -36,7 +42,7 @@ class CallSite:
 class AttrInfo:
     """What a `self.<name>` attribute holds, learned from the constructor."""
 
-    kind: str  # op | class | sequence | list | dict | param | other
+    kind: str  # op | class | sequence | list | dict | param | argument (what a caller passed in) | other
     key: str | None = None  # catalog key (op) or class name (class)
     elements: list[AttrInfo] = field(default_factory=list)
     op: n.Op | None = None  # the constructor call, for ops
@@ -68,6 +74,7 @@ class Translator:
         self.call_sites: dict[str, CallSite] = {}
         self.sites: dict[str, CallSite] = {}  # call sites seen in forward, used when constructing layers
         self.containers: dict[str, str] = {}  # local names bound to layer objects: catalog key
+        self.values: dict[str, n.Expr] = {}  # local names bound once to an iterable built from calls (`zip(...)`)
         self.site: str | None = None
 
     # ---- diagnostics --------------------------------------------------------------------
@@ -81,8 +88,9 @@ class Translator:
     # ---- layout conversions -------------------------------------------------------------
 
     def need(self, e: n.Expr, info: TensorInfo, layout: str, rank: int | None = None) -> n.Expr:
-        """`e` converted to `layout`; records the demand when `e` comes straight from a parameter."""
-        for p in info.origin:
+        """`e` converted to `layout`; records the demand when `e` comes straight from a parameter (or is a
+        list of such values, `[x]`)."""
+        for p in info.origin.union(*(part.origin for part in info.parts or ())):
             self.demand.setdefault(p, layout)
         if info.parts is not None and isinstance(e, (n.ListExpr, n.TupleExpr)) and len(e.elts) == len(info.parts):
             return type(e)([self.need(x, p, layout, p.rank) for x, p in zip(e.elts, info.parts)])  # item by item
@@ -185,11 +193,26 @@ class Translator:
 
     def element_of(self, it: n.Expr) -> TensorInfo:
         """What iterating over `it` yields: a variable holding tensors (a split's pieces) gives their layout;
-        `zip(a, b)` gives tuples of its arguments' elements."""
+        `zip(a, b)` gives tuples of its arguments' elements, `enumerate(a)` pairs of an index and one."""
+        it = self._iterated(it)
         if isinstance(it, n.Call) and isinstance(it.func, n.Name) and it.func.id == "zip" and it.args:
             return TensorInfo(parts=tuple(self.element_of(a.value) for a in it.args))
-        info = self.env.get(it.id, UNKNOWN) if isinstance(it, n.Name) else UNKNOWN
+        if isinstance(it, n.Call) and isinstance(it.func, n.Name) and it.func.id == "enumerate" and it.args:
+            return TensorInfo(parts=(UNKNOWN, self.element_of(it.args[0].value)))
+        info = collapse(self.env.get(it.id, UNKNOWN)) if isinstance(it, n.Name) else UNKNOWN
         return replace(info, parts=None, origin=frozenset()) if info.layout and info.parts is None else UNKNOWN
+
+    def _iterated(self, it: n.Expr) -> n.Expr:
+        """What a loop really walks: through `reversed(x)` / `list(x)` and a local bound to `zip(...)` once."""
+        for _ in range(8):
+            if isinstance(it, n.Call) and isinstance(it.func, n.Name) and it.func.id in _ORDER_ONLY \
+                    and len(it.args) == 1 and not self.env.get(it.func.id):
+                it = it.args[0].value
+            elif isinstance(it, n.Name) and it.id in self.values:
+                it = self.values[it.id]
+            else:
+                break
+        return it
 
     def binop(self, e: n.BinOp) -> tuple[n.Expr, TensorInfo]:
         left, li = self.expr(e.left)
@@ -288,6 +311,10 @@ class Translator:
                 if not tensors:
                     out_info = UNKNOWN
         elif rule.kind == "axis":
+            for a in rule.axes:  # `dim=CHANNELS_DIMENSION`: a module-level constant is remapped like a literal
+                constant = self.writer.plan.constants.get(attrs[a].id) if isinstance(attrs.get(a), n.Name) else None
+                if constant is not None and attrs[a].id not in self.env:  # type: ignore[union-attr]
+                    attrs[a] = n.Const(constant.value, span=attrs[a].span)
             out_info = self.axis_op(entry, op, attrs, infos, tensor_names)
             layout = first.layout if first.moved and out_info.layout is not None else PLAIN
         elif rule.kind == "opaque":
@@ -323,6 +350,8 @@ class Translator:
         first_name = tensor_names[0] if tensor_names else None
         first = infos.get(first_name, UNKNOWN) if first_name else UNKNOWN
         if first_name == "tensors":  # cat: a list of tensors
+            if first.parts is None and first.layout is not None:  # a variable holding tensors of one layout
+                first = TensorInfo(parts=(first,))
             parts = first.parts or ()
             cl = any(p.moved for p in parts)
             if cl:  # parameters joined with channels-last tensors are wanted channels-last too
@@ -330,15 +359,20 @@ class Translator:
                     if p.layout is None:
                         for o in p.origin:
                             self.demand.setdefault(o, MOVED)
-            if cl and isinstance(attrs["tensors"], n.ListExpr) and all(p.layout in (MOVED, None) for p in parts):
+            if cl and all(p.layout in (MOVED, None) for p in parts) and (
+                    isinstance(attrs["tensors"], (n.ListExpr, n.TupleExpr)) or all(p.moved for p in parts)):
                 rank = next((p.rank for p in parts if p.moved and p.rank), None)
                 mapped = self.writer.axes.remap_expr(attrs["dim"], self.moved_rank(rank))
                 if mapped is not None:
                     attrs["dim"] = mapped
                     return TensorInfo(MOVED, rank)
                 self.axis_unknown(entry, op)
-            if isinstance(attrs["tensors"], n.ListExpr) and parts:
-                attrs["tensors"] = n.ListExpr([self.need(x, p, PLAIN) for x, p in zip(attrs["tensors"].elts, parts)])
+            origin = first.origin.union(*(p.origin for p in parts))
+            if origin and all(p.layout is None for p in parts):  # probing: the joined layout follows the inputs'
+                return TensorInfo(None, next((p.rank for p in parts if p.rank), None), origin)
+            if isinstance(attrs["tensors"], (n.ListExpr, n.TupleExpr)) and parts:
+                attrs["tensors"] = type(attrs["tensors"])([self.need(x, p, PLAIN)
+                                                           for x, p in zip(attrs["tensors"].elts, parts)])
             for p in parts:
                 for o in p.origin:
                     self.demand.setdefault(o, PLAIN)
@@ -410,10 +444,13 @@ class Translator:
         rest = [n.Arg(self.expr(a.value)[0], a.keyword, a.star) for a in args[1:]]
         rule = self.writer.rule(entry).kind
         rank = xi.rank or entry.rank
+        permuted = self.permutation(entry, op, xi) if rule == "permute" else None
         if rule == "channels" and self.writer.native_channels_last:
             x = self.need(x, xi, MOVED, rank)
             out, site = self.channels_output(entry, op, rank), CallSite(MOVED, rank)
-        elif rule == "opaque":
+        elif permuted is not None:
+            out, site = permuted, CallSite(xi.layout or PLAIN, permuted.rank)
+        elif rule in ("opaque", "permute"):
             x = self.need(x, xi, PLAIN)
             out, site = (TensorInfo(PLAIN) if xi.layout or xi.origin else UNKNOWN), CallSite(PLAIN, rank)
         else:
@@ -436,13 +473,15 @@ class Translator:
             func: n.Expr = n.Attr(value, e.func.attr, span=e.func.span)
         else:
             func, _ = self.expr(e.func)
-        if isinstance(func, n.Attr) and isinstance(e.func, n.Attr) and isinstance(e.func.value, n.Name) \
-                and e.func.value.id in self.containers:
-            renamed = self.writer.container_methods.get(self.containers[e.func.value.id], {}).get(func.attr)
-            func = n.Attr(func.value, renamed) if renamed else func
+        container = self._container_key(e.func.value) if isinstance(e.func, n.Attr) else None
+        renamed = self.writer.container_methods.get(container, {}).get(func.attr) \
+            if container and isinstance(func, n.Attr) else None
+        if renamed:
+            func = n.Attr(func.value, renamed)
         args: list[n.Arg] = []
         infos: list[TensorInfo] = []
-        for a in e.args:
+        source_args = e.args[1:] if renamed and e.func.attr == "add_module" else e.args  # the name has no use
+        for a in source_args:
             if a.keyword in self.writer.dropped_call_keywords:
                 continue
             value, info = self.expr(a.value)
@@ -454,8 +493,11 @@ class Translator:
             if isinstance(e.func, n.Name) and self.writer.is_local_function(e.func.id):
                 return self.call_function(e.func.id, func, args, infos, e.span)
             if isinstance(e.func, n.Attr) and isinstance(e.func.value, n.Name) and e.func.value.id == "self":
+                if self.class_name is not None and self.writer.plan.helper(self.class_name, e.func.attr):
+                    return self.call_function((self.class_name, e.func.attr), func, args, infos, e.span)
                 return self.call_unknown(func, args, infos, e.span)
-            if isinstance(e.func, n.Attr) and (receiver.layout is not None or receiver.origin):
+            if isinstance(e.func, n.Attr) and (receiver.layout is not None or receiver.origin) \
+                    and e.func.attr not in _SEQUENCE_METHODS:  # `outputs.append(x)`: a list of tensors
                 # a method of a tensor the catalog lacks: the target's tensors do not have it
                 self.report("NNM101", f"tensor method `.{e.func.attr}()` is not in the op catalog", e.span,
                             hint=f"the {self.writer.target_name} tensor has no such method")
@@ -468,10 +510,13 @@ class Translator:
         attr_name, info = target
         return self.call_attr(attr_name, info, func, args, infos, e.span)
 
-    def call_function(self, name: str, func: n.Expr, args: list[n.Arg], infos: list[TensorInfo],
+    def call_function(self, name: str | tuple[str, str], func: n.Expr, args: list[n.Arg], infos: list[TensorInfo],
                       span: SourceRange | None) -> tuple[n.Expr, TensorInfo]:
-        """A call of a module-level helper: arguments meet the layouts its body needs (like a block's forward)."""
-        sig = self.writer.function_signature(name, [i for a, i in zip(args, infos) if not a.keyword and not a.star])
+        """A call of a module-level helper, or (class, name) of a helper method: arguments meet the layouts
+        its body needs (like a block's forward)."""
+        hints = [i for a, i in zip(args, infos) if not a.keyword and not a.star]
+        sig = self.writer.method_signature(*name, hints) if isinstance(name, tuple) \
+            else self.writer.function_signature(name, hints)
         params = list(sig.params.items())
         fixed = []
         for i, (a, info) in enumerate(zip(args, infos)):
@@ -479,6 +524,14 @@ class Translator:
             value = self.need(a.value, info, want.layout, info.rank) if want is not None and want.layout else a.value
             fixed.append(n.Arg(value, a.keyword, a.star))
         return n.Call(func, fixed, span=span), sig.returns
+
+    def _container_key(self, e: n.Expr) -> str | None:
+        """The catalog key of the container a local name or `self` attribute holds (`sequential`), if any."""
+        if isinstance(e, n.Name):
+            return self.containers.get(e.id)
+        if isinstance(e, n.Attr) and isinstance(e.value, n.Name) and e.value.id == "self":
+            return "sequential" if self.attrs.get(e.attr, AttrInfo("other")).kind == "sequence" else None
+        return None
 
     def _is_param(self, e: n.Expr) -> bool:
         """`self.<name>` holding a raw parameter or buffer (a keras.Variable in the target)."""
@@ -511,6 +564,9 @@ class Translator:
 
     def call_attr(self, name: str, info: AttrInfo, func: n.Expr, args: list[n.Arg], infos: list[TensorInfo],
                   span: SourceRange | None) -> tuple[n.Expr, TensorInfo]:
+        for cls in [info] if info.kind == "class" else info.elements if info.kind == "argument" else []:
+            if cls.kind == "class" and cls.key:
+                self.writer.called_with(cls.key, args)
         if info.kind == "class" and info.key:
             sig = self.writer.signature(info.key, [i for a, i in zip(args, infos) if not a.keyword])
             params = list(sig.params.values())
@@ -523,6 +579,9 @@ class Translator:
             return n.Call(func, fixed, span=span), sig.returns
         if info.kind == "op" and info.key and args:
             return self.call_layer_op(name, self.catalog.get(info.key), func, args, infos, span)
+        if info.kind == "argument" and info.elements and all(e.kind == "class" for e in info.elements):
+            # a block the constructions pass in (`PreNorm(dim, Attention(...))`): called like the (first) one passed
+            return self.call_attr(name, info.elements[0], func, args, infos, span)
         if info.kind == "sequence" and info.elements and args:
             arg = self.need(args[0].value, infos[0], self._wanted(info.elements[0], infos[0]), infos[0].rank)
             x, xi = arg, TensorInfo(self._wanted(info.elements[0], infos[0]), infos[0].rank)
@@ -565,7 +624,10 @@ class Translator:
                 self.call_sites[site] = CallSite(MOVED, xi.rank or entry.rank)
                 return x, self.channels_output(entry, element.op, xi.rank or entry.rank), x
             self.call_sites[site] = CallSite(xi.layout or PLAIN, xi.rank)
-            if rule == "opaque":
+            permuted = self.permutation(entry, element.op, xi) if rule == "permute" else None
+            if permuted is not None:
+                return x, permuted, x
+            if rule in ("opaque", "permute"):
                 return x, TensorInfo(PLAIN), x
             return x, xi, x
         if element.kind == "class" and element.key:
@@ -579,6 +641,21 @@ class Translator:
             return x, xi, x
         return x, xi, x
 
+    def permutation(self, entry: OpEntry, op: n.Op | None, xi: TensorInfo) -> TensorInfo | None:
+        """What a pure axis permutation (`b n c -> b c n`) of `xi` returns: the stored data stays, and where the
+        permutation only moves the channel axis the result is relabelled. None when `op` is no pure permutation."""
+        rule = self.writer.rule(entry)
+        perm = rule.permutation(op) if rule.permutation is not None and op is not None else None
+        if perm is None:
+            return None
+        if xi.layout is None:  # probing: a parameter is wanted in the layout that makes the permutation a relabel
+            relabels = [layout for layout in (PLAIN, MOVED)
+                        if self.writer.axes.permuted(perm, layout)[1] == tuple(range(len(perm)))]
+            for p in xi.origin:
+                self.demand.setdefault(p, relabels[0] if relabels else PLAIN)
+        layout, _ = self.writer.axes.permuted(perm, xi.layout or PLAIN)
+        return TensorInfo(layout, len(perm))
+
     def channels_output(self, entry: OpEntry, op: n.Op | None, rank: int | None) -> TensorInfo:
         """What a channels op returns: MOVED, or (N, C) when it drops its spatial axes (`keepdims=False`)."""
         keep = self.writer.rule(entry).keepdim
@@ -591,10 +668,15 @@ class Translator:
         x, xi = args[0].value, infos[0]
         rule = self.writer.rule(entry).kind
         rank = xi.rank or entry.rank
+        permuted = self.permutation(entry, self.attrs[name].op if name in self.attrs else None, xi) \
+            if rule == "permute" else None
         if rule == "channels" and self.writer.native_channels_last:
             x = self.need(x, xi, MOVED, rank)
             out = self.channels_output(entry, self.attrs[name].op if name in self.attrs else None, rank)
-        elif rule == "opaque":
+        elif permuted is not None:
+            self.call_sites[name] = CallSite(xi.layout or PLAIN, permuted.rank)
+            return n.Call(func, [n.Arg(x, args[0].keyword), *args[1:]], span=span), permuted
+        elif rule in ("opaque", "permute"):
             x = self.need(x, xi, PLAIN)
             out = TensorInfo(PLAIN) if xi.layout or xi.origin or any(p.layout for p in xi.parts or ()) else UNKNOWN
         elif rule == "elementwise" and xi.parts and isinstance(x, (n.ListExpr, n.TupleExpr)):  # `self.add([a, b])`
@@ -604,7 +686,7 @@ class Translator:
                 for p in xi.origin:
                     self.demand.setdefault(p, PLAIN)
             out = xi
-        self.call_sites.setdefault(name, CallSite(out.layout if rule != "opaque" else PLAIN, rank))
+        self.call_sites.setdefault(name, CallSite(out.layout if rule not in ("opaque", "permute") else PLAIN, rank))
         if rule in ("channels", "elementwise", "axis"):
             self.call_sites[name] = CallSite((xi.layout if rule != "channels" else out.layout) or PLAIN, rank)
         return n.Call(func, [n.Arg(x, args[0].keyword), *args[1:]], span=span), out
@@ -674,6 +756,11 @@ class Translator:
             first = s.targets[0]
             if isinstance(first, n.Name) and isinstance(s.value, n.Op) and s.value.layer:
                 self.containers[first.id] = s.value.key
+            if isinstance(first, n.Name):
+                if isinstance(s.value, n.Call) and isinstance(s.value.func, n.Name) and s.value.func.id == "zip":
+                    self.values[first.id] = s.value
+                else:
+                    self.values.pop(first.id, None)
             if isinstance(first, n.Attr) and isinstance(first.value, n.Name) and first.value.id == "self":
                 self.site = first.attr
             value, info = self.expr(s.value)
@@ -748,6 +835,15 @@ class Translator:
                                 span=s.span, comments=s.comments)
             return n.ExprStmt(n.Call(n.Name("setattr"), [n.Arg(n.Name("self")), n.Arg(self.expr(v.attrs["name"])[0]),
                                                           n.Arg(value)]), span=s.span, comments=s.comments)
+        held = self.env.get(v.func.value.id, UNKNOWN) if isinstance(v, n.Call) and isinstance(v.func, n.Attr) \
+            and isinstance(v.func.value, n.Name) and v.func.attr == "append" and len(v.args) == 1 \
+            and not v.args[0].keyword and not v.args[0].star else UNKNOWN
+        if held.parts is not None or held.layout is not None:  # a list of tensors grows: `outputs.append(x)`
+            name = v.func.value.id  # type: ignore[union-attr]
+            added_value, added = self.expr(v.args[0].value)  # type: ignore[union-attr]
+            self.env[name] = TensorInfo(parts=(*held.parts, added)) if held.parts is not None \
+                else held if held.layout == added.layout else UNKNOWN
+            return n.ExprStmt(n.Call(v.func, [n.Arg(added_value)], span=v.span), span=s.span, comments=s.comments)
         value, _ = self.expr(v)
         return n.ExprStmt(value, span=s.span, comments=s.comments)
 
@@ -762,6 +858,8 @@ class Translator:
         merged = dict(after_else)
         for name in set(after_body) | set(after_else):
             a, b = after_body.get(name, UNKNOWN), after_else.get(name, UNKNOWN)
+            if (a.parts is None) != (b.parts is None):  # `[x]` in one branch, a list of x's layout in the other
+                a, b = collapse(a), collapse(b)
             if name not in before and (name not in after_body or name not in after_else):
                 merged[name] = a if name in after_body else b  # bound in one branch only: nothing to reconcile
             elif a.layout == b.layout:
@@ -778,11 +876,11 @@ class Translator:
 
     def for_stmt(self, s: n.For) -> list[n.Stmt]:
         iter_expr, _ = self.expr(s.iter)
-        element = self._iter_element(s.iter)
-        if isinstance(s.target, n.Name) and element is not None:
-            self.loop_elements[s.target.id] = element
+        looped = self._loop_layers(s.target, s.iter)
+        self.loop_elements.update(looped)
+        element = self.element_of(s.iter)
         before = dict(self.env)
-        self.bind(s.target, UNKNOWN)
+        self.bind(s.target, element)
         saved_demand = dict(self.demand)
         body = self.body(s.body)
         changed = {k: v for k, v in self.env.items() if k in before and v.layout != before[k].layout and v.layout is not None}
@@ -796,7 +894,7 @@ class Translator:
                 if converted is not expr_:
                     prelude.append(n.Assign([n.Name(name)], converted))
                 self.env[name] = info
-            self.bind(s.target, UNKNOWN)
+            self.bind(s.target, element)
             body = self.body(s.body)
             for name, info in changed.items():
                 now = self.env.get(name, UNKNOWN)
@@ -804,9 +902,37 @@ class Translator:
                     body.append(n.Assign([n.Name(name)], self.need(n.Name(name), now, info.layout or PLAIN, info.rank)))
                     self.env[name] = info
         orelse = self.body(s.orelse)
-        if isinstance(s.target, n.Name):
-            self.loop_elements.pop(s.target.id, None)
+        for name in looped:
+            self.loop_elements.pop(name, None)
         return [*prelude, n.For(self.target(s.target), iter_expr, body, orelse, span=s.span, comments=s.comments)]
+
+    def _loop_layers(self, target: n.Expr, it: n.Expr) -> dict[str, AttrInfo]:
+        """The loop variables that take the layers of a `self` container, and what they hold: `layer` in
+        `for layer in self.blocks`, `for name, layer in self.blocks.items()`, `for skip, block in
+        zip(skips, self.blocks)`, `for i, block in enumerate(self.blocks)`, `for attn, ff in self.pairs`."""
+        it = self._iterated(it)
+        call = it.func.id if isinstance(it, n.Call) and isinstance(it.func, n.Name) else None
+        method = it.func.attr if isinstance(it, n.Call) and isinstance(it.func, n.Attr) else None
+        pairs: list[tuple[n.Expr, n.Expr]] = []
+        if call == "zip" and isinstance(target, n.TupleExpr) and len(target.elts) == len(it.args):  # type: ignore[union-attr]
+            pairs = [(t, a.value) for t, a in zip(target.elts, it.args)]  # type: ignore[union-attr]
+        elif call == "enumerate" and isinstance(target, n.TupleExpr) and len(target.elts) == 2 and it.args:  # type: ignore[union-attr]
+            pairs = [(target.elts[1], it.args[0].value)]  # type: ignore[union-attr]
+        elif method == "items" and isinstance(target, n.TupleExpr) and len(target.elts) == 2:
+            pairs = [(target.elts[1], it.func.value)]  # type: ignore[union-attr]
+        if pairs:  # only layers known to be something: an unknown one stays a plain call, taking what it is given
+            out: dict[str, AttrInfo] = {}
+            for t, a in pairs:
+                out.update({k: v for k, v in self._loop_layers(t, a).items() if v.kind != "other"})
+            return out
+        element = self._iter_element(it)
+        if element is None:
+            return {}
+        if isinstance(target, n.Name):
+            return {target.id: element}
+        if isinstance(target, n.TupleExpr) and len(element.elements) == len(target.elts):  # a list of layer lists
+            return {t.id: e for t, e in zip(target.elts, element.elements) if isinstance(t, n.Name) and e.kind != "other"}
+        return {}
 
     def _iter_element(self, it: n.Expr) -> AttrInfo | None:
         if isinstance(it, n.Attr) and isinstance(it.value, n.Name) and it.value.id == "self":
@@ -816,6 +942,8 @@ class Translator:
         if isinstance(it, n.Call) and isinstance(it.func, n.Attr) and it.func.attr == "values":
             return self._iter_element(it.func.value)
         return None
+
+
 
 
 def _merge_elements(elements: list[AttrInfo]) -> AttrInfo:
