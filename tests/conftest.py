@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 import tomllib
 from pathlib import Path
 
@@ -50,3 +51,26 @@ def assert_fixture_verifies(case: dict, to: str, tmp_path: Path, worker) -> None
     assert report["status"] == "equivalent", report["message"] + "\n" + result.text
     assert report["max_abs_diff"] <= 1e-5
     assert report["per_layer"], "per-layer report is empty"
+
+
+def migrate_and_verify(tmp_path: Path, worker, source: str, symbol: str, inputs: list[str],
+                       args: dict | None = None, per_layer: bool = False):
+    """Migrates Keras `source` to PyTorch (exit 0), verifies it equivalent (<= 1e-5; each layer too with
+    `per_layer`) and returns the migration."""
+    from nnmigrate.frameworks import Framework
+    from nnmigrate.migrate import migrate_source
+    from nnmigrate.verify.run import build_request
+
+    source = textwrap.dedent(source)
+    src = tmp_path / "net.py"
+    src.write_text(source)
+    result = migrate_source(source, Framework.PYTORCH, symbol=symbol)
+    assert result.exit_code == 0, [d.message for d in result.diagnostics]
+    out = tmp_path / "net_torch.py"
+    out.write_text(result.text)
+    report = worker.verify(build_request(str(src), str(out), symbol, args or {}, inputs, "cpu", "native"), timeout=300)
+    assert report["status"] == "equivalent", report["message"] + "\n" + result.text
+    assert report["max_abs_diff"] <= 1e-5
+    if per_layer:
+        assert all(row["max_abs_diff"] <= 1e-5 for row in report["per_layer"]), report["per_layer"]
+    return result

@@ -4,27 +4,11 @@ Dot, separable and causal convolutions, cropping and padding, Lambda, Normalizat
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 from nnmigrate.frameworks import Framework
-from nnmigrate.migrate import MigrationResult, migrate_source
-from nnmigrate.verify.run import build_request
+from nnmigrate.migrate import migrate_source
 
-
-def migrate_and_verify(tmp_path: Path, worker, source: str, symbol: str, inputs: list[str],
-                       args: dict | None = None) -> MigrationResult:
-    """Migrates `source` to PyTorch (exit 0), verifies it equivalent (<= 1e-5) and returns the migration."""
-    source = textwrap.dedent(source)
-    src = tmp_path / "net.py"
-    src.write_text(source)
-    result = migrate_source(source, Framework.PYTORCH, symbol=symbol)
-    assert result.exit_code == 0, [d.message for d in result.diagnostics]
-    out = tmp_path / "net_torch.py"
-    out.write_text(result.text)
-    report = worker.verify(build_request(str(src), str(out), symbol, args or {}, inputs, "cpu", "native"), timeout=300)
-    assert report["status"] == "equivalent", report["message"] + "\n" + result.text
-    assert report["max_abs_diff"] <= 1e-5
-    return result
+from tests.conftest import migrate_and_verify
 
 
 def test_same_pooling_at_odd_sizes_and_strides(tmp_path, worker):

@@ -9,7 +9,8 @@ import pytest
 
 from nnmigrate.frameworks import Framework
 from nnmigrate.migrate import migrate_source
-from nnmigrate.verify.run import build_request
+
+from tests.conftest import migrate_and_verify
 
 ENCODER = textwrap.dedent('''
     import keras
@@ -58,17 +59,7 @@ TAGGER = textwrap.dedent('''
 
 
 def _migrates_and_verifies(source: str, symbol: str, inputs: list[str], tmp_path, worker) -> str:
-    src = tmp_path / "net.py"
-    src.write_text(source)
-    result = migrate_source(source, Framework.PYTORCH, symbol=symbol)
-    assert result.exit_code == 0, [d.message for d in result.diagnostics]
-    out = tmp_path / "net_torch.py"
-    out.write_text(result.text)
-    report = worker.verify(build_request(str(src), str(out), symbol, {}, inputs, "cpu", "native"), timeout=300)
-    assert report["status"] == "equivalent", report["message"] + "\n" + result.text
-    assert report["max_abs_diff"] <= 1e-5
-    assert all(row["max_abs_diff"] <= 1e-5 for row in report["per_layer"]), report["per_layer"]
-    return result.text
+    return migrate_and_verify(tmp_path, worker, source, symbol, inputs, per_layer=True).text
 
 
 def test_states_initial_state_and_masked_attention_verify(tmp_path, worker):
