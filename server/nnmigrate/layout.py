@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from nnmigrate.pivot import nodes as n
-from nnmigrate.writers.emit import MOVED, NOT_CONST, PLAIN, const_value
+from nnmigrate.pivot.values import NOT_CONST, const_value
+from nnmigrate.writers.emit import MOVED, PLAIN
 
 __all__ = ["MOVED", "PLAIN", "AxisMove", "TensorInfo", "UNKNOWN", "collapse"]
 

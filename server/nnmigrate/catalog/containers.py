@@ -6,7 +6,8 @@ from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry
 from nnmigrate.catalog.shape_rules import ShapeRule, input_placeholder, with_shapes
 from nnmigrate.catalog.spell import NN, TF, KerasForm, fn, keras, keras_fns, layer, method, with_keras
 from nnmigrate.pivot import nodes as n
-from nnmigrate.writers.emit import NOT_CONST, OpView, call, const_value
+from nnmigrate.pivot.values import NOT_CONST, const_value
+from nnmigrate.writers.emit import OpView, call
 
 
 def listed(e: n.Expr) -> n.Expr:

@@ -11,7 +11,8 @@ from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
 from nnmigrate.catalog.shape_rules import ShapeRule, channels, conv, conv_transpose, with_shapes
 from nnmigrate.catalog.spell import NN, KerasForm, keras, layer, with_keras
 from nnmigrate.pivot import nodes as n
-from nnmigrate.writers.emit import NOT_CONST, OpView, as_tuple, call, same_expr
+from nnmigrate.pivot.values import NOT_CONST
+from nnmigrate.writers.emit import OpView, as_tuple, call, same_expr
 
 
 def conv_attrs(transpose: bool = False) -> tuple[Attr, ...]:

@@ -13,7 +13,8 @@ from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
 from nnmigrate.catalog.spell import (F, KB, NN, TF, KerasForm, fn, keras_fns, layer, method, names, torch_form,
                                      with_keras)
 from nnmigrate.pivot import nodes as n
-from nnmigrate.writers.emit import NOT_CONST, OpView, call
+from nnmigrate.pivot.values import NOT_CONST
+from nnmigrate.writers.emit import OpView, call
 
 INPUT = Attr("input")
 DIM = LayoutRule("axis", axes=("dim",))

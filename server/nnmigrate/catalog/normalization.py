@@ -9,7 +9,8 @@ from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
 from nnmigrate.catalog.shape_rules import ShapeRule, channels_at, last_if_axis, same, with_shapes
 from nnmigrate.catalog.spell import NN, KerasForm, keras, layer, one_minus, torch_support, with_keras
 from nnmigrate.pivot import nodes as n
-from nnmigrate.writers.emit import NOT_CONST, OpView, call
+from nnmigrate.pivot.values import NOT_CONST
+from nnmigrate.writers.emit import OpView, call
 
 _COMMON = (Attr("device", torch=None), Attr("dtype", torch=None))
 

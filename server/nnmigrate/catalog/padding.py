@@ -12,7 +12,8 @@ from typing import Any
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry
 from nnmigrate.catalog.spell import keras
 from nnmigrate.pivot import nodes as n
-from nnmigrate.writers.emit import NOT_CONST, OpView, call
+from nnmigrate.pivot.values import NOT_CONST
+from nnmigrate.writers.emit import OpView, call
 
 CHANNELS = LayoutRule("channels")
 

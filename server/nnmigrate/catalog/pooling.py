@@ -8,7 +8,8 @@ from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry
 from nnmigrate.catalog.shape_rules import ShapeRule, adaptive_pool, pool, with_shapes
 from nnmigrate.catalog.spell import F, NN, KerasForm, fn, keras, layer, with_keras
 from nnmigrate.pivot import nodes as n
-from nnmigrate.writers.emit import NOT_CONST, OpView, as_tuple, call, const_value, lit
+from nnmigrate.pivot.values import NOT_CONST, const_value
+from nnmigrate.writers.emit import OpView, as_tuple, call, lit
 
 CHANNELS = LayoutRule("channels")
 

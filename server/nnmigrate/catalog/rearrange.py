@@ -15,7 +15,8 @@ from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry
 from nnmigrate.catalog.spell import layer
 from nnmigrate.layout import AxisMove
 from nnmigrate.pivot import nodes as n
-from nnmigrate.writers.emit import NOT_CONST, OpView, call, const_value
+from nnmigrate.pivot.values import NOT_CONST, const_value
+from nnmigrate.writers.emit import OpView, call
 
 
 def permutation(op: Any) -> tuple[int, ...] | None:

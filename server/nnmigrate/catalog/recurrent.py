@@ -11,7 +11,8 @@ import numpy as np
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
 from nnmigrate.catalog.spell import NN, keras, keras_support, layer, torch_support
 from nnmigrate.pivot import nodes as n
-from nnmigrate.writers.emit import OpView, call, const_value
+from nnmigrate.pivot.values import const_value
+from nnmigrate.writers.emit import OpView, call
 
 _RNN_ATTRS = (Attr("input"), Attr("input_size"), Attr("hidden_size"), Attr("num_layers", torch=1), Attr("bias", torch=True),
               Attr("batch_first", torch=False), Attr("dropout", torch=0.0), Attr("bidirectional", torch=False),

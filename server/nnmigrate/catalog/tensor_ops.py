@@ -15,7 +15,8 @@ from nnmigrate.catalog.shape_rules import ShapeRule, concat, upsample, with_shap
 from nnmigrate.catalog.spell import (F, KA, KB, NN, TF, KerasForm, fn, keras, keras_fns, layer, method, names,
                                      tensor_attr, torch_form, with_keras)
 from nnmigrate.pivot import nodes as n
-from nnmigrate.writers.emit import NOT_CONST, OpView, call, const_value, lit
+from nnmigrate.pivot.values import NOT_CONST, const_value
+from nnmigrate.writers.emit import OpView, call, lit
 
 ELEMENTWISE = LayoutRule("elementwise")
 OPAQUE = LayoutRule("opaque")

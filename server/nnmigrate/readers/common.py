@@ -13,13 +13,13 @@ from nnmigrate.catalog import Catalog
 from nnmigrate.catalog.entry import REQUIRED, OpEntry, Spelling
 from nnmigrate.diagnostics import Diagnostic, Severity, SourceRange
 from nnmigrate.pivot import nodes as n
-from nnmigrate.readers.constants import Constants, assigned_names, target_names
+from nnmigrate.pivot.values import NOT_CONST
+from nnmigrate.readers.constants import Bindings, Constants, target_names
 from nnmigrate.readers.dynamic import framework_getattr
 from nnmigrate.readers.forwarding import Expansion, Forwarding
 from nnmigrate.readers.imports import ImportTable, dotted
 from nnmigrate.readers.positions import Positions
 from nnmigrate.readers.support_copies import copies_in, selecting_values
-from nnmigrate.writers.emit import NOT_CONST
 
 _BINOPS = {
     cst.Add: "+", cst.Subtract: "-", cst.Multiply: "*", cst.Divide: "/", cst.FloorDivide: "//",
@@ -67,6 +67,7 @@ class SourceReader:
         self.catalog = catalog
         self.module = cst.parse_module(source)
         self.positions = Positions(self.module, source)
+        self.bindings = Bindings(self.module, walrus=":=" in source)  # names each statement and block binds
         self.statement_span: SourceRange | None = None  # fallback range for nodes without their own
         self.imports = ImportTable()
         self.diagnostics: list[Diagnostic] = []
@@ -473,14 +474,14 @@ class SourceReader:
             if node.asynchronous:
                 return [self.unsupported_stmt(node, "async for is not supported")]
             iterated = self.expr(node.iter)
-            rebound = assigned_names(node)  # on some iteration: unknown in the loop and after it
+            rebound = self.bindings.of(node)  # on some iteration: unknown in the loop and after it
             self.constants.forget(rebound)
             loop = n.For(self.expr(node.target), iterated, self.body(node.body), [], span=span, comments=comments)
             self.constants.forget(rebound)
             loop.orelse = self.body(node.orelse.body) if node.orelse else []
             return [loop]
         if isinstance(node, cst.While):
-            rebound = assigned_names(node)
+            rebound = self.bindings.of(node)
             self.constants.forget(rebound)
             loop = n.While(self.expr(node.test), self.body(node.body), span=span, comments=comments)
             self.constants.forget(rebound)
@@ -502,18 +503,18 @@ class SourceReader:
         items = [self.code(i.item) for i in node.items]
         self.report("NNM103", f"`with {', '.join(items)}` was removed; its body is kept", node,
                     severity=Severity.WARNING)
-        self.constants.forget(assigned_names(node))
+        self.constants.forget(self.bindings.of(node))
         return self.body(node.body)
 
     def try_stmt(self, node: cst.Try, comments: list[str]) -> n.Try:
         """try / except / else / finally: names bound anywhere in it are unknown after it."""
-        self.constants.forget(assigned_names(node))
+        self.constants.forget(self.bindings.of(node))
         handlers = [n.ExceptHandler(self.expr(h.type) if h.type is not None else None,
                                     h.name.name.value if h.name is not None and isinstance(h.name.name, cst.Name) else None,
                                     self.body(h.body)) for h in node.handlers]
         out = n.Try(self.body(node.body), handlers, self.body(node.orelse.body) if node.orelse else [],
                     self.body(node.finalbody.body) if node.finalbody else [], span=self.span(node), comments=comments)
-        self.constants.forget(assigned_names(node))
+        self.constants.forget(self.bindings.of(node))
         return out
 
     def unsupported_stmt(self, node: cst.CSTNode, reason: str, code: str = "NNM103") -> n.UnsupportedStmt:
@@ -568,7 +569,7 @@ class SourceReader:
             self.assignment_code[id(stmt)] = self.code(node)
             return [stmt]
         if isinstance(node, (cst.AugAssign, cst.AnnAssign, cst.Del, cst.Global, cst.Nonlocal)):
-            self.constants.forget(assigned_names(node))
+            self.constants.forget(self.bindings.of(node))
         if isinstance(node, cst.AugAssign):
             return [n.AugAssign(self.expr(node.target), _AUGOPS[type(node.operator)], self.expr(node.value), span=span, comments=comments)]
         if isinstance(node, cst.AnnAssign):
@@ -648,7 +649,7 @@ class SourceReader:
         params = {p.name.value for p in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params)}
         params |= {p.name.value for p in (node.params.star_arg, node.params.star_kwarg) if isinstance(p, cst.Param)}
         outer_forwarding, self.forwarding = self.forwarding, expansion
-        with self.constants.scope(params, assigned_names(node.body)):
+        with self.constants.scope(params, self.bindings.of(node.body)):
             for s in stmts:
                 body += self.stmt(s)
             for folded in self.constants.unused_assignments(body):
@@ -705,9 +706,9 @@ class SourceReader:
                         self.imports.add(small)
             elif isinstance(stmt, cst.ClassDef) and stmt.name.value not in copies:
                 self.local_classes.add(stmt.name.value)
-            for name in assigned_names(stmt):
+            for name in self.bindings.of(stmt):
                 rebound[name] = rebound.get(name, 0) + 1
-        declared_global = _global_names(self.module)
+        declared_global = self.bindings.globals
         once = {name for name, count in rebound.items() if count == 1 and name not in declared_global}
         self.expansions = Forwarding(self).run()
         doc, stmts = self.docstring_of(self.module)  # type: ignore[arg-type]
@@ -739,17 +740,6 @@ def _comprehension_targets(node: cst.CompFor) -> list[str]:
         out += target_names(cur.target)
         cur = cur.inner_for_in
     return out
-
-
-def _global_names(module: cst.Module) -> set[str]:
-    found: set[str] = set()
-
-    class Collect(cst.CSTVisitor):
-        def visit_Global(self, node: cst.Global) -> None:
-            found.update(item.name.value for item in node.names)
-
-    module.visit(Collect())
-    return found
 
 
 def _replace_stmt(body: list[n.Stmt], old: n.Stmt, new: n.Stmt) -> bool:

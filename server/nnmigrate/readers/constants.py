@@ -17,7 +17,8 @@ from typing import Any
 import libcst as cst
 
 from nnmigrate.pivot import nodes as n
-from nnmigrate.writers.emit import NOT_CONST, const_value
+from nnmigrate.pivot.values import NOT_CONST, const_value
+from nnmigrate.readers.positions import code_fields
 
 _BINARY: dict[str, Callable[[Any, Any], Any]] = {
     "+": operator.add, "-": operator.sub, "*": operator.mul, "//": operator.floordiv, "%": operator.mod}
@@ -34,55 +35,57 @@ def _is_simple(value: Any) -> bool:
     return isinstance(value, _SCALARS)
 
 
-def assigned_names(node: cst.CSTNode) -> set[str]:
-    """Every name a block (re)binds: assignment and loop targets, `with ... as`, `del`, walrus, imports, defs."""
-    found: set[str] = set()
+class Bindings:
+    """Every name each statement and block (re)binds: assignment and loop targets, `with ... as`, `del`, walrus,
+    `import ... as`, defs (not what a nested def binds inside itself), found in one plain field walk of a module
+    that skips expressions (they bind nothing unless the source has a walrus). Also the names declared `global`."""
 
-    class Collect(cst.CSTVisitor):
-        def target(self, t: cst.BaseExpression) -> None:
-            for sub in target_names(t):
-                found.add(sub)
+    def __init__(self, root: cst.CSTNode, walrus: bool = True) -> None:
+        self.by_node: dict[int, set[str]] = {}
+        self.globals: set[str] = set()
+        self.walrus = walrus
+        self._names(root)
 
-        def visit_AssignTarget(self, t: cst.AssignTarget) -> None:
-            self.target(t.target)
+    def of(self, node: cst.CSTNode) -> set[str]:
+        """The names `node` binds; a node from outside the walked tree is walked on its own."""
+        found = self.by_node.get(id(node))
+        return found if found is not None else Bindings(node).of(node)
 
-        def visit_AugAssign(self, s: cst.AugAssign) -> None:
-            self.target(s.target)
+    def _names(self, node: cst.CSTNode) -> set[str]:
+        if isinstance(node, cst.Lambda):
+            return set()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            self._names(node.body)  # its own scope: recorded for its blocks, not passed up
+            found = {node.name.value}
+        else:
+            found = self._bound_here(node)
+            for child in self._children(node):
+                found |= self._names(child)
+        if isinstance(node, _BLOCKS):
+            self.by_node[id(node)] = found
+        return found
 
-        def visit_AnnAssign(self, s: cst.AnnAssign) -> None:
-            self.target(s.target)
+    def _children(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        for name in code_fields(type(node)) or ():
+            value = getattr(node, name)
+            for item in value if isinstance(value, (list, tuple)) else (value,):
+                if isinstance(item, cst.CSTNode) and (self.walrus or not isinstance(item, cst.BaseExpression)):
+                    yield item
 
-        def visit_For(self, s: cst.For) -> None:
-            self.target(s.target)
+    def _bound_here(self, node: cst.CSTNode) -> set[str]:
+        if isinstance(node, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.Del, cst.NamedExpr)):
+            return set(target_names(node.target))
+        if isinstance(node, cst.AsName):
+            return set(target_names(node.name))  # type: ignore[arg-type]
+        if isinstance(node, (cst.Global, cst.Nonlocal)):
+            names = {item.name.value for item in node.names}
+            if isinstance(node, cst.Global):
+                self.globals |= names
+            return names
+        return set()
 
-        def visit_AsName(self, s: cst.AsName) -> None:
-            self.target(s.name)  # type: ignore[arg-type]
 
-        def visit_Del(self, s: cst.Del) -> None:
-            self.target(s.target)
-
-        def visit_NamedExpr(self, s: cst.NamedExpr) -> None:
-            self.target(s.target)
-
-        def visit_Global(self, s: cst.Global) -> None:
-            found.update(item.name.value for item in s.names)
-
-        def visit_Nonlocal(self, s: cst.Nonlocal) -> None:
-            found.update(item.name.value for item in s.names)
-
-        def visit_FunctionDef(self, s: cst.FunctionDef) -> bool:
-            found.add(s.name.value)
-            return False
-
-        def visit_ClassDef(self, s: cst.ClassDef) -> bool:
-            found.add(s.name.value)
-            return False
-
-        def visit_Lambda(self, s: cst.Lambda) -> bool:
-            return False
-
-    node.visit(Collect())
-    return found
+_BLOCKS = (cst.BaseStatement, cst.BaseSuite, cst.BaseSmallStatement)
 
 
 def target_names(t: cst.BaseExpression) -> Iterator[str]:

@@ -39,7 +39,7 @@ _STATEMENTS = (cst.BaseSmallStatement, cst.BaseCompoundStatement)
 _FIELDS: dict[type, tuple[str, ...] | None] = {}
 
 
-def _fields(kind: type) -> tuple[str, ...] | None:
+def code_fields(kind: type) -> tuple[str, ...] | None:
     """The fields of a node type that can hold code, in source order; None for a node the walk skips (a leaf
     that is neither collected nor holds anything collected: names, numbers, tokens, whitespace)."""
     if kind not in _FIELDS:
@@ -67,13 +67,13 @@ class _Collect:
                 return
         elif isinstance(node, _CST_KINDS):
             self.exprs.append(node)
-        for name in _fields(type(node)) or ():
+        for name in code_fields(type(node)) or ():
             value = getattr(node, name)
             if isinstance(value, (list, tuple)):
                 for item in value:
-                    if isinstance(item, cst.CSTNode) and _fields(type(item)) is not None:
+                    if isinstance(item, cst.CSTNode) and code_fields(type(item)) is not None:
                         self.walk(item)
-            elif isinstance(value, cst.CSTNode) and _fields(type(value)) is not None:
+            elif isinstance(value, cst.CSTNode) and code_fields(type(value)) is not None:
                 self.walk(value)
         if statement:
             self.within[id(node)] = (start, len(self.exprs))

@@ -55,7 +55,9 @@ def is_copy(cls: type, module: str) -> bool:
 
 def copies_in(module: cst.Module, support_module: str) -> dict[str, cst.ClassDef]:
     """The top-level classes of `module` that are copies of `support_module`'s classes, by name."""
+    names = _shapes(support_module)
     return {stmt.name.value: stmt for stmt in module.body if isinstance(stmt, cst.ClassDef)
+            and stmt.name.value in names  # only a namesake's code is generated and compared
             and copied_class(module.code_for_node(stmt), stmt.name.value, support_module)}
 
 

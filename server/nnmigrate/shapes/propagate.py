@@ -16,12 +16,12 @@ from dataclasses import dataclass, field, replace
 from nnmigrate.catalog import Catalog
 from nnmigrate.catalog.shape_rules import output_of
 from nnmigrate.pivot import nodes as n
+from nnmigrate.pivot.values import const_value
 from nnmigrate.shapes.dims import UNKNOWN_TENSOR, Dim, Shape, Sym, broadcast, to_expr
 from nnmigrate.shapes.scopes import Scope, runs, scope_of, stable_attrs
 from nnmigrate.shapes.values import (NONE, Instance, Layer, Stack, Value, batch_shape, bind_params, declared_shape,
                                      export, join, join_env, map_dims, retired)
 from nnmigrate.shapes.view import ShapeView
-from nnmigrate.writers.emit import const_value
 
 _MAX_DEPTH = 6  # nested calls followed for their results
 _MAX_ROUNDS = 4  # loop iterations tried before giving up on a fixpoint

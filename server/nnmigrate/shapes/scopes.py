@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nnmigrate.pivot import nodes as n
-from nnmigrate.writers.emit import const_value
+from nnmigrate.pivot.values import const_value
 
 
 @dataclass(eq=False)

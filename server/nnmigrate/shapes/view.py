@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from nnmigrate.pivot import nodes as n
+from nnmigrate.pivot.values import const_value
 from nnmigrate.shapes.dims import Dim, Shape, size_of
-from nnmigrate.writers.emit import const_value
 
 
 @dataclass

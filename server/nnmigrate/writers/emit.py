@@ -7,24 +7,11 @@ from typing import Any
 
 from nnmigrate.catalog.entry import REQUIRED, Emitter, Framework, OpEntry
 from nnmigrate.pivot import nodes as n
+from nnmigrate.pivot.values import NOT_CONST, const_value
 
-NOT_CONST: Any = type("NotConst", (), {"__repr__": lambda self: "NOT_CONST"})()
 
 MOVED = "moved"
 PLAIN = "plain"
-
-
-def const_value(e: n.Expr | None) -> Any:
-    """The Python value of a literal expression (tuples and lists of literals too), else NOT_CONST."""
-    if isinstance(e, n.Const):
-        return e.value
-    if isinstance(e, (n.TupleExpr, n.ListExpr)):
-        values = [const_value(x) for x in e.elts]
-        return NOT_CONST if any(v is NOT_CONST for v in values) else tuple(values)
-    if isinstance(e, n.UnaryOp) and e.op == "-":
-        v = const_value(e.operand)
-        return -v if isinstance(v, (int, float)) else NOT_CONST
-    return NOT_CONST
 
 
 def lit(value: Any) -> n.Expr:

@@ -18,7 +18,8 @@ from nnmigrate.catalog.entry import OpEntry
 from nnmigrate.diagnostics import Diagnostic, Severity, SourceRange
 from nnmigrate.layout import UNKNOWN, TensorInfo, collapse
 from nnmigrate.pivot import nodes as n
-from nnmigrate.writers.emit import MOVED, PLAIN, OpView, const_value
+from nnmigrate.pivot.values import const_value
+from nnmigrate.writers.emit import MOVED, PLAIN, OpView
 
 if TYPE_CHECKING:
     from nnmigrate.writers.model_writer import ModelWriter
