@@ -97,6 +97,9 @@ class SourceReader:
         if len(lines) == 1:
             return lines[0][span.start_col:span.end_col].strip()
         lines[0], lines[-1] = lines[0][span.start_col:], lines[-1][:span.end_col]
+        if isinstance(node, (cst.BaseStatement, cst.BaseSmallStatement)):  # a block's lines: relative to the node
+            indent = " " * span.start_col
+            lines[1:] = [line[span.start_col:] if line.startswith(indent) else line for line in lines[1:]]
         return "\n".join(lines).strip()
 
     def report(self, code: str, message: str, node: cst.CSTNode | None, *, hint: str = "",
@@ -453,7 +456,7 @@ class SourceReader:
 
     def unsupported_stmt(self, node: cst.CSTNode, reason: str, code: str = "NNM103") -> n.UnsupportedStmt:
         self.report(code, reason, node)
-        return n.UnsupportedStmt(self.code(node), reason, span=self.span(node))
+        return n.UnsupportedStmt(self.code(node), reason, span=self.span(node), comments=self.comments(node))
 
     def if_stmt(self, node: cst.If, comments: list[str]) -> n.If:
         orelse: list[n.Stmt] = []
