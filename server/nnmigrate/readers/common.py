@@ -609,4 +609,3 @@ def _clean_docstring(raw: str) -> str:
     import inspect
 
     return inspect.cleandoc(raw)
-
