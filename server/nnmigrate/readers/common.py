@@ -113,6 +113,9 @@ class SourceReader:
         if len(lines) == 1:
             return lines[0][span.start_col:span.end_col].strip()
         lines[0], lines[-1] = lines[0][span.start_col:], lines[-1][:span.end_col]
+        if isinstance(node, (cst.BaseStatement, cst.BaseSmallStatement)):  # a block's lines: relative to the node
+            indent = " " * span.start_col
+            lines[1:] = [line[span.start_col:] if line.startswith(indent) else line for line in lines[1:]]
         return "\n".join(lines).strip()
 
     def report(self, code: str, message: str, node: cst.CSTNode | None, *, hint: str = "",
@@ -519,7 +522,7 @@ class SourceReader:
 
     def unsupported_stmt(self, node: cst.CSTNode, reason: str, code: str = "NNM103") -> n.UnsupportedStmt:
         self.report(code, reason, node)
-        return n.UnsupportedStmt(self.code(node), reason, span=self.span(node))
+        return n.UnsupportedStmt(self.code(node), reason, span=self.span(node), comments=self.comments(node))
 
     def settled(self, test: n.Expr) -> bool | None:
         """The value of a test on the framework's settings (`backend.image_data_format() == "channels_last"`), which
@@ -760,4 +763,3 @@ def _clean_docstring(raw: str) -> str:
     import inspect
 
     return inspect.cleandoc(raw)
-

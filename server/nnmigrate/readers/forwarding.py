@@ -66,8 +66,8 @@ class Forwarding:
             if isinstance(stmt, cst.FunctionDef):
                 self.definitions[stmt.name.value] = stmt
             elif isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
-                init = next((s for s in stmt.body.body if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"),
-                            None)
+                init = next((s for s in stmt.body.body
+                             if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"), None)
                 if init is not None:
                     self.definitions[stmt.name.value] = init
                     self.classes.add(stmt.name.value)

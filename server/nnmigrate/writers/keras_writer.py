@@ -101,7 +101,8 @@ class KerasWriter(ModelWriter):
             return body
         dicts = {t.id for st in body if isinstance(st, n.Assign) and isinstance(st.value, n.Call)
                  and printer.expr(st.value.func) == "OrderedDict" for t in st.targets if isinstance(t, n.Name)}
-        return self._sequence_members([self._sequential_super(st, dicts) for st in body], self.plan.attributes(cls.name))
+        body = [self._sequential_super(st, dicts) for st in body]
+        return self._sequence_members(body, self.plan.attributes(cls.name))
 
     def _sequence_members(self, body: list[n.Stmt], attrs: dict[str, AttrInfo]) -> list[n.Stmt]:
         """A layer an nn.Sequential subclass assigns to itself (`self.norm = nn.BatchNorm2d(c)`) or adds

@@ -18,7 +18,8 @@ from nnmigrate.writers import printer
 from nnmigrate.writers.translate import AttrInfo
 
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
-_NODE_TYPES = frozenset(name for name, value in vars(n).items() if isinstance(value, type) and issubclass(value, n.Node))
+_NODE_TYPES = frozenset(name for name, value in vars(n).items()
+                        if isinstance(value, type) and issubclass(value, n.Node))
 
 
 def _child_fields(kind: type) -> tuple[str, ...]:
@@ -98,13 +99,15 @@ class ModulePlan:
         #: module-level names bound once to an int (`CHANNELS_DIMENSION = 1`), for axis arguments
         assigned = [t.id for s in module.body if isinstance(s, (n.Assign, n.AugAssign))
                     for t in (s.targets if isinstance(s, n.Assign) else [s.target]) if isinstance(t, n.Name)]
-        self.constants = {s.targets[0].id: s.value for s in module.body if isinstance(s, n.Assign)
-                          and len(s.targets) == 1 and isinstance(s.targets[0], n.Name) and assigned.count(s.targets[0].id) == 1
+        self.constants = {s.targets[0].id: s.value for s in module.body
+                          if isinstance(s, n.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], n.Name)
+                          and assigned.count(s.targets[0].id) == 1
                           and isinstance(s.value, n.Const) and type(s.value.value) is int}
         self._attributes: dict[str, dict[str, AttrInfo]] = {}
         self._passed: dict[str, dict[str, list[AttrInfo]]] | None = None  # see _arguments
         self._recording = False
-        self._facts = {id(s): name_facts(s) for s in module.body if isinstance(s, (n.ClassDef, n.FunctionDef, n.Assign))}
+        self._facts = {id(s): name_facts(s) for s in module.body
+                       if isinstance(s, (n.ClassDef, n.FunctionDef, n.Assign))}
         self.submodule_classes = self._submodule_classes()
         self.entry_classes = self._entry_classes()
 
@@ -194,7 +197,8 @@ class ModulePlan:
 
     def attributes(self, class_name: str) -> dict[str, AttrInfo]:
         """What each `self.<name>` holds, from the class's (and its ancestors') non-forward methods; computed once.
-        A constructor parameter holds what the file's constructions of the class pass it (`PreNorm(dim, Attention(...))`)."""
+        A constructor parameter holds what the file's constructions of the class pass it
+        (`PreNorm(dim, Attention(...))`)."""
         if class_name not in self._attributes:
             arguments = self._arguments()
             attrs: dict[str, AttrInfo] = {}
@@ -306,7 +310,9 @@ class ModulePlan:
             return local[e.id]
         return AttrInfo("other")
 
-    def _record(self, class_name: str, args: list[n.Arg], local: dict[str, AttrInfo], attrs: dict[str, AttrInfo]) -> None:
+    def _record(self, class_name: str, args: list[n.Arg], local: dict[str, AttrInfo],
+                attrs: dict[str, AttrInfo]) -> None:
+        """Notes what a construction of the class passes to each constructor parameter."""
         init = self.method(class_name, "init")
         if init is None:
             return
@@ -365,6 +371,9 @@ _FLAVOURS = {"einops.layers": {"torch": "einops.layers.torch", "keras": "einops.
                                "tensorflow": "einops.layers.tensorflow"}}
 
 
+_ADDS = {"append": 1, "add_module": 2}  # container methods that add a layer: their argument count
+
+
 def _self_attr(e: n.Expr | None) -> str | None:
     """`name` for `self.name`."""
     return e.attr if isinstance(e, n.Attr) and isinstance(e.value, n.Name) and e.value.id == "self" else None
@@ -372,7 +381,7 @@ def _self_attr(e: n.Expr | None) -> str | None:
 
 def _appended(e: n.Expr) -> str | None:
     """`name` for `self.name.append(value)`, `self.name.add_module(key, value)`."""
-    if isinstance(e, n.Call) and isinstance(e.func, n.Attr) and len(e.args) == {"append": 1, "add_module": 2}.get(e.func.attr) \
+    if isinstance(e, n.Call) and isinstance(e.func, n.Attr) and len(e.args) == _ADDS.get(e.func.attr) \
             and isinstance(e.func.value, n.Attr) and isinstance(e.func.value.value, n.Name) and e.func.value.value.id == "self":
         return e.func.value.attr
     return None

@@ -207,7 +207,7 @@ class Translator:
         """What a loop really walks: through `reversed(x)` / `list(x)` and a local bound to `zip(...)` once."""
         for _ in range(8):
             if isinstance(it, n.Call) and isinstance(it.func, n.Name) and it.func.id in _ORDER_ONLY \
-                    and len(it.args) == 1 and not self.env.get(it.func.id):
+                    and len(it.args) == 1 and it.func.id not in self.env:
                 it = it.args[0].value
             elif isinstance(it, n.Name) and it.id in self.values:
                 it = self.values[it.id]
@@ -915,10 +915,11 @@ class Translator:
         call = it.func.id if isinstance(it, n.Call) and isinstance(it.func, n.Name) else None
         method = it.func.attr if isinstance(it, n.Call) and isinstance(it.func, n.Attr) else None
         pairs: list[tuple[n.Expr, n.Expr]] = []
-        if call == "zip" and isinstance(target, n.TupleExpr) and len(target.elts) == len(it.args):  # type: ignore[union-attr]
-            pairs = [(t, a.value) for t, a in zip(target.elts, it.args)]  # type: ignore[union-attr]
-        elif call == "enumerate" and isinstance(target, n.TupleExpr) and len(target.elts) == 2 and it.args:  # type: ignore[union-attr]
-            pairs = [(target.elts[1], it.args[0].value)]  # type: ignore[union-attr]
+        args = it.args if isinstance(it, n.Call) else []
+        if call == "zip" and isinstance(target, n.TupleExpr) and len(target.elts) == len(args):
+            pairs = [(t, a.value) for t, a in zip(target.elts, args)]
+        elif call == "enumerate" and isinstance(target, n.TupleExpr) and len(target.elts) == 2 and args:
+            pairs = [(target.elts[1], args[0].value)]
         elif method == "items" and isinstance(target, n.TupleExpr) and len(target.elts) == 2:
             pairs = [(target.elts[1], it.func.value)]  # type: ignore[union-attr]
         if pairs:  # only layers known to be something: an unknown one stays a plain call, taking what it is given
@@ -932,7 +933,8 @@ class Translator:
         if isinstance(target, n.Name):
             return {target.id: element}
         if isinstance(target, n.TupleExpr) and len(element.elements) == len(target.elts):  # a list of layer lists
-            return {t.id: e for t, e in zip(target.elts, element.elements) if isinstance(t, n.Name) and e.kind != "other"}
+            return {t.id: e for t, e in zip(target.elts, element.elements)
+                    if isinstance(t, n.Name) and e.kind != "other"}
         return {}
 
     def _iter_element(self, it: n.Expr) -> AttrInfo | None:
