@@ -13,14 +13,10 @@ STACK_SIZE = "RecurrentStack reads as the torch module, whose input_size the Ker
 #: What each round trip still lacks; strict, so a fix shows up as an unexpected pass.
 NOT_YET = {
     "torch_alexnet": "keras.layers.AdaptiveAveragePooling2D is not read yet",
-    "torch_vgg16": "the second round changes the text (not yet a fixed point)",
-    "torch_vgg16_bn": "the second round changes the text (not yet a fixed point)",
-    "torch_cifar_cnn": "the second round changes the text (not yet a fixed point)",
     "torch_bilstm_classifier": "RecurrentStack read back as nn.LSTM/GRU needs an input_size the Keras code never records",
     "torch_cnn_rnn": "RecurrentStack read back as nn.LSTM/GRU needs an input_size the Keras code never records",
     "torch_resnet_basic": "keras.ops.pad is not read yet",
     "torch_resnet18_narrow": "keras.ops.pad is not read yet",
-    "torch_resnet_bottleneck": "the second round changes the text (not yet a fixed point)",
     "torch_mobilenetv2": "support ZeroPadding is not read yet",
     "torch_inverted_residual": "support ZeroPadding is not read yet",
     "torch_inception": "torch.nn.Conv2d needs kernel_size",
@@ -36,8 +32,6 @@ NOT_YET = {
     "torch_two_input": "keras.layers.Permute is not read yet",
     "torch_sequential_subclass": "keras.layers.Permute is not read yet",
     "torch_tensor_ops": "keras.ops.amax is not read yet",
-    "torch_video_conv3d": "the second round changes the text (not yet a fixed point)",
-    "torch_base_class": "the second round changes the text (not yet a fixed point)",
     "torch_conv_autoencoder": "keras.ops.image.resize is not read yet",
     "torch_tcn": "support ZeroPadding is not read yet",
     "torch_text_cnn": "keras.ops.max_pool is not read yet",

@@ -75,9 +75,10 @@ class LayoutRule:
         axis: `axes` attributes are axis numbers to remap; `keepdim` names the attribute that keeps rank
             (also on channels ops such as global pooling: when it is False the output is (N, C)).
         opaque: needs source layout: channels-last inputs are transposed back first.
-        permute: a pure axis permutation (`permutation` gives it from the op's attributes, None when the
-            attributes do not make one): one that only moves the channel axis between the frameworks' places
-            relabels the layout instead of moving data; otherwise as opaque.
+        permute: a pure axis permutation (`permutation` gives it from the op's attributes and the input's rank,
+            None when they do not make one): one that only moves the channel axis between the frameworks' places
+            relabels the layout instead of moving data, one that undoes the layout move is the stored data as it
+            is, another permutes the stored data once; otherwise as opaque.
         none: takes no tensor input (creation ops, shape queries handled by the writer).
     """
 
@@ -88,7 +89,7 @@ class LayoutRule:
     #: built where its call site is unknown (a layer list filled in a loop), in a model with convolutions,
     #: its input is taken to come from them (BatchNorm's axis, Flatten's order)
     spatial_input: bool = False
-    permutation: Callable[[Any], tuple[int, ...] | None] | None = None  # kind permute: the op's axis order
+    permutation: Callable[[Any, int], tuple[int, ...] | None] | None = None  # kind permute: (op, rank) -> axis order
 
 
 @dataclass(frozen=True, slots=True)

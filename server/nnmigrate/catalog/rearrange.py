@@ -19,8 +19,9 @@ from nnmigrate.pivot.values import NOT_CONST, const_value
 from nnmigrate.writers.emit import OpView, call
 
 
-def permutation(op: Any) -> tuple[int, ...] | None:
-    """The axis order a pattern such as `b n c -> b c n` gives, or None when it does more than reorder."""
+def permutation(op: Any, rank: int | None = None) -> tuple[int, ...] | None:
+    """The axis order a pattern such as `b n c -> b c n` gives (the pattern fixes the rank), or None when it does
+    more than reorder."""
     pattern = const_value(op.attrs.get("pattern"))
     lengths = op.attrs.get("axes_lengths")
     if not isinstance(pattern, str) or pattern.count("->") != 1 or isinstance(lengths, n.DictExpr) and lengths.keys:

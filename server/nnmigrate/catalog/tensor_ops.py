@@ -61,6 +61,27 @@ def _split(v: OpView) -> n.Expr:
     return call("ops.split", v.get("input"), n.BinOp("//", dim_size, v.get("split_size_or_sections")), axis=axis)
 
 
+def _axis_order(op: Any, rank: int) -> tuple[int, ...] | None:
+    """permute's `dims` as an axis order (they fix the rank), None unless literal."""
+    dims = const_value(op.attrs.get("dims"))
+    if isinstance(dims, tuple) and len(dims) == 1 and isinstance(dims[0], tuple):  # `x.permute((0, 2, 1))`
+        dims = dims[0]
+    if not isinstance(dims, tuple) or not all(type(d) is int and -len(dims) <= d < len(dims) for d in dims):
+        return None
+    order = tuple(d % len(dims) for d in dims)
+    return order if sorted(order) == list(range(len(dims))) else None
+
+
+def _moved_order(op: Any, rank: int) -> tuple[int, ...] | None:
+    """movedim's axis order for an input of `rank`, None unless it moves one literal axis."""
+    source, destination = const_value(op.attrs.get("source")), const_value(op.attrs.get("destination"))
+    if type(source) is not int or type(destination) is not int or not (-rank <= source < rank and -rank <= destination < rank):
+        return None
+    order = [a for a in range(rank) if a != source % rank]
+    order.insert(destination % rank, source % rank)
+    return tuple(order)
+
+
 def _reshape(v: OpView) -> n.Expr:
     shape = v.get("shape")
     return call("ops.reshape", v.get("input"), shape if isinstance(shape, n.TupleExpr) or not isinstance(shape, n.Const) else (shape,))
@@ -278,7 +299,7 @@ ENTRIES = (
             (method("view", varargs="shape"), method("reshape", varargs="shape"), fn("torch.reshape", "input", "shape")),
             layout=OPAQUE, to_keras=_reshape, notes="Channels-last input is transposed back first: reshape depends on memory order."),
     OpEntry("permute", "tensor_ops", (INPUT, Attr("dims")), (method("permute", varargs="dims"), fn("torch.permute", "input", "dims")),
-            layout=OPAQUE, to_keras=_permute),
+            layout=LayoutRule("permute", permutation=_axis_order), to_keras=_permute),
     OpEntry("transpose", "tensor_ops", (INPUT, Attr("dim0"), Attr("dim1")),
             (method("transpose", "dim0", "dim1"), fn("torch.transpose", "input", "dim0", "dim1")),
             layout=LayoutRule("axis", axes=("dim0", "dim1")), to_keras=_transpose),
@@ -649,7 +670,7 @@ ENTRIES = ENTRIES + (
     OpEntry("movedim", "tensor_ops", (INPUT, Attr("source"), Attr("destination")),
             (fn("torch.movedim", "input", "source", "destination"), method("movedim", "source", "destination"),
              fn("torch.moveaxis", "input", "source", "destination"), method("moveaxis", "source", "destination")),
-            layout=OPAQUE, to_keras=_plain("moveaxis", "input", "source", "destination")),
+            layout=LayoutRule("permute", permutation=_moved_order), to_keras=_plain("moveaxis", "input", "source", "destination")),
     OpEntry("tensor_split", "tensor_ops", (INPUT, Attr("indices_or_sections"), Attr("dim", torch=0, keras=0)),
             (fn("torch.tensor_split", "input", "indices_or_sections", "dim"),
              method("tensor_split", "indices_or_sections", "dim")),

@@ -86,7 +86,7 @@ class TorchWriter(ModelWriter):
 
     def adjust_init(self, cls: n.ClassDef, body: list[n.Stmt]) -> list[n.Stmt]:
         """`super().__init__(**kwargs)`: Keras layer options such as `name=` mean nothing to nn.Module; a Sequential
-        subclass passes its layers on as positional arguments."""
+        subclass passes its layers on as positional arguments. A subclass of an in-file class passes its arguments on."""
         appended = {x.func.value.attr for x in walk(cls.body) if isinstance(x, n.Call) and isinstance(x.func, n.Attr)
                     and x.func.attr == "append" and isinstance(x.func.value, n.Attr)
                     and not (x.args and isinstance(x.args[0].value, n.Op) and x.args[0].value.key in _WEIGHT_OPS)}
@@ -95,7 +95,8 @@ class TorchWriter(ModelWriter):
             body = [*body, n.Assign([n.Attr(n.Name("self"), "built")], n.Const(False))]
         for s in body:
             if isinstance(s, n.ExprStmt) and isinstance(s.value, n.Call) and isinstance(s.value.func, n.Attr) \
-                    and s.value.func.attr == "__init__" and isinstance(s.value.func.value, n.Call):
+                    and s.value.func.attr == "__init__" and isinstance(s.value.func.value, n.Call) \
+                    and not any(b in self.plan.classes for b in cls.bases):
                 positional = [a for a in s.value.args if a.keyword is None and a.star != "**"]
                 layers = torch_layer_args(positional[0].value) if cls.kind == "sequential" and positional else []
                 s = n.ExprStmt(n.Call(s.value.func, layers), span=s.span, comments=s.comments)

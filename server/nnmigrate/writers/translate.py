@@ -321,6 +321,8 @@ class Translator:
         elif rule.kind == "opaque":
             for t in tensor_names:
                 attrs[t] = self.need(attrs[t], infos[t], PLAIN)
+        elif rule.kind == "permute":
+            return self.permuted_op(entry, op, attrs, first)
         else:  # none: creation ops
             out_info = TensorInfo(PLAIN)
         view = OpView(entry, op, attrs, layout, rank)
@@ -445,7 +447,8 @@ class Translator:
         rest = [n.Arg(self.expr(a.value)[0], a.keyword, a.star) for a in args[1:]]
         rule = self.writer.rule(entry).kind
         rank = xi.rank or entry.rank
-        permuted = self.permutation(entry, op, xi) if rule == "permute" else None
+        found = self.permutation(entry, op, xi) if rule == "permute" else None
+        permuted = found[0] if found else None
         if rule == "channels" and self.writer.native_channels_last:
             x = self.need(x, xi, MOVED, rank)
             out, site = self.channels_output(entry, op, rank), CallSite(MOVED, rank)
@@ -625,9 +628,9 @@ class Translator:
                 self.call_sites[site] = CallSite(MOVED, xi.rank or entry.rank)
                 return x, self.channels_output(entry, element.op, xi.rank or entry.rank), x
             self.call_sites[site] = CallSite(xi.layout or PLAIN, xi.rank)
-            permuted = self.permutation(entry, element.op, xi) if rule == "permute" else None
-            if permuted is not None:
-                return x, permuted, x
+            found = self.permutation(entry, element.op, xi) if rule == "permute" else None
+            if found is not None:
+                return x, found[0], x
             if rule in ("opaque", "permute"):
                 return x, TensorInfo(PLAIN), x
             return x, xi, x
@@ -642,20 +645,45 @@ class Translator:
             return x, xi, x
         return x, xi, x
 
-    def permutation(self, entry: OpEntry, op: n.Op | None, xi: TensorInfo) -> TensorInfo | None:
-        """What a pure axis permutation (`b n c -> b c n`) of `xi` returns: the stored data stays, and where the
-        permutation only moves the channel axis the result is relabelled. None when `op` is no pure permutation."""
+    def permutation(self, entry: OpEntry, op: n.Op | None, xi: TensorInfo) -> tuple[TensorInfo, tuple[int, ...]] | None:
+        """What a pure axis permutation (`b n c -> b c n`) of `xi` returns, and the permutation it takes of the
+        stored data (the identity where it only relabels the layout or undoes the layout move). None when `op` is
+        no pure permutation, or when the input's rank is unknown and ranks 3 to 5 do not all keep the stored data."""
         rule = self.writer.rule(entry)
-        perm = rule.permutation(op) if rule.permutation is not None and op is not None else None
-        if perm is None:
+        if rule.permutation is None or op is None:
+            return None
+        perms = [rule.permutation(op, rank) for rank in ((xi.rank,) if xi.rank else (3, 4, 5))]
+        if not perms or any(p is None for p in perms):
             return None
         if xi.layout is None:  # probing: a parameter is wanted in the layout that makes the permutation a relabel
             relabels = [layout for layout in (PLAIN, MOVED)
-                        if self.writer.axes.permuted(perm, layout)[1] == tuple(range(len(perm)))]
+                        if self.writer.axes.permuted(perms[0], layout)[1] == tuple(range(len(perms[0])))]
             for p in xi.origin:
                 self.demand.setdefault(p, relabels[0] if relabels else PLAIN)
-        layout, _ = self.writer.axes.permuted(perm, xi.layout or PLAIN)
-        return TensorInfo(layout, len(perm))
+        outcomes = {self.writer.axes.permuted(p, xi.layout or PLAIN) for p in perms}
+        if len(outcomes) > 1 and (len({layout for layout, _ in outcomes}) > 1
+                                  or any(on_stored != tuple(range(len(on_stored))) for _, on_stored in outcomes)):
+            return None  # the order depends on the unknown rank, and so does what it does to the stored data
+        ranks = {len(p) for p in perms}
+        layout, on_stored = outcomes.pop()
+        return TensorInfo(layout, ranks.pop() if len(ranks) == 1 else None), on_stored
+
+    def permuted_op(self, entry: OpEntry, op: n.Op, attrs: dict[str, n.Expr], first: TensorInfo) -> tuple[n.Expr, TensorInfo]:
+        """A functional axis permutation (`x.permute(0, 2, 1)`, `torch.movedim(x, 1, -1)`) applied to the stored
+        data: nothing where it relabels the layout or undoes the layout move, else the catalog's permute (once,
+        not after a transpose back to the source layout)."""
+        found = self.permutation(entry, op, first)
+        if found is None:
+            attrs["input"] = self.need(attrs["input"], first, PLAIN)
+            return self.emit(entry, OpView(entry, op, attrs, PLAIN, first.rank), op.span), TensorInfo(PLAIN)
+        out, on_stored = found
+        if on_stored == tuple(range(len(on_stored))):
+            return attrs["input"], out
+        permute = self.catalog.get("permute")
+        view = OpView(permute, n.Op("permute", {"input": op.attrs["input"], "dims": n.TupleExpr([n.Const(a) for a in on_stored])},
+                                    span=op.span),
+                      {"input": attrs["input"], "dims": n.TupleExpr([n.Const(a) for a in on_stored])}, PLAIN, out.rank)
+        return self.emit(permute, view, op.span), out
 
     def channels_output(self, entry: OpEntry, op: n.Op | None, rank: int | None) -> TensorInfo:
         """What a channels op returns: MOVED, or (N, C) when it drops its spatial axes (`keepdims=False`)."""
@@ -669,8 +697,9 @@ class Translator:
         x, xi = args[0].value, infos[0]
         rule = self.writer.rule(entry).kind
         rank = xi.rank or entry.rank
-        permuted = self.permutation(entry, self.attrs[name].op if name in self.attrs else None, xi) \
+        found = self.permutation(entry, self.attrs[name].op if name in self.attrs else None, xi) \
             if rule == "permute" else None
+        permuted = found[0] if found else None
         if rule == "channels" and self.writer.native_channels_last:
             x = self.need(x, xi, MOVED, rank)
             out = self.channels_output(entry, self.attrs[name].op if name in self.attrs else None, rank)
@@ -769,6 +798,9 @@ class Translator:
             targets = [self.target(t) for t in s.targets]
             for t in s.targets:
                 self.bind(t, info)
+            if not c and not isinstance(s.value, n.Name) and isinstance(value, n.Name) \
+                    and all(isinstance(t, n.Name) and t.id == value.id for t in targets):
+                return []  # `x = x.permute(0, 2, 3, 1)` that only relabels the layout: nothing left to do
             return [n.Assign(targets, value, span=s.span, comments=c)]
         if isinstance(s, n.AugAssign):
             value, vi = self.expr(s.value)
