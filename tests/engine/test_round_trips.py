@@ -9,12 +9,9 @@ import pytest
 
 from tests.conftest import FIXTURES, fixture_cases
 
-STACK_SIZE = "RecurrentStack reads as the torch module, whose input_size the Keras code does not record (needs shapes)"
 #: What each round trip still lacks; strict, so a fix shows up as an unexpected pass.
 NOT_YET = {
     "torch_alexnet": "keras.layers.AdaptiveAveragePooling2D is not read yet",
-    "torch_bilstm_classifier": "RecurrentStack read back as nn.LSTM/GRU needs an input_size the Keras code never records",
-    "torch_cnn_rnn": "RecurrentStack read back as nn.LSTM/GRU needs an input_size the Keras code never records",
     "torch_resnet_basic": "keras.ops.pad is not read yet",
     "torch_resnet18_narrow": "keras.ops.pad is not read yet",
     "torch_mobilenetv2": "support ZeroPadding is not read yet",
@@ -22,8 +19,6 @@ NOT_YET = {
     "torch_inception": "torch.nn.Conv2d needs kernel_size",
     "torch_densenet": "keras.random.dropout is not read yet",
     "torch_squeezenet": "support CeilModePadding is not read yet",
-    "torch_gru_lm": "RecurrentStack read back as nn.LSTM/GRU needs an input_size the Keras code never records",
-    "torch_stacked_bilstm": "RecurrentStack read back as nn.LSTM/GRU needs an input_size the Keras code never records",
     "torch_transformer_encoder": "keras.random.normal is not read yet",
     "torch_transformer_block": "TorchStyleAttention weights are not paired on the way back",
     "torch_lenet_lazy": "keras.layers.Permute is not read yet",
@@ -35,7 +30,6 @@ NOT_YET = {
     "torch_conv_autoencoder": "keras.ops.image.resize is not read yet",
     "torch_tcn": "support ZeroPadding is not read yet",
     "torch_text_cnn": "keras.ops.max_pool is not read yet",
-    "torch_rnn_regressor": "RecurrentStack read back as nn.LSTM/GRU needs an input_size the Keras code never records",
     "keras_vgg16": "the Functional support module is not read back as a Keras Functional builder",
     "keras_bilstm_classifier": "argument bidirectional of support LazyRecurrent has no mapping",
     "keras_cnn_rnn": "the Functional support module is not read back as a Keras Functional builder",

@@ -133,6 +133,7 @@ def test_permutes_of_a_channels_last_tensor_act_on_the_stored_data(tmp_path, wor
         """, "Net", ["float32[2,3,6,5]"])
     assert "x = x\n" not in text and "x = self.norm(x)" in text
     assert "ops.transpose(x, (0, 3, 2, 1))" in text and text.count("ops.transpose") == 1
+    assert "y * 2 + ops.swapaxes(z, 1, 3)" in text  # a tensor in PyTorch's own order: the op as written
 
 
 def test_in_place_masking_and_new_tensors(tmp_path, worker):

@@ -11,7 +11,7 @@ from typing import Any
 from nnmigrate.catalog.math_ops import DTYPE_NAMES, torch_dtype
 from nnmigrate.catalog.padding import zero_pad_torch
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry
-from nnmigrate.catalog.shape_rules import ShapeRule, concat, upsample, with_shapes, zero_pad2d
+from nnmigrate.catalog.shape_rules import ShapeRule, concat, permuted, upsample, with_shapes, zero_pad2d
 from nnmigrate.catalog.spell import (F, KA, KB, NN, TF, KerasForm, fn, keras, keras_fns, layer, method, names,
                                      tensor_attr, torch_form, with_keras)
 from nnmigrate.pivot import nodes as n
@@ -79,6 +79,17 @@ def _moved_order(op: Any, rank: int) -> tuple[int, ...] | None:
         return None
     order = [a for a in range(rank) if a != source % rank]
     order.insert(destination % rank, source % rank)
+    return tuple(order)
+
+
+def _swapped_order(op: Any, rank: int) -> tuple[int, ...] | None:
+    """transpose's axis order for an input of `rank`, None unless it swaps two literal axes."""
+    dims = (const_value(op.attrs.get("dim0")), const_value(op.attrs.get("dim1")))
+    if not all(type(d) is int and -rank <= d < rank for d in dims):
+        return None
+    order = list(range(rank))
+    a, b = (d % rank for d in dims)
+    order[a], order[b] = order[b], order[a]
     return tuple(order)
 
 
@@ -302,7 +313,7 @@ ENTRIES = (
             layout=LayoutRule("permute", permutation=_axis_order), to_keras=_permute),
     OpEntry("transpose", "tensor_ops", (INPUT, Attr("dim0"), Attr("dim1")),
             (method("transpose", "dim0", "dim1"), fn("torch.transpose", "input", "dim0", "dim1")),
-            layout=LayoutRule("axis", axes=("dim0", "dim1")), to_keras=_transpose),
+            layout=LayoutRule("permute", permutation=_swapped_order), to_keras=_transpose),
     OpEntry("squeeze", "tensor_ops", (INPUT, Attr("dim", torch=None)),
             (method("squeeze", "dim"), fn("torch.squeeze", "input", "dim")),
             layout=OPAQUE, to_keras=_squeeze),
@@ -449,6 +460,8 @@ ENTRIES = with_keras(ENTRIES, {
 
 ENTRIES = with_shapes(ENTRIES, {
     "cat": ShapeRule(concat),
+    "permute": ShapeRule(permuted(_axis_order)),
+    "transpose": ShapeRule(permuted(_swapped_order)),
     "pad2d": ShapeRule(zero_pad2d),
     "interpolate": ShapeRule(upsample(2)),
 })
@@ -695,6 +708,8 @@ ENTRIES = ENTRIES + (
             notes="tf.nn.bias_add adds along the last (channels-last) axis."),
     OpEntry("as_list", "tensor_ops", (INPUT,), (), layout=LayoutRule("none", tensor_inputs=()), notes="TensorShape.as_list(): a list of sizes."),
 )
+
+ENTRIES = with_shapes(ENTRIES, {"movedim": ShapeRule(permuted(_moved_order))})
 
 ENTRIES = with_keras(ENTRIES, {
     **{name: KerasForm(keras_fns(names(ops, tf, backend, extra=(KA + "exponential",) if name == "exp" else ()), "input"),

@@ -418,11 +418,6 @@ class Translator:
             if 1 in norm or rank is None or rank - len(norm) <= 2:
                 return TensorInfo(PLAIN, rank - len(norm) if rank else None)
             return TensorInfo(MOVED, rank - len(norm))
-        if op.key == "transpose":
-            attrs[first_name] = self.need(attrs[first_name], first, PLAIN)
-            for a in rule.axes:
-                attrs[a] = op.attrs[a]
-            return TensorInfo(PLAIN)
         return first
 
     def axis_unknown(self, entry: OpEntry, op: n.Op) -> None:
@@ -673,9 +668,10 @@ class Translator:
         data: nothing where it relabels the layout or undoes the layout move, else the catalog's permute (once,
         not after a transpose back to the source layout)."""
         found = self.permutation(entry, op, first)
-        if found is None:
+        if found is None or not first.moved and found[1] != tuple(range(len(found[1]))):  # as written
             attrs["input"] = self.need(attrs["input"], first, PLAIN)
-            return self.emit(entry, OpView(entry, op, attrs, PLAIN, first.rank), op.span), TensorInfo(PLAIN)
+            out = found[0] if found else TensorInfo(PLAIN)
+            return self.emit(entry, OpView(entry, op, attrs, PLAIN, first.rank), op.span), out
         out, on_stored = found
         if on_stored == tuple(range(len(on_stored))):
             return attrs["input"], out
