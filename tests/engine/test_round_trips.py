@@ -31,7 +31,6 @@ NOT_YET = {
     "torch_tcn": "support ZeroPadding is not read yet",
     "torch_text_cnn": "keras.ops.max_pool is not read yet",
     "keras_vgg16": "the Functional support module is not read back as a Keras Functional builder",
-    "keras_bilstm_classifier": "argument bidirectional of support LazyRecurrent has no mapping",
     "keras_cnn_rnn": "the Functional support module is not read back as a Keras Functional builder",
     "keras_mobilenet": "the Functional support module is not read back as a Keras Functional builder",
     "keras_resnet_block": "support SamePadding is not read yet",

@@ -21,8 +21,8 @@ class Net(nn.Module):
 '''
 
 
-def _to_keras(classes: str) -> str:
-    code = "import torch\nfrom torch import nn\n\n\n" + classes + MODEL
+def _to_keras(classes: str, model: str = MODEL) -> str:
+    code = "import torch\nfrom torch import nn\n\n\n" + classes + model
     result = migrate_source(code, Framework.parse("tensorflow"), symbol="Net")
     assert result.exit_code == 0, [d.message for d in result.diagnostics]
     return result.text
@@ -51,3 +51,10 @@ def test_a_user_class_sharing_a_name_is_migrated_as_written():
     text = _to_keras(copies + "\n\n\n" + own)
     assert "class Reshape(" in text and "* 2" in text
     assert "layers.Reshape(" not in text
+
+
+def test_a_recurrent_copy_run_both_ways_reads_as_the_bidirectional_wrapper():
+    copies = support_source(["Reshape", "LazyRecurrent"], "torch_layers.py")
+    text = _to_keras(copies, MODEL.replace("LazyRecurrent(nn.GRU, 16, return_sequences=True)",
+                                           "LazyRecurrent(nn.GRU, 16, return_sequences=True, bidirectional=True, merge_mode='sum')"))
+    assert "layers.Bidirectional(layers.GRU(16, return_sequences=True), merge_mode='sum')" in text

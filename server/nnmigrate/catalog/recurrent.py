@@ -4,6 +4,7 @@ that keep it) and Keras's (written in PyTorch as support modules that keep it)."
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -178,6 +179,22 @@ _KERAS_RNN_ATTRS = (
     Attr("recurrent_initializer", keras="orthogonal", doc="Initializers do not change a copied model; not migrated."),
     Attr("recurrent_regularizer", keras=None), Attr("recurrent_constraint", keras=None))
 _GATED_ATTRS = (Attr("recurrent_activation", keras="sigmoid"), Attr("unit_forget_bias", keras=True))
+#: LazyRecurrent's own options: both directions, as Keras's Bidirectional wrapper around the layer runs them
+_BOTH_WAYS = (Attr("bidirectional", keras=False, doc="LazyRecurrent: Keras's Bidirectional wrapper."),
+              Attr("merge_mode", keras="concat", doc="LazyRecurrent with bidirectional=True: Bidirectional's merge_mode."))
+
+
+def _keras_form(v: OpView) -> n.Expr:
+    """The Keras layer as Keras spells it; inside a Bidirectional wrapper when the LazyRecurrent it was read from
+    runs both ways."""
+    both_ways = {"bidirectional", "merge_mode"}
+    layer = own_spelling(v.entry, "keras")(replace(v, attrs={k: e for k, e in v.attrs.items() if k not in both_ways}))
+    if v.is_("bidirectional", False):
+        return layer
+    merge_mode = v.unless("merge_mode", "concat")
+    if v.is_layer:
+        return call("layers.Bidirectional", layer, merge_mode=merge_mode)
+    return n.Call(call("layers.Bidirectional", layer.func, merge_mode=merge_mode), layer.args)
 
 
 def _keras_recurrent(key: str):
@@ -199,7 +216,8 @@ def _keras_recurrent(key: str):
             v.notes.append("dropout inside the recurrent step (training only) has no PyTorch form; it is left out")
         return call("LazyRecurrent", n.Name(_KERAS_RNN[key]), v.get("hidden_size"),
                     return_sequences=v.unless("return_sequences", False), return_state=v.unless("return_state", False),
-                    go_backwards=v.unless("go_backwards", False), bias=v.unless("bias", True),
+                    go_backwards=v.unless("go_backwards", False), bidirectional=v.unless("bidirectional", False),
+                    merge_mode=v.unless("merge_mode", "concat"), bias=v.unless("bias", True),
                     nonlinearity=v.unless("activation", "tanh") if key == "keras_simple_rnn" else None)
 
     return to_torch
@@ -307,21 +325,21 @@ _RECURRENT_TO_TORCH = WeightRule(_recurrent_from_torch, "per direction: weight_i
 _OPAQUE = LayoutRule("opaque")
 
 ENTRIES += (
-    OpEntry("keras_lstm", "recurrent", _KERAS_RNN_ATTRS + _GATED_ATTRS,
+    OpEntry("keras_lstm", "recurrent", _KERAS_RNN_ATTRS + _GATED_ATTRS + _BOTH_WAYS,
             (torch_support("LazyRecurrent", "cell", "hidden_size", when={"cell": "torch.nn.LSTM"}, **_LAZY),),
             (keras("LSTM", "hidden_size", "activation", "recurrent_activation", "bias", **_RNN_KERAS),),
-            layout=_OPAQUE, to_torch=_keras_recurrent("keras_lstm"), weights=_RECURRENT_TO_TORCH,
+            layout=_OPAQUE, to_torch=_keras_recurrent("keras_lstm"), to_keras=_keras_form, weights=_RECURRENT_TO_TORCH,
             notes=_RNN_CONTRACT.format(name="LSTM", torch="nn.LSTM") + " Gates i,f,c,o are torch's i,f,g,o."),
-    OpEntry("keras_gru", "recurrent", _KERAS_RNN_ATTRS + _GATED_ATTRS[:1] + (Attr("reset_after", keras=True),),
+    OpEntry("keras_gru", "recurrent", _KERAS_RNN_ATTRS + _GATED_ATTRS[:1] + (Attr("reset_after", keras=True),) + _BOTH_WAYS,
             (torch_support("LazyRecurrent", "cell", "hidden_size", when={"cell": "torch.nn.GRU"}, **_LAZY),),
             (keras("GRU", "hidden_size", "activation", "recurrent_activation", "bias", **_RNN_KERAS),),
-            layout=_OPAQUE, to_torch=_keras_recurrent("keras_gru"), weights=_RECURRENT_TO_TORCH,
+            layout=_OPAQUE, to_torch=_keras_recurrent("keras_gru"), to_keras=_keras_form, weights=_RECURRENT_TO_TORCH,
             notes=_RNN_CONTRACT.format(name="GRU", torch="nn.GRU") + " Keras gate blocks z,r,h become torch's r,z,n; "
                   "torch's GRU is Keras's reset_after=True (reset_after=False has no PyTorch form)."),
-    OpEntry("keras_simple_rnn", "recurrent", _KERAS_RNN_ATTRS,
+    OpEntry("keras_simple_rnn", "recurrent", _KERAS_RNN_ATTRS + _BOTH_WAYS,
             (torch_support("LazyRecurrent", "cell", "hidden_size", when={"cell": "torch.nn.RNN"}, **_LAZY),),
             (keras("SimpleRNN", "hidden_size", "activation", "bias", **_RNN_KERAS),),
-            layout=_OPAQUE, to_torch=_keras_recurrent("keras_simple_rnn"), weights=_RECURRENT_TO_TORCH,
+            layout=_OPAQUE, to_torch=_keras_recurrent("keras_simple_rnn"), to_keras=_keras_form, weights=_RECURRENT_TO_TORCH,
             notes=_RNN_CONTRACT.format(name="SimpleRNN", torch="nn.RNN") + " activation tanh or relu."),
     OpEntry("bidirectional", "recurrent",
             (Attr("input"), Attr("layer"), Attr("merge_mode", keras="concat"), Attr("backward_layer", keras=None)), (),
