@@ -58,3 +58,67 @@ def test_a_recurrent_copy_run_both_ways_reads_as_the_bidirectional_wrapper():
     text = _to_keras(copies, MODEL.replace("LazyRecurrent(nn.GRU, 16, return_sequences=True)",
                                            "LazyRecurrent(nn.GRU, 16, return_sequences=True, bidirectional=True, merge_mode='sum')"))
     assert "layers.Bidirectional(layers.GRU(16, return_sequences=True), merge_mode='sum')" in text
+
+
+def test_padding_steps_read_back_as_the_layers_own_padding(tmp_path, worker):
+    from tests.engine.test_realworld_patterns import check
+
+    copies = support_source(["SamePadding", "SameAvgPool", "ZeroPadding"], "torch_layers.py")
+    text = check(worker, tmp_path, "import torch\nfrom torch import nn\n\n\n" + copies + '''
+
+class Net(nn.Module):
+    def __init__(self, stride=2, pad=(1, 2)):
+        super().__init__()
+        self.conv = nn.Sequential(SamePadding(3, stride), nn.Conv2d(3, 8, 3, stride=stride))
+        self.max = nn.Sequential(SamePadding(3, 2, value=float('-inf')), nn.MaxPool2d(3, stride=2))
+        self.avg = SameAvgPool(3, 2)
+        self.pad = ZeroPadding(pad, 2)
+        self.crop = ZeroPadding(1, 2, crop=True)
+
+    def forward(self, x):
+        x = self.conv(x)
+        return self.crop(self.pad(self.avg(x) + self.max(x)))
+''', "Net", ["float32[2,3,15,13]"])
+    assert "class SamePadding" not in text and "class SameAvgPool" not in text and "class ZeroPadding" not in text
+    assert "layers.Conv2D(8, 3, strides=stride, padding='same')" in text
+    assert "layers.MaxPooling2D(3, strides=2, padding='same')" in text
+    assert "layers.AveragePooling2D(3, strides=2, padding='same')" in text
+    assert "layers.ZeroPadding2D(pad)" in text and "layers.Cropping2D(cropping=1)" in text
+
+
+def test_a_padding_step_alone_has_no_keras_form():
+    copies = support_source(["SamePadding"], "torch_layers.py")
+    code = "import torch\nfrom torch import nn\n\n\n" + copies + '''
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.pad = SamePadding(3, 2)
+
+    def forward(self, x):
+        return self.pad(x)
+'''
+    result = migrate_source(code, Framework.parse("tensorflow"), symbol="Net")
+    assert result.exit_code != 0
+    assert any("same_padding" in d.message and "no Keras form" in d.message for d in result.diagnostics)
+
+
+def test_ceil_mode_padding_reads_back_as_ceil_mode():
+    from nnmigrate.support import source
+
+    code = "import keras\nfrom keras import layers\n\n\n" + source(["CeilModePadding"], "keras_layers.py") + '''
+
+class Net(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.pool = keras.Sequential([CeilModePadding(3, 2), layers.MaxPooling2D(3, strides=2)])
+        self.norm = layers.Normalization(mean=[0.5, 0.5, 0.5], variance=[0.25, 0.25, 0.25])
+
+    def call(self, x):
+        return self.pool(self.norm(x))
+'''
+    result = migrate_source(code, Framework.parse("pytorch"), symbol="Net")
+    assert result.exit_code == 0, [d.message for d in result.diagnostics]
+    assert "self.pool = nn.MaxPool2d(3, stride=2, ceil_mode=True)" in result.text
+    back = migrate_source(result.text, Framework.parse("tensorflow"), symbol="Net")
+    assert "layers.Normalization(mean=[0.5, 0.5, 0.5], variance=[0.25, 0.25, 0.25])" in back.text

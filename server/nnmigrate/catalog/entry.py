@@ -142,6 +142,9 @@ class OpEntry:
     support: tuple[str, ...] = ()  # nnmigrate.support.keras_layers classes the Keras form uses, written into the module
     #: static shape behaviour (see `ShapeRule`); None: elementwise ops keep their input's shape, others are unknown
     shape: ShapeRule | None = None
+    #: a padding step writers put before a layer (SamePadding before a convolution): (this op, the layer after it)
+    #: -> that layer doing the padding itself, or None; readers take the two as that one layer
+    pads_next: Callable[[Any, Any], Any] | None = None
 
     def attr(self, name: str) -> Attr:
         for a in self.attrs:

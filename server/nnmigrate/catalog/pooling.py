@@ -6,10 +6,10 @@ from typing import Any
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry
 from nnmigrate.catalog.shape_rules import ShapeRule, adaptive_pool, pool, with_shapes
-from nnmigrate.catalog.spell import F, NN, KerasForm, fn, keras, layer, with_keras
+from nnmigrate.catalog.spell import F, NN, KerasForm, fn, keras, keras_support, layer, torch_support, with_keras
 from nnmigrate.pivot import nodes as n
 from nnmigrate.pivot.values import NOT_CONST, const_value
-from nnmigrate.writers.emit import OpView, as_tuple, call, lit
+from nnmigrate.writers.emit import OpView, as_tuple, call, lit, same_expr
 
 CHANNELS = LayoutRule("channels")
 
@@ -29,10 +29,14 @@ def _pool(kind: str, rank: int):
     ops_fn = "ops.max_pool" if kind == "max" else "ops.average_pool"
 
     def to_keras(v: OpView) -> n.Expr:
+        strides = None if v.is_("stride", None) else v.get("stride")
+        if v.is_("padding", "same"):  # Keras's own (read back from the padding step before a PyTorch pooling)
+            if v.is_layer:
+                return call(keras_layer, v.get("kernel_size"), strides=strides, padding="same")
+            return call(ops_fn, v.get("input"), v.get("kernel_size"), strides=strides, padding="same")
         k = as_tuple(v.value("kernel_size"), rank)
         s = k if v.is_("stride", None) else as_tuple(v.value("stride"), rank)
         p = as_tuple(v.value("padding"), rank)
-        strides = None if v.is_("stride", None) else v.get("stride")
         padding: str | None = None
         pre: Any = None  # explicit padding: "zeros" or "-inf"
         ceil = not v.is_("ceil_mode", False)
@@ -136,8 +140,8 @@ def _pool_torch(kind: str, rank: int):
     def to_torch(v: OpView) -> n.Expr:
         cls = f"nn.{'Max' if kind == 'max' else 'Avg'}Pool{rank}d"
         stride = None if v.is_("stride", None) else v.get("stride")
-        if v.value("padding") != "same":
-            return call(cls, v.get("kernel_size"), stride=stride)
+        if v.value("padding") != "same":  # ceil_mode: read back from the padding step before a Keras pooling
+            return call(cls, v.get("kernel_size"), stride=stride, ceil_mode=v.unless("ceil_mode", False))
         k = as_tuple(v.value("kernel_size"), rank)
         s = k if v.is_("stride", None) else as_tuple(v.value("stride"), rank)
         if NOT_CONST not in (k, s) and all(si == 1 for si in s) and all(ki % 2 for ki in k):
@@ -158,6 +162,39 @@ def _global_torch(kind: str, rank: int):
         pool = call(f"nn.Adaptive{'Max' if kind == 'max' else 'Avg'}Pool{rank}d", 1)
         return pool if v.is_("keepdims", True) else call("nn.Sequential", pool, call("nn.Flatten"))
     return to_torch
+
+
+def _pads_ceil(pad: n.Op, layer: n.Op) -> n.Op | None:
+    """CeilModePadding(k, s) right before an unpadded max pooling of that window and stride: PyTorch's ceil_mode."""
+    if not layer.key.startswith("max_pool") or const_value(layer.attrs["padding"]) not in (0, "valid") \
+            or const_value(layer.attrs["ceil_mode"]) is not False or const_value(layer.attrs["dilation"]) != 1:
+        return None
+    stride = layer.attrs["kernel_size"] if const_value(layer.attrs["stride"]) is None else layer.attrs["stride"]
+    if not (same_expr(pad.attrs["kernel_size"], layer.attrs["kernel_size"]) and same_expr(pad.attrs["stride"], stride)):
+        return None
+    return n.Op(layer.key, {**layer.attrs, "ceil_mode": n.Const(True)}, layer.extra, [*layer.spelled, "ceil_mode"],
+                layer.layer, span=layer.span)
+
+
+def _same_avg_pool(v: OpView) -> n.Expr:
+    """Keras average pooling with padding='same', of the input's rank."""
+    if v.rank is None or not 3 <= v.rank <= 5:
+        v.errors.append("the input's rank is not known, so neither is the Keras pooling layer")
+    name = f"layers.AveragePooling{(v.rank or 4) - 2}D"
+    pool = call(name, v.get("kernel_size"), strides=None if v.is_("stride", None) else v.get("stride"), padding="same")
+    return pool if v.is_layer else n.Call(pool, [n.Arg(v.get("input"))])
+
+
+ENTRIES += (
+    OpEntry("ceil_mode_padding", "pooling", (Attr("input"), Attr("kernel_size"), Attr("stride")), (),
+            (keras_support("CeilModePadding", "kernel_size", "stride", rename={"pool_size": "kernel_size", "strides": "stride"}),),
+            layout=CHANNELS, pads_next=_pads_ceil,
+            notes="nnmigrate's CeilModePadding writes PyTorch's ceil_mode=True before a Keras max pooling; right before "
+                  "that pooling it reads back as its ceil_mode, alone it has no PyTorch form."),
+    OpEntry("same_avg_pool", "pooling", (Attr("input"), Attr("kernel_size"), Attr("stride", torch=None)),
+            (torch_support("SameAvgPool", "kernel_size", "stride"),), layout=CHANNELS, to_keras=_same_avg_pool,
+            notes="nnmigrate's SameAvgPool is Keras average pooling with padding='same' (1-3D, from the input's rank)."),
+)
 
 
 _POOL_KERAS = dict(rename={"pool_size": "kernel_size", "strides": "stride"}, fixed={"kernel_size": 2})

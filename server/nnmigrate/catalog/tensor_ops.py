@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from nnmigrate.catalog.math_ops import DTYPE_NAMES, torch_dtype
-from nnmigrate.catalog.padding import zero_pad_torch
+from nnmigrate.catalog.padding import keras_pads_as_torch, zero_pad_torch, zero_padding_copy
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry
 from nnmigrate.catalog.shape_rules import ShapeRule, concat, permuted, upsample, with_shapes, zero_pad2d
 from nnmigrate.catalog.spell import (F, KA, KB, NN, TF, KerasForm, fn, keras, keras_fns, layer, method, names,
@@ -288,7 +288,8 @@ def _pad_layer(v: OpView) -> n.Expr:
 
 ENTRIES = (
     OpEntry("pad2d", "tensor_ops", (INPUT, Attr("padding"), Attr("value", torch=0)),
-            (layer(NN + "ZeroPad2d", "padding"), layer(NN + "ConstantPad2d", "padding", "value")),
+            (layer(NN + "ZeroPad2d", "padding"), layer(NN + "ConstantPad2d", "padding", "value"),
+             zero_padding_copy(2, convert={"padding": keras_pads_as_torch})),
             layout=LayoutRule("channels"), to_keras=_pad_layer, rank=4,
             notes="torch orders padding (left, right, top, bottom); Keras ((top, bottom), (left, right))."),
     OpEntry("add_n", "tensor_ops", (Attr("inputs"),), (), layout=LayoutRule("elementwise", tensor_inputs=("inputs",)),
