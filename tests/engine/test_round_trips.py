@@ -29,7 +29,6 @@ NOT_YET = {
     "keras_cnn_rnn": "the Functional support module is not read back as a Keras Functional builder",
     "keras_mobilenet": "the Functional support module is not read back as a Keras Functional builder",
     "keras_resnet_block": "keras.layers.Permute is not read yet",
-    "keras_residual_layer": "the first-call build() prelude of the PyTorch module is not read back as Keras's build (second round differs)",
     "keras_densenet": "the Functional support module is not read back as a Keras Functional builder",
     "keras_tcn": "the Functional support module is not read back as a Keras Functional builder",
     "keras_transformer_classifier": "the Functional support module is not read back as a Keras Functional builder",

@@ -122,3 +122,29 @@ class Net(keras.Model):
     assert "self.pool = nn.MaxPool2d(3, stride=2, ceil_mode=True)" in result.text
     back = migrate_source(result.text, Framework.parse("tensorflow"), symbol="Net")
     assert "layers.Normalization(mean=[0.5, 0.5, 0.5], variance=[0.25, 0.25, 0.25])" in back.text
+
+
+def test_the_first_call_build_prelude_reads_back_as_keras_build():
+    code = '''import torch
+from torch import nn
+
+
+class Block(nn.Module):
+    def __init__(self, units):
+        super().__init__()
+        self.units = units
+        self.built = False
+
+    def build(self, input_shape):
+        self.proj = nn.Linear(input_shape[-1], self.units)
+
+    def forward(self, inputs):
+        if not self.built:
+            self.build(torch.movedim(inputs, 1, -1).shape)
+            self.built = True
+            self.train(self.training)
+        return self.proj(inputs)
+'''
+    result = migrate_source(code, Framework.parse("tensorflow"), symbol="Block")
+    assert result.exit_code == 0, [d.message for d in result.diagnostics]
+    assert "def build(self, input_shape):" in result.text and "built" not in result.text

@@ -8,6 +8,7 @@ from nnmigrate.catalog import Catalog
 from nnmigrate.diagnostics import Severity
 from nnmigrate.pivot import nodes as n
 from nnmigrate.readers.common import SourceReader
+from nnmigrate.readers.first_call_build import as_keras_build
 from nnmigrate.readers.imports import dotted
 
 _MODULE_BASES = {"torch.nn.Module", "torch.nn.modules.module.Module"}
@@ -106,4 +107,4 @@ class TorchReader(SourceReader):
     def class_def(self, node: cst.ClassDef) -> n.ClassDef:
         if any(self.qualname(b.value) in _AUTOGRAD_BASES for b in node.bases):
             return self.autograd_function(node)
-        return super().class_def(node)
+        return as_keras_build(super().class_def(node))
