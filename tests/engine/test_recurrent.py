@@ -227,3 +227,28 @@ class Net(keras.Model):
 '''), Framework.parse("pytorch"), symbol="Net")
     assert result.exit_code != 0
     assert any("input_size is not known statically" in d.message for d in result.diagnostics)
+
+
+@pytest.mark.parametrize("options", [{}, {"kdim": 6, "vdim": 3}, {"bias": False}], ids=["packed", "kdim_vdim", "no_bias"])
+def test_attention_weights_go_back_to_torch_as_they_came(options):
+    tm = torch.nn.MultiheadAttention(8, 2, **options)
+    tensors = {name: t.detach().numpy() for name, t in tm.named_parameters()}
+    rule = default_catalog().get("multihead_attention").weights
+    back = rule.to_torch(rule.convert(tensors, {"num_heads": 2}), {})
+    assert set(back) == set(tensors)
+    for name, value in tensors.items():
+        np.testing.assert_array_equal(back[name], value)
+
+
+@pytest.mark.parametrize("cell,options", RECURRENT, ids=[f"{c}-{'-'.join(o) or 'default'}" for c, o in RECURRENT])
+def test_recurrent_weights_go_back_to_torch_as_they_came(cell, options):
+    tm = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[cell](5, 7, **options)
+    tensors = {name: t.detach().numpy() for name, t in tm.named_parameters()}
+    config = {k: v for k, v in vars(tm).items() if not k.startswith("_") and isinstance(v, (int, float, str, bool))}
+    rule = default_catalog().get(cell).weights
+    back = rule.to_torch(rule.convert(tensors, config), config)
+    assert set(back) == set(tensors)
+    for name, value in tensors.items():  # LSTM and RNN biases come back summed on the input side (Keras has one)
+        expected = value if cell == "gru" or "bias" not in name else (
+            tensors[name] + tensors[name.replace("_ih_", "_hh_")] if "_ih_" in name else np.zeros_like(value))
+        np.testing.assert_allclose(back[name], expected, rtol=0, atol=1e-6)

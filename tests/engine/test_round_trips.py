@@ -16,7 +16,6 @@ NOT_YET = {
     "torch_resnet18_narrow": "keras.ops.pad is not read yet",
     "torch_densenet": "keras.random.dropout is not read yet",
     "torch_transformer_encoder": "keras.random.normal is not read yet",
-    "torch_transformer_block": "TorchStyleAttention weights are not paired on the way back",
     "torch_lenet_lazy": "keras.layers.Permute is not read yet",
     "torch_activations_zoo": "ELU's alpha is lost on the way back (None)",
     "torch_pooling_zoo": "keras.ops.pad is not read yet",
