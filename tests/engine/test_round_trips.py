@@ -17,7 +17,6 @@ NOT_YET = {
     "torch_densenet": "keras.random.dropout is not read yet",
     "torch_transformer_encoder": "keras.random.normal is not read yet",
     "torch_lenet_lazy": "keras.layers.Permute is not read yet",
-    "torch_activations_zoo": "ELU's alpha is lost on the way back (None)",
     "torch_pooling_zoo": "keras.ops.pad is not read yet",
     "torch_two_input": "keras.layers.Permute is not read yet",
     "torch_sequential_subclass": "keras.layers.Permute is not read yet",
