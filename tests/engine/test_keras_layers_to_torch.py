@@ -281,3 +281,26 @@ def test_adapted_normalization_state_reaches_the_support_module():
     for name, value in rule.to_torch([np.asarray(w) for w in layer.get_weights()], {}).items():
         getattr(module, name).copy_(torch.from_numpy(np.asarray(value, dtype="float32")))
     np.testing.assert_allclose(np.moveaxis(module(x).numpy(), 1, -1), np.asarray(layer(data[:2])), atol=1e-5)
+
+
+def test_permute_relabels_the_channel_axis_or_reorders(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        import keras
+        from keras import layers
+
+
+        class Net(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.conv = layers.Conv2D(4, 3)
+                self.flat = keras.Sequential([layers.Permute((3, 1, 2)), layers.Flatten()])
+                self.fc = layers.Dense(5)
+                self.embed = layers.Dense(6)
+                self.swap = layers.Permute((2, 1, 3))
+                self.proj = layers.Dense(3)
+
+            def call(self, x, seq):
+                return self.fc(self.flat(self.conv(x))), self.proj(self.swap(self.embed(seq)))
+    ''', "Net", ["float32[2,8,8,3]", "float32[2,5,6,7]"])
+    assert "self.flat = nn.Flatten()" in result.text  # channels-first already: the permutation only relabels
+    assert "self.swap = Permute((0, 2, 1, 3))" in result.text

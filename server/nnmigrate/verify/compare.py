@@ -297,7 +297,8 @@ def _check(request: dict, progress: Callable[[str, float], None], hops: list[tup
             a, b = np.asarray(a), np.asarray(b)
             # a layer's layout is not recorded: when both orders fit the shape (C == W), take the closer one
             d_abs = min(diff(a, _align(b, a.shape, layout, to_last))[0] for layout in (None, "moved"))
-            name = getattr(target_layer, "name", None) or type(target_layer).__name__
+            name = getattr(target_layer, "name", None)  # Keras's layer name; a torch module may hold anything there
+            name = name if isinstance(name, str) and name else type(target_layer).__name__
             per_layer.append({"source": path, "target": name, "max_abs_diff": d_abs})
             break
     ok = worst_abs <= TOLERANCE

@@ -721,13 +721,13 @@ class Translator:
         attrs: dict[str, n.Expr] = {}
         outer = self.site
         for k, v in op.attrs.items():
-            if op.key == "sequential" and isinstance(v, n.TupleExpr):
+            if op.key == "sequential" and isinstance(v, (n.TupleExpr, n.ListExpr)):  # nn.Sequential(*) / keras's list
                 items = []
                 for i, item in enumerate(v.elts):
                     self.site = f"{outer}.{i}" if outer else None
                     items.append(self.expr(item)[0])
                 self.site = outer
-                attrs[k] = n.TupleExpr(items)
+                attrs[k] = type(v)(items)
             else:
                 self.site = None
                 attrs[k] = self.expr(v)[0]
