@@ -304,3 +304,19 @@ def test_permute_relabels_the_channel_axis_or_reorders(tmp_path, worker):
     ''', "Net", ["float32[2,8,8,3]", "float32[2,5,6,7]"])
     assert "self.flat = nn.Flatten()" in result.text  # channels-first already: the permutation only relabels
     assert "self.swap = Permute((0, 2, 1, 3))" in result.text
+
+
+def test_adaptive_pooling_layers(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        import keras
+        from keras import layers
+
+
+        def build():
+            inputs = keras.Input(shape=(13, 11, 3))
+            a = layers.AdaptiveAveragePooling2D((4, 3))(inputs)
+            b = layers.AdaptiveMaxPooling2D(2)(inputs)
+            return keras.Model(inputs, [layers.Flatten()(a), b])
+    ''', "build", ["float32[2,13,11,3]"])
+    assert "nn.AdaptiveAvgPool2d((4, 3))" in result.text
+    assert "nn.AdaptiveMaxPool2d(2)" in result.text

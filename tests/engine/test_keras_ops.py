@@ -406,3 +406,29 @@ def test_branches_on_framework_settings_keep_what_the_source_runs(tmp_path, work
     code = "\n".join(line for line in text.splitlines() if not line.strip().startswith("#"))
     assert "left out a branch for framework settings the source does not run with" in text
     assert "Permute" not in code and "channels_first" not in code and "scale = 2.0" in code
+
+
+def test_pad_and_pooling_functions(tmp_path, worker):
+    text = migrate_and_verify(tmp_path, worker, '''
+        import keras
+        import tensorflow as tf
+        from keras import layers, ops
+
+
+        class Net(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.conv = layers.Conv2D(4, 3)
+
+            def call(self, x, seq):
+                h = self.conv(x)
+                a = ops.pad(h, [[0, 0], [1, 2], [0, 1], [0, 0]], constant_values=-1.0)
+                b = ops.max_pool(a, 2)
+                c = ops.average_pool(h, (3, 2), strides=(1, 2), padding="same")
+                d = tf.pad(seq, [[0, 0], [2, 0], [0, 0]], mode="REFLECT")
+                e = ops.pad(seq, [[0, 0]] + [[1, 1]] + [[0, 0]])
+                return b, c, ops.max_pool(d, 2), e
+    ''', "Net", ["float32[2,9,8,3]", "float32[2,6,5]"])
+    assert "F.pad(h, (0, 1, 1, 2), value=-1.0)" in text  # pairs follow the axes to channels-first
+    assert "F.max_pool2d(a, 2)" in text
+    assert "mode='reflect'" in text

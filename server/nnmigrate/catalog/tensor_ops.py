@@ -377,7 +377,8 @@ ENTRIES = (
     OpEntry("arange", "tensor_ops", (Attr("start"), Attr("end", torch=None), Attr("step", torch=1), Attr("dtype", torch=None),
                                      Attr("device", torch=None)),
             (fn("torch.arange", "start", "end", "step"),), layout=LayoutRule("none", tensor_inputs=()), to_keras=_arange),
-    OpEntry("pad", "tensor_ops", (INPUT, Attr("pad"), Attr("mode", torch="constant"), Attr("value", torch=None)),
+    OpEntry("pad", "tensor_ops", (INPUT, Attr("pad"), Attr("mode", torch="constant", keras="constant"),
+                                  Attr("value", torch=None, keras=None)),
             (fn(F + "pad", "input", "pad", "mode", "value"),), layout=ELEMENTWISE, to_keras=_pad,
             notes="torch pads the last dims first; keras.ops.pad takes a pair per axis in order."),
     OpEntry("interpolate", "tensor_ops",
@@ -570,6 +571,63 @@ def _tensor_split_keras(v: OpView) -> n.Expr:
     return call("ops.split", v.get("input"), v.get("indices_or_sections"), axis=v.unless("dim", 0))
 
 
+def _literal_widths(e: n.Expr) -> Any:
+    """A literal `pad_width`, lists joined with `+` included (`[[0, 0]] + [[1, 1], [1, 1]] + [[0, 0]]`)."""
+    if isinstance(e, n.BinOp) and e.op == "+":
+        left, right = _literal_widths(e.left), _literal_widths(e.right)
+        return left + right if isinstance(left, tuple) and isinstance(right, tuple) else NOT_CONST
+    return const_value(e)
+
+
+def _torch_pads(e: n.Expr) -> n.Expr:
+    """keras.ops.pad's `pad_width` (a (before, after) pair per axis, first axis first) as F.pad's flat pads (last
+    axis first); leading axes without padding are left out. A width known only at run time is flattened then."""
+    widths = _literal_widths(e)
+    if isinstance(widths, tuple) and all(isinstance(p, tuple) and len(p) == 2 for p in widths):
+        pairs = list(widths)
+        while pairs and pairs[0] == (0, 0):
+            pairs.pop(0)
+        return n.Const(tuple(x for pair in reversed(pairs) for x in pair))
+    pair, x = n.Name("pair"), n.Name("p")
+    return n.Comprehension("list", x, [n.CompFor(pair, call("reversed", e)), n.CompFor(x, pair)])
+
+
+def _torch_pad_mode(e: n.Expr) -> n.Expr:
+    """Keras / TensorFlow pad modes in F.pad's words (`edge` is `replicate`; TensorFlow writes them in capitals)."""
+    mode = const_value(e)
+    if not isinstance(mode, str):
+        return e
+    return n.Const({"edge": "replicate"}.get(mode.lower(), mode.lower()))
+
+
+def _pad_torch(v: OpView) -> n.Expr:
+    """F.pad; on a channels-first tensor whose source is channels-last, the pairs move with the axes (or, known only
+    at run time, the tensor is padded channels-last)."""
+    mode = v.value("mode")
+    if mode == "symmetric":
+        v.errors.append("mode='symmetric' (mirroring the edge value too) has no F.pad form")
+    keywords = {"mode": None if mode == "constant" else v.get("mode"),
+                "value": None if v.is_("value", None) or v.is_("value", 0) else v.get("value")}
+    x, pads = v.get("input"), v.value("pad")
+    if pads == ():  # nothing to pad
+        return x
+    if not v.moved:
+        return call("F.pad", x, v.get("pad"), **keywords)
+    rank = v.rank
+    if isinstance(pads, tuple) and rank and len(pads) <= 2 * rank:
+        by_axis = [(0, 0)] * (rank - len(pads) // 2) + [(pads[i], pads[i + 1]) for i in range(0, len(pads), 2)][::-1]
+        moved = [by_axis[a] for a in (0, rank - 1, *range(1, rank - 1))]  # source axes in channels-first order
+        while moved and moved[0] == (0, 0):
+            moved.pop(0)
+        return call("F.pad", x, tuple(p for pair in reversed(moved) for p in pair), **keywords)
+    padded = call("F.pad", method_call(x, "movedim", 1, -1), v.get("pad"), **keywords)
+    return method_call(padded, "movedim", -1, 1)
+
+
+def method_call(x: n.Expr, name: str, *args: Any) -> n.Expr:
+    return n.Call(n.Attr(x, name), [n.Arg(lit(a)) for a in args])
+
+
 def _where_torch(v: OpView) -> n.Expr:
     if v.is_("input", None) and v.is_("other", None):  # indices where the condition holds, one tensor per axis
         return call("torch.nonzero", v.get("condition"), as_tuple=True)
@@ -745,6 +803,10 @@ ENTRIES = with_keras(ENTRIES, {
                        + keras_fns((KB + "clip",), "input", "min", "max", rename={"min_value": "min", "max_value": "max"}),
                        torch_form("torch.clamp", "input", "min", "max")),
     "cast": KerasForm(keras_fns(names("cast", "cast", "cast", math=False), "input", "dtype"), _cast_torch),
+    "pad": KerasForm(keras_fns(names("pad", "pad", math=False), "input", "pad", "mode", "value",
+                               rename={"pad_width": "pad", "paddings": "pad", "constant_values": "value", "tensor": "input"},
+                               convert={"pad": _torch_pads, "mode": _torch_pad_mode}),
+                     _pad_torch),
     "shape": KerasForm((tensor_attr("shape"), method("get_shape"))
                        + keras_fns(names("shape", "shape", "shape", math=False, extra=(KB + "int_shape",)), "input"),
                        lambda v: n.Attr(v.get("input"), "shape")),

@@ -584,10 +584,11 @@ class Translator:
             # a block the constructions pass in (`PreNorm(dim, Attention(...))`): called like the (first) one passed
             return self.call_attr(name, info.elements[0], func, args, infos, span)
         if info.kind == "sequence" and info.elements and args:
-            arg = self.need(args[0].value, infos[0], self._wanted(info.elements[0], infos[0]), infos[0].rank)
-            x, xi = arg, TensorInfo(self._wanted(info.elements[0], infos[0]), infos[0].rank)
+            wanted = self._wanted(info.elements[0], infos[0], info.elements[1:])
+            arg = self.need(args[0].value, infos[0], wanted, infos[0].rank)
+            x, xi = arg, TensorInfo(wanted, infos[0].rank)
             for i, element in enumerate(info.elements):
-                _, xi, x = self._chain(f"{name}.{i}", element, x, xi)
+                _, xi, x = self._chain(f"{name}.{i}", element, x, xi, info.elements[i + 1:])
             return n.Call(func, [n.Arg(arg, args[0].keyword), *args[1:]], span=span), xi
         return self.call_unknown(func, args, infos, span)
 
@@ -601,11 +602,13 @@ class Translator:
             return n.Call(func, [n.Arg(x, args[0].keyword), *args[1:]], span=span), TensorInfo(MOVED, first.rank)
         return n.Call(func, args, span=span), first if first.layout else UNKNOWN
 
-    def _wanted(self, element: AttrInfo, xi: TensorInfo) -> str:
-        """The layout the first element of a Sequential needs from its input."""
+    def _wanted(self, element: AttrInfo, xi: TensorInfo, rest: list[AttrInfo] | tuple = ()) -> str:
+        """The layout the first element of a Sequential needs from its input (`rest`: the elements after it)."""
         if element.kind == "op" and element.key:
             kind = self.catalog.get(element.key).layout.kind
             if kind == "channels" and self.writer.native_channels_last:
+                return MOVED
+            if self._moved_through(element, xi, rest):
                 return MOVED
             if kind in ("opaque", "axis"):
                 return PLAIN
@@ -616,14 +619,32 @@ class Translator:
             return self._wanted(element.elements[0], xi)
         return xi.layout or PLAIN
 
-    def _chain(self, site: str, element: AttrInfo, x: n.Expr, xi: TensorInfo) -> tuple[n.Expr, TensorInfo, n.Expr]:
-        """Follows a tensor through one Sequential element, recording the element's call site."""
+    def _moved_through(self, element: AttrInfo, xi: TensorInfo, rest: list[AttrInfo] | tuple) -> bool:
+        """An opaque layer that can work on the moved tensor itself (`Lambda`, `Flatten`: `spatial_input`), fed a
+        moved tensor and followed in its Sequential by a channels layer: it keeps the tensor moved, since nothing
+        can move it back between two layers of a Sequential."""
+        rule = self.writer.rule(self.catalog.get(element.key)) if element.key else None
+        if rule is None or rule.kind != "opaque" or not rule.spatial_input or xi.layout not in (MOVED, None) \
+                or not self.writer.native_channels_last or not self.writer.plan.spatial:
+            return False
+        for later in rest:
+            kind = self.writer.rule(self.catalog.get(later.key)).kind if later.kind == "op" and later.key else None
+            if kind != "elementwise":
+                return kind == "channels"
+        return False
+
+    def _chain(self, site: str, element: AttrInfo, x: n.Expr, xi: TensorInfo,
+               rest: list[AttrInfo] | tuple = ()) -> tuple[n.Expr, TensorInfo, n.Expr]:
+        """Follows a tensor through one Sequential element (`rest`: the elements after it), recording its call site."""
         if element.kind == "op" and element.key:
             entry = self.catalog.get(element.key)
             rule = self.writer.rule(entry).kind
             if rule == "channels" and self.writer.native_channels_last:
                 self.call_sites[site] = CallSite(MOVED, xi.rank or entry.rank)
                 return x, self.channels_output(entry, element.op, xi.rank or entry.rank), x
+            if self._moved_through(element, xi, rest):
+                self.call_sites[site] = CallSite(MOVED, xi.rank or entry.rank)
+                return x, TensorInfo(MOVED, xi.rank or entry.rank), x
             self.call_sites[site] = CallSite(xi.layout or PLAIN, xi.rank)
             permuted = self.permutation(entry, element.op, xi) if rule == "permute" else None
             if permuted is not None:
@@ -638,7 +659,7 @@ class Translator:
             return x, sig.returns, x
         if element.kind == "sequence":
             for i, sub in enumerate(element.elements):
-                _, xi, x = self._chain(f"{site}.{i}", sub, x, xi)
+                _, xi, x = self._chain(f"{site}.{i}", sub, x, xi, element.elements[i + 1:])
             return x, xi, x
         return x, xi, x
 
