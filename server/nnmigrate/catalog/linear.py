@@ -57,6 +57,8 @@ def _dropout(spatial: str | None):
             return call(f"layers.{spatial}" if spatial else "layers.Dropout", v.get("p"))
         x = v.get("input")
         dropped = call("keras.random.dropout", x, v.get("p"))
+        if v.is_("training", True) and "training" in v.op.spelled:  # training=True: it always drops
+            return dropped
         return n.IfExp(n.Name("training"), dropped, x) if not v.is_("training", False) else x
 
     return to_keras
@@ -128,10 +130,13 @@ def _dense_weights_to_torch(keras: list[Any], config: Mapping[str, Any]) -> dict
 
 
 def _dropout_torch(module: str):
+    """The Keras layer as the torch module; keras.random.dropout, which always drops, as F.dropout(training=True)."""
     def to_torch(v: OpView) -> n.Expr:
         if "noise_shape" in v.attrs and not v.is_("noise_shape", None):
             v.notes.append("noise_shape (dropping along chosen axes) changes only training; nn.Dropout drops each "
                            "element on its own")
+        if not v.is_layer:
+            return call("F.dropout", v.get("input"), v.get("p"), training=True)
         return call(module, v.get("p"))
     return to_torch
 
@@ -198,8 +203,11 @@ ENTRIES = with_keras(ENTRIES, {
                         _dense_torch, (Attr("activation", torch=None, keras=None),), _dense_weights_to_torch),
     "identity": KerasForm((keras("Identity"),), lambda v: call("nn.Identity")),
     "flatten": KerasForm((keras("Flatten"),), lambda v: call("ChannelsLastFlatten") if v.moved else call("nn.Flatten")),
-    "dropout": KerasForm((keras("Dropout", "p", "noise_shape", rename={"rate": "p"}),), _dropout_torch("nn.Dropout"),
-                         (Attr("noise_shape", torch=None, keras=None),)),
+    "dropout": KerasForm((keras("Dropout", "p", "noise_shape", rename={"rate": "p"}),
+                          fn("keras.random.dropout", "input", "p", "noise_shape", "seed",
+                             rename={"inputs": "input", "rate": "p"}, fixed={"training": True})),
+                         _dropout_torch("nn.Dropout"),
+                         (Attr("noise_shape", torch=None, keras=None), Attr("seed", torch=None, keras=None))),
     **{f"dropout{r}d": KerasForm((keras(f"SpatialDropout{r}D", "p", rename={"rate": "p"}),),
                                  _dropout_torch(f"nn.Dropout{r}d")) for r in (1, 2, 3)},
     "embedding": KerasForm((keras("Embedding", "num_embeddings", "embedding_dim",

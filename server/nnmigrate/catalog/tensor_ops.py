@@ -406,15 +406,32 @@ def _cat_torch(v: OpView) -> n.Expr:
     return call("torch.cat", tensors, dim=v.unless("dim", 0))
 
 
+#: keras.ops.image.resize interpolation -> F.interpolate mode (Keras's nearest has half-pixel centers: nearest-exact)
+_RESIZE_MODES = {"nearest": "nearest-exact", "bilinear": "bilinear"}
+
+
 def _upsample_torch(v: OpView) -> n.Expr:
-    size = v.get("scale_factor")
     mode = v.value("mode")
-    return call("nn.Upsample", scale_factor=size, mode=None if mode == "nearest" else v.get("mode"))
+    if v.is_layer:  # UpSampling2D: integer factors, where plain nearest picks the same pixels
+        return call("nn.Upsample", scale_factor=v.get("scale_factor"), mode=None if mode == "nearest" else v.get("mode"))
+    if mode not in _RESIZE_MODES:
+        v.errors.append(f"interpolation={mode!r} has no exact F.interpolate form (bicubic differs in its kernel)")
+    for option in ("crop_to_aspect_ratio", "pad_to_aspect_ratio", "antialias"):
+        if not v.is_(option, False):
+            v.errors.append(f"{option}=True has no F.interpolate form here")
+    torch_mode = _RESIZE_MODES.get(mode, mode)
+    return call("F.interpolate", v.get("input"), size=v.get("size"), mode=torch_mode,
+                align_corners=False if torch_mode == "bilinear" else None)
 
 
 ENTRIES = with_keras(ENTRIES, {
     "interpolate": KerasForm((keras("UpSampling2D", "scale_factor", rename={"size": "scale_factor", "interpolation": "mode"},
-                                    fixed={"scale_factor": 2}),), _upsample_torch),
+                                    fixed={"scale_factor": 2}),
+                              fn("keras.ops.image.resize", "input", "size", "mode", "antialias", "crop_to_aspect_ratio",
+                                 "pad_to_aspect_ratio", rename={"images": "input", "interpolation": "mode"},
+                                 fixed={"mode": "bilinear"})), _upsample_torch,
+                             (Attr("crop_to_aspect_ratio", torch=False, keras=False),
+                              Attr("pad_to_aspect_ratio", torch=False, keras=False))),
     "cat": KerasForm((keras("Concatenate", "dim", rename={"axis": "dim"}, fixed={"dim": -1}),
                       fn("keras.layers.concatenate", "tensors", "dim", rename={"inputs": "tensors", "axis": "dim"},
                          fixed={"dim": -1}),
@@ -641,6 +658,15 @@ def _creation_torch(fn_name: str) -> Callable[[OpView], n.Expr]:
     return to_torch
 
 
+def _normal_torch(v: OpView) -> n.Expr:
+    """keras.random.normal: torch.randn scaled by `stddev` and shifted by `mean` (the seed only picks the draw)."""
+    dtype = None if v.is_("dtype", None) else torch_dtype(v.get("dtype"))
+    out: n.Expr = call("torch.randn", v.get("size"), dtype=dtype)
+    if not v.is_("stddev", 1.0):
+        out = n.BinOp("*", out, v.get("stddev"))
+    return out if v.is_("mean", 0.0) else n.BinOp("+", out, v.get("mean"))
+
+
 def _like_torch(fn_name: str) -> Callable[[OpView], n.Expr]:
     def to_torch(v: OpView) -> n.Expr:
         dtype = None if v.is_("dtype", None) else torch_dtype(v.get("dtype"))
@@ -749,7 +775,8 @@ ENTRIES = with_keras(ENTRIES, {
                      torch_form("torch.pow", "input", "exponent")),
     **{name: KerasForm(keras_fns(names(name, f"reduce_{tf}", name), "input", "dim", "keepdim"), _reduce_torch(name))
        for name, tf in (("mean", "mean"), ("sum", "sum"))},
-    **{torch_name: KerasForm(keras_fns(names(ops, f"reduce_{ops}", ops), "input", "dim", "keepdim"), _reduce_torch(torch_name))
+    **{torch_name: KerasForm(keras_fns(names(ops, f"reduce_{ops}", ops, extra=(f"keras.ops.{torch_name}",)), "input", "dim",
+                                       "keepdim"), _reduce_torch(torch_name))
        for torch_name, ops in (("amax", "max"), ("amin", "min"))},
     "prod": KerasForm(keras_fns(names("prod", "reduce_prod", "prod"), "input", "dim", "keepdim"), _prod_torch),
     "std": KerasForm(keras_fns(names("std", "math.reduce_std", "std"), "input", "dim", "keepdim"), _reduce_torch("std")),
@@ -824,6 +851,10 @@ ENTRIES = with_keras(ENTRIES, {
     **{name: KerasForm(keras_fns(names(name, name, math=False), "size", "dtype", rename={"shape": "size"}),
                        _creation_torch(name))
        for name in ("zeros", "ones")},
+    "randn": KerasForm(keras_fns(("keras.random.normal", TF + "random.normal"), "size", "mean", "stddev", "dtype", "seed",
+                                 rename={"shape": "size"}), _normal_torch,
+                       (Attr("mean", torch=0.0, keras=0.0), Attr("stddev", torch=1.0, keras=1.0),
+                        Attr("seed", torch=None, keras=None))),
     "arange": KerasForm(keras_fns(names("arange", extra=(TF + "range",)), "start", "end", "step", "dtype",
                                   rename={"stop": "end", "limit": "end", "delta": "step"})
                         + keras_fns((KB + "arange",), "start", "end", "step", "dtype", rename={"stop": "end"}),

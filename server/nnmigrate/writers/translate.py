@@ -113,7 +113,7 @@ class Translator:
 
     def expr(self, e: n.Expr) -> tuple[n.Expr, TensorInfo]:  # noqa: C901
         if isinstance(e, n.Name):
-            if e.id not in self.env:
+            if e.id not in self.env or e.id in self.writer.dropped_call_keywords:  # Keras's `training` argument
                 special = self.writer.translate_name(e.id)
                 if special is not None:
                     return special, UNKNOWN
