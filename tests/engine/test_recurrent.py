@@ -181,3 +181,15 @@ def test_mixed_module_writes_each_support_layer_once_and_verifies(tmp_path, work
     report = worker.verify(build_request(str(src), str(out), "Mixed", {}, ["float32[6,2,8]"], "cpu", "native"), timeout=300)
     assert report["status"] == "equivalent", report["message"] + "\n" + text
     assert report["max_abs_diff"] <= TOL
+
+
+@pytest.mark.parametrize("kdim", [None, 6])
+def test_attention_weights_go_back_to_torch(kdim):
+    """The Keras weights of TorchStyleAttention map back onto the torch module's own parameters."""
+    tm = torch.nn.MultiheadAttention(8, 2, kdim=kdim, vdim=kdim)
+    rule = default_catalog().get("multihead_attention").weights
+    tensors = {name: t.detach().numpy() for name, t in tm.named_parameters()}
+    back = rule.to_torch(rule.convert(tensors, {"num_heads": 2}), {})
+    assert set(back) == set(tensors)
+    for name, value in tensors.items():
+        np.testing.assert_array_equal(back[name], value)

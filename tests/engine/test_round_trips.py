@@ -28,8 +28,6 @@ NOT_YET = {
     "torch_squeezenet": "support CeilModePadding is not read yet",
     "torch_gru_lm": "RecurrentStack read back as nn.LSTM/GRU needs an input_size the Keras code never records",
     "torch_stacked_bilstm": "RecurrentStack read back as nn.LSTM/GRU needs an input_size the Keras code never records",
-    "torch_transformer_encoder": "TorchStyleAttention weights are not paired on the way back",
-    "torch_transformer_block": "TorchStyleAttention weights are not paired on the way back",
     "torch_pooling_zoo": "support Lambda is not read yet",
     "torch_sequential_subclass": "a Sequential built in a dict has no call site: its Permute and Flatten take default layouts",
     "torch_video_conv3d": "the second round changes the text (not yet a fixed point)",
