@@ -173,15 +173,40 @@ def _bound_arguments(function: n.Expr, arguments: n.Expr) -> dict[str, n.Expr] |
     return bound if set(bound) == set(function.params[1:]) else None
 
 
+def _lambda_keras(channels_last: bool):
+    """The Lambda support module as keras.layers.Lambda: its function gets the tensor in the order it was written for
+    (channels-last with `channels_last`), moved there and back where the Keras tensor is in the other order."""
+    def to_keras(v: OpView) -> n.Expr:
+        function = v.get("function")
+        if v.moved != channels_last:  # the Keras tensor is channels-last exactly when moved
+            there, back = (1, -1) if channels_last else (-1, 1)
+            t = n.Name("t")
+            applied = n.Call(function, [n.Arg(call("ops.moveaxis", t, there, back))])
+            function = n.Lambda(["t"], call("ops.moveaxis", applied, back, there))
+        if v.is_layer:
+            return call("layers.Lambda", function)
+        if isinstance(function, n.Lambda) and len(function.params) == 1:
+            return substitute(function.body, function.params[0], v.get("input"))
+        return n.Call(function, [n.Arg(v.get("input"))])
+    return to_keras
+
+
+_LAMBDA = ("function", "channels_last")
 ENTRIES += (
     OpEntry("lambda_layer", "linear",
             (Attr("input"), Attr("function"), Attr("output_shape", keras=None), Attr("mask", keras=None),
-             Attr("arguments", keras=None)), (),
+             Attr("arguments", keras=None)),
+            (torch_support("Lambda", *_LAMBDA, when={"channels_last": None}),
+             torch_support("Lambda", *_LAMBDA, when={"channels_last": False})),
             (keras("Lambda", "function", "output_shape", "mask", "arguments"),),
-            layout=LayoutRule("opaque", spatial_input=True),
+            layout=LayoutRule("opaque", spatial_input=True), to_keras=_lambda_keras(False),
             to_torch=_lambda_torch, stateless=True,
             notes="The function runs on the tensor in Keras's channels-last order, so channels-first inputs are "
                   "moved back first; output_shape and mask change nothing at inference."),
+    OpEntry("channels_last_lambda", "linear", (Attr("input"), Attr("function")),
+            (torch_support("Lambda", *_LAMBDA, when={"channels_last": True}),),
+            layout=LayoutRule("channels"), to_keras=_lambda_keras(True), stateless=True,
+            notes="The Lambda support module with channels_last=True: a Keras function of channels-last tensors."),
     OpEntry("rescaling", "linear", (Attr("input"), Attr("scale"), Attr("offset", keras=0.0)),
             (torch_support("Rescaling", "scale", "offset"),),
             (keras("Rescaling", "scale", "offset"),), layout=LayoutRule("elementwise"),

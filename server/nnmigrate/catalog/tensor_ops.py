@@ -589,10 +589,13 @@ def _tensor_split_keras(v: OpView) -> n.Expr:
 
 
 def _literal_widths(e: n.Expr) -> Any:
-    """A literal `pad_width`, lists joined with `+` included (`[[0, 0]] + [[1, 1], [1, 1]] + [[0, 0]]`)."""
+    """A literal `pad_width`, lists joined with `+` included (`[[0, 0]] + [[1, 1], [1, 1]] + [[0, 0]]`); leading
+    pairs of zeros repeated any number of times (`[[0, 0]] * (ops.ndim(x) - 2) + ...`) count as none."""
     if isinstance(e, n.BinOp) and e.op == "+":
         left, right = _literal_widths(e.left), _literal_widths(e.right)
         return left + right if isinstance(left, tuple) and isinstance(right, tuple) else NOT_CONST
+    if isinstance(e, n.BinOp) and e.op == "*" and const_value(e.left) == ((0, 0),):
+        return ()
     return const_value(e)
 
 
