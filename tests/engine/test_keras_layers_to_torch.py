@@ -320,3 +320,24 @@ def test_adaptive_pooling_layers(tmp_path, worker):
     ''', "build", ["float32[2,13,11,3]"])
     assert "nn.AdaptiveAvgPool2d((4, 3))" in result.text
     assert "nn.AdaptiveMaxPool2d(2)" in result.text
+
+
+def test_sequential_built_without_a_call_site_follows_its_layers(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        import keras
+        from keras import layers
+
+
+        class Net(keras.Model):
+            def __init__(self):
+                super().__init__()
+                blocks = {}
+                blocks["conv"] = layers.Conv2D(4, 3)
+                blocks["flat"] = keras.Sequential([layers.Permute((3, 1, 2)), layers.Flatten()])
+                self.body = keras.Sequential(list(blocks.values()))
+                self.fc = layers.Dense(5)
+
+            def call(self, x):
+                return self.fc(self.body(x))
+    ''', "Net", ["float32[2,8,8,3]"])
+    assert "blocks['flat'] = nn.Flatten()" in result.text  # the Permute only relabels what the convolution made

@@ -29,7 +29,6 @@ NOT_YET = {
     "torch_gru_lm": "RecurrentStack read back as nn.LSTM/GRU needs an input_size the Keras code never records",
     "torch_stacked_bilstm": "RecurrentStack read back as nn.LSTM/GRU needs an input_size the Keras code never records",
     "torch_pooling_zoo": "support SameAvgPool is not read yet",
-    "torch_sequential_subclass": "a Sequential built in a dict has no call site: its Permute and Flatten take default layouts",
     "torch_video_conv3d": "the second round changes the text (not yet a fixed point)",
     "torch_base_class": "the second round changes the text (not yet a fixed point)",
     "torch_conv_autoencoder": "the second round changes the text (not yet a fixed point)",

@@ -107,7 +107,8 @@ ENTRIES = (
     OpEntry("permute_layer", "rearrange", (Attr("input"), Attr("dims")),
             (torch_support("Permute", "dims"),),
             (keras("Permute", "dims", convert={"dims": _with_batch}),),
-            layout=LayoutRule("permute", permutation=order), to_keras=_permute_keras, to_torch=_permute_torch,
+            layout=LayoutRule("permute", spatial_input=True, permutation=order), to_keras=_permute_keras,
+            to_torch=_permute_torch,
             notes="Keras numbers the axes from 1, batch excluded; one that only moves the channel axis between the "
                   "frameworks' places relabels the layout (Identity)."),
 )

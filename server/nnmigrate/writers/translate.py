@@ -743,9 +743,10 @@ class Translator:
         outer = self.site
         for k, v in op.attrs.items():
             if op.key == "sequential" and isinstance(v, (n.TupleExpr, n.ListExpr)):  # nn.Sequential(*) / keras's list
+                prefix = outer if outer and f"{outer}.0" in self.sites else self._unseen_sequence(op, v)
                 items = []
                 for i, item in enumerate(v.elts):
-                    self.site = f"{outer}.{i}" if outer else None
+                    self.site = f"{prefix}.{i}" if prefix else None
                     items.append(self.expr(item)[0])
                 self.site = outer
                 attrs[k] = type(v)(items)
@@ -761,6 +762,26 @@ class Translator:
                 if mapped is not None:
                     attrs[a] = mapped
         return self.emit(entry, OpView(entry, op, attrs, layout, rank), op.span)
+
+    def _unseen_sequence(self, op: n.Op, items: n.TupleExpr | n.ListExpr) -> str | None:
+        """A Sequential built where no call site says (in a dict, a helper, a loop): its first layer takes the layout
+        it would by default, the others what the layers before them return. Returns the key prefix of the call sites
+        recorded for it (None when its first layer is no op)."""
+        info = self.writer.plan.attr_info(op, {})
+        first = info.elements[0] if info.elements else None
+        if first is None or first.kind != "op" or not first.key or any(i is None for i in items.elts):
+            return None
+        entry = self.catalog.get(first.key)
+        layout = self.writer.default_layout(entry)
+        rank = entry.rank or (self.writer.default_rank() if layout == MOVED else None)
+        prefix = f"<unseen {id(items)}>"
+        recorded, self.call_sites = self.call_sites, {}
+        xi: TensorInfo = TensorInfo(layout, rank)
+        for i, element in enumerate(info.elements):
+            _, xi, _ = self._chain(f"{prefix}.{i}", element, n.Name("_"), xi, info.elements[i + 1:])
+        self.sites = {**self.sites, **self.call_sites}
+        self.call_sites = recorded
+        return prefix
 
     def _with_markers(self, s: n.Stmt, produced: list[n.Stmt]) -> list[n.Stmt]:
         if self.markers and produced:
