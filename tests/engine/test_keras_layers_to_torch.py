@@ -341,3 +341,23 @@ def test_sequential_built_without_a_call_site_follows_its_layers(tmp_path, worke
                 return self.fc(self.body(x))
     ''', "Net", ["float32[2,8,8,3]"])
     assert "blocks['flat'] = nn.Flatten()" in result.text  # the Permute only relabels what the convolution made
+
+
+def test_layers_of_a_list_called_in_a_loop_get_channels_first_input(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        import keras
+        from keras import layers, ops
+
+
+        class Net(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.convs = [layers.Conv1D(4, k) for k in (2, 3)]
+
+            def call(self, x):
+                out = []
+                for conv in self.convs:
+                    out.append(ops.max(ops.relu(conv(x)), axis=1))
+                return ops.concatenate(out, axis=1)
+    ''', "Net", ["float32[2,9,5]"])
+    assert "torch.amax(F.relu(conv(x)), dim=2)" in result.text
