@@ -779,6 +779,13 @@ class Translator:
         xi: TensorInfo = TensorInfo(layout, rank)
         for i, element in enumerate(info.elements):
             _, xi, _ = self._chain(f"{prefix}.{i}", element, n.Name("_"), xi, info.elements[i + 1:])
+        for i, element in enumerate(info.elements):  # a rank the chain does not know: as for a layer with no site
+            site = self.call_sites.get(f"{prefix}.{i}")
+            if site is not None and site.rank is None and element.kind == "op" and element.key:
+                fallback = self.catalog.get(element.key).rank
+                if site.layout == MOVED:
+                    fallback = fallback or self.writer.default_rank()
+                self.call_sites[f"{prefix}.{i}"] = CallSite(site.layout, fallback)
         self.sites = {**self.sites, **self.call_sites}
         self.call_sites = recorded
         return prefix
