@@ -163,6 +163,17 @@ class Reshape(nn.Module):
         return x.reshape(x.shape[0], *self.shape)
 
 
+class Permute(nn.Module):
+    """keras.layers.Permute as a module: the input's axes in the order `dims` (batch axis first)."""
+
+    def __init__(self, dims):
+        super().__init__()
+        self.dims = tuple(dims)
+
+    def forward(self, x):
+        return x.permute(*self.dims)
+
+
 class LazyDepthwiseConv2d(nn.Module):
     """keras.layers.DepthwiseConv2D: `depth_multiplier` filters per input channel (a grouped convolution with
     groups = channels), sized from the first input as Keras does."""

@@ -113,7 +113,7 @@ class Translator:
 
     def expr(self, e: n.Expr) -> tuple[n.Expr, TensorInfo]:  # noqa: C901
         if isinstance(e, n.Name):
-            if e.id not in self.env:
+            if e.id not in self.env or e.id in self.writer.dropped_call_keywords:  # Keras's `training` argument
                 special = self.writer.translate_name(e.id)
                 if special is not None:
                     return special, UNKNOWN
@@ -582,10 +582,11 @@ class Translator:
             # a block the constructions pass in (`PreNorm(dim, Attention(...))`): called like the (first) one passed
             return self.call_attr(name, info.elements[0], func, args, infos, span)
         if info.kind == "sequence" and info.elements and args:
-            arg = self.need(args[0].value, infos[0], self._wanted(info.elements[0], infos[0]), infos[0].rank)
-            x, xi = arg, TensorInfo(self._wanted(info.elements[0], infos[0]), infos[0].rank)
+            wanted = self._wanted(info.elements[0], infos[0], info.elements[1:])
+            arg = self.need(args[0].value, infos[0], wanted, infos[0].rank)
+            x, xi = arg, TensorInfo(wanted, infos[0].rank)
             for i, element in enumerate(info.elements):
-                _, xi, x = self._chain(f"{name}.{i}", element, x, xi)
+                _, xi, x = self._chain(f"{name}.{i}", element, x, xi, info.elements[i + 1:])
             return n.Call(func, [n.Arg(arg, args[0].keyword), *args[1:]], span=span), xi
         return self.call_unknown(func, args, infos, span)
 
@@ -599,11 +600,13 @@ class Translator:
             return n.Call(func, [n.Arg(x, args[0].keyword), *args[1:]], span=span), TensorInfo(MOVED, first.rank)
         return n.Call(func, args, span=span), first if first.layout else UNKNOWN
 
-    def _wanted(self, element: AttrInfo, xi: TensorInfo) -> str:
-        """The layout the first element of a Sequential needs from its input."""
+    def _wanted(self, element: AttrInfo, xi: TensorInfo, rest: list[AttrInfo] | tuple = ()) -> str:
+        """The layout the first element of a Sequential needs from its input (`rest`: the elements after it)."""
         if element.kind == "op" and element.key:
             kind = self.catalog.get(element.key).layout.kind
             if kind == "channels" and self.writer.native_channels_last:
+                return MOVED
+            if self._moved_through(element, xi, rest):
                 return MOVED
             if kind in ("opaque", "axis"):
                 return PLAIN
@@ -614,14 +617,32 @@ class Translator:
             return self._wanted(element.elements[0], xi)
         return xi.layout or PLAIN
 
-    def _chain(self, site: str, element: AttrInfo, x: n.Expr, xi: TensorInfo) -> tuple[n.Expr, TensorInfo, n.Expr]:
-        """Follows a tensor through one Sequential element, recording the element's call site."""
+    def _moved_through(self, element: AttrInfo, xi: TensorInfo, rest: list[AttrInfo] | tuple) -> bool:
+        """An opaque layer that can work on the moved tensor itself (`Lambda`, `Flatten`: `spatial_input`), fed a
+        moved tensor and followed in its Sequential by a channels layer: it keeps the tensor moved, since nothing
+        can move it back between two layers of a Sequential."""
+        rule = self.writer.rule(self.catalog.get(element.key)) if element.key else None
+        if rule is None or rule.kind != "opaque" or not rule.spatial_input or xi.layout not in (MOVED, None) \
+                or not self.writer.native_channels_last or not self.writer.plan.spatial:
+            return False
+        for later in rest:
+            kind = self.writer.rule(self.catalog.get(later.key)).kind if later.kind == "op" and later.key else None
+            if kind != "elementwise":
+                return kind == "channels"
+        return False
+
+    def _chain(self, site: str, element: AttrInfo, x: n.Expr, xi: TensorInfo,
+               rest: list[AttrInfo] | tuple = ()) -> tuple[n.Expr, TensorInfo, n.Expr]:
+        """Follows a tensor through one Sequential element (`rest`: the elements after it), recording its call site."""
         if element.kind == "op" and element.key:
             entry = self.catalog.get(element.key)
             rule = self.writer.rule(entry).kind
             if rule == "channels" and self.writer.native_channels_last:
                 self.call_sites[site] = CallSite(MOVED, xi.rank or entry.rank)
                 return x, self.channels_output(entry, element.op, xi.rank or entry.rank), x
+            if self._moved_through(element, xi, rest):
+                self.call_sites[site] = CallSite(MOVED, xi.rank or entry.rank)
+                return x, TensorInfo(MOVED, xi.rank or entry.rank), x
             self.call_sites[site] = CallSite(xi.layout or PLAIN, xi.rank)
             found = self.permutation(entry, element.op, xi) if rule == "permute" else None
             if found is not None:
@@ -636,7 +657,7 @@ class Translator:
             return x, sig.returns, x
         if element.kind == "sequence":
             for i, sub in enumerate(element.elements):
-                _, xi, x = self._chain(f"{site}.{i}", sub, x, xi)
+                _, xi, x = self._chain(f"{site}.{i}", sub, x, xi, element.elements[i + 1:])
             return x, xi, x
         return x, xi, x
 
@@ -746,13 +767,14 @@ class Translator:
         attrs: dict[str, n.Expr] = {}
         outer = self.site
         for k, v in op.attrs.items():
-            if op.key == "sequential" and isinstance(v, n.TupleExpr):
+            if op.key == "sequential" and isinstance(v, (n.TupleExpr, n.ListExpr)):  # nn.Sequential(*) / keras's list
+                prefix = outer if outer and f"{outer}.0" in self.sites else self._unseen_sequence(op, v)
                 items = []
                 for i, item in enumerate(v.elts):
-                    self.site = f"{outer}.{i}" if outer else None
+                    self.site = f"{prefix}.{i}" if prefix else None
                     items.append(self.expr(item)[0])
                 self.site = outer
-                attrs[k] = n.TupleExpr(items)
+                attrs[k] = type(v)(items)
             else:
                 self.site = None
                 attrs[k] = self.expr(v)[0]
@@ -765,6 +787,33 @@ class Translator:
                 if mapped is not None:
                     attrs[a] = mapped
         return self.emit(entry, OpView(entry, op, attrs, layout, rank), op.span)
+
+    def _unseen_sequence(self, op: n.Op, items: n.TupleExpr | n.ListExpr) -> str | None:
+        """A Sequential built where no call site says (in a dict, a helper, a loop): its first layer takes the layout
+        it would by default, the others what the layers before them return. Returns the key prefix of the call sites
+        recorded for it (None when its first layer is no op)."""
+        info = self.writer.plan.attr_info(op, {})
+        first = info.elements[0] if info.elements else None
+        if first is None or first.kind != "op" or not first.key or any(i is None for i in items.elts):
+            return None
+        entry = self.catalog.get(first.key)
+        layout = self.writer.default_layout(entry)
+        rank = entry.rank or (self.writer.default_rank() if layout == MOVED else None)
+        prefix = f"<unseen {id(items)}>"
+        recorded, self.call_sites = self.call_sites, {}
+        xi: TensorInfo = TensorInfo(layout, rank)
+        for i, element in enumerate(info.elements):
+            _, xi, _ = self._chain(f"{prefix}.{i}", element, n.Name("_"), xi, info.elements[i + 1:])
+        for i, element in enumerate(info.elements):  # a rank the chain does not know: as for a layer with no site
+            site = self.call_sites.get(f"{prefix}.{i}")
+            if site is not None and site.rank is None and element.kind == "op" and element.key:
+                fallback = self.catalog.get(element.key).rank
+                if site.layout == MOVED:
+                    fallback = fallback or self.writer.default_rank()
+                self.call_sites[f"{prefix}.{i}"] = CallSite(site.layout, fallback)
+        self.sites = {**self.sites, **self.call_sites}
+        self.call_sites = recorded
+        return prefix
 
     def _with_markers(self, s: n.Stmt, produced: list[n.Stmt]) -> list[n.Stmt]:
         if self.markers and produced:
