@@ -14,9 +14,10 @@ from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry
 from nnmigrate.catalog.shape_rules import ShapeRule, concat, upsample, with_shapes, zero_pad2d
 from nnmigrate.catalog.spell import (F, KA, KB, NN, TF, KerasForm, fn, keras, keras_fns, layer, method, names,
                                      tensor_attr, torch_form, with_keras)
+from nnmigrate.layout import AxisMove
 from nnmigrate.pivot import nodes as n
 from nnmigrate.pivot.values import NOT_CONST, const_value
-from nnmigrate.writers.emit import OpView, call, lit
+from nnmigrate.writers.emit import MOVED, OpView, call, lit
 
 ELEMENTWISE = LayoutRule("elementwise")
 OPAQUE = LayoutRule("opaque")
@@ -66,8 +67,33 @@ def _reshape(v: OpView) -> n.Expr:
     return call("ops.reshape", v.get("input"), shape if isinstance(shape, n.TupleExpr) or not isinstance(shape, n.Const) else (shape,))
 
 
+def _dims(op: Any) -> tuple[int, ...] | None:
+    """The axis order of a permutation given as literal axes (`x.permute(0, 2, 1)`), else None."""
+    dims = const_value(op.attrs.get("dims"))
+    if not (isinstance(dims, (tuple, list)) and dims and all(isinstance(d, int) for d in dims)):
+        return None
+    perm = tuple(d % len(dims) for d in dims)
+    return perm if sorted(perm) == list(range(len(perm))) else None
+
+
+#: a permutation of literal axes: on a moved tensor it is applied to the stored data (or is only a relabel)
+PERMUTE = LayoutRule("permute", permutation=_dims)
+
+
+def permuted(v: OpView, to_last: bool, spelling: Callable[[n.Expr, n.Expr], n.Expr]) -> n.Expr:
+    """The permutation written for the stored data of the input (moved or not): none at all where the source
+    permutation only moves the channel axis between the frameworks' places (the result is relabelled)."""
+    perm = _dims(v.op)
+    if perm is None:
+        return spelling(v.get("input"), v.get("dims"))
+    layout, on_stored = AxisMove(to_last).permuted(perm, v.layout)
+    if layout == MOVED or on_stored == tuple(range(len(perm))):
+        return v.get("input")
+    return spelling(v.get("input"), v.get("dims") if v.layout != MOVED else lit(on_stored))
+
+
 def _permute(v: OpView) -> n.Expr:
-    return call("ops.transpose", v.get("input"), v.get("dims"))
+    return permuted(v, True, lambda x, dims: call("ops.transpose", x, dims))
 
 
 def _transpose(v: OpView) -> n.Expr:
@@ -278,7 +304,9 @@ ENTRIES = (
             (method("view", varargs="shape"), method("reshape", varargs="shape"), fn("torch.reshape", "input", "shape")),
             layout=OPAQUE, to_keras=_reshape, notes="Channels-last input is transposed back first: reshape depends on memory order."),
     OpEntry("permute", "tensor_ops", (INPUT, Attr("dims")), (method("permute", varargs="dims"), fn("torch.permute", "input", "dims")),
-            layout=OPAQUE, to_keras=_permute),
+            layout=PERMUTE, to_keras=_permute,
+            notes="On a channels-last tensor the permutation applies to the stored axes; one that only moves the "
+                  "channel axis between the frameworks' places writes nothing."),
     OpEntry("transpose", "tensor_ops", (INPUT, Attr("dim0"), Attr("dim1")),
             (method("transpose", "dim0", "dim1"), fn("torch.transpose", "input", "dim0", "dim1")),
             layout=LayoutRule("axis", axes=("dim0", "dim1")), to_keras=_transpose),
@@ -543,7 +571,7 @@ def _permute_torch(v: OpView) -> n.Expr:
     x = v.get("input")
     if v.is_("dims", None):
         return call("torch.permute", x, call("tuple", call("reversed", call("range", n.Attr(x, "ndim")))))
-    return call("torch.permute", x, v.get("dims"))
+    return permuted(v, False, lambda x, dims: call("torch.permute", x, dims))
 
 
 def _squeeze_torch(v: OpView) -> n.Expr:

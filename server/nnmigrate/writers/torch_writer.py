@@ -11,10 +11,11 @@ from functools import cached_property
 
 from nnmigrate.catalog.containers import torch_layer_args
 from nnmigrate.catalog.entry import Emitter, LayoutRule, OpEntry
-from nnmigrate.layout import UNKNOWN, AxisMove, TensorInfo
+from nnmigrate.layout import UNKNOWN, AxisMove
 from nnmigrate.pivot import nodes as n
 from nnmigrate.shapes.propagate import infer_sizes
-from nnmigrate.writers.emit import MOVED, PLAIN, call, method, own_spelling
+from nnmigrate.writers.builders import builder_inputs, names, placeholders, split_at_model
+from nnmigrate.writers.emit import call, method, own_spelling
 from nnmigrate.writers.model_writer import ModelWriter
 from nnmigrate.writers.module_plan import walk
 from nnmigrate.writers.translate import AttrInfo, Translator
@@ -161,29 +162,20 @@ class TorchWriter(ModelWriter):
         return s
 
     def nested_function(self, tr: Translator, f: n.FunctionDef) -> n.FunctionDef:
-        """A Keras Functional builder becomes a function returning `Functional(forward)`, where `forward` is the
-        builder's dataflow from its `keras.Input`s to the outputs given to `keras.Model`."""
-        inputs = {t.id: s.value for s in f.body if isinstance(s, n.Assign) and isinstance(s.value, n.Op)
-                  and s.value.key == "input_placeholder" for t in s.targets if isinstance(t, n.Name)}
-        if not inputs:
+        """A Keras Functional builder becomes a function returning `Functional(forward, input_shapes=[...])`, where
+        `forward` is the builder's dataflow from its `keras.Input`s to the outputs given to `keras.Model`, and
+        `input_shapes` the shapes those inputs declare, channels-first where the input is."""
+        prelude, body, model = split_at_model(f.body)
+        if not placeholders(f.body) or model is None:
             return super().nested_function(tr, f)
-        prelude, body, model = _split_at_model(f.body)
-        if model is None:
-            return super().nested_function(tr, f)
-        order = [x.id for x in _names(model.attrs["inputs"])] or list(inputs)
+        inputs = builder_inputs(f.body, model)
+        order = [i.name for i in inputs]
         saved, saved_layers = dict(tr.env), dict(tr.loop_elements)
         for p in f.params:
             tr.env[p.name] = UNKNOWN
         tr.loop_elements.update(self._layer_objects(body))  # `block(x)` then follows the layer's own contract
         prelude = tr.body(prelude)
-        layouts = []
-        for name in order:
-            shape = inputs[name].attrs.get("shape") if name in inputs else None  # `(seq_len, 8)`: rank 3 at any length
-            rank = len(shape.elts) + 1 if isinstance(shape, (n.TupleExpr, n.ListExpr)) else None
-            layout = MOVED if self.plan.spatial and (rank or 4) >= 3 and self.layout == "native" else PLAIN
-            tr.env[name] = TensorInfo(layout, rank)
-            layouts.append(layout)
-        self.builder_inputs[f.name] = layouts
+        self.enter_builder(tr, f.name, inputs)
         graph_body = [self._created_once(s) for s in tr.body(body)]
         graph_body.append(n.Return(tr.expr(model.attrs["outputs"])[0]))
         tr.env, tr.loop_elements = saved, saved_layers
@@ -192,7 +184,11 @@ class TorchWriter(ModelWriter):
         carried = [n.Param(name, n.Name(name)) for name in sorted(_assigned(body) & outer - set(order))]
         forward = n.FunctionDef("forward", [*(n.Param(name) for name in order), *carried], graph_body,
                                 comments=["the Keras model's dataflow, run as the module's forward"])
-        returned = n.Return(n.Call(n.Name("Functional"), [n.Arg(n.Name("forward"))]))
+        args = [n.Arg(n.Name("forward"))]
+        shapes = [self.builder_shape(i) for i in inputs]
+        if all(s is not None for s in shapes):
+            args.append(n.Arg(tr.expr(n.ListExpr(shapes))[0], "input_shapes"))  # type: ignore[arg-type]
+        returned = n.Return(n.Call(n.Name("Functional"), args))
         return n.FunctionDef(f.name, self._params(tr, f.params), [*prelude, forward, returned], f.docstring, f.decorators,
                              f.role, None, span=f.span, comments=f.comments)
 
@@ -254,29 +250,4 @@ def _assigned(stmts: list[n.Stmt]) -> set[str]:
     """Names the statements bind (assignments and loop variables, in nested blocks too)."""
     targets = [t for s in walk(stmts) if isinstance(s, n.Assign) for t in s.targets]
     targets += [s.target for s in walk(stmts) if isinstance(s, (n.AugAssign, n.AnnAssign, n.For))]
-    return {x.id for t in targets for x in _names(t)}
-
-
-def _names(e: n.Expr) -> list[n.Name]:
-    if isinstance(e, n.Name):
-        return [e]
-    if isinstance(e, (n.ListExpr, n.TupleExpr)):
-        return [x for item in e.elts for x in _names(item)]
-    return []
-
-
-def _split_at_model(body: list[n.Stmt]) -> tuple[list[n.Stmt], list[n.Stmt], n.Op | None]:
-    """The builder's set-up before its first `keras.Input`, its dataflow from there up to
-    `keras.Model(inputs, outputs)` (input placeholders removed), and that call."""
-    prelude: list[n.Stmt] = []
-    graph: list[n.Stmt] = []
-    started = False
-    for s in body:
-        if isinstance(s, n.Assign) and isinstance(s.value, n.Op) and s.value.key == "input_placeholder":
-            started = True
-            continue
-        value = s.value if isinstance(s, (n.Assign, n.Return)) else None
-        if isinstance(value, n.Op) and value.key == "functional_model":
-            return prelude, graph, value
-        (graph if started else prelude).append(s)
-    return prelude, graph, None
+    return {x.id for t in targets for x in names(t)}

@@ -19,6 +19,7 @@ from nnmigrate.diagnostics import Diagnostic, Severity, SourceRange
 from nnmigrate.layout import UNKNOWN, TensorInfo, collapse
 from nnmigrate.pivot import nodes as n
 from nnmigrate.pivot.values import const_value
+from nnmigrate.writers import printer
 from nnmigrate.writers.emit import MOVED, PLAIN, OpView
 
 if TYPE_CHECKING:
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 
 #: Builtins that walk their argument's elements in some order: the elements stay what they are.
 _ORDER_ONLY = frozenset({"reversed", "list", "tuple", "iter", "sorted"})
+#: Builtins that fold their argument's elements elementwise (`sum([x, y])`): the result has their common layout.
+_ELEMENTWISE_FOLDS = frozenset({"sum"})
 #: Methods of Python's lists and dicts: called on a variable that holds tensors, it holds a list of them.
 _SEQUENCE_METHODS = frozenset(name for name in (*dir(list), *dir(dict)) if not name.startswith("_")) - {"sort"}
 
@@ -318,7 +321,9 @@ class Translator:
                     attrs[a] = n.Const(constant.value, span=attrs[a].span)
             out_info = self.axis_op(entry, op, attrs, infos, tensor_names)
             layout = first.layout if first.moved and out_info.layout is not None else PLAIN
-        elif rule.kind == "opaque":
+        elif rule.kind == "permute" and (permuted := self.permutation(entry, op, first)) is not None:
+            layout, out_info = first.layout or PLAIN, permuted  # the emitter permutes the stored axes
+        elif rule.kind in ("opaque", "permute"):
             for t in tensor_names:
                 attrs[t] = self.need(attrs[t], infos[t], PLAIN)
         else:  # none: creation ops
@@ -454,6 +459,10 @@ class Translator:
         elif rule in ("opaque", "permute"):
             x = self.need(x, xi, PLAIN)
             out, site = (TensorInfo(PLAIN) if xi.layout or xi.origin else UNKNOWN), CallSite(PLAIN, rank)
+        elif (chain := self.writer.plan.attr_info(op, {})).kind == "sequence" and chain.elements:
+            wanted = self._wanted(chain, xi)  # `nn.Sequential(conv, relu)(x)`: the tensor follows each element
+            x = self.need(x, xi, wanted, rank)
+            out, site = self._followed(chain, TensorInfo(wanted, rank)), CallSite(wanted, rank)
         else:
             out, site = xi, CallSite(xi.layout or self.writer.default_layout(entry), rank)
         module = self.writer.inline_module(self.construct(entry, op, site))
@@ -507,6 +516,8 @@ class Translator:
                 args = [n.Arg(self.need(a.value, i, PLAIN), a.keyword, a.star) for a, i in zip(args, infos)]
                 return n.Call(func, args, span=e.span), TensorInfo(PLAIN)
             first = infos[0] if infos else UNKNOWN
+            if isinstance(e.func, n.Name) and e.func.id in _ELEMENTWISE_FOLDS and len(infos) == 1 and first.parts:
+                return n.Call(func, args, span=e.span), _common(first.parts)
             return n.Call(func, args, span=e.span), first if first.layout else UNKNOWN
         attr_name, info = target
         return self.call_attr(attr_name, info, func, args, infos, e.span)
@@ -642,6 +653,13 @@ class Translator:
             return x, xi, x
         return x, xi, x
 
+    def _followed(self, chain: AttrInfo, xi: TensorInfo) -> TensorInfo:
+        """What a Sequential built where it is called returns for `xi` (its elements keep their own call sites)."""
+        saved = dict(self.call_sites)
+        _, out, _ = self._chain("", chain, n.Const(None), xi)
+        self.call_sites = saved
+        return out
+
     def permutation(self, entry: OpEntry, op: n.Op | None, xi: TensorInfo) -> TensorInfo | None:
         """What a pure axis permutation (`b n c -> b c n`) of `xi` returns: the stored data stays, and where the
         permutation only moves the channel axis the result is relabelled. None when `op` is no pure permutation."""
@@ -769,6 +787,9 @@ class Translator:
             targets = [self.target(t) for t in s.targets]
             for t in s.targets:
                 self.bind(t, info)
+            if _relabels(targets, value, s.value):  # `x = x.permute(0, 2, 3, 1)` where the target layout has it
+                return [n.Dropped(self.writer.source_code(s.span) or printer.expr(s.value),
+                                  "a reordering the target layout already has", span=s.span, comments=c)]
             return [n.Assign(targets, value, span=s.span, comments=c)]
         if isinstance(s, n.AugAssign):
             value, vi = self.expr(s.value)
@@ -955,3 +976,18 @@ def _merge_elements(elements: list[AttrInfo]) -> AttrInfo:
         return elements[0]
     return AttrInfo("other")
 
+
+
+def _relabels(targets: list[n.Expr], value: n.Expr, source: n.Expr) -> bool:
+    """True for `x = x` written for a source expression that computed something: a reordering only relabelled."""
+    return len(targets) == 1 and isinstance(targets[0], n.Name) and isinstance(value, n.Name) \
+        and targets[0].id == value.id and not isinstance(source, n.Name)
+
+
+def _common(parts: tuple[TensorInfo, ...]) -> TensorInfo:
+    """The layout every part has (and the rank, where known and the same), else unknown."""
+    layouts = {p.layout for p in parts}
+    ranks = {p.rank for p in parts} - {None}
+    if len(layouts) != 1 or parts[0].layout is None:
+        return UNKNOWN
+    return TensorInfo(parts[0].layout, ranks.pop() if len(ranks) == 1 else None)
