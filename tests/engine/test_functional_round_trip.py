@@ -30,6 +30,40 @@ BUILDER = textwrap.dedent('''
         return keras.Model([image, meta], outputs)
 ''')
 
+CUSTOM_LAYERS = textwrap.dedent('''
+    import keras
+    from keras import layers, ops
+
+
+    class SineLayer(layers.Layer):
+        def __init__(self, units, w0=30.0, **kwargs):
+            super().__init__(**kwargs)
+            self.w0 = w0
+            self.dense = layers.Dense(units)
+
+        def call(self, x):
+            return ops.sin(self.w0 * self.dense(x))
+
+
+    class Scale(layers.Layer):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.scale = self.add_weight(shape=(units,), initializer="ones", name="scale")
+
+        def call(self, x):
+            return x * self.scale
+
+
+    def build(in_dim=2, hidden=16):
+        inputs = keras.Input(shape=(in_dim,))
+        x = SineLayer(hidden)(inputs)
+        shared = SineLayer(hidden, w0=1.0)
+        x = shared(shared(x))
+        x = Scale(hidden)(x)
+        outputs = layers.Dense(3)(x)
+        return keras.Model(inputs, outputs)
+''')
+
 PERMUTING = textwrap.dedent('''
     import torch
     from torch import nn
@@ -54,6 +88,18 @@ def _migrated(source: str, to: Framework, symbol: str):
     return result
 
 
+def _verify_round_trip(tmp_path: Path, worker, source: str, middle, final, inputs: list[str]) -> None:
+    paths = [tmp_path / name for name in ("net.py", "net_torch.py", "net_keras.py")]
+    for path, code in zip(paths, (source, middle.text, final.text)):
+        path.write_text(code)
+    request = {"source_path": str(paths[0]), "symbol": "build", "args": {}, "inputs": inputs, "device": "cpu",
+               "hops": [{"path": str(paths[1]), "contract": middle.mapping},
+                        {"path": str(paths[2]), "contract": final.mapping}]}
+    report = worker.verify(request, timeout=300)
+    assert report["status"] == "equivalent", report["message"]
+    assert report["max_abs_diff"] <= 1e-5
+
+
 def test_builder_reads_back_from_its_pytorch_form(tmp_path: Path, worker) -> None:
     middle = _migrated(BUILDER, Framework.PYTORCH, "build")
     assert "return Functional(forward, input_shapes=[(image_shape[-1], *image_shape[:-1]), (5,)])" in middle.text
@@ -65,15 +111,7 @@ def test_builder_reads_back_from_its_pytorch_form(tmp_path: Path, worker) -> Non
     again = _migrated(_migrated(text, Framework.PYTORCH, "build").text, Framework.TENSORFLOW, "build")
     assert again.text == text
 
-    paths = [tmp_path / name for name in ("net.py", "net_torch.py", "net_keras.py")]
-    for path, code in zip(paths, (BUILDER, middle.text, text)):
-        path.write_text(code)
-    request = {"source_path": str(paths[0]), "symbol": "build", "args": {}, "inputs": ["float32[2,8,8,3]", "float32[2,5]"],
-               "device": "cpu", "hops": [{"path": str(paths[1]), "contract": middle.mapping},
-                                        {"path": str(paths[2]), "contract": final.mapping}]}
-    report = worker.verify(request, timeout=300)
-    assert report["status"] == "equivalent", report["message"]
-    assert report["max_abs_diff"] <= 1e-5
+    _verify_round_trip(tmp_path, worker, BUILDER, middle, final, ["float32[2,8,8,3]", "float32[2,5]"])
 
 
 def test_literal_input_shape_moves_its_channel_axis() -> None:
@@ -81,6 +119,15 @@ def test_literal_input_shape_moves_its_channel_axis() -> None:
     middle = _migrated(source, Framework.PYTORCH, "build")
     assert "input_shapes=[(3, 8, 8), (5,)]" in middle.text
     assert "image = keras.Input(shape=(8, 8, 3))" in _migrated(middle.text, Framework.TENSORFLOW, "build").text
+
+
+def test_layer_classes_in_a_builder_are_created_once_and_paired(tmp_path: Path, worker) -> None:
+    middle = _migrated(CUSTOM_LAYERS, Framework.PYTORCH, "build")
+    assert "x = Functional.layer(lambda: SineLayer(hidden))(inputs)" in middle.text  # not a new layer on every run
+    assert "shared = Functional.layer(lambda: SineLayer(hidden, w0=1.0))" in middle.text
+    final = _migrated(middle.text, Framework.TENSORFLOW, "build")
+    assert "x = SineLayer(hidden)(inputs)" in final.text and "x = Scale(hidden)(x)" in final.text
+    _verify_round_trip(tmp_path, worker, CUSTOM_LAYERS, middle, final, ["float32[4,2]"])
 
 
 def test_permutation_to_channels_last_writes_no_transpose(tmp_path: Path, worker) -> None:

@@ -483,6 +483,8 @@ class Translator:
             func: n.Expr = n.Attr(value, e.func.attr, span=e.func.span)
         else:
             func, _ = self.expr(e.func)
+            if isinstance(e.func, n.Call) and target is not None:
+                func = self.writer.inline_module(func)
         container = self._container_key(e.func.value) if isinstance(e.func, n.Attr) else None
         renamed = self.writer.container_methods.get(container, {}).get(func.attr) \
             if container and isinstance(func, n.Attr) else None
@@ -567,6 +569,8 @@ class Translator:
             return func.attr, self.attrs[func.attr]
         if isinstance(func, n.Name) and func.id in self.loop_elements:
             return func.id, self.loop_elements[func.id]
+        if isinstance(func, n.Call) and isinstance(func.func, n.Name) and func.func.id in self.writer.classes:
+            return func.func.id, AttrInfo("class", func.func.id)  # `Block(64)(x)`: a layer class built and called
         if isinstance(func, n.Subscript) and isinstance(func.value, n.Attr) and isinstance(func.value.value, n.Name) \
                 and func.value.value.id == "self" and func.value.attr in self.attrs:
             info = self.attrs[func.value.attr]
