@@ -1,6 +1,6 @@
 """Keras Functional builders through PyTorch and back: the `Functional` support module records each input's shape
-(channels-first) and reads back as `keras.Input`s and `keras.Model`; permutations that only move the channel axis
-between the frameworks' places write no transpose."""
+(channels-first) and reads back as `keras.Input`s and `keras.Model`; layer classes built in a builder are created once
+and their first-call build is Keras's own again; permutations that only move the channel axis write no transpose."""
 
 from __future__ import annotations
 
@@ -46,9 +46,8 @@ CUSTOM_LAYERS = textwrap.dedent('''
 
 
     class Scale(layers.Layer):
-        def __init__(self, units, **kwargs):
-            super().__init__(**kwargs)
-            self.scale = self.add_weight(shape=(units,), initializer="ones", name="scale")
+        def build(self, input_shape):
+            self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="scale")
 
         def call(self, x):
             return x * self.scale
@@ -59,7 +58,7 @@ CUSTOM_LAYERS = textwrap.dedent('''
         x = SineLayer(hidden)(inputs)
         shared = SineLayer(hidden, w0=1.0)
         x = shared(shared(x))
-        x = Scale(hidden)(x)
+        x = Scale()(x)
         outputs = layers.Dense(3)(x)
         return keras.Model(inputs, outputs)
 ''')
@@ -121,12 +120,15 @@ def test_literal_input_shape_moves_its_channel_axis() -> None:
     assert "image = keras.Input(shape=(8, 8, 3))" in _migrated(middle.text, Framework.TENSORFLOW, "build").text
 
 
-def test_layer_classes_in_a_builder_are_created_once_and_paired(tmp_path: Path, worker) -> None:
+def test_layer_classes_in_a_builder_are_created_once_and_round_trip(tmp_path: Path, worker) -> None:
     middle = _migrated(CUSTOM_LAYERS, Framework.PYTORCH, "build")
     assert "x = Functional.layer(lambda: SineLayer(hidden))(inputs)" in middle.text  # not a new layer on every run
     assert "shared = Functional.layer(lambda: SineLayer(hidden, w0=1.0))" in middle.text
     final = _migrated(middle.text, Framework.TENSORFLOW, "build")
-    assert "x = SineLayer(hidden)(inputs)" in final.text and "x = Scale(hidden)(x)" in final.text
+    assert "x = SineLayer(hidden)(inputs)" in final.text and "x = Scale()(x)" in final.text
+    assert "built" not in final.text  # Keras builds the layer itself: the PyTorch form's first-call build is left out
+    again = _migrated(_migrated(final.text, Framework.PYTORCH, "build").text, Framework.TENSORFLOW, "build")
+    assert again.text == final.text
     _verify_round_trip(tmp_path, worker, CUSTOM_LAYERS, middle, final, ["float32[4,2]"])
 
 

@@ -9,6 +9,7 @@ from nnmigrate.diagnostics import Severity
 from nnmigrate.pivot import nodes as n
 from nnmigrate.readers.common import SourceReader
 from nnmigrate.readers.functional import keras_builder, layer_made, returned_model
+from nnmigrate.readers.keras_build import without_build_steps
 from nnmigrate.readers.imports import dotted
 
 _MODULE_BASES = {"torch.nn.Module", "torch.nn.modules.module.Module"}
@@ -121,4 +122,4 @@ class TorchReader(SourceReader):
     def class_def(self, node: cst.ClassDef) -> n.ClassDef:
         if any(self.qualname(b.value) in _AUTOGRAD_BASES for b in node.bases):
             return self.autograd_function(node)
-        return super().class_def(node)
+        return without_build_steps(super().class_def(node))
