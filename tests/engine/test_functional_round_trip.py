@@ -142,3 +142,14 @@ def test_permutation_to_channels_last_writes_no_transpose(tmp_path: Path, worker
     report = worker.verify(build_request(str(src), str(out), "Net", {}, ["float32[2,4,6]"], "cpu", "native"), timeout=300)
     assert report["status"] == "equivalent", report["message"]
     assert report["max_abs_diff"] <= 1e-5
+
+
+def test_batch_shape_is_recorded_and_a_missing_shape_is_an_error() -> None:
+    source = BUILDER.replace("image = keras.Input(shape=image_shape)", "image = keras.Input(batch_shape=(None, 8, 8, 3))")
+    middle = _migrated(source, Framework.PYTORCH, "build")
+    assert "input_shapes=[(3, 8, 8), (5,)]" in middle.text
+    unrecorded = middle.text.replace(", input_shapes=[(3, 8, 8), (5,)]", "")
+    result = migrate_source(unrecorded, Framework.TENSORFLOW, symbol="build")
+    assert [d.message for d in result.diagnostics if d.blocks_migration] == [
+        "keras.Input needs the shape of `image`, which the PyTorch code does not give",
+        "keras.Input needs the shape of `meta`, which the PyTorch code does not give"]

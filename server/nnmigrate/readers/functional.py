@@ -51,9 +51,10 @@ def layer_made(node: cst.Call, qualname: object) -> cst.BaseExpression | None:
     return None
 
 
-def keras_builder(f: n.FunctionDef, entries: dict[str, OpEntry]) -> n.FunctionDef:
+def keras_builder(f: n.FunctionDef, entries: dict[str, OpEntry]) -> tuple[n.FunctionDef, list[str]]:
     """The builder whose PyTorch form is `f` (read from a function `returned_model` accepts): its set-up,
-    a `keras.Input` per input of `forward`, `forward`'s dataflow, and `keras.Model(inputs, outputs)`."""
+    a `keras.Input` per input of `forward`, `forward`'s dataflow, and `keras.Model(inputs, outputs)`; and the
+    inputs whose shape the PyTorch code does not give (`keras.Input` needs one)."""
     ret = f.body[-1]
     assert isinstance(ret, n.Return) and isinstance(ret.value, n.Call)
     graph_name = ret.value.args[0].value
@@ -63,10 +64,10 @@ def keras_builder(f: n.FunctionDef, entries: dict[str, OpEntry]) -> n.FunctionDe
     assert isinstance(forward, n.FunctionDef)
     inputs = [p.name for p in forward.params if p.default is None]  # the others carry builder variables
     declared = next((a.value for a in ret.value.args if a.keyword == "input_shapes"), None)
-    shapes = declared.elts if isinstance(declared, (n.ListExpr, n.TupleExpr)) and len(declared.elts) == len(inputs) \
-        else [None] * len(inputs)
+    shapes = [None if isinstance(e, n.Const) and e.value is None else e for e in declared.elts] \
+        if isinstance(declared, (n.ListExpr, n.TupleExpr)) and len(declared.elts) == len(inputs) else [None] * len(inputs)
     placeholders: list[n.Stmt] = [
-        n.Assign([n.Name(name)], _op(entries["input_placeholder"], {"shape": shape} if shape else {}),
+        n.Assign([n.Name(name)], _op(entries["input_placeholder"], {"shape": shape} if shape is not None else {}),
                  span=forward.span) for name, shape in zip(inputs, shapes)]
     *graph, result = forward.body
     assert isinstance(result, n.Return) and result.value is not None
@@ -74,8 +75,9 @@ def keras_builder(f: n.FunctionDef, entries: dict[str, OpEntry]) -> n.FunctionDe
     model = _op(entries["functional_model"], {"inputs": model_inputs, "outputs": result.value})
     returned = n.Return(model, span=ret.span, comments=ret.comments)
     body = [*f.body[:at], *f.body[at + 1:-1], *placeholders, *graph, returned]
-    return n.FunctionDef(f.name, f.params, body, f.docstring, f.decorators, f.role, f.returns, span=f.span,
-                         comments=f.comments)
+    built = n.FunctionDef(f.name, f.params, body, f.docstring, f.decorators, f.role, f.returns, span=f.span,
+                          comments=f.comments)
+    return built, [name for name, shape in zip(inputs, shapes) if shape is None]
 
 
 def _op(entry: OpEntry, given: dict[str, n.Expr]) -> n.Op:

@@ -80,7 +80,11 @@ class TorchReader(SourceReader):
         if model is None:
             return super().function(node, role)
         self.builder_models.add(id(model))
-        return keras_builder(super().function(node, role), self.catalog.entries)
+        builder, unknown = keras_builder(super().function(node, role), self.catalog.entries)
+        for name in unknown:
+            self.report("NNM102", f"keras.Input needs the shape of `{name}`, which the PyTorch code does not give", model,
+                        hint="list it in `Functional(forward, input_shapes=[...])`, without the batch axis")
+        return builder
 
     def small_stmt(self, node: cst.BaseSmallStatement, comments: list[str]) -> list[n.Stmt]:
         """`x.masked_fill_(mask, v)` updates `x` in place: it becomes `x = <x.masked_fill(mask, v)>`, as

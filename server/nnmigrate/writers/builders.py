@@ -62,11 +62,21 @@ def builder_inputs(body: list[n.Stmt], model: n.Op) -> list[BuilderInput]:
     order = [x.id for x in names(model.attrs["inputs"])] or list(found)
     out = []
     for name in order:
-        shape = found[name].attrs.get("shape") if name in found else None
-        shape = None if isinstance(shape, n.Const) and shape.value is None else shape
+        shape = _declared_shape(found[name]) if name in found else None
         literal = isinstance(shape, (n.TupleExpr, n.ListExpr)) and not any(isinstance(e, n.Starred) for e in shape.elts)
         out.append(BuilderInput(name, shape, len(shape.elts) + 1 if literal else None))  # type: ignore[union-attr]
     return out
+
+
+def _declared_shape(placeholder: n.Op) -> n.Expr | None:
+    """`shape=`, else a literal `batch_shape=` without its batch axis, else None."""
+    shape = placeholder.attrs.get("shape")
+    if shape is not None and not (isinstance(shape, n.Const) and shape.value is None):
+        return shape
+    batch = placeholder.attrs.get("batch_shape")
+    if isinstance(batch, (n.TupleExpr, n.ListExpr)) and batch.elts and not isinstance(batch.elts[0], n.Starred):
+        return type(batch)(batch.elts[1:])
+    return None
 
 
 def moved_shape(shape: n.Expr, to_last: bool) -> n.Expr:

@@ -186,8 +186,9 @@ class TorchWriter(ModelWriter):
                                 comments=["the Keras model's dataflow, run as the module's forward"])
         args = [n.Arg(n.Name("forward"))]
         shapes = [self.builder_shape(i) for i in inputs]
-        if all(s is not None for s in shapes):
-            args.append(n.Arg(tr.expr(n.ListExpr(shapes))[0], "input_shapes"))  # type: ignore[arg-type]
+        if any(s is not None for s in shapes):
+            declared = n.ListExpr([s if s is not None else n.Const(None) for s in shapes])
+            args.append(n.Arg(tr.expr(declared)[0], "input_shapes"))
         returned = n.Return(n.Call(n.Name("Functional"), args))
         return n.FunctionDef(f.name, self._params(tr, f.params), [*prelude, forward, returned], f.docstring, f.decorators,
                              f.role, None, span=f.span, comments=f.comments)
