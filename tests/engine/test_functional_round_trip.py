@@ -153,3 +153,23 @@ def test_batch_shape_is_recorded_and_a_missing_shape_is_an_error() -> None:
     assert [d.message for d in result.diagnostics if d.blocks_migration] == [
         "keras.Input needs the shape of `image`, which the PyTorch code does not give",
         "keras.Input needs the shape of `meta`, which the PyTorch code does not give"]
+
+
+def test_layers_of_an_inline_sequential_are_built_for_the_rank_they_see(tmp_path: Path, worker) -> None:
+    source = textwrap.dedent('''
+        import keras
+        from keras import layers
+
+
+        def build(seq_len=12, channels=4):
+            inputs = keras.Input(shape=(seq_len, channels))
+            x = layers.Conv1D(8, 3, padding="same", activation="relu")(inputs)
+            x = layers.GlobalAveragePooling1D()(x)
+            outputs = layers.Dense(2)(x)
+            return keras.Model(inputs, outputs)
+    ''')
+    middle = _migrated(source, Framework.PYTORCH, "build")
+    assert "nn.Sequential(nn.AdaptiveAvgPool1d(1), nn.Flatten())" in middle.text
+    final = _migrated(middle.text, Framework.TENSORFLOW, "build")
+    assert "layers.Permute((2, 1))" in final.text  # the flatten of a rank-3 tensor in PyTorch's order
+    _verify_round_trip(tmp_path, worker, source, middle, final, ["float32[2,12,4]"])

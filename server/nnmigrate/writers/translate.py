@@ -462,7 +462,8 @@ class Translator:
         elif (chain := self.writer.plan.attr_info(op, {})).kind == "sequence" and chain.elements:
             wanted = self._wanted(chain, xi)  # `nn.Sequential(conv, relu)(x)`: the tensor follows each element
             x = self.need(x, xi, wanted, rank)
-            out, site = self._followed(chain, TensorInfo(wanted, rank)), CallSite(wanted, rank)
+            out, module = self._followed(entry, op, chain, TensorInfo(wanted, rank))
+            return n.Call(self.writer.inline_module(module), [n.Arg(x), *rest], span=e.span), out
         else:
             out, site = xi, CallSite(xi.layout or self.writer.default_layout(entry), rank)
         module = self.writer.inline_module(self.construct(entry, op, site))
@@ -657,12 +658,18 @@ class Translator:
             return x, xi, x
         return x, xi, x
 
-    def _followed(self, chain: AttrInfo, xi: TensorInfo) -> TensorInfo:
-        """What a Sequential built where it is called returns for `xi` (its elements keep their own call sites)."""
-        saved = dict(self.call_sites)
-        _, out, _ = self._chain("", chain, n.Const(None), xi)
-        self.call_sites = saved
-        return out
+    def _followed(self, entry: OpEntry, op: n.Op, chain: AttrInfo, xi: TensorInfo) -> tuple[TensorInfo, n.Expr]:
+        """What a Sequential built where it is called returns for `xi`, and its construction: each element is
+        built for the layout and rank it sees there."""
+        saved_calls, saved_sites, saved_site = dict(self.call_sites), self.sites, self.site
+        key = f"<inline {id(op)}>"
+        _, out, _ = self._chain(key, chain, n.Const(None), xi)
+        self.sites = {**self.sites, **{k: v for k, v in self.call_sites.items() if k.startswith(key)}}
+        self.call_sites, self.site = saved_calls, key
+        try:
+            return out, self.construct(entry, op, CallSite(xi.layout or PLAIN, xi.rank))
+        finally:
+            self.sites, self.site = saved_sites, saved_site
 
     def permutation(self, entry: OpEntry, op: n.Op | None, xi: TensorInfo) -> TensorInfo | None:
         """What a pure axis permutation (`b n c -> b c n`) of `xi` returns: the stored data stays, and where the
