@@ -173,3 +173,43 @@ def test_layers_of_an_inline_sequential_are_built_for_the_rank_they_see(tmp_path
     final = _migrated(middle.text, Framework.TENSORFLOW, "build")
     assert "layers.Permute((2, 1))" in final.text  # the flatten of a rank-3 tensor in PyTorch's order
     _verify_round_trip(tmp_path, worker, source, middle, final, ["float32[2,12,4]"])
+
+
+FACTORIES = textwrap.dedent('''
+    import keras
+    from keras import layers
+
+
+    def upsample_conv(filters):
+        return layers.Conv2DTranspose(filters, 2, strides=2)
+
+
+    def upsample_simple(filters):
+        return layers.UpSampling2D(2)
+
+
+    def build(mode="deconv", width=4):
+        upsample = upsample_conv if mode == "deconv" else upsample_simple
+        drop = lambda rate: layers.SpatialDropout2D(rate)
+        inputs = keras.Input(shape=(8, 8, 3))
+        x = layers.Conv2D(width, 3, strides=2, padding="same")(inputs)
+        x = drop(0.5)(x)
+        x = upsample(width)(x)
+        outputs = layers.Conv2D(2, 1)(x)
+        return keras.Model(inputs, outputs)
+''')
+
+
+def test_layers_from_factories_are_created_once(tmp_path: Path, worker) -> None:
+    """A layer a helper function or a lambda builds, called at once, is created on the first run and follows the
+    module's mode: a fresh one on every run had new weights and dropped out in eval mode."""
+    result = _migrated(FACTORIES, Framework.PYTORCH, "build")
+    assert "x = Functional.layer(lambda: drop(0.5))(x)" in result.text
+    assert "x = Functional.layer(lambda: upsample(width))(x)" in result.text
+    src, out = tmp_path / "net.py", tmp_path / "net_torch.py"
+    src.write_text(FACTORIES)
+    out.write_text(result.text)
+    report = worker.verify(build_request(str(src), str(out), "build", {}, ["float32[2,8,8,3]"], "cpu", "native"),
+                           timeout=300)
+    assert report["status"] == "equivalent", report["message"]
+    assert report["max_abs_diff"] <= 1e-5

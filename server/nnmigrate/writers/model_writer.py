@@ -99,6 +99,10 @@ class ModelWriter:
         """A layer built inside a call expression (`layers.Conv2D(8, 3)(x)`), as the target writes it."""
         return constructed
 
+    def is_layer_factory(self, name: str) -> bool:
+        """True for a function of the file (or a name bound only to such) that returns a layer it builds."""
+        return False
+
     def translate_self_attr(self, attr: str) -> n.Expr | None:
         """A target expression for `self.<attr>` when it means something else in the target, else None."""
         return None

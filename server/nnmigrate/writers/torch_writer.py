@@ -17,13 +17,15 @@ from nnmigrate.shapes.propagate import infer_sizes
 from nnmigrate.writers.builders import builder_inputs, names, placeholders, split_at_model
 from nnmigrate.writers.emit import call, method, own_spelling
 from nnmigrate.writers.model_writer import ModelWriter
-from nnmigrate.writers.module_plan import walk
+from nnmigrate.writers.module_plan import ModulePlan, walk
 from nnmigrate.writers.translate import AttrInfo, Translator
 
 #: Keras call() parameters that PyTorch modules do not take.
 _KERAS_CALL_ONLY = {"training", "mask"}
 #: pivot ops that make a raw weight (held in nn.ParameterList, not nn.ModuleList, when listed)
 _WEIGHT_OPS = {"add_weight", "parameter"}
+#: what a layer-building expression holds (`ModulePlan.attr_info`)
+_LAYER_KINDS = ("op", "class", "sequence")
 #: Keras layer properties naming its dtype (read-only in Keras)
 _KERAS_DTYPE_ATTRS = {"dtype", "compute_dtype", "variable_dtype", "_compute_dtype"}
 
@@ -137,9 +139,33 @@ class TorchWriter(ModelWriter):
         """A module built inside a Functional graph is created once, on the graph's first run."""
         if isinstance(constructed, n.Call) and isinstance(constructed.func, n.Name) and (
                 constructed.func.id.startswith("nn.") or constructed.func.id in self.support_names()
-                or constructed.func.id in self.classes):
+                or constructed.func.id in self.classes or self.is_layer_factory(constructed.func.id)):
             return n.Call(n.Name("Functional.layer"), [n.Arg(n.Lambda([], constructed))])
         return constructed
+
+    def is_layer_factory(self, name: str) -> bool:
+        return name in self._layer_factories
+
+    @cached_property
+    def _layer_factories(self) -> set[str]:
+        """Module-level functions that return a layer they build (`def upsample_conv(f): return
+        layers.Conv2DTranspose(f, 2)`), and names bound only to such functions (`upsample = upsample_conv`) or to
+        lambdas that build a layer (`drop = lambda p: layers.SpatialDropout2D(p)`)."""
+        found = {name for name, f in self.plan.functions.items() if _returns_layers(f, self.plan)}
+
+        def factory(e: n.Expr) -> bool:
+            if isinstance(e, n.IfExp):  # `upsample_conv if deconv else upsample_simple`
+                return factory(e.body) and factory(e.orelse)
+            return isinstance(e, n.Name) and e.id in found \
+                or isinstance(e, n.Lambda) and self.plan.attr_info(e.body, {}).kind in _LAYER_KINDS
+
+        bound: dict[str, bool] = {}
+        for s in walk(self.module.body):
+            if isinstance(s, n.Assign):
+                for t in s.targets:
+                    if isinstance(t, n.Name):
+                        bound[t.id] = bound.get(t.id, True) and factory(s.value)
+        return found | {name for name, only in bound.items() if only}
 
     def _layer_objects(self, body: list[n.Stmt]) -> dict[str, AttrInfo]:
         """Names a builder binds only to layer objects (`block = TransformerBlock(...)`), with what they hold."""
@@ -245,6 +271,12 @@ def _holds_layers(s: n.Assign, appended: set[str]) -> bool:
                                                                      for e in s.value.elts)
     return isinstance(s.value, n.Comprehension) and s.value.kind == "list" and isinstance(s.value.elt, n.Call) \
         and not _is_weight(s.value.elt)
+
+
+def _returns_layers(f: n.FunctionDef, plan: ModulePlan) -> bool:
+    """True for a function whose every `return` gives a layer it builds."""
+    returns = [s.value for s in walk(f.body) if isinstance(s, n.Return)]
+    return bool(returns) and all(r is not None and plan.attr_info(r, {}).kind in _LAYER_KINDS for r in returns)
 
 
 def _assigned(stmts: list[n.Stmt]) -> set[str]:

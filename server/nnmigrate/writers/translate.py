@@ -484,8 +484,9 @@ class Translator:
             func: n.Expr = n.Attr(value, e.func.attr, span=e.func.span)
         else:
             func, _ = self.expr(e.func)
-            if isinstance(e.func, n.Call) and target is not None:
-                func = self.writer.inline_module(func)
+            if isinstance(e.func, n.Call) and (target is not None or isinstance(e.func.func, n.Name)
+                                               and self.writer.is_layer_factory(e.func.func.id)):
+                func = self.writer.inline_module(func)  # a layer built and called at once
         container = self._container_key(e.func.value) if isinstance(e.func, n.Attr) else None
         renamed = self.writer.container_methods.get(container, {}).get(func.attr) \
             if container and isinstance(func, n.Attr) else None
