@@ -11,23 +11,19 @@ from tests.conftest import FIXTURES, fixture_cases
 
 #: What each round trip still lacks; strict, so a fix shows up as an unexpected pass.
 NOT_YET = {
-    "torch_resnet_basic": "support ZeroPadding is not read yet",
-    "torch_resnet18_narrow": "support ZeroPadding is not read yet",
-    "torch_densenet": "a Keras Sequential subclass's self.add(layer) is written as is in PyTorch (nn.Sequential has no add)",
-    "torch_pooling_zoo": "support SameAvgPool is not read yet",
+    "torch_resnet_basic": "the second round changes the text (not yet a fixed point)",
+    "torch_resnet18_narrow": "the second round changes the text (not yet a fixed point)",
+    "torch_densenet": "the second round changes the text (not yet a fixed point)",
+    "torch_pooling_zoo": "the second round changes the text (not yet a fixed point)",
     "torch_conv_autoencoder": "the second round changes the text (not yet a fixed point)",
-    "keras_vgg16": "the Functional support module is not read back as a Keras Functional builder",
-    "keras_cnn_rnn": "the Functional support module is not read back as a Keras Functional builder",
-    "keras_mobilenet": "the Functional support module is not read back as a Keras Functional builder",
-    "keras_densenet": "the Functional support module is not read back as a Keras Functional builder",
-    "keras_tcn": "the Functional support module is not read back as a Keras Functional builder",
-    "keras_transformer_classifier": "the Functional support module is not read back as a Keras Functional builder",
-    "keras_efficientnet": "the Functional support module is not read back as a Keras Functional builder",
-    "keras_separable_conv": "the Functional support module is not read back as a Keras Functional builder",
-    "keras_add_concat": "the Functional support module is not read back as a Keras Functional builder",
-    "keras_unet": "the Functional support module is not read back as a Keras Functional builder",
-    "keras_pooling_zoo": "keras.layers.Permute is not read yet",
-    "keras_conv3d": "the Functional support module is not read back as a Keras Functional builder",
+    "keras_vgg16": "the second round changes the text (not yet a fixed point)",
+    "keras_mobilenet": "support LazyDepthwiseConv2d is not read yet",
+    "keras_tcn": "torch.nn.ZeroPad1d is not read yet",
+    "keras_transformer_classifier": "the second round changes the text (not yet a fixed point)",
+    "keras_efficientnet": "argument dim of support Activation has no mapping",
+    "keras_separable_conv": "support LazySeparableConv2d is not read yet",
+    "keras_add_concat": "a SamePadding step the reader cannot join to its layer has no Keras form",
+    "keras_pooling_zoo": "a negative ZeroPadding (a crop) is written as Keras ZeroPadding with negative widths",
 }
 TORCH_CASES, TORCH_IDS = fixture_cases("pytorch", NOT_YET)
 KERAS_CASES, KERAS_IDS = fixture_cases("tensorflow", NOT_YET)

@@ -311,7 +311,9 @@ ENTRIES = (
             (method("view", varargs="shape"), method("reshape", varargs="shape"), fn("torch.reshape", "input", "shape")),
             layout=OPAQUE, to_keras=_reshape, notes="Channels-last input is transposed back first: reshape depends on memory order."),
     OpEntry("permute", "tensor_ops", (INPUT, Attr("dims")), (method("permute", varargs="dims"), fn("torch.permute", "input", "dims")),
-            layout=LayoutRule("permute", permutation=_axis_order), to_keras=_permute),
+            layout=LayoutRule("permute", permutation=_axis_order), to_keras=_permute,
+            notes="On a channels-last tensor the permutation applies to the stored axes; one that only moves the "
+                  "channel axis between the frameworks' places writes nothing."),
     OpEntry("transpose", "tensor_ops", (INPUT, Attr("dim0"), Attr("dim1")),
             (method("transpose", "dim0", "dim1"), fn("torch.transpose", "input", "dim0", "dim1")),
             layout=LayoutRule("permute", permutation=_swapped_order), to_keras=_transpose),

@@ -19,6 +19,7 @@ from nnmigrate.diagnostics import Diagnostic, Severity, SourceRange
 from nnmigrate.layout import UNKNOWN, TensorInfo, collapse
 from nnmigrate.pivot import nodes as n
 from nnmigrate.pivot.values import const_value
+from nnmigrate.writers import printer
 from nnmigrate.writers.emit import MOVED, PLAIN, OpView
 
 if TYPE_CHECKING:
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 
 #: Builtins that walk their argument's elements in some order: the elements stay what they are.
 _ORDER_ONLY = frozenset({"reversed", "list", "tuple", "iter", "sorted"})
+#: Builtins that fold their argument's elements elementwise (`sum([x, y])`): the result has their common layout.
+_ELEMENTWISE_FOLDS = frozenset({"sum"})
 #: Methods of Python's lists and dicts: called on a variable that holds tensors, it holds a list of them.
 _SEQUENCE_METHODS = frozenset(name for name in (*dir(list), *dir(dict)) if not name.startswith("_")) - {"sort"}
 
@@ -452,6 +455,11 @@ class Translator:
         elif rule in ("opaque", "permute"):
             x = self.need(x, xi, PLAIN)
             out, site = (TensorInfo(PLAIN) if xi.layout or xi.origin else UNKNOWN), CallSite(PLAIN, rank)
+        elif (chain := self.writer.plan.attr_info(op, {})).kind == "sequence" and chain.elements:
+            wanted = self._wanted(chain, xi)  # `nn.Sequential(conv, relu)(x)`: the tensor follows each element
+            x = self.need(x, xi, wanted, rank)
+            out, module = self._followed(entry, op, chain, TensorInfo(wanted, rank))
+            return n.Call(self.writer.inline_module(module), [n.Arg(x), *rest], span=e.span), out
         else:
             out, site = xi, CallSite(xi.layout or self.writer.default_layout(entry), rank)
         module = self.writer.inline_module(self.construct(entry, op, site))
@@ -472,6 +480,9 @@ class Translator:
             func: n.Expr = n.Attr(value, e.func.attr, span=e.func.span)
         else:
             func, _ = self.expr(e.func)
+            if isinstance(e.func, n.Call) and (target is not None or isinstance(e.func.func, n.Name)
+                                               and self.writer.is_layer_factory(e.func.func.id)):
+                func = self.writer.inline_module(func)  # a layer built and called at once
         container = self._container_key(e.func.value) if isinstance(e.func, n.Attr) else None
         renamed = self.writer.container_methods.get(container, {}).get(func.attr) \
             if container and isinstance(func, n.Attr) else None
@@ -505,6 +516,8 @@ class Translator:
                 args = [n.Arg(self.need(a.value, i, PLAIN), a.keyword, a.star) for a, i in zip(args, infos)]
                 return n.Call(func, args, span=e.span), TensorInfo(PLAIN)
             first = infos[0] if infos else UNKNOWN
+            if isinstance(e.func, n.Name) and e.func.id in _ELEMENTWISE_FOLDS and len(infos) == 1 and first.parts:
+                return n.Call(func, args, span=e.span), _common(first.parts)
             return n.Call(func, args, span=e.span), first if first.layout else UNKNOWN
         attr_name, info = target
         return self.call_attr(attr_name, info, func, args, infos, e.span)
@@ -554,6 +567,8 @@ class Translator:
             return func.attr, self.attrs[func.attr]
         if isinstance(func, n.Name) and func.id in self.loop_elements:
             return func.id, self.loop_elements[func.id]
+        if isinstance(func, n.Call) and isinstance(func.func, n.Name) and func.func.id in self.writer.classes:
+            return func.func.id, AttrInfo("class", func.func.id)  # `Block(64)(x)`: a layer class built and called
         if isinstance(func, n.Subscript) and isinstance(func.value, n.Attr) and isinstance(func.value.value, n.Name) \
                 and func.value.value.id == "self" and func.value.attr in self.attrs:
             info = self.attrs[func.value.attr]
@@ -660,6 +675,19 @@ class Translator:
                 _, xi, x = self._chain(f"{site}.{i}", sub, x, xi, element.elements[i + 1:])
             return x, xi, x
         return x, xi, x
+
+    def _followed(self, entry: OpEntry, op: n.Op, chain: AttrInfo, xi: TensorInfo) -> tuple[TensorInfo, n.Expr]:
+        """What a Sequential built where it is called returns for `xi`, and its construction: each element is
+        built for the layout and rank it sees there."""
+        saved_calls, saved_sites, saved_site = dict(self.call_sites), self.sites, self.site
+        key = f"<inline {id(op)}>"
+        _, out, _ = self._chain(key, chain, n.Const(None), xi)
+        self.sites = {**self.sites, **{k: v for k, v in self.call_sites.items() if k.startswith(key)}}
+        self.call_sites, self.site = saved_calls, key
+        try:
+            return out, self.construct(entry, op, CallSite(xi.layout or PLAIN, xi.rank))
+        finally:
+            self.sites, self.site = saved_sites, saved_site
 
     def permutation(self, entry: OpEntry, op: n.Op | None, xi: TensorInfo) -> tuple[TensorInfo, tuple[int, ...]] | None:
         """What a pure axis permutation (`b n c -> b c n`) of `xi` returns, and the permutation it takes of the
@@ -843,9 +871,9 @@ class Translator:
             targets = [self.target(t) for t in s.targets]
             for t in s.targets:
                 self.bind(t, info)
-            if not c and not isinstance(s.value, n.Name) and isinstance(value, n.Name) \
-                    and all(isinstance(t, n.Name) and t.id == value.id for t in targets):
-                return []  # `x = x.permute(0, 2, 3, 1)` that only relabels the layout: nothing left to do
+            if _relabels(targets, value, s.value):  # `x = x.permute(0, 2, 3, 1)` where the target layout has it
+                return [n.Dropped(self.writer.source_code(s.span) or printer.expr(s.value),
+                                  "a reordering the target layout already has", span=s.span, comments=c)]
             return [n.Assign(targets, value, span=s.span, comments=c)]
         if isinstance(s, n.AugAssign):
             value, vi = self.expr(s.value)
@@ -1032,3 +1060,18 @@ def _merge_elements(elements: list[AttrInfo]) -> AttrInfo:
         return elements[0]
     return AttrInfo("other")
 
+
+
+def _relabels(targets: list[n.Expr], value: n.Expr, source: n.Expr) -> bool:
+    """True for `x = x` written for a source expression that computed something: a reordering only relabelled."""
+    return len(targets) == 1 and isinstance(targets[0], n.Name) and isinstance(value, n.Name) \
+        and targets[0].id == value.id and not isinstance(source, n.Name)
+
+
+def _common(parts: tuple[TensorInfo, ...]) -> TensorInfo:
+    """The layout every part has (and the rank, where known and the same), else unknown."""
+    layouts = {p.layout for p in parts}
+    ranks = {p.rank for p in parts} - {None}
+    if len(layouts) != 1 or parts[0].layout is None:
+        return UNKNOWN
+    return TensorInfo(parts[0].layout, ranks.pop() if len(ranks) == 1 else None)
