@@ -17,11 +17,9 @@ NOT_YET = {
     "torch_pooling_zoo": "the second round changes the text (not yet a fixed point)",
     "torch_conv_autoencoder": "the second round changes the text (not yet a fixed point)",
     "keras_vgg16": "the second round changes the text (not yet a fixed point)",
-    "keras_mobilenet": "support LazyDepthwiseConv2d is not read yet",
     "keras_tcn": "torch.nn.ZeroPad1d is not read yet",
     "keras_transformer_classifier": "the second round changes the text (not yet a fixed point)",
     "keras_efficientnet": "argument dim of support Activation has no mapping",
-    "keras_separable_conv": "support LazySeparableConv2d is not read yet",
     "keras_add_concat": "a SamePadding step the reader cannot join to its layer has no Keras form",
     "keras_pooling_zoo": "a negative ZeroPadding (a crop) is written as Keras ZeroPadding with negative widths",
 }

@@ -9,7 +9,7 @@ import numpy as np
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
 from nnmigrate.catalog.shape_rules import ShapeRule, channels, conv, conv_transpose, with_shapes
-from nnmigrate.catalog.spell import NN, KerasForm, keras, layer, with_keras
+from nnmigrate.catalog.spell import NN, KerasForm, keras, layer, torch_support, with_keras
 from nnmigrate.pivot import nodes as n
 from nnmigrate.pivot.values import NOT_CONST
 from nnmigrate.writers.emit import OpView, as_tuple, call, same_expr
@@ -71,16 +71,41 @@ def _conv(rank: int):
         common: dict[str, Any] = dict(
             strides=v.unless("stride", 1), padding="same" if mode == "same" else None,
             dilation_rate=v.unless("dilation", 1), use_bias=v.unless("bias", True))
-        if depthwise:
+        if not v.is_("depth_multiplier", None):  # the LazyDepthwiseConv2d support module: Keras's amounts
+            if mode == "explicit" and as_tuple(v.value("padding"), rank) is NOT_CONST:
+                mode, common["padding"] = "keras", explicit  # a name for 'same' or 'valid', as Keras wrote it
+            main = call("layers.DepthwiseConv2D", v.get("kernel_size"), depth_multiplier=v.unless("depth_multiplier", 1),
+                        **common)
+        elif depthwise:
             mult = None if same_expr(v.get("out_channels"), v.get("in_channels")) else n.BinOp(
                 "//", v.get("out_channels"), v.get("in_channels"))
             main = call(f"layers.DepthwiseConv{dims}", v.get("kernel_size"), depth_multiplier=mult, **common)
         else:
             main = call(f"layers.Conv{dims}", v.get("out_channels"), v.get("kernel_size"),
                         groups=v.unless("groups", 1), **common)
-        if mode != "explicit":
-            return main
-        return call("keras.Sequential", [call(f"layers.ZeroPadding{dims}", explicit), main])
+        return _padded(main, mode, explicit, dims)
+
+    return to_keras
+
+
+def _padded(main: n.Expr, mode: str, explicit: n.Expr | None, dims: str) -> n.Expr:
+    """The Keras layer `main`, after a ZeroPadding layer where PyTorch's padding has no Keras padding mode."""
+    return call("keras.Sequential", [call(f"layers.ZeroPadding{dims}", explicit), main]) if mode == "explicit" else main
+
+
+def _separable(rank: int):
+    """The LazySeparableConv support module, as migrated code carries it, back to Keras's SeparableConv."""
+    dims = f"{rank}D"
+
+    def to_keras(v: OpView) -> n.Expr:
+        mode, explicit = padding_plan(v, rank)
+        padding = "same" if mode == "same" else None
+        if mode == "explicit" and as_tuple(v.value("padding"), rank) is NOT_CONST:
+            mode, padding = "keras", explicit  # a name for 'same' or 'valid', as Keras wrote it
+        main = call(f"layers.SeparableConv{dims}", v.get("out_channels"), v.get("kernel_size"),
+                    strides=v.unless("stride", 1), padding=padding, depth_multiplier=v.unless("depth_multiplier", 1),
+                    dilation_rate=v.unless("dilation", 1), use_bias=v.unless("bias", True))
+        return _padded(main, mode, explicit, dims)
 
     return to_keras
 
@@ -110,17 +135,30 @@ def _conv_transpose(rank: int):
 
 
 def _conv_weights(torch: Mapping[str, Any], config: Mapping[str, Any]) -> list[Any]:
-    w = torch["weight"]
-    nd = w.ndim
+    prefix = "conv." if "conv.weight" in torch else ""  # inside the LazyDepthwiseConv2d support module
+    w = torch[f"{prefix}weight"]
     if config.get("keras_class", "").startswith("DepthwiseConv"):
-        channels = config["in_channels"]
-        kernel = w.reshape(channels, w.shape[0] // channels, *w.shape[2:]).transpose(*range(2, nd), 0, 1)
+        kernel = _depthwise_kernel(w, config["in_channels"] if "in_channels" in config
+                                   else w.shape[0] // config["depth_multiplier"])
     else:
-        kernel = w.transpose(*range(2, nd), 1, 0)
+        kernel = w.transpose(*range(2, w.ndim), 1, 0)
     out = [np.ascontiguousarray(kernel)]
-    if torch.get("bias") is not None:
-        out.append(torch["bias"])
+    if torch.get(f"{prefix}bias") is not None:
+        out.append(torch[f"{prefix}bias"])
     return out
+
+
+def _depthwise_kernel(w: Any, channels: int) -> Any:
+    """torch grouped-convolution weight (C*m, 1, *k) -> Keras depthwise kernel (*k, C, m)."""
+    return w.reshape(channels, w.shape[0] // channels, *w.shape[2:]).transpose(*range(2, w.ndim), 0, 1)
+
+
+def _separable_weights(torch: Mapping[str, Any], config: Mapping[str, Any]) -> list[Any]:
+    """The LazySeparableConv modules -> depthwise kernel (*k, C, m), pointwise kernel (*1, C*m, out) and bias."""
+    depthwise, pointwise = torch["depthwise.weight"], torch["pointwise.weight"]
+    out = [np.ascontiguousarray(_depthwise_kernel(depthwise, depthwise.shape[0] // config["depth_multiplier"])),
+           np.ascontiguousarray(np.moveaxis(pointwise, (0, 1), (-1, -2)))]
+    return out + ([torch["pointwise.bias"]] if torch.get("pointwise.bias") is not None else [])
 
 
 def _conv_transpose_weights(torch: Mapping[str, Any], config: Mapping[str, Any]) -> list[Any]:
@@ -138,7 +176,10 @@ CONV_T_WEIGHTS = WeightRule(_conv_transpose_weights, "kernel (in, out, *k) -> (*
 ENTRIES = tuple(
     OpEntry(f"conv{r}d", "convolution", conv_attrs(),
             (layer(f"{NN}Conv{r}d", *_positional(False)),
-             layer(f"{NN}LazyConv{r}d", *_positional(False)[1:], fixed={"in_channels": None})),
+             layer(f"{NN}LazyConv{r}d", *_positional(False)[1:], fixed={"in_channels": None}))
+            + ((torch_support("LazyDepthwiseConv2d", "kernel_size", "stride", "padding", "depth_multiplier", "dilation",
+                              "bias", fixed={"in_channels": None, "out_channels": None, "depth_multiplier": 1}),)
+               if r == 2 else ()),
             layout=CHANNELS, to_keras=_conv(r), weights=CONV_WEIGHTS, rank=r + 2,
             notes="Keras infers in_channels; torch integer padding becomes 'same' only at stride 1, "
                   "else an explicit ZeroPadding layer; groups == in_channels becomes DepthwiseConv.")
@@ -290,13 +331,16 @@ def _separable_weights_to_torch(keras: list[Any], config: Mapping[str, Any]) -> 
 
 ENTRIES += tuple(
     OpEntry(f"separable_conv{r}d", "convolution",
-            conv_attrs() + (Attr("depth_multiplier", keras=1), Attr("activation", keras=None)), (),
+            conv_attrs() + (Attr("depth_multiplier", torch=1, keras=1), Attr("activation", torch=None, keras=None)),
+            (torch_support(f"LazySeparableConv{r}d", "out_channels", "kernel_size", "stride", "padding",
+                           "depth_multiplier", "dilation", "bias", fixed={"in_channels": None}),),
             (keras(f"SeparableConv{r}D", "out_channels", "kernel_size", "stride", "padding", **_CONV_KERAS),),
-            layout=CHANNELS, to_torch=_conv_torch(r, separable=True), rank=r + 2,
-            weights=WeightRule(None, "depthwise kernel (*k, C, m) -> (C*m, 1, *k); pointwise (*1, C*m, out) -> (out, C*m, *1)",
+            layout=CHANNELS, to_keras=_separable(r), to_torch=_conv_torch(r, separable=True), rank=r + 2,
+            weights=WeightRule(_separable_weights,
+                               "depthwise kernel (*k, C, m) -> (C*m, 1, *k); pointwise (*1, C*m, out) -> (out, C*m, *1)",
                                to_torch=_separable_weights_to_torch),
             notes="A depthwise convolution (no bias) then a 1x1 pointwise one with the bias: the LazySeparableConv "
-                  "support module.")
+                  "support module, read back as SeparableConv.")
     for r in (1, 2)
 )
 
