@@ -19,7 +19,6 @@ NOT_YET = {
     "keras_vgg16": "the second round changes the text (not yet a fixed point)",
     "keras_tcn": "torch.nn.ZeroPad1d is not read yet",
     "keras_transformer_classifier": "the second round changes the text (not yet a fixed point)",
-    "keras_efficientnet": "argument dim of support Activation has no mapping",
     "keras_add_concat": "a SamePadding step the reader cannot join to its layer has no Keras form",
     "keras_pooling_zoo": "a negative ZeroPadding (a crop) is written as Keras ZeroPadding with negative widths",
 }

@@ -213,10 +213,22 @@ def _leaky_torch(v: OpView) -> n.Expr:
 
 
 _ACT = Attr("activation", torch=None, keras=None, doc="Keras activation name; PyTorch uses a separate module.")
+_ACT_DIM = Attr("dim", torch=-1, keras=-1, doc="The axis softmax-like activations act on (Keras: the last).")
+
+
+def _activation_keras(v: OpView) -> n.Expr:
+    """keras.layers.Activation by name; the support Activation's `dim` must be the axis Keras's softmax takes: the
+    last, or the channels axis of a tensor that is channels-last in Keras."""
+    dim = v.value("dim")
+    last = dim == -1 or v.rank is not None and dim == v.rank - 1
+    if not (last and not v.moved or v.moved and dim == 1):
+        v.errors.append(f"an activation over axis {v.get('dim')!r} has no Keras Activation form (it takes the last axis)")
+    return call("layers.Activation", v.get("activation"))
 
 ENTRIES = with_keras(ENTRIES + (
-    OpEntry("activation_layer", "activation", (INPUT, _ACT), (torch_support("Activation", "activation"),),
-            layout=ELEMENTWISE, notes="keras.layers.Activation by name."),
+    OpEntry("activation_layer", "activation", (INPUT, _ACT, _ACT_DIM), (torch_support("Activation", "activation", "dim"),),
+            layout=ELEMENTWISE, to_keras=_activation_keras,
+            notes="keras.layers.Activation by name; softmax-like activations act on the last axis in Keras."),
 ), {
     "relu": KerasForm((keras("ReLU", "max_value", "negative_slope", "threshold"), fn("keras.ops.relu", "input"),
                        fn("keras.activations.relu", "input"), fn("tensorflow.nn.relu", "input")), _relu_torch,
