@@ -3,6 +3,8 @@ style published code uses: migrated with exit 0 and verified equivalent with cop
 
 from __future__ import annotations
 
+import pytest
+
 from tests.engine.test_realworld_patterns import check
 
 
@@ -231,3 +233,66 @@ def test_decoder_walking_skip_connections_and_blocks(tmp_path, worker):
                 return x
         """, "Net", ["float32[2,3,8,8]"])
     assert "axis=-1" in text and "ops.transpose" not in text and "ops.moveaxis" not in text
+
+
+PADDING_MODULES = """
+    import torch
+    from torch import nn
+
+    class Pad1d(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.zero = nn.ZeroPad1d((2, 1))
+            self.const = nn.ConstantPad1d(1, 0.5)
+            self.reflect = nn.ReflectionPad1d((1, 2))
+            self.conv = nn.Conv1d(3, 4, 3)
+            self.crop = nn.ZeroPad1d((-1, -2))
+
+        def forward(self, x):
+            x = self.conv(self.reflect(self.const(self.zero(x))))
+            return self.crop(x)
+
+    class Causal(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Sequential(nn.ZeroPad1d((4, 0)), nn.Conv1d(3, 4, 3, dilation=2))
+            self.not_causal = nn.Sequential(nn.ZeroPad1d((3, 0)), nn.Conv1d(4, 4, 3, dilation=2))
+
+        def forward(self, x):
+            return self.not_causal(self.conv(x))
+
+    class Pad2d(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.reflect = nn.ReflectionPad2d((1, 2, 0, 1))
+            self.zero = nn.ZeroPad2d((0, 1, 2, 0))
+            self.conv = nn.Conv2d(3, 4, 3)
+
+        def forward(self, x):
+            return self.conv(self.zero(self.reflect(x)))
+
+    class Pad3d(nn.Module):
+        def __init__(self, pads=(1, 0, 2, 1, 0, 1)):
+            super().__init__()
+            self.zero = nn.ZeroPad3d(pads)
+            self.const = nn.ConstantPad3d(1, -1.0)
+            self.reflect = nn.ReflectionPad3d(1)
+            self.conv = nn.Conv3d(2, 4, 3)
+
+        def forward(self, x):
+            return self.conv(self.reflect(self.const(self.zero(x))))
+    """
+
+
+@pytest.mark.parametrize("symbol, inputs", [("Pad1d", ["float32[2,3,9]"]), ("Pad2d", ["float32[2,3,7,8]"]),
+                                            ("Pad3d", ["float32[2,2,4,5,6]"])])
+def test_padding_modules_of_every_mode_verify(symbol, inputs, tmp_path, worker):
+    text = check(worker, tmp_path, PADDING_MODULES, symbol, inputs)
+    assert "mode='reflect'" in text  # in a Lambda layer: Keras has no reflection padding layer
+    assert symbol != "Pad1d" or "layers.Cropping1D((1, 2))" in text and "layers.ZeroPadding1D((2, 1))" in text
+
+
+def test_zeros_just_before_a_conv1d_read_as_causal_padding(tmp_path, worker):
+    text = check(worker, tmp_path, PADDING_MODULES, "Causal", ["float32[2,3,12]"])
+    assert "layers.Conv1D(4, 3, padding='causal', dilation_rate=2)" in text
+    assert "layers.ZeroPadding1D((3, 0))" in text  # too few zeros for the kernel: padding of its own

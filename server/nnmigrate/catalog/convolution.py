@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
+from nnmigrate.catalog.padding import causal_pad
 from nnmigrate.catalog.shape_rules import ShapeRule, channels, conv, conv_transpose, with_shapes
 from nnmigrate.catalog.spell import NN, KerasForm, keras, layer, torch_support, with_keras
 from nnmigrate.pivot import nodes as n
@@ -44,9 +45,9 @@ def _positional(transpose: bool) -> tuple[str, ...]:
 
 
 def padding_plan(v: OpView, rank: int) -> tuple[str, Any]:
-    """('valid' | 'same', None) when Keras padding matches torch, else ('explicit', padding expr)."""
+    """('valid' | 'same' | 'causal', None) when Keras padding matches torch, else ('explicit', padding expr)."""
     padding = v.value("padding")
-    if padding in ("same", "valid"):
+    if padding in ("same", "valid", "causal"):  # causal: a ZeroPad1d before a Conv1d, read back
         return str(padding), None
     pad = as_tuple(padding, rank)
     if pad is not NOT_CONST and all(p == 0 for p in pad):
@@ -69,7 +70,7 @@ def _conv(rank: int):
             v.notes.append(f"padding_mode={v.value('padding_mode')!r} is emulated with zero padding only")
         depthwise = rank == 2 and not v.is_("groups", 1) and same_expr(v.get("groups"), v.get("in_channels"))
         common: dict[str, Any] = dict(
-            strides=v.unless("stride", 1), padding="same" if mode == "same" else None,
+            strides=v.unless("stride", 1), padding=mode if mode in ("same", "causal") else None,
             dilation_rate=v.unless("dilation", 1), use_bias=v.unless("bias", True))
         if not v.is_("depth_multiplier", None):  # the LazyDepthwiseConv2d support module: Keras's amounts
             if mode == "explicit" and as_tuple(v.value("padding"), rank) is NOT_CONST:
@@ -245,11 +246,7 @@ def _keras_padding(v: OpView, rank: int, same: bool) -> n.Expr | None:
         return call("SamePadding", v.get("kernel_size"), v.get("stride"), dilation=v.unless("dilation", 1))
     if v.value("padding") != "causal":
         return None
-    k, d = as_tuple(v.value("kernel_size"), 1), as_tuple(v.value("dilation"), 1)
-    if NOT_CONST not in (k, d):
-        return call("nn.ZeroPad1d", (d[0] * (k[0] - 1), 0))
-    size = n.BinOp("-", v.get("kernel_size"), n.Const(1))
-    return call("nn.ZeroPad1d", (size if v.is_("dilation", 1) else n.BinOp("*", v.get("dilation"), size), 0))
+    return call("nn.ZeroPad1d", (causal_pad(v.get("kernel_size"), v.get("dilation")), 0))
 
 
 def _conv_weights_to_torch(keras: list[Any], config: Mapping[str, Any]) -> dict[str, Any]:

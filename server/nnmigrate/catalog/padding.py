@@ -11,10 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, Spelling
-from nnmigrate.catalog.spell import keras, torch_support
+from nnmigrate.catalog.spell import NN, keras, layer, torch_support
 from nnmigrate.pivot import nodes as n
 from nnmigrate.pivot.values import NOT_CONST, const_value
-from nnmigrate.writers.emit import OpView, call, same_expr
+from nnmigrate.writers.emit import OpView, as_tuple, call, lit, same_expr
 
 CHANNELS = LayoutRule("channels")
 
@@ -42,6 +42,65 @@ def zero_padding_copy(rank: int, crop: bool = False, **options: Any) -> Spelling
         return torch_support("ZeroPadding", "cropping", "rank", when={"rank": rank, "crop": True},
                              rename={"padding": "cropping"}, **options)
     return torch_support("ZeroPadding", "padding", "rank", when={"rank": rank, "crop": None}, **options)
+
+
+def torch_pads_as_keras(rank: int) -> Callable[[n.Expr], n.Expr]:
+    """PyTorch padding-module amounts (an int, or (before, after) pairs last axis first) -> Keras's (one pair per
+    axis, in axis order); for 1-D the two forms agree. A name for the tuple is taken apart by index."""
+    def convert(padding: n.Expr) -> n.Expr:
+        if rank == 1 or isinstance(padding, n.Const) and isinstance(padding.value, int):
+            return padding
+        if isinstance(padding, (n.TupleExpr, n.ListExpr)) and len(padding.elts) == 2 * rank:
+            elts = padding.elts
+        else:
+            elts = [n.Subscript(padding, n.Const(i)) for i in range(2 * rank)]
+        return n.TupleExpr([n.TupleExpr(elts[i:i + 2]) for i in range(2 * rank - 2, -1, -2)])
+    return convert
+
+
+def keras_pairs(value: Any, rank: int) -> list[list[int]] | None:
+    """A literal Keras padding as one [before, after] pair per axis, in axis order; None when it is no literal."""
+    pads = torch_pads(value, rank)
+    return None if pads is NOT_CONST else [list(pads[i:i + 2]) for i in range(2 * rank - 2, -1, -2)]
+
+
+def _keras_form(pairs: list[list[int]]) -> Any:
+    """One [before, after] pair per axis, in Keras's shortest spelling: an int, or a tuple of pairs."""
+    if len({x for pair in pairs for x in pair}) == 1:
+        return pairs[0][0]
+    return tuple(pairs[0]) if len(pairs) == 1 else tuple(tuple(pair) for pair in pairs)
+
+
+def keras_pad_layer(rank: int) -> Callable[[OpView], n.Expr]:
+    """Keras ZeroPadding{rank}D for zeros, Cropping{rank}D for negative amounts; another value, or reflection, as a
+    Lambda layer running keras.ops.pad over the spatial axes of the channels-last tensor."""
+    def to_keras(v: OpView) -> n.Expr:
+        mode, value = v.value("mode"), v.value("value")
+        pairs = keras_pairs(v.value("padding"), rank)
+        if pairs is not None and any(x < 0 for pair in pairs for x in pair):
+            if not all(x <= 0 for pair in pairs for x in pair) or mode != "constant":
+                v.errors.append("padding that crops some sides and pads others has no Keras layer")
+            return call(f"layers.Cropping{rank}D", lit(_keras_form([[-x for x in pair] for pair in pairs])))
+        if mode == "constant" and value == 0:
+            return call(f"layers.ZeroPadding{rank}D", v.get("padding"))
+        if pairs is None:
+            v.errors.append(f"{mode} padding by amounts known only at run time has no Keras form here")
+            return call(f"layers.ZeroPadding{rank}D", v.get("padding"))
+        widths = lit([[0, 0], *pairs, [0, 0]])
+        padded = call("ops.pad", n.Name("t"), widths, mode=None if mode == "constant" else mode,
+                      constant_values=v.get("value") if mode == "constant" else None)
+        return call("layers.Lambda", n.Lambda(["t"], padded))
+    return to_keras
+
+
+def torch_pad_modules(rank: int, modes: tuple[str, ...]) -> tuple[Spelling, ...]:
+    """PyTorch's padding modules of `rank` for `modes` (ZeroPad, ConstantPad, ReflectionPad), their amounts read as
+    Keras's. (ReplicationPad and CircularPad are left out: keras.ops.pad's 'edge' and 'wrap' modes do not run on
+    every backend.)"""
+    names = {"zeros": "ZeroPad", "constant": "ConstantPad", "reflect": "ReflectionPad"}
+    return tuple(layer(f"{NN}{names[m]}{rank}d", "padding", *(("value",) if m == "constant" else ()),
+                       fixed={"mode": "constant" if m == "zeros" else m}, convert={"padding": torch_pads_as_keras(rank)})
+                 for m in modes)
 
 
 def keras_pads_as_torch(padding: n.Expr) -> n.Expr:
@@ -93,6 +152,30 @@ def _pads_same(pad: n.Op, layer: n.Op) -> n.Op | None:
                 layer.layer, span=layer.span)
 
 
+def causal_pad(kernel_size: n.Expr, dilation: n.Expr) -> n.Expr:
+    """How much Keras's padding='causal' puts before a sequence: dilation * (kernel_size - 1), folded when literal."""
+    k, d = as_tuple(const_value(kernel_size), 1), as_tuple(const_value(dilation), 1)
+    if NOT_CONST not in (k, d):
+        return n.Const(d[0] * (k[0] - 1))
+    size = n.BinOp("-", kernel_size, n.Const(1))
+    return size if const_value(dilation) == 1 else n.BinOp("*", dilation, size)
+
+
+def _pads_causal(pad: n.Op, layer: n.Op) -> n.Op | None:
+    """Zeros before a sequence, just as many as an unpadded Conv1d after them sees back (dilation * (kernel - 1)), and
+    none after: that convolution with Keras's padding='causal'."""
+    padding = pad.attrs["padding"]
+    before = padding.elts if isinstance(padding, (n.TupleExpr, n.ListExpr)) and len(padding.elts) == 2 else None
+    if layer.key != "conv1d" or before is None or const_value(before[1]) != 0 or not _unpadded(layer) \
+            or const_value(pad.attrs["value"]) != 0 or const_value(pad.attrs["mode"]) != "constant":
+        return None
+    expected = causal_pad(layer.attrs["kernel_size"], layer.attrs["dilation"])
+    if not (same_expr(before[0], expected) or const_value(before[0]) == const_value(expected) is not NOT_CONST):
+        return None
+    return n.Op(layer.key, {**layer.attrs, "padding": n.Const("causal")}, layer.extra, [*layer.spelled, "padding"],
+                layer.layer, span=layer.span)
+
+
 ENTRIES = (
     OpEntry("same_padding", "padding", (Attr("input"), Attr("kernel_size"), Attr("stride", torch=1),
                                         Attr("dilation", torch=1), Attr("value", torch=0.0)),
@@ -102,11 +185,21 @@ ENTRIES = (
                   "convolution or max pooling; right before that layer it reads back as the layer's padding='same', "
                   "alone it has no Keras form."),
 )
+_MODE_ATTRS = (Attr("mode", torch="constant", keras="constant"), Attr("value", torch=0, keras=0))
 ENTRIES += tuple(
-    OpEntry(f"pad{r}d", "padding", (Attr("input"), Attr("padding", keras=1)), (zero_padding_copy(r),),
-            (keras(f"ZeroPadding{r}D", "padding"),), layout=CHANNELS, to_torch=zero_pad_torch(r), rank=r + 2,
-            notes="Keras pairs per axis in axis order; PyTorch's pads run last axis first.")
+    OpEntry(f"pad{r}d", "padding", (Attr("input"), Attr("padding", keras=1), *_MODE_ATTRS),
+            (zero_padding_copy(r), *torch_pad_modules(r, ("zeros", "constant"))),
+            (keras(f"ZeroPadding{r}D", "padding"),), layout=CHANNELS, to_keras=keras_pad_layer(r),
+            to_torch=zero_pad_torch(r), rank=r + 2, pads_next=_pads_causal if r == 1 else None,
+            notes="Keras pairs per axis in axis order; PyTorch's pads run last axis first. A value other than zero is "
+                  "keras.ops.pad in a Lambda layer; right before a Conv1d, zeros just before the sequence read back "
+                  "as its padding='causal'.")
     for r in (1, 3)
+) + tuple(
+    OpEntry(f"reflection_pad{r}d", "padding", (Attr("input"), Attr("padding"), *_MODE_ATTRS),
+            torch_pad_modules(r, ("reflect",)), layout=CHANNELS, to_keras=keras_pad_layer(r), rank=r + 2,
+            notes="Keras has no reflection padding layer: keras.ops.pad(mode='reflect') in a Lambda layer.")
+    for r in (1, 2, 3)
 ) + tuple(
     OpEntry(f"crop{r}d", "padding", (Attr("input"), Attr("cropping", keras=0 if r == 2 else 1)),
             (zero_padding_copy(r, crop=True),),
