@@ -16,8 +16,6 @@ NOT_YET = {
     "torch_densenet": "the second round changes the text (not yet a fixed point)",
     "torch_pooling_zoo": "the second round changes the text (not yet a fixed point)",
     "torch_conv_autoencoder": "the second round changes the text (not yet a fixed point)",
-    "keras_vgg16": "the second round changes the text (not yet a fixed point)",
-    "keras_transformer_classifier": "the second round changes the text (not yet a fixed point)",
     "keras_add_concat": "a SamePadding step the reader cannot join to its layer has no Keras form",
     "keras_pooling_zoo": "a negative ZeroPadding (a crop) is written as Keras ZeroPadding with negative widths",
 }

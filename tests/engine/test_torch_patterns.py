@@ -3,6 +3,8 @@ style published code uses: migrated with exit 0 and verified equivalent with cop
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 
 from tests.engine.test_realworld_patterns import check
@@ -296,3 +298,55 @@ def test_zeros_just_before_a_conv1d_read_as_causal_padding(tmp_path, worker):
     text = check(worker, tmp_path, PADDING_MODULES, "Causal", ["float32[2,3,12]"])
     assert "layers.Conv1D(4, 3, padding='causal', dilation_rate=2)" in text
     assert "layers.ZeroPadding1D((3, 0))" in text  # too few zeros for the kernel: padding of its own
+
+
+def test_two_module_sequentials_that_keras_writes_as_one_layer(tmp_path, worker):
+    text = check(worker, tmp_path, """
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self, act=nn.Sigmoid):
+                super().__init__()
+                self.conv = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU())
+                self.pool = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
+                self.fc = nn.Sequential(nn.Linear(8, 4), nn.Tanh())
+                self.out = nn.Sequential(nn.Linear(4, 2), nn.ReLU(), nn.Linear(2, 2))
+
+            def forward(self, x):
+                return self.out(self.fc(self.pool(self.conv(x))))
+        """, "Net", ["float32[2,3,8,8]"])
+    assert "self.conv = layers.Conv2D(8, 3, padding='same', activation='relu')" in text
+    assert "self.pool = layers.GlobalAveragePooling2D()" in text
+    assert "self.fc = layers.Dense(4, activation='tanh')" in text
+    assert "self.out = keras.Sequential([layers.Dense(2), layers.ReLU(), layers.Dense(2)])" in text
+
+
+def test_notes_of_an_earlier_migration_are_not_carried_into_the_next():
+    from nnmigrate.frameworks import Framework
+    from nnmigrate.migrate import migrate_source
+
+    source = textwrap.dedent("""
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self, flat=False):
+                super().__init__()
+                self.conv = nn.Conv2d(3, 4, 3)
+                self.flat = flat
+
+            def forward(self, x):
+                x = self.conv(x)
+                if self.flat:
+                    x = x.flatten(1)
+                else:
+                    # nnmigrate: left out a reordering the target layout already has: `x = x.permute(0, 2, 3, 1)`
+                    pass
+                    # TODO(nnmigrate): not migrated: an old note
+                    x = x.permute(0, 2, 3, 1)
+                return x
+        """)
+    text = migrate_source(source, Framework.TENSORFLOW, symbol="Net").text
+    assert "an old note" not in text and text.count("# nnmigrate: left out") == 1
+    assert "else:\n            # nnmigrate: left out a reordering the target layout already has: `x = x.permute(0, 2, 3, 1)`\n            pass\n" in text

@@ -49,7 +49,49 @@ def _sequential(v: OpView) -> n.Expr:
     items = v.get("layers")
     if isinstance(items, n.Const):
         return call("keras.Sequential")
-    return call("keras.Sequential", keras_layer_list(items))
+    layers = keras_layer_list(items)
+    one = _one_layer(*layers.elts) if isinstance(layers, n.ListExpr) and len(layers.elts) == 2 else None
+    return one or call("keras.Sequential", layers)
+
+
+#: Keras layers that take an `activation=` of their own
+_ACTIVATED = frozenset(f"layers.{name}" for name in (
+    "Dense", "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "DepthwiseConv2D",
+    "SeparableConv1D", "SeparableConv2D"))
+
+
+def _one_layer(first: n.Expr, second: n.Expr) -> n.Expr | None:
+    """Two Keras layers, as PyTorch's nn.Sequential of two modules gives them, that Keras writes as one: a layer then
+    its activation (`layers.Conv2D(8, 3, activation='relu')`), or a global pooling that keeps its axes then a
+    flatten (channels-last, so through a Permute to PyTorch's order, which axes of size 1 do not change): the
+    global pooling that drops them. None for other layers."""
+    if not isinstance(first, n.Call) or not isinstance(first.func, n.Name):
+        return None
+    activation = _activation_name(second)
+    if first.func.id in _ACTIVATED and activation is not None and all(a.keyword != "activation" for a in first.args):
+        return n.Call(first.func, [*first.args, n.Arg(activation, "activation")])
+    if first.func.id.startswith("layers.Global") and _flattens(second) and len(first.args) == 1 \
+            and first.args[0].keyword == "keepdims" and const_value(first.args[0].value) is True:
+        return n.Call(first.func, [])
+    return None
+
+
+def _activation_name(e: n.Expr) -> n.Expr | None:
+    """The `activation=` value of an activation layer: `layers.ReLU()` -> 'relu', `layers.Activation(a)` -> a."""
+    if _is_call(e, "layers.ReLU") and not e.args:  # type: ignore[attr-defined]
+        return n.Const("relu")
+    if _is_call(e, "layers.Activation") and len(e.args) == 1 and e.args[0].keyword in (None, "activation"):  # type: ignore[attr-defined]
+        return e.args[0].value  # type: ignore[attr-defined]
+    return None
+
+
+def _flattens(e: n.Expr) -> bool:
+    """`layers.Flatten()`, or `keras.Sequential([layers.Permute(...), layers.Flatten()])`."""
+    if _is_call(e, "layers.Flatten") and not e.args:  # type: ignore[attr-defined]
+        return True
+    inner = e.args[0].value if _is_call(e, "keras.Sequential") and len(e.args) == 1 else None  # type: ignore[attr-defined]
+    return isinstance(inner, n.ListExpr) and len(inner.elts) == 2 and _is_call(inner.elts[0], "layers.Permute") \
+        and _flattens(inner.elts[1])
 
 
 def _module_list(v: OpView) -> n.Expr:

@@ -41,6 +41,8 @@ _COMPARE = {
 }
 #: Methods of lists and dicts that share names with nothing in the tensor catalog but must never be read as ops.
 _CONTAINER_METHODS = frozenset({"append", "extend", "insert", "items", "keys", "values", "get", "pop", "update", "add_module"})
+#: comments nnmigrate writes about what it left out or could not migrate: read back, they are dropped
+_MIGRATION_NOTES = ("nnmigrate: left out ", "TODO(nnmigrate): ")
 
 
 class SourceReader:
@@ -423,8 +425,10 @@ class SourceReader:
     # ---- statements ---------------------------------------------------------------------
 
     def comments(self, node: cst.CSTNode) -> list[str]:
+        """The comments above a statement, less the notes an earlier migration wrote (written again where due)."""
         lines = getattr(node, "leading_lines", ())
-        return [line.comment.value[1:] for line in lines if line.comment is not None]
+        return [line.comment.value[1:] for line in lines
+                if line.comment is not None and not line.comment.value[1:].lstrip().startswith(_MIGRATION_NOTES)]
 
     def body(self, block: cst.BaseSuite) -> list[n.Stmt]:
         out: list[n.Stmt] = []
