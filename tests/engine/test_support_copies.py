@@ -180,3 +180,46 @@ class Net(nn.Module):
     report = worker.verify(build_request(str(src), str(out), "Net", {}, ["float32[2,3,12,10]"], "cpu", "native"),
                            timeout=300)
     assert report["status"] == "equivalent", report["message"] + "\n" + result.text
+
+
+def test_depthwise_separable_and_activation_copies_read_back_as_keras_layers(tmp_path, worker):
+    from tests.engine.test_realworld_patterns import check
+
+    copies = support_source(["LazyDepthwiseConv2d", "LazySeparableConv2d", "LazySeparableConv1d", "Activation"],
+                            "torch_layers.py")
+    text = check(worker, tmp_path, "import torch\nfrom torch import nn\n\n\n" + copies + '''
+
+class Net(nn.Module):
+    def __init__(self, act="softmax", pad="same"):
+        super().__init__()
+        self.depthwise = LazyDepthwiseConv2d(3, stride=2, padding=1, depth_multiplier=2, bias=False)
+        self.separable = LazySeparableConv2d(8, 3, padding=pad, depth_multiplier=2)
+        self.act = Activation(act, dim=1)
+        self.sequence = LazySeparableConv1d(4, 3)
+
+    def forward(self, x):
+        h = self.act(self.separable(self.depthwise(x)))
+        return self.sequence(h.flatten(2))
+''', "Net", ["float32[2,3,10,10]"])
+    assert "class Lazy" not in text and "class Activation" not in text
+    assert "layers.DepthwiseConv2D(3, depth_multiplier=2, strides=2, use_bias=False)" in text
+    assert "layers.SeparableConv2D(8, 3, padding=pad, depth_multiplier=2)" in text
+    assert "layers.Activation(act)" in text and "layers.SeparableConv1D(4, 3)" in text
+
+
+def test_an_activation_copy_over_another_axis_has_no_keras_form():
+    copies = support_source(["Activation"], "torch_layers.py")
+    code = "import torch\nfrom torch import nn\n\n\n" + copies + '''
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self.act = Activation("softmax", dim=1)
+
+    def forward(self, x):
+        return self.act(self.fc(x).reshape(-1, 2, 2))
+'''
+    result = migrate_source(code, Framework.parse("tensorflow"), symbol="Net")
+    assert result.exit_code != 0
+    assert any("has no Keras Activation form" in d.message for d in result.diagnostics)
