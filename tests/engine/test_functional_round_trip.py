@@ -171,7 +171,9 @@ def test_layers_of_an_inline_sequential_are_built_for_the_rank_they_see(tmp_path
     middle = _migrated(source, Framework.PYTORCH, "build")
     assert "nn.Sequential(nn.AdaptiveAvgPool1d(1), nn.Flatten())" in middle.text
     final = _migrated(middle.text, Framework.TENSORFLOW, "build")
-    assert "layers.Permute((2, 1))" in final.text  # the flatten of a rank-3 tensor in PyTorch's order
+    # the pooling and the flatten of the rank-3 tensor it keeps are Keras's one pooling layer again
+    assert "x = layers.GlobalAveragePooling1D()(x)" in final.text
+    assert "layers.Conv1D(8, 3, padding='same', activation='relu')(inputs)" in final.text
     _verify_round_trip(tmp_path, worker, source, middle, final, ["float32[2,12,4]"])
 
 

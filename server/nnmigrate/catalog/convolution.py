@@ -44,11 +44,15 @@ def _positional(transpose: bool) -> tuple[str, ...]:
     return ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias", "padding_mode")
 
 
-def padding_plan(v: OpView, rank: int) -> tuple[str, Any]:
-    """('valid' | 'same' | 'causal', None) when Keras padding matches torch, else ('explicit', padding expr)."""
+def padding_plan(v: OpView, rank: int, keras_names: bool = False) -> tuple[str, Any]:
+    """('valid' | 'same' | 'causal', None) when Keras padding matches torch, ('keras', padding expr) for a padding known
+    only at run time that Keras's names spell (`keras_names`: the support modules pass Keras's on), else
+    ('explicit', padding expr)."""
     padding = v.value("padding")
     if padding in ("same", "valid", "causal"):  # causal: a ZeroPad1d before a Conv1d, read back
         return str(padding), None
+    if keras_names and padding is NOT_CONST:
+        return "keras", v.get("padding")
     pad = as_tuple(padding, rank)
     if pad is not NOT_CONST and all(p == 0 for p in pad):
         return "valid", None
@@ -65,16 +69,15 @@ def _conv(rank: int):
     dims = f"{rank}D"
 
     def to_keras(v: OpView) -> n.Expr:
-        mode, explicit = padding_plan(v, rank)
+        support = not v.is_("depth_multiplier", None)  # the LazyDepthwiseConv2d support module
+        mode, explicit = padding_plan(v, rank, keras_names=support)
         if not v.is_("padding_mode", "zeros"):
             v.notes.append(f"padding_mode={v.value('padding_mode')!r} is emulated with zero padding only")
         depthwise = rank == 2 and not v.is_("groups", 1) and same_expr(v.get("groups"), v.get("in_channels"))
         common: dict[str, Any] = dict(
-            strides=v.unless("stride", 1), padding=mode if mode in ("same", "causal") else None,
+            strides=v.unless("stride", 1), padding=_keras_padding_arg(mode, explicit),
             dilation_rate=v.unless("dilation", 1), use_bias=v.unless("bias", True))
-        if not v.is_("depth_multiplier", None):  # the LazyDepthwiseConv2d support module: Keras's amounts
-            if mode == "explicit" and as_tuple(v.value("padding"), rank) is NOT_CONST:
-                mode, common["padding"] = "keras", explicit  # a name for 'same' or 'valid', as Keras wrote it
+        if support:
             main = call("layers.DepthwiseConv2D", v.get("kernel_size"), depth_multiplier=v.unless("depth_multiplier", 1),
                         **common)
         elif depthwise:
@@ -89,6 +92,11 @@ def _conv(rank: int):
     return to_keras
 
 
+def _keras_padding_arg(mode: str, explicit: n.Expr | None) -> Any:
+    """The Keras layer's `padding=` for a `padding_plan` (None: 'valid', the default, or a ZeroPadding layer before)."""
+    return mode if mode in ("same", "causal") else explicit if mode == "keras" else None
+
+
 def _padded(main: n.Expr, mode: str, explicit: n.Expr | None, dims: str) -> n.Expr:
     """The Keras layer `main`, after a ZeroPadding layer where PyTorch's padding has no Keras padding mode."""
     return call("keras.Sequential", [call(f"layers.ZeroPadding{dims}", explicit), main]) if mode == "explicit" else main
@@ -99,12 +107,9 @@ def _separable(rank: int):
     dims = f"{rank}D"
 
     def to_keras(v: OpView) -> n.Expr:
-        mode, explicit = padding_plan(v, rank)
-        padding = "same" if mode == "same" else None
-        if mode == "explicit" and as_tuple(v.value("padding"), rank) is NOT_CONST:
-            mode, padding = "keras", explicit  # a name for 'same' or 'valid', as Keras wrote it
+        mode, explicit = padding_plan(v, rank, keras_names=True)
         main = call(f"layers.SeparableConv{dims}", v.get("out_channels"), v.get("kernel_size"),
-                    strides=v.unless("stride", 1), padding=padding, depth_multiplier=v.unless("depth_multiplier", 1),
+                    strides=v.unless("stride", 1), padding=_keras_padding_arg(mode, explicit), depth_multiplier=v.unless("depth_multiplier", 1),
                     dilation_rate=v.unless("dilation", 1), use_bias=v.unless("bias", True))
         return _padded(main, mode, explicit, dims)
 

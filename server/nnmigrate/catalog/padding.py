@@ -1,5 +1,6 @@
-"""Catalog entries for Keras ZeroPadding1D/3D and Cropping1D/2D/3D, written as PyTorch padding modules, and for
-the SamePadding module that writes Keras's padding='same' before a PyTorch convolution or pooling.
+"""Catalog entries for Keras ZeroPadding1D/3D and Cropping1D/2D/3D, written as PyTorch padding modules, for PyTorch's
+ZeroPad/ConstantPad/ReflectionPad modules read into Keras, and for the SamePadding module that writes Keras's
+padding='same' before a PyTorch convolution or pooling.
 
 Keras gives one (before, after) pair per spatial axis, in axis order; PyTorch's padding modules take the pairs
 last axis first. Cropping is padding by negative amounts (`nn.ZeroPad2d((-1, 0, 0, -2))` removes pixels).
@@ -78,7 +79,7 @@ def keras_pad_layer(rank: int) -> Callable[[OpView], n.Expr]:
         mode, value = v.value("mode"), v.value("value")
         pairs = keras_pairs(v.value("padding"), rank)
         if pairs is not None and any(x < 0 for pair in pairs for x in pair):
-            if not all(x <= 0 for pair in pairs for x in pair) or mode != "constant":
+            if not all(x <= 0 for pair in pairs for x in pair):
                 v.errors.append("padding that crops some sides and pads others has no Keras layer")
             return call(f"layers.Cropping{rank}D", lit(_keras_form([[-x for x in pair] for pair in pairs])))
         if mode == "constant" and value == 0:
