@@ -50,6 +50,7 @@ class Functional(nn.Module):
         super().__init__()
         self.graph = graph
         self.built_layers = nn.ModuleList()
+        self._made = []  # every layer or function the graph made, in order (functions hold no weights)
         self._next = 0
 
     def forward(self, *inputs):
@@ -62,16 +63,20 @@ class Functional(nn.Module):
 
     @classmethod
     def layer(cls, make):
+        if not cls._running:  # called outside a Functional model's run: a plain call
+            return make()
         model = cls._running[-1]
         taken = []
 
         def call(*args, **kwargs):  # takes its place when first called, after its inputs' layers, as Keras does
             if not taken:
-                if model._next == len(model.built_layers):
-                    module = make()
-                    module.train(model.training)
-                    model.built_layers.append(module)
-                taken.append(model.built_layers[model._next])
+                if model._next == len(model._made):
+                    made = make()
+                    if isinstance(made, nn.Module):
+                        made.train(model.training)
+                        model.built_layers.append(made)
+                    model._made.append(made)
+                taken.append(model._made[model._next])
                 model._next += 1
             return taken[0](*args, **kwargs)
 

@@ -98,6 +98,11 @@ class ModelWriter:
         """A layer built inside a call expression (`layers.Conv2D(8, 3)(x)`), as the target writes it."""
         return constructed
 
+    def made_layer(self, made: n.Expr) -> n.Expr:
+        """A callable made by a function of the user's and called at once (`make_layer(8)(x)`) in graph code
+        outside classes, as the target writes it."""
+        return made
+
     def translate_self_attr(self, attr: str) -> n.Expr | None:
         """A target expression for `self.<attr>` when it means something else in the target, else None."""
         return None

@@ -140,6 +140,15 @@ class TorchWriter(ModelWriter):
             return n.Call(n.Name("Functional.layer"), [n.Arg(n.Lambda([], constructed))])
         return constructed
 
+    def made_layer(self, made: n.Expr) -> n.Expr:
+        """A layer a helper or factory makes inside a Functional graph (`DO(rate)(x)`) is created once too."""
+        return n.Call(n.Name("Functional.layer"), [n.Arg(n.Lambda([], made))]) if self._functional else made
+
+    @cached_property
+    def _functional(self) -> bool:
+        """Whether the written code builds a Keras Functional model."""
+        return any(isinstance(x, n.Op) and x.key == "functional_model" for x in walk(self.plan.statements()))
+
     def _layer_objects(self, body: list[n.Stmt]) -> dict[str, AttrInfo]:
         """Names a builder binds only to layer objects (`block = TransformerBlock(...)`), with what they hold."""
         found: dict[str, AttrInfo] = {}

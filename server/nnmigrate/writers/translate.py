@@ -474,6 +474,8 @@ class Translator:
             func: n.Expr = n.Attr(value, e.func.attr, span=e.func.span)
         else:
             func, _ = self.expr(e.func)
+            if isinstance(e.func, n.Call) and self.class_name is None:  # `make_layer(8)(x)`, `DO(rate)(x)`
+                func = self.writer.made_layer(func)
         container = self._container_key(e.func.value) if isinstance(e.func, n.Attr) else None
         renamed = self.writer.container_methods.get(container, {}).get(func.attr) \
             if container and isinstance(func, n.Attr) else None
