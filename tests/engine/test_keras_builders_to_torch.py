@@ -3,6 +3,8 @@ helper function, layer classes picked by name, models built without `keras.Input
 
 from __future__ import annotations
 
+import textwrap
+
 from tests.conftest import migrate_and_verify
 
 
@@ -43,3 +45,96 @@ def test_layers_made_by_factories_and_helpers_are_created_once(tmp_path, worker)
     ''', "build", ["float32[2,8,8,3]"])
     assert "Functional.layer(lambda: DO(0.2))(x)" in result.text
     assert "Functional.layer(lambda: upsample(filters, (2, 2), strides=(2, 2), padding='same'))(x)" in result.text
+
+
+def test_layer_classes_picked_with_eval(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        import keras
+        from keras.layers import Conv2D, ReLU, LeakyReLU, ELU, add, multiply
+
+
+        def gate(x, g, activation="ReLU", attention="add"):
+            activation_func = eval(activation)
+            attention_func = eval(attention)
+            query = attention_func([Conv2D(4, 1)(x), Conv2D(4, 1)(g)], name="query")
+            f = activation_func(name="act")(query)
+            return multiply([x, Conv2D(4, 1, activation="sigmoid")(f)])
+
+
+        def build(activation="LeakyReLU"):
+            inputs = keras.Input((8, 8, 4))
+            x = gate(inputs, inputs, activation)
+            act = eval(activation)
+            return keras.Model(inputs, act(name="out")(Conv2D(3, 1)(x)))
+    ''', "build", ["float32[2,8,8,4]"])
+    assert "eval(" not in result.text and "'LeakyReLU': lambda name=None: nn.LeakyReLU(0.3)" in result.text
+    left_out = [d.message for d in result.diagnostics if d.code == "NNM102"]
+    assert left_out and "Conv2D" in left_out[0]  # a layer that cannot be made without arguments is named
+
+
+def test_eval_of_a_name_the_module_does_not_import_is_reported():
+    from nnmigrate.frameworks import Framework
+    from nnmigrate.migrate import migrate_source
+
+    result = migrate_source(textwrap.dedent('''
+        import keras
+
+
+        def build(activation="ReLU"):
+            inputs = keras.Input((4,))
+            return keras.Model(inputs, eval(activation)()(inputs))
+    '''), Framework.PYTORCH, symbol="build")
+    assert result.exit_code == 3 and any("eval(activation)" in d.message for d in result.diagnostics)
+
+
+def test_star_import_of_a_package_module_brings_its_definitions(tmp_path):
+    from nnmigrate.frameworks import Framework
+    from nnmigrate.migrate import migrate_source
+
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "blocks.py").write_text(textwrap.dedent('''
+        from keras import layers
+
+
+        def conv_block(x, filters):
+            return layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+
+
+        def _private(x):
+            return x
+    '''))
+    model = package / "model.py"
+    model.write_text(textwrap.dedent('''
+        import keras
+        from pkg.blocks import *
+
+
+        def build():
+            inputs = keras.Input((8, 8, 3))
+            return keras.Model(inputs, conv_block(inputs, 4))
+    '''))
+    result = migrate_source(model.read_text(), Framework.PYTORCH, symbol="build", path=str(model))
+    assert result.exit_code == 0, [d.message for d in result.diagnostics]
+    assert "def conv_block(x, filters):" in result.text and "import *" not in result.text
+
+
+def test_attributes_set_before_super_init(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        import keras
+
+
+        class FeedForward(keras.layers.Layer):
+            def __init__(self, units, activation="relu", **kwargs):
+                self.supports_masking = True
+                self.units = units
+                self.activation = keras.activations.get(activation)
+                self.hidden = keras.layers.Dense(units)
+                super().__init__(**kwargs)
+
+            def call(self, x):
+                return self.activation(self.hidden(x))
+    ''', "FeedForward", ["float32[2,5,8]"], args={"units": 6})
+    init = result.text.split("class FeedForward")[1]
+    assert init.index("super().__init__()") < init.index("self.units")

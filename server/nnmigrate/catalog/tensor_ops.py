@@ -715,7 +715,7 @@ ENTRIES = with_keras(ENTRIES, {
                            torch_form("torch.tensordot", "input", "other", dims=2)),
     "batch_dot": KerasForm(keras_fns((KB + "batch_dot",), "input", "other", "axes", rename={"y": "other"}),
                            lambda v: call("batch_dot", v.get("input"), v.get("other"), axes=v.unless("axes", None))),
-    "bias_add": KerasForm(keras_fns((TF + "nn.bias_add",), "input", "bias", rename={"value": "input"}),
+    "bias_add": KerasForm(keras_fns((TF + "nn.bias_add", KB + "bias_add"), "input", "bias", rename={"value": "input", "x": "input"}),
                           lambda v: n.BinOp("+", v.get("input"), v.get("bias"))),
     "reshape": KerasForm(keras_fns(names("reshape", "reshape", "reshape", math=False), "input", "shape",
                                    rename={"newshape": "shape", "tensor": "input"}), torch_form("torch.reshape", "input", "shape")),

@@ -87,9 +87,11 @@ def local_bindings(source: str, path: Path) -> dict[str, Binding]:
             for alias in stmt.names:
                 submodule = _module_file(base / alias.name)
                 owner = _module_file(base)
-                if submodule is not None:
+                if alias.name == "*" and owner is not None:  # every public definition of the module
+                    out.update({name: Binding(owner, name) for name in _public_definitions(owner) if name not in out})
+                elif submodule is not None:
                     out[alias.asname or alias.name] = Binding(submodule, None)
-                elif owner is not None and alias.name != "*":
+                elif owner is not None:
                     out[alias.asname or alias.name] = Binding(owner, alias.name)
         elif isinstance(stmt, ast.Import):
             root = package_root(path)
@@ -100,6 +102,27 @@ def local_bindings(source: str, path: Path) -> dict[str, Binding]:
                 if target is not None and alias.asname:
                     out[alias.asname] = Binding(target, None)
     return out
+
+
+def _public_definitions(path: Path) -> list[str]:
+    """The names `from module import *` takes from the module's own definitions: its `__all__` when that is a
+    literal list, else its top-level functions, classes and assigned names not starting with `_`."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+        return []
+    names: list[str] = []
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.append(stmt.name)
+        elif isinstance(stmt, ast.Assign):
+            targets = [t for t in stmt.targets if isinstance(t, ast.Name)]
+            if any(t.id == "__all__" for t in targets) and isinstance(stmt.value, (ast.List, ast.Tuple)):
+                listed = [e.value for e in stmt.value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+                if len(listed) == len(stmt.value.elts):
+                    return listed
+            names += [t.id for t in targets]
+    return [name for name in names if not name.startswith("_")]
 
 
 def _bound_names(import_code: str) -> list[str]:

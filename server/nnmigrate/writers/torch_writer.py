@@ -102,7 +102,7 @@ class TorchWriter(ModelWriter):
             elif isinstance(s, n.Assign) and _holds_layers(s, appended):
                 s = n.Assign(s.targets, call("nn.ModuleList", s.value), span=s.span, comments=s.comments)
             out.append(s)
-        return out
+        return _super_init_first(out)
 
     def write_class(self, cls: n.ClassDef) -> n.ClassDef:
         """A Keras layer with build() but no __init__ still needs one: it starts unbuilt."""
@@ -211,6 +211,18 @@ class TorchWriter(ModelWriter):
     def layout_note(self, params: list[str]) -> str:
         return (f"Layout: {', '.join(f'`{k}`' for k in params)} channels-first (N, C, ...), as PyTorch convolutions "
                 "expect; the Keras original took channels-last (N, ..., C).")
+
+
+def _super_init_first(body: list[n.Stmt]) -> list[n.Stmt]:
+    """Keras layers often set attributes before `super().__init__(**kwargs)`; an nn.Module cannot hold a module or
+    parameter before its own __init__ ran, so an argument-free `super().__init__()` comes first."""
+    for i, s in enumerate(body):
+        if isinstance(s, n.ExprStmt) and isinstance(s.value, n.Call) and not s.value.args \
+                and isinstance(s.value.func, n.Attr) and s.value.func.attr == "__init__" \
+                and isinstance(s.value.func.value, n.Call) and isinstance(s.value.func.value.func, n.Name) \
+                and s.value.func.value.func.id == "super":
+            return [s, *body[:i], *body[i + 1:]]
+    return body
 
 
 def _buffers_over_attributes(cls: n.ClassDef) -> None:
