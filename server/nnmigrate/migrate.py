@@ -93,7 +93,7 @@ def migrate_source(source: str, to: Framework, *, symbol: str | None = None, lay
     source_framework = detect_framework(source)
     if source_framework is to:
         raise MigrationError(Diagnostic("NNM003", f"the source already uses {to.display}", None))
-    module, diagnostics = _read(source, source_framework, path)
+    module, diagnostics = _read(source, source_framework, path, symbol)
     names = {s.name for s in module.body if hasattr(s, "name")}
     if symbol is not None and symbol not in names:
         raise MigrationError(Diagnostic("NNM002", f"`{symbol}` is not defined at the top level of the file", None,
@@ -109,8 +109,9 @@ def migrate_source(source: str, to: Framework, *, symbol: str | None = None, lay
                            [symbol] if symbol else sorted(writer.plan.classes), mapping)
 
 
-def _read(source: str, framework: Framework | None, path: str | None):
-    """The pivot of `source`, with its package-local imports resolved when its path is known."""
+def _read(source: str, framework: Framework | None, path: str | None, symbol: str | None = None):
+    """The pivot of `source`, with its package-local imports resolved when its path is known (those `symbol`
+    needs, when given)."""
     if path is None:
         return read_pivot(source, framework)
     from pathlib import Path
@@ -123,7 +124,7 @@ def _read(source: str, framework: Framework | None, path: str | None):
         except MigrationError:
             return None
 
-    return read_in_package(source, Path(path), read_module) or read_pivot(source, framework)
+    return read_in_package(source, Path(path), read_module, symbol) or read_pivot(source, framework)
 
 
 def _within(diagnostics: list[Diagnostic], stmts: list) -> list[Diagnostic]:

@@ -138,3 +138,77 @@ def test_attributes_set_before_super_init(tmp_path, worker):
     ''', "FeedForward", ["float32[2,5,8]"], args={"units": 6})
     init = result.text.split("class FeedForward")[1]
     assert init.index("super().__init__()") < init.index("self.units")
+
+
+def test_package_definitions_only_other_symbols_need_bring_no_diagnostics(tmp_path):
+    from nnmigrate.frameworks import Framework
+    from nnmigrate.migrate import migrate_source
+
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "blocks.py").write_text(textwrap.dedent('''
+        import tensorflow as tf
+
+
+        class Plain(tf.keras.layers.Layer):
+            def call(self, x):
+                return tf.nn.relu(x)
+
+
+        class Sparse(tf.keras.layers.Layer):
+            def call(self, x):
+                return tf.sparse.sparse_dense_matmul(x, x)
+    '''))
+    model = package / "model.py"
+    model.write_text(textwrap.dedent('''
+        import tensorflow as tf
+        from pkg import blocks
+
+
+        class Net(tf.keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.block = blocks.Plain()
+
+            def call(self, x):
+                return self.block(x)
+
+
+        class SparseNet(tf.keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.block = blocks.Sparse()
+
+            def call(self, x):
+                return self.block(x)
+    '''))
+    result = migrate_source(model.read_text(), Framework.PYTORCH, symbol="Net", path=str(model))
+    assert result.exit_code == 0, [d.message for d in result.diagnostics]
+    assert "class Sparse" not in result.text
+    other = migrate_source(model.read_text(), Framework.PYTORCH, symbol="SparseNet", path=str(model))
+    assert other.exit_code == 3 and any("sparse_dense_matmul" in d.message for d in other.diagnostics)
+
+
+def test_explicit_build_calls_are_left_out(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        import keras
+        from keras import layers
+
+
+        class Head(keras.layers.Layer):
+            def __init__(self, units):
+                super().__init__()
+                self.dense = layers.Dense(units)
+                self.dense.build((None, 8))
+
+            def call(self, x):
+                return self.dense(x)
+
+
+        def build(units=3):
+            model = keras.Sequential([layers.Dense(8, activation="relu"), Head(units)])
+            model.build((None, 4))
+            return model
+    ''', "build", ["float32[2,4]"])
+    assert result.text.count("left out building ahead of time") == 2

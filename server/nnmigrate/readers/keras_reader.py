@@ -1,6 +1,6 @@
 """Keras 3 / tf.keras source -> pivot: which names are Keras or TensorFlow, which classes are layers, which method is call.
 
-Also the Keras-only plumbing PyTorch has no use for: explicit `build()` calls on sub-layers (PyTorch Lazy
+Also the Keras-only plumbing PyTorch has no use for: explicit `build()` calls on layers and models (PyTorch Lazy
 modules size themselves on the first call), `super().build(...)`, and training-time extras such as
 `self.add_loss(...)`, each left out with a note.
 """
@@ -56,6 +56,7 @@ class KerasReader(SourceReader):
     def __init__(self, source: str, catalog: Catalog) -> None:
         super().__init__(source, catalog)
         self.layer_attrs: set[str] = set()  # `self.<name>` attributes holding catalog layers
+        self.layer_names: set[str] = set()  # local names bound to layers or models (`model = keras.Sequential(...)`)
 
     def qualname(self, node: cst.BaseExpression) -> str | None:
         qual = super().qualname(node)
@@ -118,11 +119,18 @@ class KerasReader(SourceReader):
         if left_out is not None:
             return [left_out]
         out = super().small_stmt(node, comments)
-        if isinstance(node, cst.Assign) and out and isinstance(out[0], n.Assign) and isinstance(out[0].value, n.Op) \
-                and out[0].value.layer:
+        if isinstance(node, cst.Assign) and out and isinstance(out[0], n.Assign) and self._makes_layer(out[0].value):
             self.layer_attrs.update(t.attr for t in out[0].targets
                                     if isinstance(t, n.Attr) and isinstance(t.value, n.Name) and t.value.id == "self")
+            self.layer_names.update(t.id for t in out[0].targets if isinstance(t, n.Name))
         return out
+
+    def _makes_layer(self, value: n.Expr) -> bool:
+        """A catalog layer or model, or an instance of a layer / model class of the file."""
+        if isinstance(value, n.Op):
+            return value.layer or value.key == "functional_model"
+        return isinstance(value, n.Call) and isinstance(value.func, n.Name) \
+            and self.class_kinds.get(value.func.id, "plain") != "plain"
 
     def keras_plumbing(self, node: cst.BaseSmallStatement, comments: list[str]) -> n.Dropped | None:
         """A statement that only serves Keras's layer machinery, as the note that replaces it; else None."""
@@ -138,9 +146,10 @@ class KerasReader(SourceReader):
             return n.Dropped(self.code(node), reason, span=span, comments=comments)
         if method == "build" and _is_super(receiver):
             return n.Dropped(self.code(node), "Keras's own build step", span=span, comments=comments)
-        if method == "build" and isinstance(receiver, cst.Attribute) and dotted(receiver.value) == "self" \
-                and receiver.attr.value in self.layer_attrs:
-            return n.Dropped(self.code(node), "building a sub-layer ahead of time (Lazy modules size themselves)",
+        if method == "build" and (isinstance(receiver, cst.Attribute) and dotted(receiver.value) == "self"
+                                  and receiver.attr.value in self.layer_attrs
+                                  or isinstance(receiver, cst.Name) and receiver.value in self.layer_names):
+            return n.Dropped(self.code(node), "building ahead of time (Lazy modules size themselves on the first call)",
                              span=span, comments=comments)
         return None
 

@@ -302,10 +302,15 @@ class Merge:
                 if isinstance(s, n.Import) and not any(b in owner.bindings for b in _bound_names(s.code)):
                     self.imports.setdefault(s.code, n.Import(s.code, span=self.origin))
 
-    def run(self) -> tuple[n.PivotModule, list[Diagnostic]]:
-        """The main module with the package imports it resolved replaced by the definitions they name."""
+    def run(self, symbol: str | None = None) -> tuple[n.PivotModule, list[Diagnostic]]:
+        """The main module with the package imports it resolved replaced by the definitions they name: those the
+        main module's code uses, or with `symbol` those its definition needs (what else the file defines brings
+        nothing, nor its diagnostics)."""
         body = [s for s in self.main.pivot.body if not any(s is imp for imp in self.local_imports)]
         uses = [s for s in body if not isinstance(s, n.Import)]
+        if symbol is not None and symbol in self.main.definitions:
+            needed = {id(s) for s in ModulePlan(self.main.pivot, symbol).statements()}
+            uses = [s for s in uses if id(s) in needed]
         self.link(self.main, uses, {})
         missing = set(self.main.bindings) & names_used(uses) - self.resolved
         unresolved = [imp for imp in self.local_imports if missing & set(_bound_names(imp.code))]
@@ -316,8 +321,10 @@ class Merge:
         return module, self.main.diagnostics + self.diagnostics
 
 
-def read_in_package(source: str, path: Path, read: Reader) -> tuple[n.PivotModule, list[Diagnostic]] | None:
-    """Reads `source` (the file at `path`) with the definitions it imports from its own package merged in."""
+def read_in_package(source: str, path: Path, read: Reader,
+                    symbol: str | None = None) -> tuple[n.PivotModule, list[Diagnostic]] | None:
+    """Reads `source` (the file at `path`) with the definitions it (or its `symbol`) imports from its own package
+    merged in."""
     package = Package(read)
     path = path.resolve()
     main = package.modules[path] = package.module(path, source)
@@ -325,7 +332,7 @@ def read_in_package(source: str, path: Path, read: Reader) -> tuple[n.PivotModul
         return None
     if not main.bindings:
         return main.pivot, main.diagnostics
-    return Merge(package, main).run()
+    return Merge(package, main).run(symbol)
 
 
 def _replace(e: n.Node, aliases: dict[str, dict[str, str]]) -> n.Node:
