@@ -212,3 +212,48 @@ def test_explicit_build_calls_are_left_out(tmp_path, worker):
             return model
     ''', "build", ["float32[2,4]"])
     assert result.text.count("left out building ahead of time") == 2
+
+
+def test_class_that_only_configures_a_builtin_layer(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        import tensorflow as tf
+
+
+        class ScaledUniform(tf.keras.initializers.VarianceScaling):
+            def __init__(self, w0=1.0, seed=None):
+                super().__init__(scale=6.0 / (3.0 * w0 * w0), mode="fan_in", distribution="uniform", seed=seed)
+
+
+        class Sine(tf.keras.layers.Layer):
+            def __init__(self, w0=1.0, **kwargs):
+                super().__init__(**kwargs)
+                self.w0 = w0
+
+            def call(self, inputs):
+                return tf.sin(self.w0 * inputs)
+
+
+        class SineDense(tf.keras.layers.Dense):
+            def __init__(self, units, w0=1.0, activation="sine", kernel_initializer="scaled", **kwargs):
+                self.w0 = float(w0)
+                if activation == "sine":
+                    activation = Sine(w0=w0)
+                if kernel_initializer == "scaled":
+                    kernel_initializer = ScaledUniform(w0=w0)
+                super().__init__(units=units, activation=activation, kernel_initializer=kernel_initializer, **kwargs)
+
+            def get_config(self):
+                return dict(super().get_config(), w0=self.w0)
+
+
+        class Net(tf.keras.Model):
+            def __init__(self, units=8):
+                super().__init__()
+                self.body = tf.keras.Sequential([SineDense(units, w0=30.0), SineDense(units)])
+                self.head = SineDense(2, activation="linear")
+
+            def call(self, x):
+                return self.head(self.body(x))
+    ''', "Net", ["float32[4,3]"])
+    assert "class SineDense(nn.Module):" in result.text and "self.dense = nn.Sequential(nn.LazyLinear(" in result.text
+    assert "ScaledUniform" not in result.text.split("class Sine(")[1]  # the initializer class is not written

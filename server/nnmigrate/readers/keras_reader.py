@@ -7,6 +7,8 @@ modules size themselves on the first call), `super().build(...)`, and training-t
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from nnmigrate.catalog import Catalog
@@ -57,6 +59,7 @@ class KerasReader(SourceReader):
         super().__init__(source, catalog)
         self.layer_attrs: set[str] = set()  # `self.<name>` attributes holding catalog layers
         self.layer_names: set[str] = set()  # local names bound to layers or models (`model = keras.Sequential(...)`)
+        self.initializer_classes: dict[str, str | None] = {}  # the file's initializer classes -> their base's name
 
     def qualname(self, node: cst.BaseExpression) -> str | None:
         qual = super().qualname(node)
@@ -95,7 +98,14 @@ class KerasReader(SourceReader):
 
     def class_def(self, node: cst.ClassDef) -> n.ClassDef:
         """Deriving from a built-in Keras class other than Layer / Model (`keras.layers.Dense`) inherits behaviour
-        that has no PyTorch counterpart to derive from: reported."""
+        that has no PyTorch counterpart to derive from: reported, unless the class only configures a catalog layer
+        (see `configured_layer`)."""
+        configured = self.configured_layer(node)
+        if configured is not None:
+            return super().class_def(configured)
+        initializer = self.initializer_class(node)
+        if initializer is not None:
+            return initializer
         for base in node.bases:
             qual = self.qualname(base.value) or ""
             if qual.startswith(self.framework_prefixes()) and qual not in self.module_bases | self.sequential_bases:
@@ -103,6 +113,55 @@ class KerasReader(SourceReader):
                             "form to derive from", base, hint="derive it from keras.layers.Layer and build its weights "
                             "in build(), or rewrite it by hand")
         return super().class_def(node)
+
+    def initializer_class(self, node: cst.ClassDef) -> n.Dropped | None:
+        """A class deriving from a Keras initializer only sets how weights start: PyTorch modules start from their
+        own initialization (trained weights are copied over), so the class is left out and each construction of
+        it reads as its base initializer's name. None for any other class."""
+        bases = [self.qualname(b.value) or "" for b in node.bases]
+        if not any(q.startswith("keras.initializers.") for q in bases):
+            return None
+        base = next(q for q in bases if q.startswith("keras.initializers.")).rpartition(".")[2]
+        self.initializer_classes[node.name.value] = _INITIALIZERS.get(base)
+        self.report("NNM102", f"`{node.name.value}` is a Keras initializer: the PyTorch weights start from PyTorch's "
+                    "own initialization", node, severity=Severity.WARNING, hint="copy trained weights over")
+        return n.Dropped(f"class {node.name.value}(...)", "a Keras initializer class", span=self.span(node))
+
+    def call(self, node: cst.Call) -> n.Expr:
+        if isinstance(node.func, cst.Name) and node.func.value in self.initializer_classes:
+            return n.Const(self.initializer_classes[node.func.value], span=self.span(node))
+        return super().call(node)
+
+    def configured_layer(self, node: cst.ClassDef) -> cst.ClassDef | None:
+        """A class deriving from one catalog layer (`class SirenDense(keras.layers.Dense)`) whose only method of
+        its own is an `__init__` that computes the arguments of `super().__init__(...)`: rewritten as a Layer
+        holding that layer (`self.dense = keras.layers.Dense(...)`) and calling it, which PyTorch can express.
+        None for any other class."""
+        if len(node.bases) != 1:
+            return None
+        base = node.bases[0].value
+        found = self.resolve_function(self.qualname(base) or "")
+        methods = [s for s in node.body.body if isinstance(s, cst.FunctionDef)]
+        init = next((m for m in methods if m.name.value == "__init__"), None)
+        if found is None or not found[1].layer or init is None or any(
+                m is not init and m.name.value not in self.framework_only_methods for m in methods):
+            return None
+        calls = [(i, s) for i, s in enumerate(init.body.body) if isinstance(s, cst.SimpleStatementLine)
+                 and len(s.body) == 1 and isinstance(s.body[0], cst.Expr) and _is_super_init(s.body[0].value)]
+        if len(calls) != 1:
+            return None
+        index, line = calls[0]
+        attr = configured_attr(found[1].qualname.rpartition(".")[2])
+        made = line.body[0].value.with_changes(func=base)  # type: ignore[attr-defined]
+        own = [line.with_changes(body=[cst.Expr(cst.parse_expression("super().__init__()"))]),
+               cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cst.parse_expression(f"self.{attr}"))], made)])]
+        stmts = list(init.body.body)
+        init = init.with_changes(body=init.body.with_changes(body=[*stmts[:index], *own, *stmts[index + 1:]]))
+        call = cst.parse_statement(f"def call(self, inputs):\n    return self.{attr}(inputs)\n")
+        body = [init if s is next(m for m in methods if m.name.value == "__init__") else s for s in node.body.body]
+        self.imports.aliases.setdefault("_ConfiguredLayer", "keras.layers.Layer")
+        return node.with_changes(bases=[cst.Arg(cst.Name("_ConfiguredLayer"))],
+                                 body=node.body.with_changes(body=[*body, call]))
 
     def function(self, node: cst.FunctionDef, role: str) -> n.FunctionDef | n.Dropped:  # type: ignore[override]
         """A `build()` that only builds sub-layers has nothing left to do in PyTorch: it is left out whole."""
@@ -152,6 +211,18 @@ class KerasReader(SourceReader):
             return n.Dropped(self.code(node), "building ahead of time (Lazy modules size themselves on the first call)",
                              span=span, comments=comments)
         return None
+
+
+def _is_super_init(node: cst.BaseExpression) -> bool:
+    """`super().__init__(...)` or `super(Cls, self).__init__(...)`."""
+    return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "__init__" \
+        and _is_super(node.func.value)
+
+
+def configured_attr(class_name: str) -> str:
+    """The attribute holding the layer a class configures (see `KerasReader.configured_layer`): `Conv2DTranspose`
+    -> `conv2d_transpose`, `Dense` -> `dense`."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z0-9])(?=[A-Z][a-z])", "_", class_name).lower()
 
 
 def _is_super(node: cst.BaseExpression) -> bool:
