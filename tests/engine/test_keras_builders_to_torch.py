@@ -257,3 +257,24 @@ def test_class_that_only_configures_a_builtin_layer(tmp_path, worker):
     ''', "Net", ["float32[4,3]"])
     assert "class SineDense(nn.Module):" in result.text and "self.dense = nn.Sequential(nn.LazyLinear(" in result.text
     assert "ScaledUniform" not in result.text.split("class Sine(")[1]  # the initializer class is not written
+
+
+def test_weight_of_run_time_rank_with_a_run_time_initializer(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        from tensorflow import keras
+        from tensorflow.keras import backend as K
+
+
+        class Norm(keras.layers.Layer):
+            def __init__(self, gamma_initializer="ones", **kwargs):
+                super().__init__(**kwargs)
+                self.gamma_initializer = keras.initializers.get(gamma_initializer)
+
+            def build(self, input_shape):
+                self.gamma = self.add_weight(shape=input_shape[-1:], initializer=self.gamma_initializer, name="gamma")
+
+            def call(self, inputs):
+                mean = K.mean(inputs, axis=-1, keepdims=True)
+                return (inputs - mean) * self.gamma
+    ''', "Norm", ["float32[2,5,8]"])
+    assert "nn.init.uniform_(torch.empty(" in result.text
