@@ -278,3 +278,30 @@ def test_weight_of_run_time_rank_with_a_run_time_initializer(tmp_path, worker):
                 return (inputs - mean) * self.gamma
     ''', "Norm", ["float32[2,5,8]"])
     assert "nn.init.uniform_(torch.empty(" in result.text
+
+
+def test_layer_lists_made_in_build_and_tensor_lists_in_call(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        import keras
+
+
+        class Stack(keras.layers.Layer):
+            def __init__(self, units=6, depth=2, **kwargs):
+                self.units, self.depth = units, depth
+                self.blocks = []
+                self.outputs_seen = []
+                super().__init__(**kwargs)
+
+            def build(self, input_shape):
+                self.blocks = []
+                for i in range(self.depth):
+                    self.blocks.append(keras.layers.Dense(self.units, activation="tanh"))
+
+            def call(self, x):
+                self.outputs_seen = [x]
+                for block in self.blocks:
+                    x = block(x)
+                    self.outputs_seen.append(x)
+                return keras.ops.concatenate(self.outputs_seen[1:], axis=-1)
+    ''', "Stack", ["float32[2,4]"])
+    assert result.text.count("self.blocks = nn.ModuleList([])") == 2 and "self.outputs_seen = []" in result.text

@@ -87,9 +87,7 @@ class TorchWriter(ModelWriter):
     def adjust_init(self, cls: n.ClassDef, body: list[n.Stmt]) -> list[n.Stmt]:
         """`super().__init__(**kwargs)`: Keras layer options such as `name=` mean nothing to nn.Module; a Sequential
         subclass passes its layers on as positional arguments."""
-        appended = {x.func.value.attr for x in walk(cls.body) if isinstance(x, n.Call) and isinstance(x.func, n.Attr)
-                    and x.func.attr == "append" and isinstance(x.func.value, n.Attr)
-                    and not (x.args and isinstance(x.args[0].value, n.Op) and x.args[0].value.key in _WEIGHT_OPS)}
+        appended = _layer_appends(cls)
         out: list[n.Stmt] = []
         if self.plan.method(cls.name, "build") is not None:
             body = [*body, n.Assign([n.Attr(n.Name("self"), "built")], n.Const(False))]
@@ -115,6 +113,7 @@ class TorchWriter(ModelWriter):
             out.body.insert(0, init)
         _buffers_over_attributes(out)
         _weight_lists(out)
+        _layer_lists_rebuilt(out, _layer_appends(cls))
         return out
 
     def forward_prelude(self, cls: n.ClassDef, tr: object, params: list[n.Param]) -> list[n.Stmt]:
@@ -223,6 +222,24 @@ def _super_init_first(body: list[n.Stmt]) -> list[n.Stmt]:
                 and s.value.func.value.func.id == "super":
             return [s, *body[:i], *body[i + 1:]]
     return body
+
+
+def _layer_appends(cls: n.ClassDef) -> set[str]:
+    """`self.<name>` lists that methods other than call() append layers to (call() appends tensors)."""
+    methods = [s for s in cls.body if isinstance(s, n.FunctionDef) and s.role != "forward"]
+    return {x.func.value.attr for x in walk(methods) if isinstance(x, n.Call) and isinstance(x.func, n.Attr)
+            and x.func.attr == "append" and isinstance(x.func.value, n.Attr)
+            and not (x.args and isinstance(x.args[0].value, n.Op) and x.args[0].value.key in _WEIGHT_OPS)}
+
+
+def _layer_lists_rebuilt(cls: n.ClassDef, appended: set[str]) -> None:
+    """`self.blocks = []` again in build() (or another method but forward), to be filled with layers: an
+    nn.ModuleList there too."""
+    for f in cls.body:
+        if isinstance(f, n.FunctionDef) and f.role not in ("forward", "init"):
+            for x in walk(f.body):
+                if isinstance(x, n.Assign) and _holds_layers(x, appended):
+                    x.value = call("nn.ModuleList", x.value)
 
 
 def _buffers_over_attributes(cls: n.ClassDef) -> None:
