@@ -305,3 +305,25 @@ def test_layer_lists_made_in_build_and_tensor_lists_in_call(tmp_path, worker):
                 return keras.ops.concatenate(self.outputs_seen[1:], axis=-1)
     ''', "Stack", ["float32[2,4]"])
     assert result.text.count("self.blocks = nn.ModuleList([])") == 2 and "self.outputs_seen = []" in result.text
+
+
+def test_reverse_broadcast_and_backend_dtype(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        import tensorflow as tf
+        from tensorflow.keras import backend as K
+
+
+        class Ops(tf.keras.layers.Layer):
+            def call(self, x):
+                y = tf.reverse(x, axis=[1]) + keras_flip(x)
+                z = tf.broadcast_to(tf.reduce_mean(x, axis=1, keepdims=True), tf.shape(x))
+                if K.dtype(x) != K.floatx():
+                    x = K.cast(x, K.floatx())
+                return y + z + x
+
+
+        def keras_flip(x):
+            return tf.keras.ops.flip(x)
+    ''', "Ops", ["float32[2,5,3]"])
+    assert "torch.flip(x, [1])" in result.text and "torch.broadcast_to(" in result.text
+    assert "x.dtype != torch.float32" in result.text

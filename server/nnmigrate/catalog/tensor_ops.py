@@ -633,6 +633,13 @@ def _sqrt_torch(v: OpView) -> n.Expr:
     return call("torch.sqrt", x)
 
 
+def _flip_torch(v: OpView) -> n.Expr:
+    """torch.flip needs its dims: all of them where Keras gives none."""
+    x = v.get("input")
+    dims = call("tuple", call("range", n.Attr(x, "ndim"))) if v.is_("dims", None) else v.get("dims")
+    return call("torch.flip", x, dims)
+
+
 ENTRIES = ENTRIES + (
     *(OpEntry(name, "tensor_ops", (INPUT,), (fn(f"torch.{name}", "input"), method(name)), layout=ELEMENTWISE,
               to_keras=_plain(_UNARY[name][0], "input"))
@@ -673,6 +680,12 @@ ENTRIES = ENTRIES + (
     OpEntry("bias_add", "tensor_ops", (INPUT, Attr("bias")), (), layout=LayoutRule("opaque", tensor_inputs=("input",)),
             notes="tf.nn.bias_add adds along the last (channels-last) axis."),
     OpEntry("as_list", "tensor_ops", (INPUT,), (), layout=LayoutRule("none", tensor_inputs=()), notes="TensorShape.as_list(): a list of sizes."),
+    OpEntry("dtype_of", "tensor_ops", (INPUT,), (), layout=ELEMENTWISE,
+            notes="keras.backend.dtype(x): the tensor's dtype (torch.float32 compares equal to keras.backend.floatx())."),
+    OpEntry("broadcast_to", "tensor_ops", (INPUT, Attr("shape")), (), layout=LayoutRule("opaque", tensor_inputs=("input",)),
+            notes="The shape is in the source's (channels-last) order."),
+    OpEntry("flip", "tensor_ops", (INPUT, Attr("dims", keras=None)), (), layout=LayoutRule("opaque", tensor_inputs=("input",)),
+            notes="tf.reverse / keras.ops.flip (all axes when none are given); axes in the source's order."),
 )
 
 ENTRIES = with_keras(ENTRIES, {
@@ -766,4 +779,9 @@ ENTRIES = with_keras(ENTRIES, {
                                   rename={"stop": "end", "limit": "end", "delta": "step"})
                         + keras_fns((KB + "arange",), "start", "end", "step", "dtype", rename={"stop": "end"}),
                         _arange_torch),
+    "dtype_of": KerasForm(keras_fns((KB + "dtype",), "input"), lambda v: n.Attr(v.get("input"), "dtype")),
+    "broadcast_to": KerasForm(keras_fns(names("broadcast_to", "broadcast_to", math=False), "input", "shape"),
+                              torch_form("torch.broadcast_to", "input", "shape")),
+    "flip": KerasForm(keras_fns(names("flip", "reverse", math=False), "input", "dims", rename={"tensor": "input", "axis": "dims"}),
+                      _flip_torch),
 })
