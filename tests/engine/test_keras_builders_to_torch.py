@@ -327,3 +327,50 @@ def test_reverse_broadcast_and_backend_dtype(tmp_path, worker):
     ''', "Ops", ["float32[2,5,3]"])
     assert "torch.flip(x, [1])" in result.text and "torch.broadcast_to(" in result.text
     assert "x.dtype != torch.float32" in result.text
+
+
+def test_functional_builder_with_layer_classes_from_its_package(tmp_path, worker):
+    from nnmigrate.frameworks import Framework
+    from nnmigrate.migrate import migrate_source
+    from nnmigrate.verify.run import build_request
+
+    package = tmp_path / "patchnet_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "tokens.py").write_text(textwrap.dedent('''
+        import tensorflow as tf
+        from tensorflow import keras
+
+
+        class ClassToken(keras.layers.Layer):
+            def build(self, input_shape):
+                self.hidden_size = input_shape[-1]
+                self.cls = self.add_weight(shape=(1, 1, self.hidden_size), initializer="zeros", name="cls")
+
+            def call(self, inputs):
+                batch_size = tf.shape(inputs)[0]
+                token = tf.broadcast_to(self.cls, [batch_size, 1, self.hidden_size])
+                return tf.concat([token, inputs], 1)
+    '''))
+    model = package / "model.py"
+    model.write_text(textwrap.dedent('''
+        from tensorflow import keras
+
+        from . import tokens
+
+
+        def build_model(size=8, patch=4, hidden=6, classes=3):
+            x = keras.layers.Input(shape=(size, size, 3))
+            y = keras.layers.Conv2D(hidden, patch, strides=patch, name="embedding")(x)
+            y = keras.layers.Reshape((y.shape[1] * y.shape[2], hidden))(y)
+            y = tokens.ClassToken(name="class_token")(y)
+            y = keras.layers.Lambda(lambda v: v[:, 0], name="token")(y)
+            return keras.models.Model(inputs=x, outputs=keras.layers.Dense(classes)(y))
+    '''))
+    result = migrate_source(model.read_text(), Framework.PYTORCH, symbol="build_model", path=str(model))
+    assert result.exit_code == 0, [d.message for d in result.diagnostics]
+    out = tmp_path / "model_torch.py"
+    out.write_text(result.text)
+    report = worker.verify(build_request(str(model), str(out), "build_model", {}, ["float32[2,8,8,3]"], "cpu",
+                                         "native"), timeout=300)
+    assert report["status"] == "equivalent", report["message"] + "\n" + result.text

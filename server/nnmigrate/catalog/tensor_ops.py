@@ -765,7 +765,8 @@ ENTRIES = with_keras(ENTRIES, {
                       lambda v: n.Attr(v.get("input"), "ndim")),
     "as_list": KerasForm((method("as_list"),), lambda v: call("list", v.get("input"))),
     "take": KerasForm(keras_fns(names("take"), "input", "indices", "dim")
-                      + keras_fns((TF + "gather",), "input", "indices", "dim", rename={"params": "input"}, fixed={"dim": 0}),
+                      + keras_fns((TF + "gather", KB + "gather"), "input", "indices", "dim",
+                                  rename={"params": "input", "reference": "input"}, fixed={"dim": 0}),
                       _take_torch),
     **{name: KerasForm(keras_fns(names(name, name, name, math=False), "input", "dtype"), _like_torch(name))
        for name in ("zeros_like", "ones_like")},

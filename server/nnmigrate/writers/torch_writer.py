@@ -103,11 +103,12 @@ class TorchWriter(ModelWriter):
         return _super_init_first(out)
 
     def write_class(self, cls: n.ClassDef) -> n.ClassDef:
-        """A Keras layer with build() but no __init__ still needs one: it starts unbuilt."""
+        """A Keras layer with build() but no __init__ still needs one: it starts unbuilt (and takes the Keras layer
+        options, `name=` and the like, as Keras's own __init__ does)."""
         out = super().write_class(cls)
         if cls.kind != "plain" and self.plan.method(cls.name, "build") is not None \
                 and self.plan.method(cls.name, "init") is None:
-            init = n.FunctionDef("__init__", [n.Param("self")], [
+            init = n.FunctionDef("__init__", [n.Param("self"), n.Param("kwargs", star="**")], [
                 n.ExprStmt(n.Call(n.Attr(n.Call(n.Name("super"), []), "__init__"), [])),
                 n.Assign([n.Attr(n.Name("self"), "built")], n.Const(False))], role="init")
             out.body.insert(0, init)
