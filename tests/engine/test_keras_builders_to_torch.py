@@ -374,3 +374,37 @@ def test_functional_builder_with_layer_classes_from_its_package(tmp_path, worker
     report = worker.verify(build_request(str(model), str(out), "build_model", {}, ["float32[2,8,8,3]"], "cpu",
                                          "native"), timeout=300)
     assert report["status"] == "equivalent", report["message"] + "\n" + result.text
+
+
+def test_legacy_backend_dropout_in_train_phase(tmp_path, worker):
+    # K.in_train_phase is gone from current Keras: the branch using it is migrated but not run (rate 0)
+    result = migrate_and_verify(tmp_path, worker, '''
+        from tensorflow import keras
+        from tensorflow.keras import backend as K
+
+
+        class FeedForward(keras.layers.Layer):
+            def __init__(self, units, dropout_rate=0.0, **kwargs):
+                super().__init__(**kwargs)
+                self.units, self.dropout_rate = units, dropout_rate
+
+            def build(self, input_shape):
+                self.W = self.add_weight(shape=(int(input_shape[-1]), self.units), initializer="glorot_normal", name="W")
+                self.b = self.add_weight(shape=(self.units,), initializer="zeros", name="b")
+
+            def call(self, x, training=None):
+                h = K.bias_add(K.dot(x, self.W), self.b)
+                if 0.0 < self.dropout_rate < 1.0:
+                    def dropped_inputs():
+                        return K.dropout(h, self.dropout_rate)
+                    h = K.in_train_phase(dropped_inputs, h, training=training)
+                return K.relu(h)
+    ''', "FeedForward", ["float32[2,5,3]"], args={"units": 6})
+    assert "F.dropout(h, self.dropout_rate, training=True)" in result.text
+    assert "in_train_phase(dropped_inputs, h, self.training)" in result.text
+
+
+def test_in_train_phase_support_function():
+    from nnmigrate.support import torch_layers
+
+    assert torch_layers.in_train_phase(lambda: 1, 2, True) == 1 and torch_layers.in_train_phase(lambda: 1, 2, False) == 2

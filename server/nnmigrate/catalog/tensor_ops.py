@@ -633,6 +633,13 @@ def _sqrt_torch(v: OpView) -> n.Expr:
     return call("torch.sqrt", x)
 
 
+def _in_train_phase_torch(v: OpView) -> n.Expr:
+    """A fixed `training=True/False` stands; otherwise (None, or call()'s own `training`) the module's mode decides."""
+    fixed = v.value("training")
+    training = v.get("training") if isinstance(fixed, bool) else n.Attr(n.Name("self"), "training")
+    return call("in_train_phase", v.get("x"), v.get("alt"), training)
+
+
 def _flip_torch(v: OpView) -> n.Expr:
     """torch.flip needs its dims: all of them where Keras gives none."""
     x = v.get("input")
@@ -680,6 +687,10 @@ ENTRIES = ENTRIES + (
     OpEntry("bias_add", "tensor_ops", (INPUT, Attr("bias")), (), layout=LayoutRule("opaque", tensor_inputs=("input",)),
             notes="tf.nn.bias_add adds along the last (channels-last) axis."),
     OpEntry("as_list", "tensor_ops", (INPUT,), (), layout=LayoutRule("none", tensor_inputs=()), notes="TensorShape.as_list(): a list of sizes."),
+    OpEntry("in_train_phase", "tensor_ops", (Attr("x"), Attr("alt"), Attr("training", keras=None)), (),
+            layout=LayoutRule("elementwise", tensor_inputs=("x", "alt")),
+            notes="Legacy keras.backend.in_train_phase: `x` while training, else `alt` (either may be a function "
+                  "making it); written as a support function."),
     OpEntry("dtype_of", "tensor_ops", (INPUT,), (), layout=ELEMENTWISE,
             notes="keras.backend.dtype(x): the tensor's dtype (torch.float32 compares equal to keras.backend.floatx())."),
     OpEntry("broadcast_to", "tensor_ops", (INPUT, Attr("shape")), (), layout=LayoutRule("opaque", tensor_inputs=("input",)),
@@ -780,6 +791,8 @@ ENTRIES = with_keras(ENTRIES, {
                                   rename={"stop": "end", "limit": "end", "delta": "step"})
                         + keras_fns((KB + "arange",), "start", "end", "step", "dtype", rename={"stop": "end"}),
                         _arange_torch),
+    "in_train_phase": KerasForm(keras_fns((KB + "in_train_phase",), "x", "alt", "training"),
+                                _in_train_phase_torch),
     "dtype_of": KerasForm(keras_fns((KB + "dtype",), "input"), lambda v: n.Attr(v.get("input"), "dtype")),
     "broadcast_to": KerasForm(keras_fns(names("broadcast_to", "broadcast_to", math=False), "input", "shape"),
                               torch_form("torch.broadcast_to", "input", "shape")),

@@ -414,6 +414,12 @@ class Normalization(nn.Module):
         return x * std + mean if self.invert else (x - mean) / std
 
 
+def in_train_phase(x, alt, training):
+    """Legacy `keras.backend.in_train_phase`: `x` while training, else `alt` (either may be a function making it)."""
+    chosen = x if training else alt
+    return chosen() if callable(chosen) else chosen
+
+
 def batch_dot(x, y, axes=None):
     """Legacy `keras.backend.batch_dot`: for each sample, the dot product of `x` and `y` over `axes` (by default
     the last axis of `x` with the second-to-last of `y`, or with the last when `y` is a matrix)."""
