@@ -408,3 +408,20 @@ def test_in_train_phase_support_function():
     from nnmigrate.support import torch_layers
 
     assert torch_layers.in_train_phase(lambda: 1, 2, True) == 1 and torch_layers.in_train_phase(lambda: 1, 2, False) == 2
+
+
+def test_cast_of_a_size_taken_from_the_shape(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        from tensorflow import keras
+        from tensorflow.keras import backend as K
+
+
+        class TrigPositions(keras.layers.Layer):
+            def call(self, inputs):
+                input_shape = K.shape(inputs)
+                seq_len, output_dim = input_shape[1], input_shape[2]
+                pos = K.cast(K.arange(0, seq_len), K.floatx())
+                evens = K.cast(K.arange(0, output_dim), K.floatx()) / K.cast(output_dim, K.floatx())
+                return inputs + K.sin(K.expand_dims(pos, -1) * K.expand_dims(evens, 0))
+    ''', "TrigPositions", ["float32[2,5,4]"])
+    assert "torch.as_tensor(output_dim, dtype=torch.float32)" in result.text

@@ -610,6 +610,8 @@ def _cast_torch(v: OpView) -> n.Expr:
     x, dtype = v.get("input"), torch_dtype(v.get("dtype"))
     if _is_number(x):  # Keras makes a tensor of it
         return call("torch.tensor", x, dtype=dtype)
+    if isinstance(x, (n.Name, n.Attr, n.Subscript)):  # may hold a Python number (a size from x.shape): as a tensor
+        return call("torch.as_tensor", x, dtype=dtype)
     return n.Call(n.Attr(x, "to"), [n.Arg(dtype)])
 
 
