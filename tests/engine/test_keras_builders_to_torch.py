@@ -425,3 +425,22 @@ def test_cast_of_a_size_taken_from_the_shape(tmp_path, worker):
                 return inputs + K.sin(K.expand_dims(pos, -1) * K.expand_dims(evens, 0))
     ''', "TrigPositions", ["float32[2,5,4]"])
     assert "torch.as_tensor(output_dim, dtype=torch.float32)" in result.text
+
+
+def test_convolution_padding_chosen_at_run_time(tmp_path, worker):
+    source = '''
+        import keras
+
+
+        class Block(keras.layers.Layer):
+            def __init__(self, filters=4, padding="causal", **kwargs):
+                super().__init__(**kwargs)
+                self.conv = keras.layers.Conv1D(filters, 3, dilation_rate=2, padding=padding)
+                self.strided = keras.layers.Conv1D(filters, 3, strides=2, padding=padding)
+
+            def call(self, x):
+                return self.strided(self.conv(x))
+    '''
+    for padding in ("causal", "same", "valid"):
+        result = migrate_and_verify(tmp_path, worker, source, "Block", ["float32[2,11,3]"], args={"padding": padding})
+    assert "KerasPadding(padding, 3, dilation=2)" in result.text

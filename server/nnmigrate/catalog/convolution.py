@@ -160,7 +160,7 @@ def _conv_torch(rank: int, separable: bool = False):
         padding = v.value("padding")
         explicit = padding == "same" and not _ones(v, "stride", rank)  # torch allows 'same' only at stride 1
         common = dict(stride=v.unless("stride", 1),
-                      padding=None if padding in ("valid", 0, "causal") or explicit else v.get("padding"),
+                      padding=None if padding in ("valid", 0, "causal", NOT_CONST) or explicit else v.get("padding"),
                       dilation=v.unless("dilation", 1))
         in_channels = v.size("in_channels")
         if separable:
@@ -202,6 +202,9 @@ def _keras_padding(v: OpView, rank: int, same: bool) -> n.Expr | None:
     stride above 1 (the extra pixel at the end), and 'causal' (all of it before the sequence)."""
     if same:
         return call("SamePadding", v.get("kernel_size"), v.get("stride"), dilation=v.unless("dilation", 1))
+    if v.value("padding") is NOT_CONST:  # chosen at run time
+        return call("KerasPadding", v.get("padding"), v.get("kernel_size"), stride=v.unless("stride", 1),
+                    dilation=v.unless("dilation", 1))
     if v.value("padding") != "causal":
         return None
     k, d = as_tuple(v.value("kernel_size"), 1), as_tuple(v.value("dilation"), 1)

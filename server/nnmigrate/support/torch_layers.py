@@ -28,6 +28,23 @@ class SamePadding(nn.Module):
         return torch.nn.functional.pad(x, pads, value=self.value)
 
 
+class KerasPadding(SamePadding):
+    """Keras `padding` known only at run time - "valid", "same" or "causal" (all of it before the sequence) - before
+    a convolution with padding=0."""
+
+    def __init__(self, padding, kernel_size, stride=1, dilation=1):
+        super().__init__(kernel_size, stride, dilation)
+        self.padding = padding
+
+    def forward(self, x):
+        if self.padding == "same":
+            return super().forward(x)
+        if self.padding == "causal":
+            k, d = (v if isinstance(v, int) else v[0] for v in (self.kernel_size, self.dilation))
+            return torch.nn.functional.pad(x, (d * (k - 1), 0))
+        return x
+
+
 class ChannelsLastFlatten(nn.Module):
     """Flattens (N, C, *spatial) in Keras's channels-last order (N, *spatial, C), so the next Linear layer keeps
     the weight rows of the Keras Dense layer it came from."""
