@@ -55,10 +55,12 @@ def _parse_error(exc: Exception) -> Diagnostic:
     return Diagnostic("NNM001", f"cannot parse the source: {exc}", None)
 
 
-def read_pivot(source: str, framework: Framework | None = None, known_classes: dict[str, str] | None = None):
+def read_pivot(source: str, framework: Framework | None = None, known_classes: dict[str, str] | None = None,
+               imported: dict[str, str] | None = None):
     """Source text -> (pivot module, reader diagnostics). Raises MigrationError for bad input.
 
-    `known_classes` gives the kind ("module" / "sequential") of model classes the file imports, by local name.
+    `known_classes` gives the kind ("module" / "sequential") of model classes the file imports, by local name;
+    `imported` the framework names a star import brings, by local name (`ReLU` -> `keras.layers.ReLU`).
     """
     import libcst as cst
 
@@ -72,6 +74,7 @@ def read_pivot(source: str, framework: Framework | None = None, known_classes: d
     try:
         reader = (TorchReader if framework is Framework.PYTORCH else KerasReader)(source, default_catalog())
         reader.class_kinds.update(known_classes or {})
+        reader.imports.aliases.update(imported or {})
         module = reader.read()
     except (cst.ParserSyntaxError, SyntaxError, ValueError) as exc:
         raise MigrationError(_parse_error(exc)) from exc
@@ -118,9 +121,9 @@ def _read(source: str, framework: Framework | None, path: str | None, symbol: st
 
     from nnmigrate.readers.package import read_in_package
 
-    def read_module(text: str, kinds: dict[str, str]):
+    def read_module(text: str, kinds: dict[str, str], imported: dict[str, str]):
         try:
-            return read_pivot(text, framework or Framework.PYTORCH, kinds)
+            return read_pivot(text, framework or Framework.PYTORCH, kinds, imported)
         except MigrationError:
             return None
 

@@ -444,3 +444,75 @@ def test_convolution_padding_chosen_at_run_time(tmp_path, worker):
     for padding in ("causal", "same", "valid"):
         result = migrate_and_verify(tmp_path, worker, source, "Block", ["float32[2,11,3]"], args={"padding": padding})
     assert "KerasPadding(padding, 3, dilation=2)" in result.text
+
+
+def test_same_transposed_convolutions_at_any_kernel_and_stride(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        import keras
+        from keras import layers
+
+
+        def build():
+            inputs = keras.Input((7, 6, 3))
+            a = layers.Conv2DTranspose(4, 3, strides=2, padding="same")(inputs)
+            b = layers.Conv2DTranspose(4, (4, 3), strides=(2, 2), padding="same")(inputs)
+            return keras.Model(inputs, [a, b, layers.Conv1DTranspose(2, 4, strides=3, padding="same")(
+                layers.Reshape((42, 3))(inputs))])
+    ''', "build", ["float32[2,7,6,3]"])
+    assert "SameTransposedCrop(3, 2)" in result.text and "SameTransposedCrop((4, 3), (2, 2))" in result.text
+
+
+def test_list_of_feature_maps_joined_after_branches(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        import keras
+        from keras import layers
+
+
+        def encoder(x, extra=None):
+            skips = []
+            if extra is None:
+                for filters in (4, 6):
+                    x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+                    skips.append(x)
+                    x = layers.MaxPooling2D()(x)
+            else:
+                skips = extra(x)
+            skips = skips[::-1]
+            return layers.concatenate([layers.GlobalAveragePooling2D()(s) for s in skips])
+
+
+        def build():
+            inputs = keras.Input((8, 8, 3))
+            return keras.Model(inputs, layers.Dense(2)(encoder(inputs)))
+    ''', "build", ["float32[2,8,8,3]"])
+    assert "skips.permute" not in result.text  # a list of feature maps is never transposed as one tensor
+
+
+def test_framework_names_a_star_import_passes_on(tmp_path):
+    from nnmigrate.frameworks import Framework
+    from nnmigrate.migrate import migrate_source
+
+    package = tmp_path / "starpkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "blocks.py").write_text(textwrap.dedent('''
+        from tensorflow.keras.layers import Conv2D, ReLU, LeakyReLU
+
+
+        def conv_block(x, filters, activation="ReLU"):
+            return eval(activation)()(Conv2D(filters, 3, padding="same")(x))
+    '''))
+    model = package / "model.py"
+    model.write_text(textwrap.dedent('''
+        from tensorflow import keras
+        from starpkg.blocks import *
+
+
+        def build(activation="ReLU"):
+            inputs = keras.Input((8, 8, 3))
+            act = eval(activation)
+            return keras.Model(inputs, act()(conv_block(inputs, 4, activation)))
+    '''))
+    result = migrate_source(model.read_text(), Framework.PYTORCH, symbol="build", path=str(model))
+    assert result.exit_code == 0, [d.message for d in result.diagnostics]
+    assert "eval(" not in result.text and "'LeakyReLU': lambda name=None: nn.LeakyReLU(0.3)" in result.text

@@ -230,10 +230,14 @@ def _conv_transpose_torch(rank: int):
         from nnmigrate.catalog.activation import with_activation
 
         k, s = as_tuple(v.value("kernel_size"), rank), as_tuple(v.value("stride"), rank)
+        d = as_tuple(v.value("dilation"), rank)
         padding = None
+        trim = None  # a crop module after the convolution, where torch padding cannot express Keras's
         if v.value("padding") == "same":  # output = input * stride: torch crops (k - s) / 2 from each side
-            if NOT_CONST in (k, s) or any((ki - si) % 2 or ki < si for ki, si in zip(k, s)):
-                v.notes.append("'same' transposed convolution with an odd kernel-stride difference is approximated")
+            if NOT_CONST not in (k, s, d) and any(di * (ki - 1) + 1 < si for ki, si, di in zip(k, s, d)):
+                v.notes.append("'same' transposed convolution with a stride above the kernel size is approximated")
+            elif NOT_CONST in (k, s, d) or any((ki - si) % 2 or di != 1 for ki, si, di in zip(k, s, d)):
+                trim = call("SameTransposedCrop", v.get("kernel_size"), v.get("stride"), dilation=v.unless("dilation", 1))
             else:
                 crop = tuple((ki - si) // 2 for ki, si in zip(k, s))
                 padding = None if all(c == 0 for c in crop) else (crop[0] if len(set(crop)) == 1 else crop)
@@ -242,7 +246,7 @@ def _conv_transpose_torch(rank: int):
         main = call(*sizes, v.get("out_channels"), v.get("kernel_size"),
                     stride=v.unless("stride", 1), padding=padding, dilation=v.unless("dilation", 1),
                     bias=v.unless("bias", True))
-        return with_activation(v, main)
+        return with_activation(v, main if trim is None else call("nn.Sequential", main, trim))
     return to_torch
 
 

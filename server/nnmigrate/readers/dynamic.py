@@ -114,7 +114,8 @@ def framework_eval(reader: SourceReader, node: cst.Call) -> n.Expr | None:
         if found is None or found[1].when:
             continue
         entry, spelling = found
-        elementwise = entry.layout.kind == "elementwise"  # a layer that follows the layout it is given
+        rule = (entry.torch_layout if reader.framework == "keras" else None) or entry.layout  # in the target
+        elementwise = rule.kind == "elementwise"  # a layer that follows the layout it is given
         if elementwise and spelling.layer and _accepts(entry, spelling, []) \
                 and all(entry.attr(p).keras is not REQUIRED for p in spelling.params):  # made with its defaults
             candidates[local] = n.Lambda(["name=None"], reader.bind(entry, spelling, [], node))

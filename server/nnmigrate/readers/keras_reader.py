@@ -209,7 +209,7 @@ class KerasReader(SourceReader):
                                   and receiver.attr.value in self.layer_attrs
                                   or isinstance(receiver, cst.Name) and receiver.value in self.layer_names):
             return n.Dropped(self.code(node), "building ahead of time (Lazy modules size themselves on the first call)",
-                             span=span, comments=comments)
+                             self.expr(node.value), span=span, comments=comments)
         return None
 
 

@@ -25,8 +25,11 @@ from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.module_plan import ModulePlan, names_used, walk
 
 #: Reads one module's source to pivot, given the kinds of the classes its imports bring (local name ->
-#: "module" | "sequential"); returns None when the module cannot be read.
-Reader = Callable[[str, dict[str, str]], "tuple[n.PivotModule, list[Diagnostic]] | None"]
+#: "module" | "sequential") and the framework names star imports bring (local name -> qualified name);
+#: returns None when the module cannot be read.
+Reader = Callable[[str, dict[str, str], dict[str, str]], "tuple[n.PivotModule, list[Diagnostic]] | None"]
+#: top-level modules whose names a star import of a package module passes on to the importing module
+_FRAMEWORKS = ("keras", "tensorflow", "torch")
 
 _MAX_REEXPORTS = 16
 
@@ -104,6 +107,33 @@ def local_bindings(source: str, path: Path) -> dict[str, Binding]:
     return out
 
 
+def star_framework_names(source: str, path: Path) -> dict[str, str]:
+    """Framework names (`ReLU` -> `tensorflow.keras.layers.ReLU`) that `from <package module> import *` brings
+    because that module imports them."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return {}
+    out: dict[str, str] = {}
+    for stmt in tree.body:
+        if not (isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names)):
+            continue
+        base = _import_base(stmt, path)
+        owner = _module_file(base) if base is not None else None
+        try:
+            owned = ast.parse(owner.read_text(encoding="utf-8-sig")) if owner is not None else None
+        except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+            owned = None
+        for imp in owned.body if owned is not None else []:
+            if isinstance(imp, ast.ImportFrom) and not imp.level and imp.module \
+                    and imp.module.split(".")[0] in _FRAMEWORKS:
+                out.update({a.asname or a.name: f"{imp.module}.{a.name}" for a in imp.names if a.name != "*"})
+            elif isinstance(imp, ast.Import):
+                out.update({a.asname or a.name.split(".")[0]: a.name if a.asname else a.name.split(".")[0]
+                            for a in imp.names if a.name.split(".")[0] in _FRAMEWORKS})
+    return {name: qual for name, qual in out.items() if not name.startswith("_")}
+
+
 def _public_definitions(path: Path) -> list[str]:
     """The names `from module import *` takes from the module's own definitions: its `__all__` when that is a
     literal list, else its top-level functions, classes and assigned names not starting with `_`."""
@@ -170,7 +200,7 @@ class Package:
             target = self.load(b.module) if b.name is None else None
             kinds.update({f"{local}.{name}": s.kind for name, s in target.definitions.items()
                           if isinstance(s, n.ClassDef) and s.kind != "plain"} if target else {})
-        read = self.read(source, kinds)
+        read = self.read(source, kinds, star_framework_names(source, path))
         return Module(path, source, read[0], read[1], bindings) if read is not None else None
 
     def load(self, path: Path) -> Module | None:

@@ -45,6 +45,24 @@ class KerasPadding(SamePadding):
         return x
 
 
+class SameTransposedCrop(nn.Module):
+    """Keras `padding="same"` for a transposed convolution PyTorch padding cannot express (an odd kernel-stride
+    difference): crops the full output (padding=0) to input size times stride, the extra pixel at the end, as
+    Keras does. Works on channels-first tensors (N, C, *spatial)."""
+
+    def __init__(self, kernel_size, stride, dilation=1):
+        super().__init__()
+        self.kernel_size, self.stride, self.dilation = kernel_size, stride, dilation
+
+    def forward(self, x):
+        index = [slice(None), slice(None)]
+        for i, size in enumerate(x.shape[2:]):
+            k, s, d = (v if isinstance(v, int) else v[i] for v in (self.kernel_size, self.stride, self.dilation))
+            total = d * (k - 1) + 1 - s  # what the full output has beyond input size * stride
+            index.append(slice(total // 2, size - (total - total // 2)))
+        return x[tuple(index)]
+
+
 class ChannelsLastFlatten(nn.Module):
     """Flattens (N, C, *spatial) in Keras's channels-last order (N, *spatial, C), so the next Linear layer keeps
     the weight rows of the Keras Dense layer it came from."""
