@@ -516,3 +516,26 @@ def test_framework_names_a_star_import_passes_on(tmp_path):
     result = migrate_source(model.read_text(), Framework.PYTORCH, symbol="build", path=str(model))
     assert result.exit_code == 0, [d.message for d in result.diagnostics]
     assert "eval(" not in result.text and "'LeakyReLU': lambda name=None: nn.LeakyReLU(0.3)" in result.text
+
+
+def test_keras_shape_plumbing_on_sub_layers():
+    from nnmigrate.frameworks import Framework
+    from nnmigrate.migrate import migrate_source
+
+    result = migrate_source(textwrap.dedent('''
+        import keras
+
+
+        class Block(keras.layers.Layer):
+            def build(self, input_shape):
+                self.layers = []
+                self.layers.append(keras.layers.Dense(4))
+                self.layers[-1].build(input_shape)
+                self.out_shape = self.layers[-1].compute_output_shape(input_shape)
+
+            def call(self, x):
+                return self.layers[0](x)
+    '''), Framework.PYTORCH, symbol="Block")
+    kept = result.text.replace("`self.layers[-1].build(input_shape)`", "")
+    assert "left out building ahead of time" in result.text and ".build(input_shape)" not in kept
+    assert result.exit_code == 3 and any("compute_output_shape" in d.message for d in result.diagnostics)

@@ -130,6 +130,11 @@ class KerasReader(SourceReader):
     def call(self, node: cst.Call) -> n.Expr:
         if isinstance(node.func, cst.Name) and node.func.value in self.initializer_classes:
             return n.Const(self.initializer_classes[node.func.value], span=self.span(node))
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in _KERAS_ONLY_METHODS \
+                and not _is_super(node.func.value):  # `self.conv.compute_output_shape(shape)`
+            return self.unsupported(node, f"`.{node.func.attr.value}()` is a Keras layer method PyTorch modules do "
+                                    "not have", hint="compute the shape from the layer's arguments, or leave it to "
+                                    "a Lazy module")
         return super().call(node)
 
     def configured_layer(self, node: cst.ClassDef) -> cst.ClassDef | None:
@@ -207,7 +212,8 @@ class KerasReader(SourceReader):
             return n.Dropped(self.code(node), "Keras's own build step", span=span, comments=comments)
         if method == "build" and (isinstance(receiver, cst.Attribute) and dotted(receiver.value) == "self"
                                   and receiver.attr.value in self.layer_attrs
-                                  or isinstance(receiver, cst.Name) and receiver.value in self.layer_names):
+                                  or isinstance(receiver, cst.Name) and receiver.value in self.layer_names
+                                  or _self_list_item(receiver)):
             return n.Dropped(self.code(node), "building ahead of time (Lazy modules size themselves on the first call)",
                              self.expr(node.value), span=span, comments=comments)
         return None
@@ -223,6 +229,11 @@ def configured_attr(class_name: str) -> str:
     """The attribute holding the layer a class configures (see `KerasReader.configured_layer`): `Conv2DTranspose`
     -> `conv2d_transpose`, `Dense` -> `dense`."""
     return re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z0-9])(?=[A-Z][a-z])", "_", class_name).lower()
+
+
+def _self_list_item(node: cst.BaseExpression) -> bool:
+    """`self.blocks[-1]`: an item of a layer's list attribute (a sub-layer, where it is built)."""
+    return isinstance(node, cst.Subscript) and isinstance(node.value, cst.Attribute) and dotted(node.value.value) == "self"
 
 
 def _is_super(node: cst.BaseExpression) -> bool:
