@@ -55,10 +55,12 @@ def _parse_error(exc: Exception) -> Diagnostic:
     return Diagnostic("NNM001", f"cannot parse the source: {exc}", None)
 
 
-def read_pivot(source: str, framework: Framework | None = None, known_classes: dict[str, str] | None = None):
+def read_pivot(source: str, framework: Framework | None = None, known_classes: dict[str, str] | None = None,
+               imported: dict[str, str] | None = None):
     """Source text -> (pivot module, reader diagnostics). Raises MigrationError for bad input.
 
-    `known_classes` gives the kind ("module" / "sequential") of model classes the file imports, by local name.
+    `known_classes` gives the kind ("module" / "sequential") of model classes the file imports, by local name;
+    `imported` the framework names a star import brings, by local name (`ReLU` -> `keras.layers.ReLU`).
     """
     import libcst as cst
 
@@ -72,6 +74,7 @@ def read_pivot(source: str, framework: Framework | None = None, known_classes: d
     try:
         reader = (TorchReader if framework is Framework.PYTORCH else KerasReader)(source, default_catalog())
         reader.class_kinds.update(known_classes or {})
+        reader.imports.aliases.update(imported or {})
         module = reader.read()
     except (cst.ParserSyntaxError, SyntaxError, ValueError) as exc:
         raise MigrationError(_parse_error(exc)) from exc
@@ -93,7 +96,7 @@ def migrate_source(source: str, to: Framework, *, symbol: str | None = None, lay
     source_framework = detect_framework(source)
     if source_framework is to:
         raise MigrationError(Diagnostic("NNM003", f"the source already uses {to.display}", None))
-    module, diagnostics = _read(source, source_framework, path)
+    module, diagnostics = _read(source, source_framework, path, symbol)
     names = {s.name for s in module.body if hasattr(s, "name")}
     if symbol is not None and symbol not in names:
         raise MigrationError(Diagnostic("NNM002", f"`{symbol}` is not defined at the top level of the file", None,
@@ -109,21 +112,22 @@ def migrate_source(source: str, to: Framework, *, symbol: str | None = None, lay
                            [symbol] if symbol else sorted(writer.plan.classes), mapping)
 
 
-def _read(source: str, framework: Framework | None, path: str | None):
-    """The pivot of `source`, with its package-local imports resolved when its path is known."""
+def _read(source: str, framework: Framework | None, path: str | None, symbol: str | None = None):
+    """The pivot of `source`, with its package-local imports resolved when its path is known (those `symbol`
+    needs, when given)."""
     if path is None:
         return read_pivot(source, framework)
     from pathlib import Path
 
     from nnmigrate.readers.package import read_in_package
 
-    def read_module(text: str, kinds: dict[str, str]):
+    def read_module(text: str, kinds: dict[str, str], imported: dict[str, str]):
         try:
-            return read_pivot(text, framework or Framework.PYTORCH, kinds)
+            return read_pivot(text, framework or Framework.PYTORCH, kinds, imported)
         except MigrationError:
             return None
 
-    return read_in_package(source, Path(path), read_module) or read_pivot(source, framework)
+    return read_in_package(source, Path(path), read_module, symbol) or read_pivot(source, framework)
 
 
 def _within(diagnostics: list[Diagnostic], stmts: list) -> list[Diagnostic]:

@@ -160,7 +160,7 @@ def _conv_torch(rank: int, separable: bool = False):
         padding = v.value("padding")
         explicit = padding == "same" and not _ones(v, "stride", rank)  # torch allows 'same' only at stride 1
         common = dict(stride=v.unless("stride", 1),
-                      padding=None if padding in ("valid", 0, "causal") or explicit else v.get("padding"),
+                      padding=None if padding in ("valid", 0, "causal", NOT_CONST) or explicit else v.get("padding"),
                       dilation=v.unless("dilation", 1))
         in_channels = v.size("in_channels")
         if separable:
@@ -202,6 +202,9 @@ def _keras_padding(v: OpView, rank: int, same: bool) -> n.Expr | None:
     stride above 1 (the extra pixel at the end), and 'causal' (all of it before the sequence)."""
     if same:
         return call("SamePadding", v.get("kernel_size"), v.get("stride"), dilation=v.unless("dilation", 1))
+    if v.value("padding") is NOT_CONST:  # chosen at run time
+        return call("KerasPadding", v.get("padding"), v.get("kernel_size"), stride=v.unless("stride", 1),
+                    dilation=v.unless("dilation", 1))
     if v.value("padding") != "causal":
         return None
     k, d = as_tuple(v.value("kernel_size"), 1), as_tuple(v.value("dilation"), 1)
@@ -227,10 +230,14 @@ def _conv_transpose_torch(rank: int):
         from nnmigrate.catalog.activation import with_activation
 
         k, s = as_tuple(v.value("kernel_size"), rank), as_tuple(v.value("stride"), rank)
+        d = as_tuple(v.value("dilation"), rank)
         padding = None
+        trim = None  # a crop module after the convolution, where torch padding cannot express Keras's
         if v.value("padding") == "same":  # output = input * stride: torch crops (k - s) / 2 from each side
-            if NOT_CONST in (k, s) or any((ki - si) % 2 or ki < si for ki, si in zip(k, s)):
-                v.notes.append("'same' transposed convolution with an odd kernel-stride difference is approximated")
+            if NOT_CONST not in (k, s, d) and any(di * (ki - 1) + 1 < si for ki, si, di in zip(k, s, d)):
+                v.notes.append("'same' transposed convolution with a stride above the kernel size is approximated")
+            elif NOT_CONST in (k, s, d) or any((ki - si) % 2 or di != 1 for ki, si, di in zip(k, s, d)):
+                trim = call("SameTransposedCrop", v.get("kernel_size"), v.get("stride"), dilation=v.unless("dilation", 1))
             else:
                 crop = tuple((ki - si) // 2 for ki, si in zip(k, s))
                 padding = None if all(c == 0 for c in crop) else (crop[0] if len(set(crop)) == 1 else crop)
@@ -242,7 +249,7 @@ def _conv_transpose_torch(rank: int):
         main = call(*sizes, v.get("out_channels"), v.get("kernel_size"),
                     stride=v.unless("stride", 1), padding=padding, output_padding=output_padding,
                     dilation=v.unless("dilation", 1), bias=v.unless("bias", True))
-        return with_activation(v, main)
+        return with_activation(v, main if trim is None else call("nn.Sequential", main, trim))
     return to_torch
 
 

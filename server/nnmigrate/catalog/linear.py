@@ -7,7 +7,7 @@ from typing import Any
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
 from nnmigrate.catalog.shape_rules import ShapeRule, dense, embedding, flatten, last, reshape, same, with_shapes
-from nnmigrate.catalog.spell import F, NN, KerasForm, fn, keras, layer, method, torch_support, with_keras
+from nnmigrate.catalog.spell import F, KB, NN, KerasForm, fn, keras, keras_fns, layer, method, torch_support, with_keras
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import OpView, call, substitute, uses
 
@@ -135,7 +135,7 @@ def _dropout_torch(module: str):
         if "noise_shape" in v.attrs and not v.is_("noise_shape", None):
             v.notes.append("noise_shape (dropping along chosen axes) changes only training; nn.Dropout drops each "
                            "element on its own")
-        if not v.is_layer:
+        if not v.is_layer:  # keras.backend.dropout(x, level): drops whenever it runs
             return call("F.dropout", v.get("input"), v.get("p"), training=True)
         return call(module, v.get("p"))
     return to_torch
@@ -230,7 +230,8 @@ ENTRIES = with_keras(ENTRIES, {
     "flatten": KerasForm((keras("Flatten"),), lambda v: call("ChannelsLastFlatten") if v.moved else call("nn.Flatten")),
     "dropout": KerasForm((keras("Dropout", "p", "noise_shape", rename={"rate": "p"}),
                           fn("keras.random.dropout", "input", "p", "noise_shape", "seed",
-                             rename={"inputs": "input", "rate": "p"}, fixed={"training": True})),
+                             rename={"inputs": "input", "rate": "p"}, fixed={"training": True}))
+                         + keras_fns((KB + "dropout",), "input", "p", "noise_shape", rename={"level": "p"}),
                          _dropout_torch("nn.Dropout"),
                          (Attr("noise_shape", torch=None, keras=None), Attr("seed", torch=None, keras=None))),
     **{f"dropout{r}d": KerasForm((keras(f"SpatialDropout{r}D", "p", rename={"rate": "p"}),),

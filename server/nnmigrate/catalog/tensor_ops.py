@@ -734,6 +734,8 @@ def _cast_torch(v: OpView) -> n.Expr:
     x, dtype = v.get("input"), torch_dtype(v.get("dtype"))
     if _is_number(x):  # Keras makes a tensor of it
         return call("torch.tensor", x, dtype=dtype)
+    if isinstance(x, (n.Name, n.Attr, n.Subscript)):  # may hold a Python number (a size from x.shape): as a tensor
+        return call("torch.as_tensor", x, dtype=dtype)
     return n.Call(n.Attr(x, "to"), [n.Arg(dtype)])
 
 
@@ -755,6 +757,20 @@ def _sqrt_torch(v: OpView) -> n.Expr:
     if v.is_("clip_negative", True):
         x = call("torch.clamp", x, min=0.0)
     return call("torch.sqrt", x)
+
+
+def _in_train_phase_torch(v: OpView) -> n.Expr:
+    """A fixed `training=True/False` stands; otherwise (None, or call()'s own `training`) the module's mode decides."""
+    fixed = v.value("training")
+    training = v.get("training") if isinstance(fixed, bool) else n.Attr(n.Name("self"), "training")
+    return call("in_train_phase", v.get("x"), v.get("alt"), training)
+
+
+def _flip_torch(v: OpView) -> n.Expr:
+    """torch.flip needs its dims: all of them where Keras gives none."""
+    x = v.get("input")
+    dims = call("tuple", call("range", n.Attr(x, "ndim"))) if v.is_("dims", None) else v.get("dims")
+    return call("torch.flip", x, dims)
 
 
 ENTRIES = ENTRIES + (
@@ -797,6 +813,16 @@ ENTRIES = ENTRIES + (
     OpEntry("bias_add", "tensor_ops", (INPUT, Attr("bias")), (), layout=LayoutRule("opaque", tensor_inputs=("input",)),
             notes="tf.nn.bias_add adds along the last (channels-last) axis."),
     OpEntry("as_list", "tensor_ops", (INPUT,), (), layout=LayoutRule("none", tensor_inputs=()), notes="TensorShape.as_list(): a list of sizes."),
+    OpEntry("in_train_phase", "tensor_ops", (Attr("x"), Attr("alt"), Attr("training", keras=None)), (),
+            layout=LayoutRule("elementwise", tensor_inputs=("x", "alt")),
+            notes="Legacy keras.backend.in_train_phase: `x` while training, else `alt` (either may be a function "
+                  "making it); written as a support function."),
+    OpEntry("dtype_of", "tensor_ops", (INPUT,), (), layout=ELEMENTWISE,
+            notes="keras.backend.dtype(x): the tensor's dtype (torch.float32 compares equal to keras.backend.floatx())."),
+    OpEntry("broadcast_to", "tensor_ops", (INPUT, Attr("shape")), (), layout=LayoutRule("opaque", tensor_inputs=("input",)),
+            notes="The shape is in the source's (channels-last) order."),
+    OpEntry("flip", "tensor_ops", (INPUT, Attr("dims", keras=None)), (), layout=LayoutRule("opaque", tensor_inputs=("input",)),
+            notes="tf.reverse / keras.ops.flip (all axes when none are given); axes in the source's order."),
 )
 
 ENTRIES = with_shapes(ENTRIES, {"movedim": ShapeRule(permuted(_moved_order))})
@@ -842,7 +868,7 @@ ENTRIES = with_keras(ENTRIES, {
                            torch_form("torch.tensordot", "input", "other", dims=2)),
     "batch_dot": KerasForm(keras_fns((KB + "batch_dot",), "input", "other", "axes", rename={"y": "other"}),
                            lambda v: call("batch_dot", v.get("input"), v.get("other"), axes=v.unless("axes", None))),
-    "bias_add": KerasForm(keras_fns((TF + "nn.bias_add",), "input", "bias", rename={"value": "input"}),
+    "bias_add": KerasForm(keras_fns((TF + "nn.bias_add", KB + "bias_add"), "input", "bias", rename={"value": "input", "x": "input"}),
                           lambda v: n.BinOp("+", v.get("input"), v.get("bias"))),
     "reshape": KerasForm(keras_fns(names("reshape", "reshape", "reshape", math=False), "input", "shape",
                                    rename={"newshape": "shape", "tensor": "input"}), torch_form("torch.reshape", "input", "shape")),
@@ -883,7 +909,8 @@ ENTRIES = with_keras(ENTRIES, {
                       lambda v: n.Attr(v.get("input"), "ndim")),
     "as_list": KerasForm((method("as_list"),), lambda v: call("list", v.get("input"))),
     "take": KerasForm(keras_fns(names("take"), "input", "indices", "dim")
-                      + keras_fns((TF + "gather",), "input", "indices", "dim", rename={"params": "input"}, fixed={"dim": 0}),
+                      + keras_fns((TF + "gather", KB + "gather"), "input", "indices", "dim",
+                                  rename={"params": "input", "reference": "input"}, fixed={"dim": 0}),
                       _take_torch),
     **{name: KerasForm(keras_fns(names(name, name, name, math=False), "input", "dtype"), _like_torch(name))
        for name in ("zeros_like", "ones_like")},
@@ -901,4 +928,11 @@ ENTRIES = with_keras(ENTRIES, {
                                   rename={"stop": "end", "limit": "end", "delta": "step"})
                         + keras_fns((KB + "arange",), "start", "end", "step", "dtype", rename={"stop": "end"}),
                         _arange_torch),
+    "in_train_phase": KerasForm(keras_fns((KB + "in_train_phase",), "x", "alt", "training"),
+                                _in_train_phase_torch),
+    "dtype_of": KerasForm(keras_fns((KB + "dtype",), "input"), lambda v: n.Attr(v.get("input"), "dtype")),
+    "broadcast_to": KerasForm(keras_fns(names("broadcast_to", "broadcast_to", math=False), "input", "shape"),
+                              torch_form("torch.broadcast_to", "input", "shape")),
+    "flip": KerasForm(keras_fns(names("flip", "reverse", math=False), "input", "dims", rename={"tensor": "input", "axis": "dims"}),
+                      _flip_torch),
 })

@@ -15,7 +15,7 @@ from nnmigrate.diagnostics import Diagnostic, Severity, SourceRange
 from nnmigrate.pivot import nodes as n
 from nnmigrate.pivot.values import NOT_CONST
 from nnmigrate.readers.constants import Bindings, Constants, target_names
-from nnmigrate.readers.dynamic import framework_getattr
+from nnmigrate.readers.dynamic import framework_eval, framework_getattr
 from nnmigrate.readers.forwarding import Expansion, Forwarding
 from nnmigrate.readers.imports import ImportTable, dotted
 from nnmigrate.readers.padding_steps import with_padding_taken_on
@@ -295,7 +295,7 @@ class SourceReader:
         return bool(name) and name.split(".")[0] in self.imports.aliases
 
     def call(self, node: cst.Call) -> n.Expr:
-        dynamic = framework_getattr(self, node)  # getattr(nn, "Conv{}d".format(d))
+        dynamic = framework_getattr(self, node) or framework_eval(self, node)  # getattr(nn, "Conv{}d".format(d))
         if dynamic is not None:
             return dynamic
         func = node.func

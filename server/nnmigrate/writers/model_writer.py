@@ -422,10 +422,12 @@ class ModelWriter:
             returns = result.signature.returns
             outputs = [p.layout for p in returns.parts] if returns.parts is not None else [returns.layout]
             classes[name] = {"inputs": [v.layout for v in result.signature.params.values()], "outputs": outputs}
-        if not classes and self.symbol in self.builder_inputs:
+        if self.symbol in self.builder_inputs:  # a Functional builder (whatever classes it uses): its inputs' layouts
             classes[self.symbol] = {"inputs": self.builder_inputs[self.symbol], "outputs": []}
         if not classes and self.symbol in self.plan.functions:  # a builder returning a container (Sequential)
             layout = MOVED if self.plan.spatial and self.layout == "native" else PLAIN
             classes[self.symbol] = {"inputs": [layout], "outputs": [None]}
+        if self.symbol in classes:  # the migrated symbol's contract first: verify runs it
+            classes = {self.symbol: classes.pop(self.symbol), **classes}
         return {"entry_classes": classes, "renames": self.renames, "layout": self.layout,
                 "source_framework": self.module.source_framework}

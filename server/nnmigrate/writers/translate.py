@@ -100,6 +100,9 @@ class Translator:
             return type(e)([self.need(x, p, layout, p.rank) for x, p in zip(e.elts, info.parts)])  # item by item
         if info.layout == layout or info.layout is None and layout == PLAIN:
             return e
+        if info.listed:  # a list of tensors: each converted
+            return self._list_to_source(e, info) if layout == PLAIN else n.Comprehension(
+                "list", self.writer.to_target(n.Name("t"), info.rank or rank), [n.CompFor(n.Name("t"), e)])
         rank = info.rank or rank
         if layout == MOVED:
             if info.layout is None and not info.origin:
@@ -204,7 +207,8 @@ class Translator:
         if isinstance(it, n.Call) and isinstance(it.func, n.Name) and it.func.id == "enumerate" and it.args:
             return TensorInfo(parts=(UNKNOWN, self.element_of(it.args[0].value)))
         info = collapse(self.env.get(it.id, UNKNOWN)) if isinstance(it, n.Name) else UNKNOWN
-        return replace(info, parts=None, origin=frozenset()) if info.layout and info.parts is None else UNKNOWN
+        return replace(info, parts=None, origin=frozenset(), listed=False) if info.layout and info.parts is None \
+            else UNKNOWN
 
     def _iterated(self, it: n.Expr) -> n.Expr:
         """What a loop really walks: through `reversed(x)` / `list(x)` and a local bound to `zip(...)` once."""
@@ -244,6 +248,8 @@ class Translator:
         if info.parts is not None and isinstance(const_value(e.index), int):
             i = const_value(e.index)
             return n.Subscript(value, index), info.parts[i] if -len(info.parts) <= i < len(info.parts) else UNKNOWN
+        if info.listed:  # a slice of a list of tensors is one too; an item is one of them
+            return n.Subscript(value, index), info if isinstance(e.index, n.Slice) else replace(info, listed=False)
         if info.moved:
             remapped = self.writer.axes.remap_index(index, info.rank)
             if remapped is not None:
@@ -973,12 +979,17 @@ class Translator:
             elif MOVED in (a.layout, b.layout):
                 for branch, info in ((body, a), (orelse, b)):
                     if info.moved:
-                        branch.append(n.Assign([n.Name(name)], self.writer.to_source(n.Name(name), info.rank)))
+                        branch.append(n.Assign([n.Name(name)], self._list_to_source(n.Name(name), info) if info.listed
+                                               else self.writer.to_source(n.Name(name), info.rank)))
                 merged[name] = TensorInfo(PLAIN)
             else:
                 merged[name] = a if a.layout else b
         self.env = merged
         return n.If(test, body, orelse, span=s.span, comments=s.comments)
+
+    def _list_to_source(self, e: n.Expr, info: TensorInfo) -> n.Expr:
+        """A list of moved tensors in the source layout, element by element."""
+        return n.Comprehension("list", self.writer.to_source(n.Name("t"), info.rank), [n.CompFor(n.Name("t"), e)])
 
     def for_stmt(self, s: n.For) -> list[n.Stmt]:
         iter_expr, _ = self.expr(s.iter)
