@@ -80,7 +80,8 @@ def _pads_same(pad: n.Op, layer: n.Op) -> n.Op | None:
 
     kernel = layer.attrs.get("kernel_size")
     if layer.key in _CONVS:
-        fits = same("value", n.Const(0.0)) and same("dilation", layer.attrs["dilation"]) and same("stride", layer.attrs["stride"])
+        fits = same("value", n.Const(0.0)) and same("dilation", layer.attrs["dilation"]) \
+            and same("stride", layer.attrs["stride"])
     elif layer.key in _MAX_POOLS:
         stride = kernel if const_value(layer.attrs["stride"]) is None else layer.attrs["stride"]
         fits = same("value", _MINUS_INF) and same("dilation", n.Const(1)) and same("stride", stride) \

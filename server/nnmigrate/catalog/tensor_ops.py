@@ -75,7 +75,7 @@ def _axis_order(op: Any, rank: int) -> tuple[int, ...] | None:
 def _moved_order(op: Any, rank: int) -> tuple[int, ...] | None:
     """movedim's axis order for an input of `rank`, None unless it moves one literal axis."""
     source, destination = const_value(op.attrs.get("source")), const_value(op.attrs.get("destination"))
-    if type(source) is not int or type(destination) is not int or not (-rank <= source < rank and -rank <= destination < rank):
+    if not all(type(a) is int and -rank <= a < rank for a in (source, destination)):
         return None
     order = [a for a in range(rank) if a != source % rank]
     order.insert(destination % rank, source % rank)
@@ -684,7 +684,8 @@ ENTRIES = ENTRIES + (
     OpEntry("movedim", "tensor_ops", (INPUT, Attr("source"), Attr("destination")),
             (fn("torch.movedim", "input", "source", "destination"), method("movedim", "source", "destination"),
              fn("torch.moveaxis", "input", "source", "destination"), method("moveaxis", "source", "destination")),
-            layout=LayoutRule("permute", permutation=_moved_order), to_keras=_plain("moveaxis", "input", "source", "destination")),
+            layout=LayoutRule("permute", permutation=_moved_order),
+            to_keras=_plain("moveaxis", "input", "source", "destination")),
     OpEntry("tensor_split", "tensor_ops", (INPUT, Attr("indices_or_sections"), Attr("dim", torch=0, keras=0)),
             (fn("torch.tensor_split", "input", "indices_or_sections", "dim"),
              method("tensor_split", "indices_or_sections", "dim")),
