@@ -252,3 +252,15 @@ def test_recurrent_weights_go_back_to_torch_as_they_came(cell, options):
         expected = value if cell == "gru" or "bias" not in name else (
             tensors[name] + tensors[name.replace("_ih_", "_hh_")] if "_ih_" in name else np.zeros_like(value))
         np.testing.assert_allclose(back[name], expected, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("kdim", [None, 6])
+def test_attention_weights_go_back_to_torch(kdim):
+    """The Keras weights of TorchStyleAttention map back onto the torch module's own parameters."""
+    tm = torch.nn.MultiheadAttention(8, 2, kdim=kdim, vdim=kdim)
+    rule = default_catalog().get("multihead_attention").weights
+    tensors = {name: t.detach().numpy() for name, t in tm.named_parameters()}
+    back = rule.to_torch(rule.convert(tensors, {"num_heads": 2}), {})
+    assert set(back) == set(tensors)
+    for name, value in tensors.items():
+        np.testing.assert_array_equal(back[name], value)

@@ -148,3 +148,35 @@ class Block(nn.Module):
     result = migrate_source(code, Framework.parse("tensorflow"), symbol="Block")
     assert result.exit_code == 0, [d.message for d in result.diagnostics]
     assert "def build(self, input_shape):" in result.text and "built" not in result.text
+
+
+def test_lambda_and_permute_copies_read_back_and_verify(tmp_path, worker):
+    from nnmigrate.verify.run import build_request
+
+    copies = support_source(["Lambda", "Permute"], "torch_layers.py")
+    code = "import torch\nfrom torch import nn\nimport torch.nn.functional as F\n\n\n" + copies + '''
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.pool = nn.Sequential(Lambda(lambda t: F.pad(t, (0, 0, 1, 1, 1, 1), value=float('-inf')), channels_last=True),
+                                  nn.MaxPool2d(3, stride=2))
+        self.shift = Lambda(lambda t: t[:, :, 1:] - t[:, :, :-1])
+        self.swap = Permute((0, 2, 1, 3))
+
+    def forward(self, x):
+        h = self.pool(self.conv(x))
+        return self.swap(self.shift(h))
+'''
+    src = tmp_path / "net.py"
+    src.write_text(code)
+    result = migrate_source(code, Framework.parse("tensorflow"), symbol="Net")
+    assert result.exit_code == 0, [d.message for d in result.diagnostics]
+    assert "class Lambda" not in result.text and "class Permute" not in result.text
+    assert "layers.Lambda(lambda t: ops.pad(" in result.text  # the function was written for channels-last tensors
+    out = tmp_path / "net_keras.py"
+    out.write_text(result.text)
+    report = worker.verify(build_request(str(src), str(out), "Net", {}, ["float32[2,3,12,10]"], "cpu", "native"),
+                           timeout=300)
+    assert report["status"] == "equivalent", report["message"] + "\n" + result.text

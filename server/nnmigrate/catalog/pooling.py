@@ -157,9 +157,10 @@ def _pool_torch(kind: str, rank: int):
     return to_torch
 
 
-def _global_torch(kind: str, rank: int):
+def _adaptive_torch(kind: str, rank: int):
+    """Keras global pooling (output size 1, flattened unless `keepdims`) and adaptive pooling (Keras 3.11+)."""
     def to_torch(v: OpView) -> n.Expr:
-        pool = call(f"nn.Adaptive{'Max' if kind == 'max' else 'Avg'}Pool{rank}d", 1)
+        pool = call(f"nn.Adaptive{'Max' if kind == 'max' else 'Avg'}Pool{rank}d", v.get("output_size"))
         return pool if v.is_("keepdims", True) else call("nn.Sequential", pool, call("nn.Flatten"))
     return to_torch
 
@@ -196,6 +197,41 @@ ENTRIES += (
             (torch_support("SameAvgPool", "kernel_size", "stride"),), layout=CHANNELS, to_keras=_same_avg_pool,
             notes="nnmigrate's SameAvgPool is Keras average pooling with padding='same' (1-3D, from the input's rank)."),
 )
+def _pool_function_torch(kind: str):
+    """keras.ops.max_pool / average_pool, of any rank: F.max_pool{1,2,3}d by the input's rank ('same' padding: the
+    layer form, applied)."""
+    def to_torch(v: OpView) -> n.Expr:
+        kernel = v.value("kernel_size")
+        rank = v.rank - 2 if v.rank in (3, 4, 5) else len(kernel) if isinstance(kernel, tuple) else None
+        x, stride = v.get("input"), None if v.is_("stride", None) else v.get("stride")
+        name = "max_pool" if kind == "max" else "avg_pool"
+        if v.value("padding") == "same":
+            if rank is None:
+                v.errors.append("'same' pooling of a tensor of unknown rank has no PyTorch form here")
+                return x
+            return n.Call(_pool_torch(kind, rank)(v), [n.Arg(x)])
+        if rank is not None:
+            return call(f"F.{name}{rank}d", x, v.get("kernel_size"), stride=stride)
+        by_rank = n.TupleExpr([n.Name(f"F.{name}{r}d") for r in (1, 2, 3)])
+        chosen = n.Subscript(by_rank, n.BinOp("-", n.Attr(x, "ndim"), n.Const(3)))
+        return n.Call(chosen, [n.Arg(x), n.Arg(v.get("kernel_size")), *([n.Arg(stride, "stride")] if stride is not None else [])])
+    return to_torch
+
+
+def _any_rank_pool(v: Any) -> Any:
+    """The pooled shape, by the input's rank."""
+    rank = v.x.rank if v.x is not None else None
+    return pool(rank - 2)(v) if rank in (3, 4, 5) else None
+
+
+for _kind in ("max", "avg"):
+    ENTRIES += (
+        OpEntry(f"{_kind}_pool", "pooling", _pool_attrs(_kind), (),
+                (fn(f"keras.ops.{'max' if _kind == 'max' else 'average'}_pool", "input", "kernel_size", "stride", "padding",
+                    rename={"inputs": "input", "pool_size": "kernel_size", "strides": "stride"}),),
+                layout=CHANNELS, to_torch=_pool_function_torch(_kind),
+                notes="Any rank: the PyTorch function is picked by the input's rank."),
+    )
 
 
 _POOL_KERAS = dict(rename={"pool_size": "kernel_size", "strides": "stride"}, fixed={"kernel_size": 2})
@@ -206,14 +242,11 @@ ENTRIES = with_keras(ENTRIES, {
     **{f"avg_pool{r}d": KerasForm(tuple(keras(f"{name}{r}D", "kernel_size", "stride", "padding", **_POOL_KERAS)
                                         for name in ("AveragePooling", "AvgPool")),
                                   _pool_torch("avg", r)) for r in (1, 2, 3)},
-    **{f"adaptive_avg_pool{r}d": KerasForm(tuple(keras(f"{name}{r}D", fixed={"output_size": 1})
-                                                 for name in ("GlobalAveragePooling", "GlobalAvgPool")),
-                                           _global_torch("avg", r), (Attr("keepdims", torch=True, keras=False),))
-       for r in (1, 2, 3)},
-    **{f"adaptive_max_pool{r}d": KerasForm(tuple(keras(f"{name}{r}D", fixed={"output_size": 1})
-                                                 for name in ("GlobalMaxPooling", "GlobalMaxPool")),
-                                           _global_torch("max", r), (Attr("keepdims", torch=True, keras=False),))
-       for r in (1, 2, 3)},
+    **{f"adaptive_{kind}_pool{r}d": KerasForm(
+        tuple(keras(f"{name}{r}D", fixed={"output_size": 1}) for name in (f"Global{prefix}Pooling", f"Global{short}Pool"))
+        + (keras(f"Adaptive{prefix}Pooling{r}D", "output_size", fixed={"keepdims": True}),),
+        _adaptive_torch(kind, r), (Attr("keepdims", torch=True, keras=False),))
+       for kind, prefix, short in (("avg", "Average", "Avg"), ("max", "Max", "Max")) for r in (1, 2, 3)},
 })
 
 ENTRIES = with_shapes(ENTRIES, {

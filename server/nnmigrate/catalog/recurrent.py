@@ -133,23 +133,24 @@ def _stack_to_torch(keras: list[Any], config: Mapping[str, Any]) -> dict[str, An
     return out
 
 
-def _torch_style_attention_to_torch(keras: list[Any], config: Mapping[str, Any]) -> dict[str, Any]:
-    """TorchStyleAttention's q, k, v kernels (E_in, heads, head_dim) [and biases (heads, head_dim)] and output kernel
-    (heads, head_dim, E) [and bias] -> nn.MultiheadAttention's in_proj (one packed matrix where the three inputs
-    have the query's size, as torch packs them) and out_proj."""
-    step = 2 if len(keras) == 8 else 1
+def _attention_weights_to_torch(keras: list[Any], config: Mapping[str, Any]) -> dict[str, Any]:
+    """The inverse of `_attention_weights`: per-head q, k, v kernels (in, heads, head_dim) and the output kernel
+    (heads, head_dim, E) -> in_proj (3E, E) when q, k and v all take E features (else q/k/v_proj_weight) and out_proj."""
+    biased = len(keras) == 8
+    step = 2 if biased else 1
     kernels = [keras[i * step] for i in range(3)]
-    weights = [k.reshape(k.shape[0], -1).T for k in kernels]  # (heads * head_dim, E_in)
+    weights = [k.reshape(k.shape[0], -1).T for k in kernels]  # (heads * head_dim, in)
     out: dict[str, Any] = {}
-    if all(w.shape == weights[0].shape for w in weights):
+    if len({w.shape for w in weights}) == 1 and weights[0].shape[0] == weights[0].shape[1]:
         out["in_proj_weight"] = np.concatenate(weights, axis=0)
     else:
-        out.update({f"{name}_proj_weight": w for name, w in zip("qkv", weights)})
-    if step == 2:
+        out.update(zip(("q_proj_weight", "k_proj_weight", "v_proj_weight"), weights))
+    if biased:
         out["in_proj_bias"] = np.concatenate([keras[i * 2 + 1].reshape(-1) for i in range(3)])
-        out["out_proj.bias"] = keras[7]
     w = keras[3 * step]  # (heads, head_dim, E) -> (E, heads * head_dim)
-    out["out_proj.weight"] = w.reshape(-1, w.shape[-1]).T.copy()
+    out["out_proj.weight"] = w.reshape(-1, w.shape[-1]).T
+    if biased:
+        out["out_proj.bias"] = keras[7]
     return out
 
 
@@ -157,8 +158,7 @@ _RECURRENT_DOC = ("per layer and direction: kernel = weight_ih.T, recurrent_kern
                   "GRU gate blocks r,z,n -> z,r,h and bias = stack(b_ih, b_hh)")
 RECURRENT_WEIGHTS = WeightRule(_recurrent_weights, _RECURRENT_DOC, _stack_to_torch)
 ATTENTION_WEIGHTS = WeightRule(_attention_weights, "in_proj (3E, E) split into q, k, v kernels (E, heads, head_dim); "
-                                                   "out_proj (E, E) -> (heads, head_dim, E)",
-                               _torch_style_attention_to_torch)
+                                                   "out_proj (E, E) -> (heads, head_dim, E)", _attention_weights_to_torch)
 
 ENTRIES = (
     OpEntry("lstm", "recurrent", _RNN_ATTRS, (layer(NN + "LSTM", *_POSITIONAL),),

@@ -205,7 +205,7 @@ def _copy_weights(source: Side, target: Side, contract: dict, randomize: bool) -
         # the model's own classes: from the source file or, migrated into it, from the rest of its package
         classes = {type(m).__name__ for m in source.model.modules() if not type(m).__module__.startswith("torch.")
                    and not is_copy(type(m), "torch_layers.py")}
-        transfer: Any = Transfer(default_catalog(), classes, renames)
+        transfer: Any = Transfer(default_catalog(), classes, renames, target.builder_layers)
     else:
         if randomize:
             _randomize_keras_norms(source.model, 0)

@@ -23,6 +23,8 @@ class Transfer:
     catalog: Catalog
     source_classes: set[str]
     renames: dict[str, dict[str, str]]
+    #: layers a Functional target model's builder called, in the order it created them (recorded while building)
+    builder_layers: list[Any] = field(default_factory=list)
     pairs: list[tuple[str, torch.nn.Module, Any]] = field(default_factory=list)
     copied: set[int] = field(default_factory=set)
     missing: list[str] = field(default_factory=list)
@@ -37,6 +39,14 @@ class Transfer:
         if km is None:
             return
         cls = type(tm).__name__
+        if hasattr(tm, "built_layers") and type(km).__name__ == "Functional":
+            # the support Functional created its modules in the builder's order, as the Keras builder its layers
+            sources = [(i, m) for i, m in enumerate(tm.built_layers)
+                       if any(True for _ in m.parameters()) or any(True for _ in m.buffers())]
+            targets = [layer for layer in self.builder_layers if layer.weights]
+            for (i, child), layer in zip(sources, targets):
+                self.module(child, layer, f"{path}built_layers.{i}.")
+            return
         if isinstance(tm, torch.nn.Sequential) or isinstance(tm, torch.nn.ModuleList):
             target = _layer_list(km)
             if target is None and isinstance(tm, torch.nn.Sequential) and isinstance(km, keras.layers.Layer) \
