@@ -11,8 +11,6 @@ from tests.conftest import FIXTURES, fixture_cases
 
 #: What each round trip still lacks; strict, so a fix shows up as an unexpected pass.
 NOT_YET = {
-    "torch_resnet_basic": "the second round changes the text (not yet a fixed point)",
-    "torch_resnet18_narrow": "the second round changes the text (not yet a fixed point)",
     "torch_densenet": "the second round changes the text (not yet a fixed point)",
     "torch_pooling_zoo": "the second round changes the text (not yet a fixed point)",
     "torch_conv_autoencoder": "the second round changes the text (not yet a fixed point)",

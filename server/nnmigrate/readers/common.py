@@ -212,8 +212,9 @@ class SourceReader:
             return self.call(node)
         if isinstance(node, cst.Lambda):
             params = [p.name.value for p in node.params.params]
-            with self.constants.shadowed(params):
-                return n.Lambda(params, self.expr(node.body), span=span)
+            with self.constants.shadowed(params):  # defaults kept as written (`lambda c, eps=1e-5: ...`)
+                return n.Lambda([p.name.value if p.default is None else f"{p.name.value}={self.code(p.default)}"
+                                 for p in node.params.params], self.expr(node.body), span=span)
         if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
             kind = {cst.ListComp: "list", cst.GeneratorExp: "generator", cst.SetComp: "set"}[type(node)]
             with self.constants.shadowed(_comprehension_targets(node.for_in)):
