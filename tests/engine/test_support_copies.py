@@ -55,8 +55,8 @@ def test_a_user_class_sharing_a_name_is_migrated_as_written():
 
 def test_a_recurrent_copy_run_both_ways_reads_as_the_bidirectional_wrapper():
     copies = support_source(["Reshape", "LazyRecurrent"], "torch_layers.py")
-    text = _to_keras(copies, MODEL.replace("LazyRecurrent(nn.GRU, 16, return_sequences=True)",
-                                           "LazyRecurrent(nn.GRU, 16, return_sequences=True, bidirectional=True, merge_mode='sum')"))
+    both_ways = "LazyRecurrent(nn.GRU, 16, return_sequences=True, bidirectional=True, merge_mode='sum')"
+    text = _to_keras(copies, MODEL.replace("LazyRecurrent(nn.GRU, 16, return_sequences=True)", both_ways))
     assert "layers.Bidirectional(layers.GRU(16, return_sequences=True), merge_mode='sum')" in text
 
 

@@ -231,3 +231,21 @@ def test_decoder_walking_skip_connections_and_blocks(tmp_path, worker):
                 return x
         """, "Net", ["float32[2,3,8,8]"])
     assert "axis=-1" in text and "ops.transpose" not in text and "ops.moveaxis" not in text
+
+
+def test_negative_padding_crops(tmp_path, worker):
+    text = check(worker, tmp_path, """
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(3, 4, 3)
+                self.crop = nn.ZeroPad2d(-1)
+                self.mixed = nn.ZeroPad2d((1, -1, 0, 2))
+
+            def forward(self, x):
+                return self.mixed(self.crop(self.conv(x)))
+        """, "Net", ["float32[2,3,9,8]"])
+    assert "self.crop = layers.Cropping2D(1)" in text
+    assert "[layers.ZeroPadding2D(((0, 2), (1, 0))), layers.Cropping2D(((0, 0), (0, 1)))]" in text

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, Spelling
-from nnmigrate.catalog.spell import keras, torch_support
+from nnmigrate.catalog.shape_rules import ShapeRule, crop2d, with_shapes
+from nnmigrate.catalog.spell import keras, layer, torch_support
 from nnmigrate.pivot import nodes as n
 from nnmigrate.pivot.values import NOT_CONST, const_value
 from nnmigrate.writers.emit import OpView, call, same_expr
@@ -80,7 +81,8 @@ def _pads_same(pad: n.Op, layer: n.Op) -> n.Op | None:
 
     kernel = layer.attrs.get("kernel_size")
     if layer.key in _CONVS:
-        fits = same("value", n.Const(0.0)) and same("dilation", layer.attrs["dilation"]) and same("stride", layer.attrs["stride"])
+        fits = same("value", n.Const(0.0)) and same("dilation", layer.attrs["dilation"]) \
+            and same("stride", layer.attrs["stride"])
     elif layer.key in _MAX_POOLS:
         stride = kernel if const_value(layer.attrs["stride"]) is None else layer.attrs["stride"]
         fits = same("value", _MINUS_INF) and same("dilation", n.Const(1)) and same("stride", stride) \
@@ -103,9 +105,11 @@ ENTRIES = (
                   "alone it has no Keras form."),
 )
 ENTRIES += tuple(
-    OpEntry(f"pad{r}d", "padding", (Attr("input"), Attr("padding", keras=1)), (zero_padding_copy(r),),
+    OpEntry(f"pad{r}d", "padding", (Attr("input"), Attr("padding", keras=1)),
+            (zero_padding_copy(r), *((layer("torch.nn.ZeroPad1d", "padding"),) if r == 1 else ())),
             (keras(f"ZeroPadding{r}D", "padding"),), layout=CHANNELS, to_torch=zero_pad_torch(r), rank=r + 2,
-            notes="Keras pairs per axis in axis order; PyTorch's pads run last axis first.")
+            notes="Keras pairs per axis in axis order; PyTorch's pads run last axis first (in 1-D both are "
+                  "(left, right), so nn.ZeroPad1d reads as it is).")
     for r in (1, 3)
 ) + tuple(
     OpEntry(f"crop{r}d", "padding", (Attr("input"), Attr("cropping", keras=0 if r == 2 else 1)),
@@ -114,3 +118,5 @@ ENTRIES += tuple(
             rank=r + 2, notes="Cropping is PyTorch padding by negative amounts.")
     for r in (1, 2, 3)
 )
+
+ENTRIES = with_shapes(ENTRIES, {"crop2d": ShapeRule(crop2d)})

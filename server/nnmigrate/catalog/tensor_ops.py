@@ -75,7 +75,7 @@ def _axis_order(op: Any, rank: int) -> tuple[int, ...] | None:
 def _moved_order(op: Any, rank: int) -> tuple[int, ...] | None:
     """movedim's axis order for an input of `rank`, None unless it moves one literal axis."""
     source, destination = const_value(op.attrs.get("source")), const_value(op.attrs.get("destination"))
-    if type(source) is not int or type(destination) is not int or not (-rank <= source < rank and -rank <= destination < rank):
+    if not all(type(a) is int and -rank <= a < rank for a in (source, destination)):
         return None
     order = [a for a in range(rank) if a != source % rank]
     order.insert(destination % rank, source % rank)
@@ -270,6 +270,21 @@ def _interpolate(v: OpView) -> n.Expr:
     return call("ops.image.resize", x, size, interpolation=interpolation)
 
 
+def _zero_pad_keras(pad: Any) -> n.Expr:
+    """Keras ZeroPadding2D; negative amounts (torch crops so) are Cropping2D's, mixed ones both layers in turn."""
+    amounts = [pad] if isinstance(pad, int) else [x for pair in pad for x in pair] \
+        if isinstance(pad, tuple) and all(isinstance(p, tuple) for p in pad) else []
+    if not all(isinstance(x, int) for x in amounts) or all(x >= 0 for x in amounts):
+        return call("layers.ZeroPadding2D", pad)
+
+    def part(f: Callable[[int], int]) -> Any:
+        return f(pad) if isinstance(pad, int) else tuple(tuple(f(x) for x in pair) for pair in pad)
+    crop = call("layers.Cropping2D", part(lambda x: max(-x, 0)))
+    if all(x <= 0 for x in amounts):
+        return crop
+    return call("keras.Sequential", [call("layers.ZeroPadding2D", part(lambda x: max(x, 0))), crop])
+
+
 def _pad_layer(v: OpView) -> n.Expr:
     """nn.ZeroPad2d / nn.ConstantPad2d: torch (left, right, top, bottom) -> Keras ((top, bottom), (left, right))."""
     pad = const_value(v.get("padding"))
@@ -280,7 +295,7 @@ def _pad_layer(v: OpView) -> n.Expr:
     else:
         keras_pad = v.get("padding")
     if v.is_("value", 0) or v.is_("value", 0.0):
-        return call("layers.ZeroPadding2D", keras_pad)
+        return _zero_pad_keras(keras_pad)
     widths = n.BinOp("+", n.BinOp("+", lit([[0, 0]]), lit([list(p) for p in keras_pad]) if isinstance(keras_pad, tuple)
                      else lit([[keras_pad, keras_pad]] * 2)), lit([[0, 0]]))
     return call("layers.Lambda", n.Lambda(["t"], call("ops.pad", n.Name("t"), widths, constant_values=v.get("value"))))
@@ -789,7 +804,8 @@ ENTRIES = ENTRIES + (
     OpEntry("movedim", "tensor_ops", (INPUT, Attr("source"), Attr("destination")),
             (fn("torch.movedim", "input", "source", "destination"), method("movedim", "source", "destination"),
              fn("torch.moveaxis", "input", "source", "destination"), method("moveaxis", "source", "destination")),
-            layout=LayoutRule("permute", permutation=_moved_order), to_keras=_plain("moveaxis", "input", "source", "destination")),
+            layout=LayoutRule("permute", permutation=_moved_order),
+            to_keras=_plain("moveaxis", "input", "source", "destination")),
     OpEntry("tensor_split", "tensor_ops", (INPUT, Attr("indices_or_sections"), Attr("dim", torch=0, keras=0)),
             (fn("torch.tensor_split", "input", "indices_or_sections", "dim"),
              method("tensor_split", "indices_or_sections", "dim")),

@@ -43,6 +43,9 @@ _COMPARE = {
 _CONTAINER_METHODS = frozenset({"append", "extend", "insert", "items", "keys", "values", "get", "pop", "update", "add_module"})
 
 
+#: how writers start a note on code they left out (see writers/printer.py)
+_LEFT_OUT_NOTE = "nnmigrate: left out "
+
 class SourceReader:
     """Converts one parsed module to pivot nodes. Subclasses set `framework` and the name rules."""
 
@@ -212,8 +215,9 @@ class SourceReader:
             return self.call(node)
         if isinstance(node, cst.Lambda):
             params = [p.name.value for p in node.params.params]
-            with self.constants.shadowed(params):
-                return n.Lambda(params, self.expr(node.body), span=span)
+            with self.constants.shadowed(params):  # defaults kept as written (`lambda c, eps=1e-5: ...`)
+                return n.Lambda([p.name.value if p.default is None else f"{p.name.value}={self.code(p.default)}"
+                                 for p in node.params.params], self.expr(node.body), span=span)
         if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
             kind = {cst.ListComp: "list", cst.GeneratorExp: "generator", cst.SetComp: "set"}[type(node)]
             with self.constants.shadowed(_comprehension_targets(node.for_in)):
@@ -423,8 +427,11 @@ class SourceReader:
     # ---- statements ---------------------------------------------------------------------
 
     def comments(self, node: cst.CSTNode) -> list[str]:
+        """The comments above a statement; the notes an earlier migration wrote of what it left out describe that
+        migration's source, not this one's, and go (this migration writes its own)."""
         lines = getattr(node, "leading_lines", ())
-        return [line.comment.value[1:] for line in lines if line.comment is not None]
+        return [line.comment.value[1:] for line in lines
+                if line.comment is not None and not line.comment.value[1:].strip().startswith(_LEFT_OUT_NOTE)]
 
     def body(self, block: cst.BaseSuite) -> list[n.Stmt]:
         out: list[n.Stmt] = []

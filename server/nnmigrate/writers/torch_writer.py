@@ -15,7 +15,7 @@ from nnmigrate.layout import UNKNOWN, AxisMove
 from nnmigrate.pivot import nodes as n
 from nnmigrate.shapes.propagate import infer_sizes
 from nnmigrate.writers.builders import builder_inputs, names, placeholders, split_at_model
-from nnmigrate.writers.emit import call, method, own_spelling
+from nnmigrate.writers.emit import call, method, own_spelling, same_expr
 from nnmigrate.writers.model_writer import ModelWriter
 from nnmigrate.writers.module_plan import ModulePlan, walk
 from nnmigrate.writers.translate import AttrInfo, Translator
@@ -103,6 +103,12 @@ class TorchWriter(ModelWriter):
                 s = n.ExprStmt(n.Call(s.value.func, layers), span=s.span, comments=s.comments)
             elif isinstance(s, n.Assign) and _holds_layers(s, appended):
                 s = n.Assign(s.targets, call("nn.ModuleList", s.value), span=s.span, comments=s.comments)
+            elif cls.kind == "sequential" and _self_add(s) is not None:
+                added = _self_add(s)
+                if not s.comments and out and isinstance(out[-1], n.Assign) \
+                        and any(same_expr(t, added) for t in out[-1].targets):
+                    continue  # `self.norm = ...` then `self.add(self.norm)`: assigning registers it, in that order
+                s = n.ExprStmt(n.Call(n.Attr(n.Name("self"), "append"), [n.Arg(added)]), span=s.span, comments=s.comments)
             out.append(s)
         return _super_init_first(out)
 
@@ -315,3 +321,13 @@ def _assigned(stmts: list[n.Stmt]) -> set[str]:
     targets = [t for s in walk(stmts) if isinstance(s, n.Assign) for t in s.targets]
     targets += [s.target for s in walk(stmts) if isinstance(s, (n.AugAssign, n.AnnAssign, n.For))]
     return {x.id for t in targets for x in names(t)}
+
+
+def _self_add(s: n.Stmt) -> n.Expr | None:
+    """The layer of a Keras Sequential subclass's `self.add(layer)` statement, else None."""
+    value = s.value if isinstance(s, n.ExprStmt) else None
+    if isinstance(value, n.Call) and isinstance(value.func, n.Attr) and value.func.attr == "add" \
+            and isinstance(value.func.value, n.Name) and value.func.value.id == "self" and len(value.args) == 1 \
+            and value.args[0].keyword is None and not value.args[0].star:
+        return value.args[0].value
+    return None

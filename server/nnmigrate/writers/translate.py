@@ -718,7 +718,8 @@ class Translator:
         layout, on_stored = outcomes.pop()
         return TensorInfo(layout, ranks.pop() if len(ranks) == 1 else None), on_stored
 
-    def permuted_op(self, entry: OpEntry, op: n.Op, attrs: dict[str, n.Expr], first: TensorInfo) -> tuple[n.Expr, TensorInfo]:
+    def permuted_op(self, entry: OpEntry, op: n.Op, attrs: dict[str, n.Expr],
+                    first: TensorInfo) -> tuple[n.Expr, TensorInfo]:
         """A functional axis permutation (`x.permute(0, 2, 1)`, `torch.movedim(x, 1, -1)`) applied to the stored
         data: nothing where it relabels the layout or undoes the layout move, else the catalog's permute (once,
         not after a transpose back to the source layout)."""
@@ -730,10 +731,9 @@ class Translator:
         out, on_stored = found
         if on_stored == tuple(range(len(on_stored))):
             return attrs["input"], out
-        permute = self.catalog.get("permute")
-        view = OpView(permute, n.Op("permute", {"input": op.attrs["input"], "dims": n.TupleExpr([n.Const(a) for a in on_stored])},
-                                    span=op.span),
-                      {"input": attrs["input"], "dims": n.TupleExpr([n.Const(a) for a in on_stored])}, PLAIN, out.rank)
+        permute, dims = self.catalog.get("permute"), n.TupleExpr([n.Const(a) for a in on_stored])
+        view = OpView(permute, n.Op("permute", {"input": op.attrs["input"], "dims": dims}, span=op.span),
+                      {"input": attrs["input"], "dims": dims}, PLAIN, out.rank)
         return self.emit(permute, view, op.span), out
 
     def channels_output(self, entry: OpEntry, op: n.Op | None, rank: int | None) -> TensorInfo:
