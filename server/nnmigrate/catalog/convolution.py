@@ -19,17 +19,17 @@ def conv_attrs(transpose: bool = False) -> tuple[Attr, ...]:
     attrs = (
         Attr("input"),
         Attr("in_channels", doc="Inferred by Keras from the input."),
-        Attr("out_channels", doc="Keras `filters`."),
-        Attr("kernel_size"),
-        Attr("stride", torch=1, keras=1),
+        Attr("out_channels", doc="Keras `filters`.", keras_attr="filters"),
+        Attr("kernel_size", keras_attr="kernel_size"),
+        Attr("stride", torch=1, keras=1, keras_attr="strides"),
         Attr("padding", torch=0, keras="valid", doc="torch ints pad symmetrically; Keras 'same' pads the end first."),
     )
     if transpose:
         attrs += (Attr("output_padding", torch=0, keras=None),)
     attrs += (
-        Attr("groups", torch=1, keras=1),
+        Attr("groups", torch=1, keras=1, keras_attr="groups"),
         Attr("bias", torch=True, keras=True, doc="Keras `use_bias`."),
-        Attr("dilation", torch=1, keras=1),
+        Attr("dilation", torch=1, keras=1, keras_attr="dilation_rate"),
         Attr("padding_mode", torch="zeros", keras="zeros"),
         Attr("device", torch=None, keras=None),
         Attr("dtype", torch=None, keras=None),

@@ -162,3 +162,12 @@ class CeilModePadding(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "pool_size": self.pool_size, "strides": self.strides}
+
+
+def layer_setting(layer, name):
+    """The constructor setting `name` (`filters`, `units`) of `layer`, or of the layer it wraps where a
+    migration from PyTorch put it in a Sequential with the padding or cropping torch does inside the layer."""
+    for inner in (layer, *getattr(layer, "layers", ())):
+        if hasattr(inner, name):
+            return getattr(inner, name)
+    raise AttributeError(f"{type(layer).__name__} has no setting {name!r}")

@@ -13,6 +13,7 @@ from nnmigrate.pivot import nodes as n
 from nnmigrate.writers import printer
 from nnmigrate.writers.container_classes import with_sublayers
 from nnmigrate.writers.emit import call, own_spelling
+from nnmigrate.writers.layer_settings import SUPPORT, keras_setting
 from nnmigrate.writers.model_writer import ModelWriter
 from nnmigrate.writers.module_plan import walk
 from nnmigrate.writers.translate import AttrInfo
@@ -64,7 +65,10 @@ class KerasWriter(ModelWriter):
         return n.Name("training") if attr == "training" else None
 
     def support_names(self) -> list[str]:
-        return sorted({name for entry in self.catalog.entries.values() for name in entry.support})
+        return sorted({name for entry in self.catalog.entries.values() for name in entry.support} | {SUPPORT})
+
+    def layer_setting(self, held: AttrInfo, name: str, receiver: n.Expr) -> n.Expr | None:
+        return keras_setting(self.catalog, self.emitter, held, name, receiver)
 
     def forward_params(self, params: list[n.Param], body: list[n.Stmt]) -> list[n.Param]:
         if not any(p.name == "training" for p in params):

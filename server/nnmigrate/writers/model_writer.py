@@ -102,6 +102,11 @@ class ModelWriter:
         """A target expression for `self.<attr>` when it means something else in the target, else None."""
         return None
 
+    def layer_setting(self, held: AttrInfo, name: str, receiver: n.Expr) -> n.Expr | None:
+        """A target expression for reading the constructor setting `name` (`conv.out_channels`) of a layer
+        that holds what `held` says, where the target keeps it elsewhere; None to read it unchanged."""
+        return None
+
     def translate_name(self, name: str) -> n.Expr | None:
         """A target expression for a source name with special meaning (Keras `training`), else None."""
         return None

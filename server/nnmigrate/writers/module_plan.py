@@ -303,9 +303,17 @@ class ModulePlan:
             return AttrInfo("list" if isinstance(e, n.ListExpr) else "dict")  # filled by later statements
         if isinstance(e, n.Lambda) and isinstance(e.body, n.Op) and e.body.layer:  # `conv = nn.Conv2d`
             return AttrInfo("factory", e.body.key, op=e.body)
-        made = local.get(e.func.id) if isinstance(e, n.Call) and isinstance(e.func, n.Name) else None
+        if isinstance(e, n.Subscript) and isinstance(e.value, n.DictExpr) and e.value.values and all(
+                isinstance(v, n.Lambda) and isinstance(v.body, n.Op) and v.body.layer for v in e.value.values):
+            # `{"Conv2d": factory, ...}[name]`: layer classes picked by name at run time
+            return AttrInfo("factories", elements=[AttrInfo("factory", v.body.key, op=v.body)  # type: ignore[union-attr]
+                                                   for v in e.value.values])
+        made = local.get(e.func.id) if isinstance(e, n.Call) and isinstance(e.func, n.Name) else \
+            self.attr_info(e.func, local, attrs) if isinstance(e, n.Call) and isinstance(e.func, n.Subscript) else None
         if made is not None and made.kind == "factory":  # `conv(3, 64, 3)` with that factory
             return AttrInfo("op", made.key, op=made.op)
+        if made is not None and made.kind == "factories":  # one of several layers: a "choice"
+            return AttrInfo("choice", elements=[AttrInfo("op", f.key, op=f.op) for f in made.elements])
         if isinstance(e, n.Name) and e.id in local:
             return local[e.id]
         return AttrInfo("other")

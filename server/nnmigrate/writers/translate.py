@@ -130,7 +130,9 @@ class Translator:
                 out = n.Attr(e.value, name, span=e.span)
                 return out, TensorInfo(PLAIN) if info is not None and info.kind == "param" else UNKNOWN
             value, _ = self.expr(e.value)
-            return n.Attr(value, e.attr, span=e.span), UNKNOWN
+            held = self._held(e.value)
+            setting = self.writer.layer_setting(held, e.attr, value) if held is not None else None
+            return setting or n.Attr(value, e.attr, span=e.span), UNKNOWN
         if isinstance(e, n.Call):
             return self.call(e)
         if isinstance(e, n.BinOp):
@@ -550,6 +552,21 @@ class Translator:
         while isinstance(func, (n.Attr, n.Call)):
             func = func.value if isinstance(func, n.Attr) else func.func
         return isinstance(func, n.Name) and func.id.split(".")[0] in self.writer.plan.imported
+
+    def _held(self, e: n.Expr) -> AttrInfo | None:
+        """What a layer-holding expression holds, as far as the constructors tell: `self.<name>`, a loop
+        variable over a container, an element of a container, or an attribute of a migrated class's instance
+        (`self.block.conv`)."""
+        if isinstance(e, n.Attr) and isinstance(e.value, n.Name) and e.value.id == "self":
+            return self.attrs.get(e.attr)
+        if isinstance(e, n.Name):
+            return self.loop_elements.get(e.id)
+        owner = self._held(e.value) if isinstance(e, (n.Attr, n.Subscript)) else None
+        if owner is None:
+            return None
+        if isinstance(e, n.Attr):
+            return self.writer.plan.attributes(owner.key).get(e.attr) if owner.kind == "class" and owner.key else None
+        return _merge_elements(owner.elements) if owner.elements else None
 
     def _callee_info(self, func: n.Expr) -> tuple[str, AttrInfo] | None:
         if isinstance(func, n.Attr) and isinstance(func.value, n.Name) and func.value.id == "self" and func.attr in self.attrs:
