@@ -54,3 +54,34 @@ def test_settings_of_built_layers_size_the_next_ones(tmp_path, worker):
     assert "layer_setting(self.first.conv_layer, 'filters')" in text
     assert "self.fc.units" in text and "self.embed.output_dim" in text and "self.embed.input_dim" in text
     assert "return self.convs[-1].filters" in text
+
+
+def test_raw_weights_bound_to_locals_reach_einops_and_in_place_ops_on_temporaries(tmp_path, worker):
+    text = check(worker, tmp_path, """
+        import torch
+        from torch import nn, einsum
+        from einops import rearrange
+
+        class SpatialGate(nn.Module):
+            def __init__(self, dim, seq_len, heads=2):
+                super().__init__()
+                self.heads = heads
+                self.norm = nn.LayerNorm(dim // 2)
+                self.weight = nn.Parameter(torch.randn(heads, seq_len, seq_len) * 0.1)
+                self.bias = nn.Parameter(torch.ones(heads, seq_len))
+
+            def forward(self, x):
+                n = x.shape[1]
+                res, gate = x.chunk(2, dim=-1)
+                gate = self.norm(gate)
+                weight, bias = self.weight, self.bias
+                weight = weight[:, :n, :n]
+                mask = torch.ones(weight.shape[-2:], device=x.device).triu_(1).bool()
+                weight = weight.masked_fill(rearrange(mask, "i j -> () i j"), 0.)
+                gate = rearrange(gate, "b n (h d) -> b h n d", h=self.heads)
+                gate = einsum("b h n d, h m n -> b h m d", gate, weight)
+                gate = gate + rearrange(bias, "h n -> () h n ()")
+                return rearrange(gate, "b h n d -> b n (h d)") * res
+        """, "SpatialGate", ["float32[2,6,8]"], {"dim": 8, "seq_len": 6})
+    assert "weight, bias = self.weight.value, self.bias.value" in text
+    assert "ops.triu(ops.ones(" in text

@@ -60,6 +60,9 @@ class TorchReader(SourceReader):
         is_tensor = self.tensor_type_check(node)
         if is_tensor is not None:
             return is_tensor
+        fresh = self.in_place_on_temporary(node)
+        if fresh is not None:
+            return fresh
         name = self.applied_function(node.func)
         if name is None:
             return super().call(node)
@@ -79,6 +82,18 @@ class TorchReader(SourceReader):
             return super().small_stmt(node, comments)
         value = self.bind(found[0], found[1], [cst.Arg(func.value), *self.expand_forwarded(call.args)], call)
         return [n.Assign([self.expr(func.value)], value, span=self.span(node), comments=comments)]
+
+    def in_place_on_temporary(self, node: cst.Call) -> n.Expr | None:
+        """`torch.ones(n, n).triu_(1)`: an in-place method on a tensor nothing else holds returns what the
+        out-of-place one does (for a tensor method `name_` whose `name` is in the catalog)."""
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call)
+                and func.attr.value.endswith("_") and not func.attr.value.endswith("__")):
+            return None
+        found = self.catalog.lookup_method(self.framework, f"Tensor.{func.attr.value[:-1]}")
+        if found is None or found[0].family == "init":
+            return None
+        return self.bind(found[0], found[1], [cst.Arg(func.value), *self.expand_forwarded(node.args)], node)
 
     def tensor_type_check(self, node: cst.Call) -> n.Expr | None:
         """`isinstance(x, torch.Tensor)` is the catalog's `torch.is_tensor(x)`."""

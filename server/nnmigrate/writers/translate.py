@@ -724,6 +724,17 @@ class Translator:
         elif isinstance(target, n.Starred):
             self.bind(target.value, UNKNOWN)
 
+    def _weight_values(self, target: n.Expr, source: n.Expr, value: n.Expr) -> n.Expr:
+        """`value` with each raw weight of `self` that `target` binds to a local name read as a plain tensor
+        (`weight, bias = self.weight.value, self.bias.value`): a local may go anywhere a tensor goes, such as
+        to einops, which takes no keras.Variable."""
+        if isinstance(target, (n.TupleExpr, n.ListExpr)) and isinstance(source, (n.TupleExpr, n.ListExpr)) \
+                and isinstance(value, type(source)) and len(target.elts) == len(source.elts) == len(value.elts):
+            return type(value)([self._weight_values(t, s, v) for t, s, v in zip(target.elts, source.elts, value.elts)])
+        if isinstance(target, n.Name) and self.writer.variable_value and self._is_param(source):
+            return n.Attr(value, self.writer.variable_value)
+        return value
+
     def body(self, stmts: list[n.Stmt]) -> list[n.Stmt]:
         out: list[n.Stmt] = []
         for s in stmts:
@@ -786,6 +797,8 @@ class Translator:
             targets = [self.target(t) for t in s.targets]
             for t in s.targets:
                 self.bind(t, info)
+            if len(s.targets) == 1:
+                value = self._weight_values(s.targets[0], s.value, value)
             return [n.Assign(targets, value, span=s.span, comments=c)]
         if isinstance(s, n.AugAssign):
             value, vi = self.expr(s.value)
