@@ -85,3 +85,41 @@ def test_raw_weights_bound_to_locals_reach_einops_and_in_place_ops_on_temporarie
         """, "SpatialGate", ["float32[2,6,8]"], {"dim": 8, "seq_len": 6})
     assert "weight, bias = self.weight.value, self.bias.value" in text
     assert "ops.triu(ops.ones(" in text
+
+
+def test_lambda_mapped_over_moved_tensors_and_a_class_chosen_by_a_flag(tmp_path, worker):
+    text = check(worker, tmp_path, """
+        import torch
+        from torch import nn
+        from einops import rearrange
+
+        class AbsBias(nn.Module):
+            def __init__(self, dim):
+                super().__init__()
+                self.scale = nn.Parameter(torch.ones(dim))
+
+            def forward(self, q):
+                return (q * self.scale).sum(dim=-1, keepdim=True)
+
+        class RelBias(AbsBias):
+            def forward(self, q):
+                return (q * self.scale).mean(dim=-1, keepdim=True)
+
+        class Attention(nn.Module):
+            def __init__(self, dim, heads=2, relative=True):
+                super().__init__()
+                self.heads = heads
+                self.to_qkv = nn.Conv2d(dim, dim * 3, 1, bias=False)
+                bias_class = AbsBias if not relative else RelBias
+                self.bias = bias_class(dim // heads)
+
+            def forward(self, fmap):
+                b, c, h, w = fmap.shape
+                q, k, v = self.to_qkv(fmap).chunk(3, dim=1)
+                q, k, v = map(lambda t: rearrange(t, "b (h d) x y -> b h (x y) d", h=self.heads), (q, k, v))
+                sim = torch.einsum("b h i d, b h j d -> b h i j", q, k) + self.bias(q)
+                out = torch.einsum("b h i j, b h j d -> b h i d", sim.softmax(dim=-1), v)
+                return rearrange(out, "b h (x y) d -> b (h d) x y", x=h, y=w)
+        """, "Attention", ["float32[2,8,4,4]"], {"dim": 8})
+    assert "lambda t: rearrange(ops.transpose(t, (0, 3, 1, 2))" in text
+    assert "self.bias(q)" in text

@@ -271,6 +271,8 @@ class ModulePlan:
         if isinstance(e, n.IfExp):  # `nn.Conv1d(...) if flag else None`
             branches = [self.attr_info(b, local, attrs) for b in (e.body, e.orelse)
                         if not (isinstance(b, n.Const) and b.value is None)]
+            if branches and all(b.kind == "class_ref" for b in branches):  # `AbsPosEmb if absolute else RelPosEmb`
+                return AttrInfo("class_refs", elements=branches)
             # `nn.Linear(...) if proj else nn.Identity()`: the identity takes any layout the other branch wants
             branches = [b for b in branches if (b.kind, b.key) != ("op", "identity")] or branches
             same = all((b.kind, b.key) == (branches[0].kind, branches[0].key) for b in branches)
@@ -314,6 +316,15 @@ class ModulePlan:
             return AttrInfo("op", made.key, op=made.op)
         if made is not None and made.kind == "factories":  # one of several layers: a "choice"
             return AttrInfo("choice", elements=[AttrInfo("op", f.key, op=f.op) for f in made.elements])
+        if made is not None and made.kind in ("class_ref", "class_refs"):  # `block(dim)` with `block = Block`
+            chosen = [made] if made.kind == "class_ref" else made.elements
+            if self._recording:
+                for c in chosen:
+                    self._record(c.key, e.args, local, attrs)  # type: ignore[union-attr,arg-type]
+            classes = [AttrInfo("class", c.key) for c in chosen]
+            return classes[0] if len(classes) == 1 else AttrInfo("choice", elements=classes)
+        if isinstance(e, n.Name) and e.id in self.classes and e.id not in local:
+            return AttrInfo("class_ref", e.id)
         if isinstance(e, n.Name) and e.id in local:
             return local[e.id]
         return AttrInfo("other")

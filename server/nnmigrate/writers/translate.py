@@ -469,6 +469,9 @@ class Translator:
     def call(self, e: n.Call) -> tuple[n.Expr, TensorInfo]:
         if isinstance(e.func, n.Op) and e.func.layer:
             return self.inline_layer_call(e, e.func)
+        mapped = self.mapped_lambda(e)
+        if mapped is not None:
+            return mapped
         target = self._callee_info(e.func)
         receiver = UNKNOWN
         if isinstance(e.func, n.Attr) and not (isinstance(e.func.value, n.Name) and e.func.value.id == "self"):
@@ -512,6 +515,24 @@ class Translator:
             return n.Call(func, args, span=e.span), first if first.layout else UNKNOWN
         attr_name, info = target
         return self.call_attr(attr_name, info, func, args, infos, e.span)
+
+    def mapped_lambda(self, e: n.Call) -> tuple[n.Expr, TensorInfo] | None:
+        """`map(lambda t: rearrange(t, ...), (q, k, v))`: the lambda's parameter takes what the sequence's
+        elements are, so its body meets them in their layout; the result's elements are what the body gives."""
+        if not (isinstance(e.func, n.Name) and e.func.id == "map" and "map" not in self.env and len(e.args) == 2
+                and not any(a.keyword or a.star for a in e.args) and isinstance(e.args[0].value, n.Lambda)
+                and len(e.args[0].value.params) == 1):
+            return None
+        fn: n.Lambda = e.args[0].value  # type: ignore[assignment]
+        seq, info = self.expr(e.args[1].value)
+        element = collapse(info)
+        saved = dict(self.env)
+        self.env[fn.params[0]] = replace(element, parts=None, origin=frozenset()) \
+            if element.layout and element.parts is None else self.element_of(e.args[1].value)
+        body, out = self.expr(fn.body)
+        self.env = saved
+        return n.Call(e.func, [n.Arg(n.Lambda(fn.params, body)), n.Arg(seq)], span=e.span), \
+            replace(out, parts=None, origin=frozenset()) if out.layout else UNKNOWN
 
     def call_function(self, name: str | tuple[str, str], func: n.Expr, args: list[n.Arg], infos: list[TensorInfo],
                       span: SourceRange | None) -> tuple[n.Expr, TensorInfo]:
@@ -582,7 +603,7 @@ class Translator:
 
     def call_attr(self, name: str, info: AttrInfo, func: n.Expr, args: list[n.Arg], infos: list[TensorInfo],
                   span: SourceRange | None) -> tuple[n.Expr, TensorInfo]:
-        for cls in [info] if info.kind == "class" else info.elements if info.kind == "argument" else []:
+        for cls in [info] if info.kind == "class" else info.elements if info.kind in ("argument", "choice") else []:
             if cls.kind == "class" and cls.key:
                 self.writer.called_with(cls.key, args)
         if info.kind == "class" and info.key:
@@ -597,8 +618,9 @@ class Translator:
             return n.Call(func, fixed, span=span), sig.returns
         if info.kind == "op" and info.key and args:
             return self.call_layer_op(name, self.catalog.get(info.key), func, args, infos, span)
-        if info.kind == "argument" and info.elements and all(e.kind == "class" for e in info.elements):
-            # a block the constructions pass in (`PreNorm(dim, Attention(...))`): called like the (first) one passed
+        if info.kind in ("argument", "choice") and info.elements and all(e.kind == "class" for e in info.elements):
+            # a block the constructions pass in (`PreNorm(dim, Attention(...))`) or one of the classes a local
+            # names (`block = Basic if small else Bottleneck`): called like the first one
             return self.call_attr(name, info.elements[0], func, args, infos, span)
         if info.kind == "sequence" and info.elements and args:
             arg = self.need(args[0].value, infos[0], self._wanted(info.elements[0], infos[0]), infos[0].rank)
