@@ -123,3 +123,23 @@ def test_lambda_mapped_over_moved_tensors_and_a_class_chosen_by_a_flag(tmp_path,
         """, "Attention", ["float32[2,8,4,4]"], {"dim": 8})
     assert "lambda t: rearrange(ops.transpose(t, (0, 3, 1, 2))" in text
     assert "self.bias(q)" in text
+
+
+def test_classmethod_builder_symbol_migrates_its_class_and_str_methods_stay(tmp_path, worker):
+    text = check(worker, tmp_path, """
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self, width, classes):
+                super().__init__()
+                self.body = nn.Sequential(nn.Linear(4, width), nn.ReLU(), nn.Linear(width, classes))
+
+            @classmethod
+            def from_name(cls, name, classes=3):
+                return cls(int(name.split("-")[-1]), classes)
+
+            def forward(self, x):
+                return self.body(x)
+        """, "Net.from_name", ["float32[2,4]"], {"name": "net-8"})
+    assert "def from_name(cls, name, classes=3):" in text and "name.split('-')" in text
