@@ -121,4 +121,15 @@ class TorchReader(SourceReader):
     def class_def(self, node: cst.ClassDef) -> n.ClassDef:
         if any(self.qualname(b.value) in _AUTOGRAD_BASES for b in node.bases):
             return self.autograd_function(node)
-        return super().class_def(node)
+        markers = []
+        for b in node.bases:
+            qual = self.qualname(b.value) or ""
+            if qual.startswith("torch.nn.") and qual not in self.module_bases | self.sequential_bases \
+                    and qual not in self.container_bases:
+                message = f"`{node.name.value}` derives from the layer class `{qual}`: its weights and call come " \
+                          "from torch, so it has no Keras form"
+                self.report("NNM103", message, b, hint="build the layer as an attribute of an nn.Module subclass instead")
+                markers.append(f"TODO(nnmigrate): not migrated: {message}")
+        out = super().class_def(node)
+        out.comments = [*out.comments, *markers]
+        return out

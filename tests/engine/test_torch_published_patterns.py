@@ -1,7 +1,11 @@
-"""Reads of a built layer's constructor settings (`self.conv.out_channels`) in PyTorch code migrated to Keras:
-each becomes the Keras layer's own attribute, through the layer a padding Sequential wraps where needed."""
+"""PyTorch constructs found in published model packages (layer settings read back, raw weights handed to
+einops, lambdas mapped over tensors, classes picked by a flag, classmethod builders, package names bound
+inside an `if`, subclasses of torch layer classes), in small hand-written form: each migrates to Keras and
+verifies equivalent, or is reported with a marker."""
 
 from __future__ import annotations
+
+import textwrap
 
 from tests.engine.test_realworld_patterns import check
 
@@ -143,3 +147,68 @@ def test_classmethod_builder_symbol_migrates_its_class_and_str_methods_stay(tmp_
                 return self.body(x)
         """, "Net.from_name", ["float32[2,4]"], {"name": "net-8"})
     assert "def from_name(cls, name, classes=3):" in text and "name.split('-')" in text
+
+
+def test_subclass_of_a_torch_layer_class_is_reported_with_a_marker():
+    from nnmigrate.frameworks import Framework
+    from nnmigrate.migrate import migrate_source
+
+    result = migrate_source(textwrap.dedent("""
+        import torch.nn.functional as F
+        from torch import nn
+
+        class SameConv(nn.Conv2d):
+            def forward(self, x):
+                return F.conv2d(F.pad(x, (1, 1, 1, 1)), self.weight, self.bias)
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = SameConv(3, 4, 3)
+
+            def forward(self, x):
+                return self.conv(x)
+        """), Framework.TENSORFLOW, symbol="Net")
+    assert result.exit_code == 3
+    derived = [d for d in result.diagnostics if d.code == "NNM103" and "torch.nn.Conv2d" in d.message]
+    assert derived and derived[0].range.start_line == 5
+    assert "# TODO(nnmigrate): not migrated: `SameConv` derives from the layer class `torch.nn.Conv2d`" in result.text
+
+
+def test_package_name_bound_inside_an_if_stays_an_absolute_import(tmp_path):
+    from tests.engine.test_realworld_patterns import migrate_file, write_package
+
+    write_package(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/acts.py": """
+            from torch import nn
+
+            if hasattr(nn, "SiLU"):
+                Swish = nn.SiLU
+            else:
+                class Swish(nn.Module):
+                    def forward(self, x):
+                        return x * x.sigmoid()
+
+            def width(x):
+                return 2 * x
+            """,
+        "pkg/net.py": """
+            from torch import nn
+            from .acts import Swish, width
+
+            class Net(nn.Module):
+                def __init__(self, silu=False):
+                    super().__init__()
+                    self.fc = nn.Linear(4, width(3))
+                    self.act = Swish() if silu else nn.Identity()
+
+                def forward(self, x):
+                    return self.act(self.fc(x))
+            """,
+    })
+    result = migrate_file(tmp_path / "pkg" / "net.py", "Net")
+    assert "from pkg.acts import Swish" in result.text and "from ." not in result.text
+    assert "def width(x):" in result.text
+    assert any(d.code == "NNM103" and "`Swish` is not defined at the top level of pkg.acts" in d.message
+               for d in result.diagnostics)
