@@ -212,3 +212,37 @@ def test_package_name_bound_inside_an_if_stays_an_absolute_import(tmp_path):
     assert "def width(x):" in result.text
     assert any(d.code == "NNM103" and "`Swish` is not defined at the top level of pkg.acts" in d.message
                for d in result.diagnostics)
+
+
+def test_integer_tensors_promote_as_in_torch(tmp_path, worker):
+    text = check(worker, tmp_path, """
+        import math
+        import torch
+        from torch import nn
+
+        def sinusoidal(n, dim, temperature=10000):
+            y, x = torch.meshgrid(torch.arange(n), torch.arange(2), indexing="ij")
+            half = dim // 4
+            omega = torch.arange(half) / (half - 1)
+            omega = 1.0 / (temperature ** omega)
+            emb = math.log(temperature) / (half - 1)
+            emb = torch.exp(torch.arange(half) * -emb)
+            y = y.flatten()[:, None] * omega[None, :]
+            x = x.flatten()[:, None] * emb[None, :]
+            return torch.cat((y.sin(), x.cos()), dim=1).type(torch.float32)
+
+        class Net(nn.Module):
+            def __init__(self, dim):
+                super().__init__()
+                self.proj = nn.Linear(dim, dim)
+
+            def forward(self, x):
+                b, n, d = x.shape
+                steps = torch.arange(n, device=x.device)
+                scale = (steps + 1) / n
+                idx = (steps * 3 + 1) % n
+                pos = sinusoidal(n, d).reshape(n, 2, d // 2).flatten(1)[:n]
+                return self.proj(x + pos) * scale[None, :, None] + idx[None, :, None] * 0.5
+        """, "Net", ["float32[2,6,8]"], {"dim": 8})
+    assert "ops.cast(ops.arange(half), 'float32') / (half - 1)" in text
+    assert "idx = (steps * 3 + 1) % n" in text and "ops.cast(idx[None, :, None], 'float32') * 0.5" in text

@@ -36,6 +36,10 @@ class KerasWriter(ModelWriter):
     axes = AxisMove(to_last=True)
     container_methods = {"sequential": {"append": "add", "add_module": "add"}}
 
+    @staticmethod
+    def float_cast(e: n.Expr) -> n.Expr:
+        return call("ops.cast", e, "float32")
+
     def __post_init__(self) -> None:
         classes = [with_sublayers(s) if isinstance(s, n.ClassDef) else s for s in self.module.body]
         self.module = n.PivotModule(self.module.source_framework, classes, self.module.docstring, span=self.module.span)

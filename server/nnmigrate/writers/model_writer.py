@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import ClassVar
 
 from nnmigrate.catalog import Catalog
@@ -58,6 +59,9 @@ class ModelWriter:
     source_layout_name: ClassVar[str] = "channels-first"
     #: how a raw weight is read as a plain tensor for a library function (`keras.Variable.value`); None: as is
     variable_value: ClassVar[str | None] = "value"
+    #: an integer tensor as float32, where the target's arithmetic does not promote it as PyTorch does
+    #: (see writers/dtypes.py); None when the target promotes itself
+    float_cast: ClassVar[Callable[[n.Expr], n.Expr] | None] = None
     axes = AxisMove(to_last=True)
 
     def __post_init__(self) -> None:

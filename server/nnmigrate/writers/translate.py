@@ -19,6 +19,7 @@ from nnmigrate.diagnostics import Diagnostic, Severity, SourceRange
 from nnmigrate.layout import UNKNOWN, TensorInfo, collapse
 from nnmigrate.pivot import nodes as n
 from nnmigrate.pivot.values import const_value
+from nnmigrate.writers.dtypes import INT, INT_TENSOR, needs_float, number_kind, sizes
 from nnmigrate.writers.emit import MOVED, PLAIN, OpView
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ class Translator:
         self.demand: dict[str, str] = {}
         self.returns: list[TensorInfo] = []
         self.markers: list[str] = []
+        self.number_kinds: dict[str, str] = {}  # local names known to hold integer tensors, ints or floats
         self.diagnostics: list[Diagnostic] = []
         self.call_sites: dict[str, CallSite] = {}
         self.sites: dict[str, CallSite] = {}  # call sites seen in forward, used when constructing layers
@@ -220,6 +222,10 @@ class Translator:
     def binop(self, e: n.BinOp) -> tuple[n.Expr, TensorInfo]:
         left, li = self.expr(e.left)
         right, ri = self.expr(e.right)
+        if self.writer.float_cast:
+            lk, rk = number_kind(e.left, self.number_kinds), number_kind(e.right, self.number_kinds)
+            left = self.writer.float_cast(left) if needs_float(e.op, lk, rk) else left
+            right = self.writer.float_cast(right) if needs_float(e.op, rk, lk) else right
         if e.op == "@":
             return n.BinOp("@", self.need(left, li, PLAIN), self.need(right, ri, PLAIN)), TensorInfo(PLAIN)
         layouts = {i.layout for i in (li, ri) if i.layout is not None}
@@ -746,6 +752,30 @@ class Translator:
         elif isinstance(target, n.Starred):
             self.bind(target.value, UNKNOWN)
 
+    def _note_kinds(self, target: n.Expr, value: n.Expr) -> None:
+        """Notes what kind of number each name `target` binds holds (see `dtypes`); meshgrid's pieces are
+        integer tensors when its inputs are."""
+        if isinstance(target, n.Name):
+            self._note_kind(target.id, number_kind(value, self.number_kinds))
+        elif isinstance(target, (n.TupleExpr, n.ListExpr)):
+            if isinstance(value, (n.TupleExpr, n.ListExpr)) and len(value.elts) == len(target.elts):
+                for t, v in zip(target.elts, value.elts):
+                    self._note_kinds(t, v)
+                return
+            grids = value.attrs.get("tensors") if isinstance(value, n.Op) and value.key == "meshgrid" else None
+            inputs = grids.elts if isinstance(grids, (n.TupleExpr, n.ListExpr)) else []
+            whole = INT if sizes(value) else INT_TENSOR if inputs and all(
+                number_kind(x, self.number_kinds) == INT_TENSOR for x in inputs) else None
+            for t in target.elts:
+                if isinstance(t, n.Name):
+                    self._note_kind(t.id, whole)
+
+    def _note_kind(self, name: str, kind: str | None) -> None:
+        if kind is None:
+            self.number_kinds.pop(name, None)
+        else:
+            self.number_kinds[name] = kind
+
     def _weight_values(self, target: n.Expr, source: n.Expr, value: n.Expr) -> n.Expr:
         """`value` with each raw weight of `self` that `target` binds to a local name read as a plain tensor
         (`weight, bias = self.weight.value, self.bias.value`): a local may go anywhere a tensor goes, such as
@@ -821,6 +851,7 @@ class Translator:
                 self.bind(t, info)
             if len(s.targets) == 1:
                 value = self._weight_values(s.targets[0], s.value, value)
+                self._note_kinds(s.targets[0], s.value)
             return [n.Assign(targets, value, span=s.span, comments=c)]
         if isinstance(s, n.AugAssign):
             value, vi = self.expr(s.value)
