@@ -246,3 +246,33 @@ def test_integer_tensors_promote_as_in_torch(tmp_path, worker):
         """, "Net", ["float32[2,6,8]"], {"dim": 8})
     assert "ops.cast(ops.arange(half), 'float32') / (half - 1)" in text
     assert "idx = (steps * 3 + 1) % n" in text and "ops.cast(idx[None, :, None], 'float32') * 0.5" in text
+
+
+def test_feature_map_rearranged_back_in_a_sequential_meets_the_next_conv_layers(tmp_path, worker):
+    text = check(worker, tmp_path, """
+        import torch
+        from torch import nn
+        from einops import rearrange
+
+        class MixHeads(nn.Module):
+            def __init__(self, dim, heads=2):
+                super().__init__()
+                self.heads = heads
+                self.to_v = nn.Conv2d(dim, dim, 1, bias=False)
+
+            def forward(self, fmap):
+                b, c, h, w = fmap.shape
+                v = rearrange(self.to_v(fmap), "b (h d) x y -> b h (x y) d", h=self.heads)
+                v = v.softmax(dim=-2) * v
+                return rearrange(v, "b h (x y) d -> b (h d) x y", x=h, y=w)
+
+        class Block(nn.Module):
+            def __init__(self, dim):
+                super().__init__()
+                self.net = nn.Sequential(nn.Conv2d(dim, dim, 1), nn.BatchNorm2d(dim), MixHeads(dim),
+                                         nn.AvgPool2d(2), nn.BatchNorm2d(dim), nn.ReLU())
+
+            def forward(self, x):
+                return self.net(x)
+        """, "Block", ["float32[2,4,6,6]"], {"dim": 4})
+    assert "return ops.transpose(rearrange(" in text

@@ -190,12 +190,22 @@ class ModelWriter:
 
     def returned(self, tr: Translator, value: n.Expr, info: TensorInfo) -> tuple[n.Expr, TensorInfo]:
         if self.layout != "preserve" or tr.class_name not in self.plan.entry_classes:
-            return value, info
+            return self.feature_map_returned(tr, value, info)
         if info.parts is not None and isinstance(value, n.TupleExpr):
             items = [self.returned(tr, v, i) for v, i in zip(value.elts, info.parts)]
             return n.TupleExpr([v for v, _ in items]), TensorInfo(parts=tuple(i for _, i in items))
         if info.moved:
             return self.to_source(value, info.rank), TensorInfo(PLAIN, info.rank)
+        return value, info
+
+    def feature_map_returned(self, tr: Translator, value: n.Expr, info: TensorInfo) -> tuple[n.Expr, TensorInfo]:
+        """A layer that takes a moved feature map and returns one of the same rank in the source layout (its
+        last step an einops rearrange back to `b c h w`) returns it moved, as the target's layers do: a
+        Sequential holding it passes its output straight to the next layer."""
+        first = next(iter(tr.param_infos.values()), UNKNOWN)
+        if self.axes.to_last and info.layout == PLAIN and info.parts is None and (info.rank or 0) >= 3 \
+                and first.moved and first.rank == info.rank:
+            return self.to_target(value, info.rank), TensorInfo(MOVED, info.rank)
         return value, info
 
     def nested_function(self, tr: Translator, f: n.FunctionDef) -> n.FunctionDef:
@@ -298,6 +308,7 @@ class ModelWriter:
             tr = self._translator(name, attrs)
             for p in params:
                 tr.env[p.name] = TensorInfo(infos[p.name].layout, infos[p.name].rank, frozenset())
+            tr.param_infos = dict(tr.env)
             body = self.forward_prelude(cls, tr, [p for p in forward.params[1:] if not p.star]) + tr.body(forward.body)
             returns = tr.returns[0] if tr.returns else UNKNOWN
             result.signature = Signature(infos, returns)

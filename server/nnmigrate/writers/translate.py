@@ -72,6 +72,8 @@ class Translator:
         self.demand: dict[str, str] = {}
         self.returns: list[TensorInfo] = []
         self.markers: list[str] = []
+        #: the layouts the forward's parameters arrive in (set for a class's forward)
+        self.param_infos: dict[str, TensorInfo] = {}
         self.number_kinds: dict[str, str] = {}  # local names known to hold integer tensors, ints or floats
         self.diagnostics: list[Diagnostic] = []
         self.call_sites: dict[str, CallSite] = {}
@@ -516,7 +518,7 @@ class Translator:
             if self._is_imported_callable(e.func) and any(i.layout or i.origin for i in infos):
                 # a library function or layer (einops) knows nothing of the layout change: it gets the source layout
                 args = [n.Arg(self.need(a.value, i, PLAIN), a.keyword, a.star) for a, i in zip(args, infos)]
-                return n.Call(func, args, span=e.span), TensorInfo(PLAIN)
+                return n.Call(func, args, span=e.span), TensorInfo(PLAIN, _pattern_rank(args))
             first = infos[0] if infos else UNKNOWN
             return n.Call(func, args, span=e.span), first if first.layout else UNKNOWN
         attr_name, info = target
@@ -1030,6 +1032,21 @@ class Translator:
         return None
 
 
+
+
+def _pattern_rank(args: list[n.Arg]) -> int | None:
+    """The rank an einops-style pattern argument gives (`'b (h d) x y'` after `->`: 4), None when unknown."""
+    for a in args[1:2]:
+        pattern = const_value(a.value)
+        if isinstance(pattern, str) and pattern.count("->") == 1:
+            right = pattern.split("->")[1]
+            if "..." not in right:
+                depth, groups = 0, 0
+                for token in right.replace("(", " ( ").replace(")", " ) ").split():
+                    groups += depth == 0 and token != ")"
+                    depth += (token == "(") - (token == ")")
+                return groups
+    return None
 
 
 def _merge_elements(elements: list[AttrInfo]) -> AttrInfo:
