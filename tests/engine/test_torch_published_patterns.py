@@ -276,3 +276,77 @@ def test_feature_map_rearranged_back_in_a_sequential_meets_the_next_conv_layers(
                 return self.net(x)
         """, "Block", ["float32[2,4,6,6]"], {"dim": 4})
     assert "return ops.transpose(rearrange(" in text
+
+
+def test_unfold_patches_and_blocks_kept_in_nested_local_lists(tmp_path, worker):
+    text = check(worker, tmp_path, """
+        import torch
+        from torch import nn
+        import torch.nn.functional as F
+        from einops import rearrange
+
+        class ChannelNorm(nn.Module):
+            def __init__(self, dim, eps=1e-5):
+                super().__init__()
+                self.eps = eps
+                self.g = nn.Parameter(torch.ones(1, dim, 1, 1))
+
+            def forward(self, x):
+                std = torch.var(x, dim=1, unbiased=False, keepdim=True).sqrt()
+                return (x - x.mean(dim=1, keepdim=True)) / (std + self.eps) * self.g
+
+        class PreNorm(nn.Module):
+            def __init__(self, dim, fn):
+                super().__init__()
+                self.fn = fn
+                self.norm = ChannelNorm(dim)
+
+            def forward(self, x):
+                return self.fn(self.norm(x))
+
+        class Mix(nn.Module):
+            def __init__(self, dim):
+                super().__init__()
+                self.to_q = nn.Conv2d(dim, dim, 1, bias=False)
+                self.to_kv = nn.Conv2d(dim, dim * 2, 2, stride=2, bias=False)
+
+            def forward(self, x):
+                h, w = x.shape[-2:]
+                q, k, v = (self.to_q(x), *self.to_kv(x).chunk(2, dim=1))
+                q, k, v = map(lambda t: rearrange(t, "b c x y -> b (x y) c"), (q, k, v))
+                attn = torch.einsum("b i d, b j d -> b i j", q, k).softmax(dim=-1)
+                out = torch.einsum("b i j, b j d -> b i d", attn, v)
+                return rearrange(out, "b (x y) c -> b c x y", x=h, y=w)
+
+        class FeedForward(nn.Module):
+            def __init__(self, dim):
+                super().__init__()
+                self.net = nn.Sequential(nn.Conv2d(dim, dim, 1), nn.GELU())
+
+            def forward(self, x):
+                return self.net(x)
+
+        class Net(nn.Module):
+            def __init__(self, dims=(3, 8, 8)):
+                super().__init__()
+                self.stages = nn.ModuleList([])
+                for dim_in, dim_out in zip(dims[:-1], dims[1:]):
+                    layers = nn.ModuleList([])
+                    layers.append(nn.ModuleList([PreNorm(dim_out, Mix(dim_out)), FeedForward(dim_out)]))
+                    self.stages.append(nn.ModuleList([nn.Unfold(3, stride=2, padding=1),
+                                                      nn.Conv2d(dim_in * 9, dim_out, 1), layers]))
+
+            def forward(self, x):
+                outputs = []
+                for unfold, embed, layers in self.stages:
+                    h = x.shape[-2]
+                    x = rearrange(unfold(x), "b c (h w) -> b c h w", h=(h + 1) // 2)
+                    x = embed(x)
+                    for attn, ff in layers:
+                        x = attn(x) + x
+                        x = ff(x) + x
+                    outputs.append(x)
+                pooled = [F.adaptive_avg_pool2d(o, 1) for o in outputs]
+                return torch.cat(pooled, dim=1).flatten(1) + F.unfold(x, 2, stride=2).mean(dim=-1)[:, :16]
+        """, "Net", ["float32[2,3,8,8]"])
+    assert "Unfold(3, padding=1, stride=2)" in text

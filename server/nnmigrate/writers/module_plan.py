@@ -259,6 +259,11 @@ class ModulePlan:
                 listed = attrs[_appended(x.value)]  # `self.blocks.append(Block(...))` builds the list element-wise
                 elements = [*listed.elements, self.attr_info(x.value.args[-1].value, local, attrs)]  # type: ignore[union-attr]
                 attrs[_appended(x.value)] = AttrInfo(listed.kind, elements=elements)  # type: ignore[index]
+            elif isinstance(x, n.ExprStmt) and _appended_local(x.value) in local \
+                    and local[_appended_local(x.value)].kind in ("list", "sequence"):  # type: ignore[index]
+                name = _appended_local(x.value)  # `blocks.append(Block(...))` on a local list, stored later
+                elements = [*local[name].elements, self.attr_info(x.value.args[-1].value, local, attrs)]  # type: ignore
+                local[name] = AttrInfo(local[name].kind, elements=elements)  # type: ignore[index]
             elif isinstance(x, n.ExprStmt) and isinstance(x.value, n.Op) and x.value.key == "register_buffer":
                 name = x.value.attrs["name"]
                 if isinstance(name, n.Const) and isinstance(name.value, str):
@@ -403,6 +408,14 @@ def _appended(e: n.Expr) -> str | None:
     if isinstance(e, n.Call) and isinstance(e.func, n.Attr) and len(e.args) == _ADDS.get(e.func.attr) \
             and isinstance(e.func.value, n.Attr) and isinstance(e.func.value.value, n.Name) and e.func.value.value.id == "self":
         return e.func.value.attr
+    return None
+
+
+def _appended_local(e: n.Expr) -> str | None:
+    """`name` for `name.append(value)` on a local variable."""
+    if isinstance(e, n.Call) and isinstance(e.func, n.Attr) and len(e.args) == _ADDS.get(e.func.attr) \
+            and isinstance(e.func.value, n.Name):
+        return e.func.value.id
     return None
 
 

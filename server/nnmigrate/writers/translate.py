@@ -146,12 +146,9 @@ class Translator:
             return n.UnaryOp(e.op, operand), info if e.op == "-" else UNKNOWN
         if isinstance(e, n.Subscript):
             return self.subscript(e)
-        if isinstance(e, n.TupleExpr):
+        if isinstance(e, (n.TupleExpr, n.ListExpr)):
             items = [self.expr(x) for x in e.elts]
-            return n.TupleExpr([x for x, _ in items]), TensorInfo(parts=tuple(i for _, i in items))
-        if isinstance(e, n.ListExpr):
-            items = [self.expr(x) for x in e.elts]
-            return n.ListExpr([x for x, _ in items]), TensorInfo(parts=tuple(i for _, i in items))
+            return type(e)([x for x, _ in items]), _display_info(e.elts, items)
         if isinstance(e, n.SetExpr):
             return n.SetExpr([self.expr(x)[0] for x in e.elts]), UNKNOWN
         if isinstance(e, n.DictExpr):
@@ -175,7 +172,7 @@ class Translator:
             self.env = saved
             return n.Lambda(e.params, body), UNKNOWN
         if isinstance(e, n.Comprehension):
-            return self.comprehension(e), UNKNOWN
+            return self.comprehension(e)
         if isinstance(e, n.Starred):
             value, info = self.expr(e.value)
             return n.Starred(value), info
@@ -186,17 +183,20 @@ class Translator:
             return e, UNKNOWN
         return e, UNKNOWN
 
-    def comprehension(self, e: n.Comprehension) -> n.Comprehension:
+    def comprehension(self, e: n.Comprehension) -> tuple[n.Comprehension, TensorInfo]:
+        """A comprehension, and what it holds: a list (or generator) of tensors all in its element's layout."""
         saved = dict(self.env)
         gens = []
         for g in e.generators:
             it, _ = self.expr(g.iter)
             self.bind(g.target, self.element_of(g.iter))
             gens.append(n.CompFor(self.expr(g.target)[0], it, [self.expr(c)[0] for c in g.ifs]))
-        elt, _ = self.expr(e.elt)
+        elt, info = self.expr(e.elt)
         value = self.expr(e.value)[0] if e.value is not None else None
         self.env = saved
-        return n.Comprehension(e.kind, elt, gens, value)
+        held = TensorInfo(info.layout, info.rank) if e.kind in ("list", "generator") and info.layout \
+            and info.parts is None else UNKNOWN
+        return n.Comprehension(e.kind, elt, gens, value), held
 
     def element_of(self, it: n.Expr) -> TensorInfo:
         """What iterating over `it` yields: a variable holding tensors (a split's pieces) gives their layout;
@@ -628,7 +628,11 @@ class Translator:
             return self.call_layer_op(name, self.catalog.get(info.key), func, args, infos, span)
         if info.kind in ("argument", "choice") and info.elements and all(e.kind == "class" for e in info.elements):
             # a block the constructions pass in (`PreNorm(dim, Attention(...))`) or one of the classes a local
-            # names (`block = Basic if small else Bottleneck`): called like the first one
+            # names (`block = Basic if small else Bottleneck`): each takes the layouts this call gives (the
+            # first call of a class fixes them), and the call reads like the first one's
+            hints = [i for a, i in zip(args, infos) if not a.keyword]
+            for other in info.elements[1:]:
+                self.writer.signature(other.key, hints)  # type: ignore[arg-type]
             return self.call_attr(name, info.elements[0], func, args, infos, span)
         if info.kind == "sequence" and info.elements and args:
             arg = self.need(args[0].value, infos[0], self._wanted(info.elements[0], infos[0]), infos[0].rank)
@@ -1023,8 +1027,9 @@ class Translator:
         return {}
 
     def _iter_element(self, it: n.Expr) -> AttrInfo | None:
-        if isinstance(it, n.Attr) and isinstance(it.value, n.Name) and it.value.id == "self":
-            info = self.attrs.get(it.attr)
+        if isinstance(it, n.Attr) and isinstance(it.value, n.Name) and it.value.id == "self" or isinstance(it, n.Name):
+            # a container attribute, or a container an outer loop took from one (`for attn, ff in layers`)
+            info = self.attrs.get(it.attr) if isinstance(it, n.Attr) else self.loop_elements.get(it.id)
             if info is not None and info.elements:
                 return _merge_elements(info.elements)
         if isinstance(it, n.Call) and isinstance(it.func, n.Attr) and it.func.attr == "values":
@@ -1032,6 +1037,19 @@ class Translator:
         return None
 
 
+
+
+def _display_info(elts: list[n.Expr], items: list[tuple[n.Expr, TensorInfo]]) -> TensorInfo:
+    """What a tuple or list display holds, element by element; a starred element of known pieces
+    (`(q, *kv.chunk(2, dim=1))`) stands for those pieces. With a starred element of unknown length the elements
+    cannot be told apart: the display is known by the layout they all share, if any."""
+    parts: list[TensorInfo] = []
+    for e, (_, info) in zip(elts, items):
+        if isinstance(e, n.Starred) and info.parts is None and info.layout is not None:
+            whole = collapse(TensorInfo(parts=tuple(i for _, i in items)))
+            return TensorInfo(whole.layout, whole.rank) if whole.parts is None else TensorInfo(parts=whole.parts)
+        parts += info.parts if isinstance(e, n.Starred) and info.parts is not None else [info]
+    return TensorInfo(parts=tuple(parts))
 
 
 def _pattern_rank(args: list[n.Arg]) -> int | None:
