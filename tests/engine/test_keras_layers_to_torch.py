@@ -281,3 +281,83 @@ def test_adapted_normalization_state_reaches_the_support_module():
     for name, value in rule.to_torch([np.asarray(w) for w in layer.get_weights()], {}).items():
         getattr(module, name).copy_(torch.from_numpy(np.asarray(value, dtype="float32")))
     np.testing.assert_allclose(np.moveaxis(module(x).numpy(), 1, -1), np.asarray(layer(data[:2])), atol=1e-5)
+
+
+def test_permute_relabels_the_channel_axis_or_reorders(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        import keras
+        from keras import layers
+
+
+        class Net(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.conv = layers.Conv2D(4, 3)
+                self.flat = keras.Sequential([layers.Permute((3, 1, 2)), layers.Flatten()])
+                self.fc = layers.Dense(5)
+                self.embed = layers.Dense(6)
+                self.swap = layers.Permute((2, 1, 3))
+                self.proj = layers.Dense(3)
+
+            def call(self, x, seq):
+                return self.fc(self.flat(self.conv(x))), self.proj(self.swap(self.embed(seq)))
+    ''', "Net", ["float32[2,8,8,3]", "float32[2,5,6,7]"])
+    assert "self.flat = nn.Flatten()" in result.text  # channels-first already: the permutation only relabels
+    assert "self.swap = Permute((0, 2, 1, 3))" in result.text
+
+
+def test_adaptive_pooling_layers(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        import keras
+        from keras import layers
+
+
+        def build():
+            inputs = keras.Input(shape=(13, 11, 3))
+            a = layers.AdaptiveAveragePooling2D((4, 3))(inputs)
+            b = layers.AdaptiveMaxPooling2D(2)(inputs)
+            return keras.Model(inputs, [layers.Flatten()(a), b])
+    ''', "build", ["float32[2,13,11,3]"])
+    assert "nn.AdaptiveAvgPool2d((4, 3))" in result.text
+    assert "nn.AdaptiveMaxPool2d(2)" in result.text
+
+
+def test_sequential_built_without_a_call_site_follows_its_layers(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        import keras
+        from keras import layers
+
+
+        class Net(keras.Model):
+            def __init__(self):
+                super().__init__()
+                blocks = {}
+                blocks["conv"] = layers.Conv2D(4, 3)
+                blocks["flat"] = keras.Sequential([layers.Permute((3, 1, 2)), layers.Flatten()])
+                self.body = keras.Sequential(list(blocks.values()))
+                self.fc = layers.Dense(5)
+
+            def call(self, x):
+                return self.fc(self.body(x))
+    ''', "Net", ["float32[2,8,8,3]"])
+    assert "blocks['flat'] = nn.Flatten()" in result.text  # the Permute only relabels what the convolution made
+
+
+def test_layers_of_a_list_called_in_a_loop_get_channels_first_input(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        import keras
+        from keras import layers, ops
+
+
+        class Net(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.convs = [layers.Conv1D(4, k) for k in (2, 3)]
+
+            def call(self, x):
+                out = []
+                for conv in self.convs:
+                    out.append(ops.max(ops.relu(conv(x)), axis=1))
+                return ops.concatenate(out, axis=1)
+    ''', "Net", ["float32[2,9,5]"])
+    assert "torch.amax(F.relu(conv(x)), dim=2)" in result.text

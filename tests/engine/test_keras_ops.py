@@ -406,3 +406,58 @@ def test_branches_on_framework_settings_keep_what_the_source_runs(tmp_path, work
     code = "\n".join(line for line in text.splitlines() if not line.strip().startswith("#"))
     assert "left out a branch for framework settings the source does not run with" in text
     assert "Permute" not in code and "channels_first" not in code and "scale = 2.0" in code
+
+
+def test_pad_and_pooling_functions(tmp_path, worker):
+    text = migrate_and_verify(tmp_path, worker, '''
+        import keras
+        import tensorflow as tf
+        from keras import layers, ops
+
+
+        class Net(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.conv = layers.Conv2D(4, 3)
+
+            def call(self, x, seq):
+                h = self.conv(x)
+                a = ops.pad(h, [[0, 0], [1, 2], [0, 1], [0, 0]], constant_values=-1.0)
+                b = ops.max_pool(a, 2)
+                c = ops.average_pool(h, (3, 2), strides=(1, 2), padding="same")
+                d = tf.pad(seq, [[0, 0], [2, 0], [0, 0]], mode="REFLECT")
+                e = ops.pad(seq, [[0, 0]] + [[1, 1]] + [[0, 0]])
+                return b, c, ops.max_pool(d, 2), e
+    ''', "Net", ["float32[2,9,8,3]", "float32[2,6,5]"])
+    assert "F.pad(h, (0, 1, 1, 2), value=-1.0)" in text  # pairs follow the axes to channels-first
+    assert "F.max_pool2d(a, 2)" in text
+    assert "mode='reflect'" in text
+
+
+def test_resize_reductions_random_and_tensor_checks(tmp_path, worker):
+    text = migrate_and_verify(tmp_path, worker, '''
+        import keras
+        from keras import layers, ops
+
+
+        class Net(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.conv = layers.Conv2D(4, 3)
+                self.up = layers.Conv2DTranspose(2, 3, strides=2, output_padding=1)
+                self.noise = keras.Variable(keras.random.normal((1, 4), mean=1.0, stddev=0.5))
+
+            def call(self, x, training=None):
+                h = self.conv(x)
+                if ops.is_tensor(h):
+                    h = keras.random.dropout(h, 0.5) if training else h
+                a = ops.image.resize(h, (9, 5))
+                b = ops.image.resize(h, (11, 13), interpolation="nearest")
+                m = ops.amax(h, axis=(1, 2)) + ops.amin(h, axis=-1, keepdims=True)[:, 0, 0]
+                s = ops.convert_to_tensor([1.0, 2.0, 3.0, 4.0])
+                return a, b, self.up(h), m * self.noise + s
+    ''', "Net", ["float32[2,9,8,3]"])
+    assert "mode='nearest-exact'" in text  # Keras resizes with half-pixel centers
+    assert "torch.randn((1, 4)) * 0.5 + 1.0" in text
+    assert "F.dropout(h, 0.5, training=True) if self.training else h" in text
+    assert "output_padding=1" in text

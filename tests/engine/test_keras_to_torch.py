@@ -39,7 +39,7 @@ def test_functional_builder_migrates_and_verifies(tmp_path, worker):
     assert result.exit_code == 0, [d.message for d in result.diagnostics]
     text = result.text
     assert "def build(num_classes=3, width=4, head_activation='softmax'):" in text
-    assert "return Functional(forward)" in text
+    assert "return Functional(forward, input_shapes=[(3, 8, 8)])" in text  # channels-first, as the module takes it
     assert "SamePadding(3, 2)" in text  # 'same' at stride 2 pads the end first, like TensorFlow
     assert "torch.cat([x, skip], dim=1)" in text  # channel axis remapped for channels-first
     assert "Activation(head_activation" in text  # activation chosen by a variable

@@ -173,11 +173,94 @@ def test_mixed_module_writes_each_support_layer_once_and_verifies(tmp_path, work
     text = result.text
     assert text.count("class RecurrentStack(") == 1 and text.count("class TorchStyleAttention(") == 1
     assert "import keras\n" in text and text.index("class RecurrentStack(") < text.index("class Mixed(")
-    assert "RecurrentStack('lstm', dim, num_layers=2, bidirectional=True)" in text
-    assert "RecurrentStack('gru', dim, batch_first=True, use_bias=False)" in text
+    assert "RecurrentStack('lstm', dim, input_size=dim, num_layers=2, bidirectional=True)" in text
+    assert "RecurrentStack('gru', dim, input_size=2 * dim, batch_first=True, use_bias=False)" in text
     src, out = tmp_path / "mixed.py", tmp_path / "mixed_tf.py"
     src.write_text(MIXED)
     out.write_text(text)
     report = worker.verify(build_request(str(src), str(out), "Mixed", {}, ["float32[6,2,8]"], "cpu", "native"), timeout=300)
     assert report["status"] == "equivalent", report["message"] + "\n" + text
     assert report["max_abs_diff"] <= TOL
+
+
+def _stack_model(body: str) -> str:
+    from nnmigrate.support import source as support_source
+
+    return "import keras\nfrom keras import layers\n\n\n" + support_source(["RecurrentStack"], "keras_layers.py") + body
+
+
+def test_recurrent_stack_without_input_size_is_sized_by_shape_inference(tmp_path, worker):
+    from tests.conftest import migrate_and_verify
+
+    text = migrate_and_verify(tmp_path, worker, _stack_model('''
+
+class Tagger(keras.Model):
+    def __init__(self, vocab=50, dim=12, hidden=8):
+        super().__init__()
+        self.embed = layers.Embedding(vocab, dim)
+        self.rnn = RecurrentStack("gru", hidden, num_layers=2, bidirectional=True, batch_first=True)
+        self.head = RecurrentStack("lstm", hidden)
+
+    def call(self, x):
+        out, _ = self.rnn(self.embed(x))
+        out, _ = self.head(out)
+        return out
+'''), "Tagger", ["int64[2,5]<50"]).text
+    assert "class RecurrentStack" not in text
+    assert "nn.GRU(dim, hidden, num_layers=2, batch_first=True, bidirectional=True)" in text
+    assert "nn.LSTM(2 * hidden, hidden)" in text
+
+
+def test_recurrent_stack_of_unknown_input_size_is_reported():
+    from nnmigrate.frameworks import Framework
+    from nnmigrate.migrate import migrate_source
+
+    result = migrate_source(_stack_model('''
+
+class Net(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.rnn = RecurrentStack("rnn", 8, batch_first=True)
+
+    def call(self, x):
+        return self.rnn(x)[0]
+'''), Framework.parse("pytorch"), symbol="Net")
+    assert result.exit_code != 0
+    assert any("input_size is not known statically" in d.message for d in result.diagnostics)
+
+
+@pytest.mark.parametrize("options", [{}, {"kdim": 6, "vdim": 3}, {"bias": False}], ids=["packed", "kdim_vdim", "no_bias"])
+def test_attention_weights_go_back_to_torch_as_they_came(options):
+    tm = torch.nn.MultiheadAttention(8, 2, **options)
+    tensors = {name: t.detach().numpy() for name, t in tm.named_parameters()}
+    rule = default_catalog().get("multihead_attention").weights
+    back = rule.to_torch(rule.convert(tensors, {"num_heads": 2}), {})
+    assert set(back) == set(tensors)
+    for name, value in tensors.items():
+        np.testing.assert_array_equal(back[name], value)
+
+
+@pytest.mark.parametrize("cell,options", RECURRENT, ids=[f"{c}-{'-'.join(o) or 'default'}" for c, o in RECURRENT])
+def test_recurrent_weights_go_back_to_torch_as_they_came(cell, options):
+    tm = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[cell](5, 7, **options)
+    tensors = {name: t.detach().numpy() for name, t in tm.named_parameters()}
+    config = {k: v for k, v in vars(tm).items() if not k.startswith("_") and isinstance(v, (int, float, str, bool))}
+    rule = default_catalog().get(cell).weights
+    back = rule.to_torch(rule.convert(tensors, config), config)
+    assert set(back) == set(tensors)
+    for name, value in tensors.items():  # LSTM and RNN biases come back summed on the input side (Keras has one)
+        expected = value if cell == "gru" or "bias" not in name else (
+            tensors[name] + tensors[name.replace("_ih_", "_hh_")] if "_ih_" in name else np.zeros_like(value))
+        np.testing.assert_allclose(back[name], expected, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("kdim", [None, 6])
+def test_attention_weights_go_back_to_torch(kdim):
+    """The Keras weights of TorchStyleAttention map back onto the torch module's own parameters."""
+    tm = torch.nn.MultiheadAttention(8, 2, kdim=kdim, vdim=kdim)
+    rule = default_catalog().get("multihead_attention").weights
+    tensors = {name: t.detach().numpy() for name, t in tm.named_parameters()}
+    back = rule.to_torch(rule.convert(tensors, {"num_heads": 2}), {})
+    assert set(back) == set(tensors)
+    for name, value in tensors.items():
+        np.testing.assert_array_equal(back[name], value)

@@ -112,6 +112,30 @@ def test_einops_permutation_relabels_the_channel_axis(tmp_path, worker):
     assert "from einops.layers.keras import Rearrange" in text and "Rearrange('b n (h d) -> b h n d', h=2)" in text
 
 
+def test_permutes_of_a_channels_last_tensor_act_on_the_stored_data(tmp_path, worker):
+    text = check(worker, tmp_path, """
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(3, 8, 3, padding=1)
+                self.norm = nn.LayerNorm(8)
+
+            def forward(self, x):
+                x = self.conv(x)
+                x = x.permute(0, 2, 3, 1)
+                x = self.norm(x)
+                y = torch.permute(x, (0, 3, 1, 2))
+                z = x.permute(0, 3, 2, 1)
+                return torch.movedim(y, 1, -1) * 2 + z.transpose(1, 3)
+        """, "Net", ["float32[2,3,6,5]"])
+    assert "x = x\n" not in text and "x = self.norm(x)" in text
+    assert "ops.transpose(x, (0, 3, 2, 1))" in text and text.count("ops.transpose") == 1
+    assert "y * 2 + ops.swapaxes(z, 1, 3)" in text  # a tensor in PyTorch's own order: the op as written
+
+
 def test_in_place_masking_and_new_tensors(tmp_path, worker):
     check(worker, tmp_path, """
         import torch

@@ -229,7 +229,7 @@ ENTRIES = with_keras(ENTRIES + (
                        fn("tensorflow.nn.silu", "input")), lambda v: call("F.silu", v.get("input"))),
     "elu": KerasForm((keras("ELU", "alpha"), *keras_fns(("keras.ops.elu", KA + "elu", KB + "elu"), "input", "alpha"),
                       *keras_fns((TF + "nn.elu",), "input", rename={"features": "input"})),
-                     lambda v: call("nn.ELU", v.unless("alpha", 1.0)) if v.is_layer
+                     lambda v: call("nn.ELU", alpha=v.unless("alpha", 1.0)) if v.is_layer
                      else call("F.elu", v.get("input"), alpha=v.unless("alpha", 1.0)), stateless=True),
     "softplus": KerasForm((fn("keras.ops.softplus", "input"), fn("keras.activations.softplus", "input"),
                            fn("tensorflow.nn.softplus", "input")), lambda v: call("F.softplus", v.get("input"))),

@@ -96,8 +96,28 @@ ENTRIES = (
 )
 
 
+def _is_call(e: n.Expr, name: str) -> bool:
+    return isinstance(e, n.Call) and isinstance(e.func, n.Name) and e.func.id == name
+
+
+def _weightless(e: n.Expr) -> bool:
+    """A PyTorch layer construction that the catalog knows holds no weights (`nn.Flatten()`), containers excepted."""
+    from nnmigrate.catalog import default_catalog
+
+    if not isinstance(e, n.Call) or not isinstance(e.func, n.Name):
+        return False
+    found = default_catalog().lookup_class("torch", e.func.id.removeprefix("nn."))
+    return found is not None and found[0].weights is None and found[0].family != "containers"
+
+
 def _sequential_torch(v: OpView) -> n.Expr:
-    return n.Call(n.Name("nn.Sequential"), torch_layer_args(v.get("layers")))
+    """nn.Sequential of the layers; where all but one of them are identities in PyTorch and none holds weights, that
+    one layer (`keras.Sequential([layers.Permute((3, 1, 2)), layers.Flatten()])` on channels-first is `nn.Flatten()`)."""
+    args = torch_layer_args(v.get("layers"))
+    kept = [a.value for a in args if not _is_call(a.value, "nn.Identity")]
+    if len(args) > 1 and len(kept) == 1 and not any(a.star for a in args) and _weightless(kept[0]):
+        return kept[0]
+    return n.Call(n.Name("nn.Sequential"), args)
 
 
 INPUT_PLACEHOLDER = OpEntry(

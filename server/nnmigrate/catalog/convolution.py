@@ -234,11 +234,14 @@ def _conv_transpose_torch(rank: int):
             else:
                 crop = tuple((ki - si) // 2 for ki, si in zip(k, s))
                 padding = None if all(c == 0 for c in crop) else (crop[0] if len(set(crop)) == 1 else crop)
+        output_padding = None if v.is_("output_padding", None) or v.is_("output_padding", 0) else v.get("output_padding")
+        if output_padding is not None and v.value("padding") == "same":
+            v.errors.append("output_padding with 'same' padding has no PyTorch form here")
         in_channels = v.size("in_channels")
         sizes = (f"nn.LazyConvTranspose{rank}d",) if in_channels is None else (f"nn.ConvTranspose{rank}d", in_channels)
         main = call(*sizes, v.get("out_channels"), v.get("kernel_size"),
-                    stride=v.unless("stride", 1), padding=padding, dilation=v.unless("dilation", 1),
-                    bias=v.unless("bias", True))
+                    stride=v.unless("stride", 1), padding=padding, output_padding=output_padding,
+                    dilation=v.unless("dilation", 1), bias=v.unless("bias", True))
         return with_activation(v, main)
     return to_torch
 

@@ -78,9 +78,10 @@ class LayoutRule:
         axis: `axes` attributes are axis numbers to remap; `keepdim` names the attribute that keeps rank
             (also on channels ops such as global pooling: when it is False the output is (N, C)).
         opaque: needs source layout: channels-last inputs are transposed back first.
-        permute: a pure axis permutation (`permutation` gives it from the op's attributes, None when the
-            attributes do not make one): one that only moves the channel axis between the frameworks' places
-            relabels the layout instead of moving data; otherwise as opaque.
+        permute: a pure axis permutation (`permutation` gives it from the op's attributes and the input's rank,
+            None when they do not make one): one that only moves the channel axis between the frameworks' places
+            relabels the layout instead of moving data, one that undoes the layout move is the stored data as it
+            is, another permutes the stored data once; otherwise as opaque.
         none: takes no tensor input (creation ops, shape queries handled by the writer).
     """
 
@@ -91,7 +92,7 @@ class LayoutRule:
     #: built where its call site is unknown (a layer list filled in a loop), in a model with convolutions,
     #: its input is taken to come from them (BatchNorm's axis, Flatten's order)
     spatial_input: bool = False
-    permutation: Callable[[Any], tuple[int, ...] | None] | None = None  # kind permute: the op's axis order
+    permutation: Callable[[Any, int], tuple[int, ...] | None] | None = None  # kind permute: (op, rank) -> axis order
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +145,9 @@ class OpEntry:
     support: tuple[str, ...] = ()  # nnmigrate.support.keras_layers classes the Keras form uses, written into the module
     #: static shape behaviour (see `ShapeRule`); None: elementwise ops keep their input's shape, others are unknown
     shape: ShapeRule | None = None
+    #: a padding step writers put before a layer (SamePadding before a convolution): (this op, the layer after it)
+    #: -> that layer doing the padding itself, or None; readers take the two as that one layer
+    pads_next: Callable[[Any, Any], Any] | None = None
 
     def attr(self, name: str) -> Attr:
         for a in self.attrs:

@@ -57,6 +57,8 @@ def _dropout(spatial: str | None):
             return call(f"layers.{spatial}" if spatial else "layers.Dropout", v.get("p"))
         x = v.get("input")
         dropped = call("keras.random.dropout", x, v.get("p"))
+        if v.is_("training", True) and "training" in v.op.spelled:  # training=True: it always drops
+            return dropped
         return n.IfExp(n.Name("training"), dropped, x) if not v.is_("training", False) else x
 
     return to_keras
@@ -128,10 +130,13 @@ def _dense_weights_to_torch(keras: list[Any], config: Mapping[str, Any]) -> dict
 
 
 def _dropout_torch(module: str):
+    """The Keras layer as the torch module; keras.random.dropout, which always drops, as F.dropout(training=True)."""
     def to_torch(v: OpView) -> n.Expr:
         if "noise_shape" in v.attrs and not v.is_("noise_shape", None):
             v.notes.append("noise_shape (dropping along chosen axes) changes only training; nn.Dropout drops each "
                            "element on its own")
+        if not v.is_layer:
+            return call("F.dropout", v.get("input"), v.get("p"), training=True)
         return call(module, v.get("p"))
     return to_torch
 
@@ -168,15 +173,40 @@ def _bound_arguments(function: n.Expr, arguments: n.Expr) -> dict[str, n.Expr] |
     return bound if set(bound) == set(function.params[1:]) else None
 
 
+def _lambda_keras(channels_last: bool):
+    """The Lambda support module as keras.layers.Lambda: its function gets the tensor in the order it was written for
+    (channels-last with `channels_last`), moved there and back where the Keras tensor is in the other order."""
+    def to_keras(v: OpView) -> n.Expr:
+        function = v.get("function")
+        if v.moved != channels_last:  # the Keras tensor is channels-last exactly when moved
+            there, back = (1, -1) if channels_last else (-1, 1)
+            t = n.Name("t")
+            applied = n.Call(function, [n.Arg(call("ops.moveaxis", t, there, back))])
+            function = n.Lambda(["t"], call("ops.moveaxis", applied, back, there))
+        if v.is_layer:
+            return call("layers.Lambda", function)
+        if isinstance(function, n.Lambda) and len(function.params) == 1:
+            return substitute(function.body, function.params[0], v.get("input"))
+        return n.Call(function, [n.Arg(v.get("input"))])
+    return to_keras
+
+
+_LAMBDA = ("function", "channels_last")
 ENTRIES += (
     OpEntry("lambda_layer", "linear",
             (Attr("input"), Attr("function"), Attr("output_shape", keras=None), Attr("mask", keras=None),
-             Attr("arguments", keras=None)), (),
+             Attr("arguments", keras=None)),
+            (torch_support("Lambda", *_LAMBDA, when={"channels_last": None}),
+             torch_support("Lambda", *_LAMBDA, when={"channels_last": False})),
             (keras("Lambda", "function", "output_shape", "mask", "arguments"),),
-            layout=LayoutRule("opaque", spatial_input=True),
+            layout=LayoutRule("opaque", spatial_input=True), to_keras=_lambda_keras(False),
             to_torch=_lambda_torch, stateless=True,
             notes="The function runs on the tensor in Keras's channels-last order, so channels-first inputs are "
                   "moved back first; output_shape and mask change nothing at inference."),
+    OpEntry("channels_last_lambda", "linear", (Attr("input"), Attr("function")),
+            (torch_support("Lambda", *_LAMBDA, when={"channels_last": True}),),
+            layout=LayoutRule("channels"), to_keras=_lambda_keras(True), stateless=True,
+            notes="The Lambda support module with channels_last=True: a Keras function of channels-last tensors."),
     OpEntry("rescaling", "linear", (Attr("input"), Attr("scale"), Attr("offset", keras=0.0)),
             (torch_support("Rescaling", "scale", "offset"),),
             (keras("Rescaling", "scale", "offset"),), layout=LayoutRule("elementwise"),
@@ -198,8 +228,11 @@ ENTRIES = with_keras(ENTRIES, {
                         _dense_torch, (Attr("activation", torch=None, keras=None),), _dense_weights_to_torch),
     "identity": KerasForm((keras("Identity"),), lambda v: call("nn.Identity")),
     "flatten": KerasForm((keras("Flatten"),), lambda v: call("ChannelsLastFlatten") if v.moved else call("nn.Flatten")),
-    "dropout": KerasForm((keras("Dropout", "p", "noise_shape", rename={"rate": "p"}),), _dropout_torch("nn.Dropout"),
-                         (Attr("noise_shape", torch=None, keras=None),)),
+    "dropout": KerasForm((keras("Dropout", "p", "noise_shape", rename={"rate": "p"}),
+                          fn("keras.random.dropout", "input", "p", "noise_shape", "seed",
+                             rename={"inputs": "input", "rate": "p"}, fixed={"training": True})),
+                         _dropout_torch("nn.Dropout"),
+                         (Attr("noise_shape", torch=None, keras=None), Attr("seed", torch=None, keras=None))),
     **{f"dropout{r}d": KerasForm((keras(f"SpatialDropout{r}D", "p", rename={"rate": "p"}),),
                                  _dropout_torch(f"nn.Dropout{r}d")) for r in (1, 2, 3)},
     "embedding": KerasForm((keras("Embedding", "num_embeddings", "embedding_dim",

@@ -379,6 +379,12 @@ ENTRIES = ENTRIES + (
 )
 
 ENTRIES = with_keras(ENTRIES, {
+    "tensor": KerasForm(keras_fns(("keras.ops.convert_to_tensor", TF + "convert_to_tensor", TF + "constant"), "data", "dtype",
+                                  rename={"value": "data"}),
+                        lambda v: call("torch.as_tensor", v.get("data"), dtype=None if v.is_("dtype", None)
+                                       else torch_dtype(v.get("dtype")))),
+    "is_tensor": KerasForm(keras_fns(("keras.ops.is_tensor", TF + "is_tensor"), "obj"),
+                           lambda v: call("torch.is_tensor", v.get("obj"))),
     "dtype": KerasForm(tuple(fn(TF + alias, fixed={"name": name}) for alias, name in _TF_DTYPES.items())
                        + (fn(KB + "floatx", fixed={"name": "float32"}), fn("keras.config.floatx", fixed={"name": "float32"})),
                        _dtype_torch),

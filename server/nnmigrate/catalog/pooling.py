@@ -6,10 +6,10 @@ from typing import Any
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry
 from nnmigrate.catalog.shape_rules import ShapeRule, adaptive_pool, pool, with_shapes
-from nnmigrate.catalog.spell import F, NN, KerasForm, fn, keras, layer, with_keras
+from nnmigrate.catalog.spell import F, NN, KerasForm, fn, keras, keras_support, layer, torch_support, with_keras
 from nnmigrate.pivot import nodes as n
 from nnmigrate.pivot.values import NOT_CONST, const_value
-from nnmigrate.writers.emit import OpView, as_tuple, call, lit
+from nnmigrate.writers.emit import OpView, as_tuple, call, lit, same_expr
 
 CHANNELS = LayoutRule("channels")
 
@@ -29,10 +29,14 @@ def _pool(kind: str, rank: int):
     ops_fn = "ops.max_pool" if kind == "max" else "ops.average_pool"
 
     def to_keras(v: OpView) -> n.Expr:
+        strides = None if v.is_("stride", None) else v.get("stride")
+        if v.is_("padding", "same"):  # Keras's own (read back from the padding step before a PyTorch pooling)
+            if v.is_layer:
+                return call(keras_layer, v.get("kernel_size"), strides=strides, padding="same")
+            return call(ops_fn, v.get("input"), v.get("kernel_size"), strides=strides, padding="same")
         k = as_tuple(v.value("kernel_size"), rank)
         s = k if v.is_("stride", None) else as_tuple(v.value("stride"), rank)
         p = as_tuple(v.value("padding"), rank)
-        strides = None if v.is_("stride", None) else v.get("stride")
         padding: str | None = None
         pre: Any = None  # explicit padding: "zeros" or "-inf"
         ceil = not v.is_("ceil_mode", False)
@@ -136,8 +140,8 @@ def _pool_torch(kind: str, rank: int):
     def to_torch(v: OpView) -> n.Expr:
         cls = f"nn.{'Max' if kind == 'max' else 'Avg'}Pool{rank}d"
         stride = None if v.is_("stride", None) else v.get("stride")
-        if v.value("padding") != "same":
-            return call(cls, v.get("kernel_size"), stride=stride)
+        if v.value("padding") != "same":  # ceil_mode: read back from the padding step before a Keras pooling
+            return call(cls, v.get("kernel_size"), stride=stride, ceil_mode=v.unless("ceil_mode", False))
         k = as_tuple(v.value("kernel_size"), rank)
         s = k if v.is_("stride", None) else as_tuple(v.value("stride"), rank)
         if NOT_CONST not in (k, s) and all(si == 1 for si in s) and all(ki % 2 for ki in k):
@@ -153,11 +157,80 @@ def _pool_torch(kind: str, rank: int):
     return to_torch
 
 
-def _global_torch(kind: str, rank: int):
+def _adaptive_torch(kind: str, rank: int):
+    """Keras global pooling (output size 1, flattened unless `keepdims`) and adaptive pooling (Keras 3.11+)."""
     def to_torch(v: OpView) -> n.Expr:
-        pool = call(f"nn.Adaptive{'Max' if kind == 'max' else 'Avg'}Pool{rank}d", 1)
+        pool = call(f"nn.Adaptive{'Max' if kind == 'max' else 'Avg'}Pool{rank}d", v.get("output_size"))
         return pool if v.is_("keepdims", True) else call("nn.Sequential", pool, call("nn.Flatten"))
     return to_torch
+
+
+def _pads_ceil(pad: n.Op, layer: n.Op) -> n.Op | None:
+    """CeilModePadding(k, s) right before an unpadded max pooling of that window and stride: PyTorch's ceil_mode."""
+    if not layer.key.startswith("max_pool") or const_value(layer.attrs["padding"]) not in (0, "valid") \
+            or const_value(layer.attrs["ceil_mode"]) is not False or const_value(layer.attrs["dilation"]) != 1:
+        return None
+    stride = layer.attrs["kernel_size"] if const_value(layer.attrs["stride"]) is None else layer.attrs["stride"]
+    if not (same_expr(pad.attrs["kernel_size"], layer.attrs["kernel_size"]) and same_expr(pad.attrs["stride"], stride)):
+        return None
+    return n.Op(layer.key, {**layer.attrs, "ceil_mode": n.Const(True)}, layer.extra, [*layer.spelled, "ceil_mode"],
+                layer.layer, span=layer.span)
+
+
+def _same_avg_pool(v: OpView) -> n.Expr:
+    """Keras average pooling with padding='same', of the input's rank."""
+    if v.rank is None or not 3 <= v.rank <= 5:
+        v.errors.append("the input's rank is not known, so neither is the Keras pooling layer")
+    name = f"layers.AveragePooling{(v.rank or 4) - 2}D"
+    pool = call(name, v.get("kernel_size"), strides=None if v.is_("stride", None) else v.get("stride"), padding="same")
+    return pool if v.is_layer else n.Call(pool, [n.Arg(v.get("input"))])
+
+
+ENTRIES += (
+    OpEntry("ceil_mode_padding", "pooling", (Attr("input"), Attr("kernel_size"), Attr("stride")), (),
+            (keras_support("CeilModePadding", "kernel_size", "stride", rename={"pool_size": "kernel_size", "strides": "stride"}),),
+            layout=CHANNELS, pads_next=_pads_ceil,
+            notes="nnmigrate's CeilModePadding writes PyTorch's ceil_mode=True before a Keras max pooling; right before "
+                  "that pooling it reads back as its ceil_mode, alone it has no PyTorch form."),
+    OpEntry("same_avg_pool", "pooling", (Attr("input"), Attr("kernel_size"), Attr("stride", torch=None)),
+            (torch_support("SameAvgPool", "kernel_size", "stride"),), layout=CHANNELS, to_keras=_same_avg_pool,
+            notes="nnmigrate's SameAvgPool is Keras average pooling with padding='same' (1-3D, from the input's rank)."),
+)
+def _pool_function_torch(kind: str):
+    """keras.ops.max_pool / average_pool, of any rank: F.max_pool{1,2,3}d by the input's rank ('same' padding: the
+    layer form, applied)."""
+    def to_torch(v: OpView) -> n.Expr:
+        kernel = v.value("kernel_size")
+        rank = v.rank - 2 if v.rank in (3, 4, 5) else len(kernel) if isinstance(kernel, tuple) else None
+        x, stride = v.get("input"), None if v.is_("stride", None) else v.get("stride")
+        name = "max_pool" if kind == "max" else "avg_pool"
+        if v.value("padding") == "same":
+            if rank is None:
+                v.errors.append("'same' pooling of a tensor of unknown rank has no PyTorch form here")
+                return x
+            return n.Call(_pool_torch(kind, rank)(v), [n.Arg(x)])
+        if rank is not None:
+            return call(f"F.{name}{rank}d", x, v.get("kernel_size"), stride=stride)
+        by_rank = n.TupleExpr([n.Name(f"F.{name}{r}d") for r in (1, 2, 3)])
+        chosen = n.Subscript(by_rank, n.BinOp("-", n.Attr(x, "ndim"), n.Const(3)))
+        return n.Call(chosen, [n.Arg(x), n.Arg(v.get("kernel_size")), *([n.Arg(stride, "stride")] if stride is not None else [])])
+    return to_torch
+
+
+def _any_rank_pool(v: Any) -> Any:
+    """The pooled shape, by the input's rank."""
+    rank = v.x.rank if v.x is not None else None
+    return pool(rank - 2)(v) if rank in (3, 4, 5) else None
+
+
+for _kind in ("max", "avg"):
+    ENTRIES += (
+        OpEntry(f"{_kind}_pool", "pooling", _pool_attrs(_kind), (),
+                (fn(f"keras.ops.{'max' if _kind == 'max' else 'average'}_pool", "input", "kernel_size", "stride", "padding",
+                    rename={"inputs": "input", "pool_size": "kernel_size", "strides": "stride"}),),
+                layout=CHANNELS, to_torch=_pool_function_torch(_kind),
+                notes="Any rank: the PyTorch function is picked by the input's rank."),
+    )
 
 
 _POOL_KERAS = dict(rename={"pool_size": "kernel_size", "strides": "stride"}, fixed={"kernel_size": 2})
@@ -168,14 +241,11 @@ ENTRIES = with_keras(ENTRIES, {
     **{f"avg_pool{r}d": KerasForm(tuple(keras(f"{name}{r}D", "kernel_size", "stride", "padding", **_POOL_KERAS)
                                         for name in ("AveragePooling", "AvgPool")),
                                   _pool_torch("avg", r)) for r in (1, 2, 3)},
-    **{f"adaptive_avg_pool{r}d": KerasForm(tuple(keras(f"{name}{r}D", fixed={"output_size": 1})
-                                                 for name in ("GlobalAveragePooling", "GlobalAvgPool")),
-                                           _global_torch("avg", r), (Attr("keepdims", torch=True, keras=False),))
-       for r in (1, 2, 3)},
-    **{f"adaptive_max_pool{r}d": KerasForm(tuple(keras(f"{name}{r}D", fixed={"output_size": 1})
-                                                 for name in ("GlobalMaxPooling", "GlobalMaxPool")),
-                                           _global_torch("max", r), (Attr("keepdims", torch=True, keras=False),))
-       for r in (1, 2, 3)},
+    **{f"adaptive_{kind}_pool{r}d": KerasForm(
+        tuple(keras(f"{name}{r}D", fixed={"output_size": 1}) for name in (f"Global{prefix}Pooling", f"Global{short}Pool"))
+        + (keras(f"Adaptive{prefix}Pooling{r}D", "output_size", fixed={"keepdims": True}),),
+        _adaptive_torch(kind, r), (Attr("keepdims", torch=True, keras=False),))
+       for kind, prefix, short in (("avg", "Average", "Avg"), ("max", "Max", "Max")) for r in (1, 2, 3)},
 })
 
 ENTRIES = with_shapes(ENTRIES, {

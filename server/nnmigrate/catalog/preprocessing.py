@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
-from nnmigrate.catalog.spell import keras
+from nnmigrate.catalog.spell import keras, torch_support
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import OpView, call
 
@@ -28,6 +30,11 @@ def _normalization(v: OpView) -> n.Expr:
 def _normalization_weights(keras: list[Any], config: Mapping[str, Any]) -> dict[str, Any]:
     """The adapted state (mean, variance, count): count only mattered while adapting."""
     return {"mean": keras[0], "variance": keras[1]}
+
+
+def _normalization_state(torch: Mapping[str, Any], config: Mapping[str, Any]) -> list[Any]:
+    """The support module's statistics -> the Keras layer's adapted state (mean, variance, count: adapting is over)."""
+    return [torch["mean"], torch["variance"], np.zeros((), np.int64)]
 
 
 def _inactive(name: str, what: str):
@@ -56,10 +63,11 @@ _TRAINING_ONLY: dict[str, tuple[str, tuple[str, ...]]] = {
 ENTRIES = (
     OpEntry("normalization", "preprocessing",
             (INPUT, Attr("axis", keras=-1), Attr("mean", keras=None), Attr("variance", keras=None),
-             Attr("invert", keras=False)), (),
+             Attr("invert", keras=False)), (torch_support("Normalization", "mean", "variance", "invert"),),
             (keras("Normalization", "axis", "mean", "variance"),),
             layout=LayoutRule("channels", spatial_input=True), to_torch=_normalization,
-            weights=WeightRule(None, "adapted mean, variance (count dropped) -> buffers", to_torch=_normalization_weights),
+            weights=WeightRule(_normalization_state, "adapted mean, variance (count dropped) -> buffers",
+                               to_torch=_normalization_weights),
             notes="(x - mean) / max(sqrt(variance), 1e-7) over the channel axis: the Normalization support module, "
                   "with the given statistics or the Keras layer's adapted ones."),
     *(OpEntry(f"training_only_{name.lower()}", "preprocessing", (INPUT, *(Attr(p, keras=None) for p in params)), (),

@@ -4,22 +4,27 @@ that keep it) and Keras's (written in PyTorch as support modules that keep it)."
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
+from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, ShapeRule, WeightRule
+from nnmigrate.catalog.shape_rules import last, with_shapes
 from nnmigrate.catalog.spell import NN, keras, keras_support, layer, torch_support
 from nnmigrate.pivot import nodes as n
 from nnmigrate.pivot.values import const_value
-from nnmigrate.writers.emit import OpView, call
+from nnmigrate.shapes.dims import mul
+from nnmigrate.shapes.view import ShapeView
+from nnmigrate.writers.emit import OpView, call, own_spelling
 
 _RNN_ATTRS = (Attr("input"), Attr("input_size"), Attr("hidden_size"), Attr("num_layers", torch=1), Attr("bias", torch=True),
               Attr("batch_first", torch=False), Attr("dropout", torch=0.0), Attr("bidirectional", torch=False),
               Attr("proj_size", torch=0), Attr("nonlinearity", torch="tanh"), Attr("device", torch=None), Attr("dtype", torch=None))
 _POSITIONAL = ("input_size", "hidden_size", "num_layers")
-#: RecurrentStack("lstm" | "gru" | "rnn", units, ...), the Keras support layer that keeps torch's contract
-_STACK = dict(rename={"units": "hidden_size", "use_bias": "bias", "activation": "nonlinearity"})
+#: RecurrentStack("lstm" | "gru" | "rnn", units, ...), the Keras support layer that keeps torch's contract; like a
+#: Keras layer it sizes itself from its input: written without input_size, that comes from static shape inference
+_STACK = dict(rename={"units": "hidden_size", "use_bias": "bias", "activation": "nonlinearity"}, fixed={"input_size": None})
 _NOTE = ("torch {name}: batch_first=False by default, returns (output, h_n{c}) with h_n (layers*dirs, N, H); "
          "Keras: one layer per object, Bidirectional wrapper, gates {gates}. Written as RecurrentStack, a support "
          "layer written into the migrated module that stacks Keras layers and keeps torch's inputs and outputs.")
@@ -30,11 +35,28 @@ def _recurrent(cell: str):
         if not v.is_("proj_size", 0):
             v.notes.append("proj_size (LSTM output projection) has no Keras form; the projection is left out")
         activation = v.get("nonlinearity") if cell == "rnn" and not v.is_("nonlinearity", "tanh") else None
-        return call("RecurrentStack", cell, v.get("hidden_size"), num_layers=v.unless("num_layers", 1),
+        return call("RecurrentStack", cell, v.get("hidden_size"), input_size=v.unless("input_size", None),
+                    num_layers=v.unless("num_layers", 1),
                     bidirectional=v.unless("bidirectional", False), batch_first=v.unless("batch_first", False),
                     use_bias=v.unless("bias", True), activation=activation, dropout=v.unless("dropout", 0.0))
 
     return to_keras
+
+
+def _recurrent_torch(v: OpView) -> n.Expr:
+    """nn.LSTM / GRU / RNN, whose input_size the Keras code may leave to the first call: torch has no lazy form."""
+    if v.size("input_size") is None:
+        v.errors.append("input_size is not known statically (torch's recurrent modules have no lazy form); "
+                        "give the layer's input a known feature size")
+    return own_spelling(v.entry, "torch")(v)  # type: ignore[misc]
+
+
+def _recurrent_shape(v: ShapeView) -> tuple[Any, None] | None:
+    """(output, state): the output keeps the input's leading axes with hidden_size features per direction."""
+    x = v.x
+    if x is None or not x.dims:
+        return None
+    return x.replace(-1, mul(v.size("hidden_size"), 2 if v.value("bidirectional") is True else 1)), None
 
 
 def _gru_gates(w: np.ndarray) -> np.ndarray:
@@ -85,24 +107,69 @@ def _attention_weights(torch: Mapping[str, Any], config: Mapping[str, Any]) -> l
     return out
 
 
+def _direction_to_torch(keras: list[Any], name: str) -> dict[str, Any]:
+    """One direction of one layer: Keras [kernel, recurrent_kernel, bias] -> torch's `*_ih_<name>`, `*_hh_<name>`."""
+    kernel, recurrent, *bias = keras
+    gates = recurrent.shape[1] // recurrent.shape[0]  # LSTM 4 (i,f,c,o = torch i,f,g,o), GRU 3, SimpleRNN 1
+    reorder = _gru_gates if gates == 3 else (lambda w: w)  # GRU z,r,h -> r,z,n (a swap: its own inverse)
+    out = {f"weight_ih_{name}": reorder(kernel.T), f"weight_hh_{name}": reorder(recurrent.T)}
+    if bias:  # GRU (2, 3H): input and recurrent biases; else one bias, all on the input side
+        b_ih, b_hh = (bias[0][0], bias[0][1]) if bias[0].ndim == 2 else (bias[0], np.zeros_like(bias[0]))
+        out[f"bias_ih_{name}"], out[f"bias_hh_{name}"] = reorder(b_ih), reorder(b_hh)
+    return out
+
+
+def _stack_to_torch(keras: list[Any], config: Mapping[str, Any]) -> dict[str, Any]:
+    """RecurrentStack's weights, layer by layer (forward, then backward) -> the torch module's."""
+    directions = 2 if config.get("bidirectional") else 1
+    groups = config.get("num_layers", 1) * directions
+    per = len(keras) // groups
+    out: dict[str, Any] = {}
+    for group in range(groups):
+        layer, backward = divmod(group, directions)
+        out.update(_direction_to_torch(keras[group * per:(group + 1) * per], f"l{layer}{'_reverse' if backward else ''}"))
+    return out
+
+
+def _attention_weights_to_torch(keras: list[Any], config: Mapping[str, Any]) -> dict[str, Any]:
+    """The inverse of `_attention_weights`: per-head q, k, v kernels (in, heads, head_dim) and the output kernel
+    (heads, head_dim, E) -> in_proj (3E, E) when q, k and v all take E features (else q/k/v_proj_weight) and out_proj."""
+    biased = len(keras) == 8
+    step = 2 if biased else 1
+    kernels = [keras[i * step] for i in range(3)]
+    weights = [k.reshape(k.shape[0], -1).T for k in kernels]  # (heads * head_dim, in)
+    out: dict[str, Any] = {}
+    if len({w.shape for w in weights}) == 1 and weights[0].shape[0] == weights[0].shape[1]:
+        out["in_proj_weight"] = np.concatenate(weights, axis=0)
+    else:
+        out.update(zip(("q_proj_weight", "k_proj_weight", "v_proj_weight"), weights))
+    if biased:
+        out["in_proj_bias"] = np.concatenate([keras[i * 2 + 1].reshape(-1) for i in range(3)])
+    w = keras[3 * step]  # (heads, head_dim, E) -> (E, heads * head_dim)
+    out["out_proj.weight"] = w.reshape(-1, w.shape[-1]).T
+    if biased:
+        out["out_proj.bias"] = keras[7]
+    return out
+
+
 _RECURRENT_DOC = ("per layer and direction: kernel = weight_ih.T, recurrent_kernel = weight_hh.T; LSTM bias = b_ih + b_hh; "
                   "GRU gate blocks r,z,n -> z,r,h and bias = stack(b_ih, b_hh)")
-RECURRENT_WEIGHTS = WeightRule(_recurrent_weights, _RECURRENT_DOC)
+RECURRENT_WEIGHTS = WeightRule(_recurrent_weights, _RECURRENT_DOC, _stack_to_torch)
 ATTENTION_WEIGHTS = WeightRule(_attention_weights, "in_proj (3E, E) split into q, k, v kernels (E, heads, head_dim); "
-                                                   "out_proj (E, E) -> (heads, head_dim, E)")
+                                                   "out_proj (E, E) -> (heads, head_dim, E)", _attention_weights_to_torch)
 
 ENTRIES = (
     OpEntry("lstm", "recurrent", _RNN_ATTRS, (layer(NN + "LSTM", *_POSITIONAL),),
             (keras_support("RecurrentStack", "cell", "hidden_size", when={"cell": "lstm"}, **_STACK),), layout=LayoutRule("opaque"),
-            to_keras=_recurrent("lstm"), weights=RECURRENT_WEIGHTS, support=("RecurrentStack",),
+            to_keras=_recurrent("lstm"), to_torch=_recurrent_torch, weights=RECURRENT_WEIGHTS, support=("RecurrentStack",),
             notes=_NOTE.format(name="LSTM", c=", c_n", gates="i,f,c,o with one bias (b_ih + b_hh)")),
     OpEntry("gru", "recurrent", _RNN_ATTRS, (layer(NN + "GRU", *_POSITIONAL),),
             (keras_support("RecurrentStack", "cell", "hidden_size", when={"cell": "gru"}, **_STACK),), layout=LayoutRule("opaque"),
-            to_keras=_recurrent("gru"), weights=RECURRENT_WEIGHTS, support=("RecurrentStack",),
+            to_keras=_recurrent("gru"), to_torch=_recurrent_torch, weights=RECURRENT_WEIGHTS, support=("RecurrentStack",),
             notes=_NOTE.format(name="GRU", c="", gates="z,r,h with reset_after=True")),
     OpEntry("rnn", "recurrent", _RNN_ATTRS, (layer(NN + "RNN", *_POSITIONAL),),
             (keras_support("RecurrentStack", "cell", "hidden_size", when={"cell": "rnn"}, **_STACK),), layout=LayoutRule("opaque"),
-            to_keras=_recurrent("rnn"), weights=RECURRENT_WEIGHTS, support=("RecurrentStack",),
+            to_keras=_recurrent("rnn"), to_torch=_recurrent_torch, weights=RECURRENT_WEIGHTS, support=("RecurrentStack",),
             notes=_NOTE.format(name="RNN", c="", gates="-")),
     OpEntry("multihead_attention", "attention",
             (Attr("query"), Attr("embed_dim"), Attr("num_heads"), Attr("dropout", torch=0.0), Attr("bias", torch=True),
@@ -133,6 +200,22 @@ _KERAS_RNN_ATTRS = (
     Attr("recurrent_initializer", keras="orthogonal", doc="Initializers do not change a copied model; not migrated."),
     Attr("recurrent_regularizer", keras=None), Attr("recurrent_constraint", keras=None))
 _GATED_ATTRS = (Attr("recurrent_activation", keras="sigmoid"), Attr("unit_forget_bias", keras=True))
+#: LazyRecurrent's own options: both directions, as Keras's Bidirectional wrapper around the layer runs them
+_BOTH_WAYS = (Attr("bidirectional", keras=False, doc="LazyRecurrent: Keras's Bidirectional wrapper."),
+              Attr("merge_mode", keras="concat", doc="LazyRecurrent with bidirectional=True: Bidirectional's merge_mode."))
+
+
+def _keras_form(v: OpView) -> n.Expr:
+    """The Keras layer as Keras spells it; inside a Bidirectional wrapper when the LazyRecurrent it was read from
+    runs both ways."""
+    both_ways = {"bidirectional", "merge_mode"}
+    layer = own_spelling(v.entry, "keras")(replace(v, attrs={k: e for k, e in v.attrs.items() if k not in both_ways}))
+    if v.is_("bidirectional", False):
+        return layer
+    merge_mode = v.unless("merge_mode", "concat")
+    if v.is_layer:
+        return call("layers.Bidirectional", layer, merge_mode=merge_mode)
+    return n.Call(call("layers.Bidirectional", layer.func, merge_mode=merge_mode), layer.args)
 
 
 def _keras_recurrent(key: str):
@@ -154,7 +237,8 @@ def _keras_recurrent(key: str):
             v.notes.append("dropout inside the recurrent step (training only) has no PyTorch form; it is left out")
         return call("LazyRecurrent", n.Name(_KERAS_RNN[key]), v.get("hidden_size"),
                     return_sequences=v.unless("return_sequences", False), return_state=v.unless("return_state", False),
-                    go_backwards=v.unless("go_backwards", False), bias=v.unless("bias", True),
+                    go_backwards=v.unless("go_backwards", False), bidirectional=v.unless("bidirectional", False),
+                    merge_mode=v.unless("merge_mode", "concat"), bias=v.unless("bias", True),
                     nonlinearity=v.unless("activation", "tanh") if key == "keras_simple_rnn" else None)
 
     return to_torch
@@ -196,14 +280,7 @@ def _recurrent_to_torch(keras: list[Any], config: Mapping[str, Any]) -> dict[str
     per = len(keras) // directions
     out: dict[str, Any] = {}
     for d, suffix in enumerate(("", "_reverse")[:directions]):
-        kernel, recurrent, *bias = keras[d * per:(d + 1) * per]
-        gates = recurrent.shape[1] // recurrent.shape[0]  # LSTM 4 (i,f,c,o = torch i,f,g,o), GRU 3, SimpleRNN 1
-        reorder = _gru_gates if gates == 3 else (lambda w: w)  # GRU z,r,h -> r,z,n (a swap: its own inverse)
-        out[f"rnn.weight_ih_l0{suffix}"] = reorder(kernel.T)
-        out[f"rnn.weight_hh_l0{suffix}"] = reorder(recurrent.T)
-        if bias:  # GRU (2, 3H): input and recurrent biases; else one bias, all on the input side
-            b_ih, b_hh = (bias[0][0], bias[0][1]) if bias[0].ndim == 2 else (bias[0], np.zeros_like(bias[0]))
-            out[f"rnn.bias_ih_l0{suffix}"], out[f"rnn.bias_hh_l0{suffix}"] = reorder(b_ih), reorder(b_hh)
+        out.update({f"rnn.{name}": value for name, value in _direction_to_torch(keras[d * per:(d + 1) * per], f"l0{suffix}").items()})
     return out
 
 
@@ -269,21 +346,21 @@ _RECURRENT_TO_TORCH = WeightRule(_recurrent_from_torch, "per direction: weight_i
 _OPAQUE = LayoutRule("opaque")
 
 ENTRIES += (
-    OpEntry("keras_lstm", "recurrent", _KERAS_RNN_ATTRS + _GATED_ATTRS,
+    OpEntry("keras_lstm", "recurrent", _KERAS_RNN_ATTRS + _GATED_ATTRS + _BOTH_WAYS,
             (torch_support("LazyRecurrent", "cell", "hidden_size", when={"cell": "torch.nn.LSTM"}, **_LAZY),),
             (keras("LSTM", "hidden_size", "activation", "recurrent_activation", "bias", **_RNN_KERAS),),
-            layout=_OPAQUE, to_torch=_keras_recurrent("keras_lstm"), weights=_RECURRENT_TO_TORCH,
+            layout=_OPAQUE, to_torch=_keras_recurrent("keras_lstm"), to_keras=_keras_form, weights=_RECURRENT_TO_TORCH,
             notes=_RNN_CONTRACT.format(name="LSTM", torch="nn.LSTM") + " Gates i,f,c,o are torch's i,f,g,o."),
-    OpEntry("keras_gru", "recurrent", _KERAS_RNN_ATTRS + _GATED_ATTRS[:1] + (Attr("reset_after", keras=True),),
+    OpEntry("keras_gru", "recurrent", _KERAS_RNN_ATTRS + _GATED_ATTRS[:1] + (Attr("reset_after", keras=True),) + _BOTH_WAYS,
             (torch_support("LazyRecurrent", "cell", "hidden_size", when={"cell": "torch.nn.GRU"}, **_LAZY),),
             (keras("GRU", "hidden_size", "activation", "recurrent_activation", "bias", **_RNN_KERAS),),
-            layout=_OPAQUE, to_torch=_keras_recurrent("keras_gru"), weights=_RECURRENT_TO_TORCH,
+            layout=_OPAQUE, to_torch=_keras_recurrent("keras_gru"), to_keras=_keras_form, weights=_RECURRENT_TO_TORCH,
             notes=_RNN_CONTRACT.format(name="GRU", torch="nn.GRU") + " Keras gate blocks z,r,h become torch's r,z,n; "
                   "torch's GRU is Keras's reset_after=True (reset_after=False has no PyTorch form)."),
-    OpEntry("keras_simple_rnn", "recurrent", _KERAS_RNN_ATTRS,
+    OpEntry("keras_simple_rnn", "recurrent", _KERAS_RNN_ATTRS + _BOTH_WAYS,
             (torch_support("LazyRecurrent", "cell", "hidden_size", when={"cell": "torch.nn.RNN"}, **_LAZY),),
             (keras("SimpleRNN", "hidden_size", "activation", "bias", **_RNN_KERAS),),
-            layout=_OPAQUE, to_torch=_keras_recurrent("keras_simple_rnn"), weights=_RECURRENT_TO_TORCH,
+            layout=_OPAQUE, to_torch=_keras_recurrent("keras_simple_rnn"), to_keras=_keras_form, weights=_RECURRENT_TO_TORCH,
             notes=_RNN_CONTRACT.format(name="SimpleRNN", torch="nn.RNN") + " activation tanh or relu."),
     OpEntry("bidirectional", "recurrent",
             (Attr("input"), Attr("layer"), Attr("merge_mode", keras="concat"), Attr("backward_layer", keras=None)), (),
@@ -313,3 +390,4 @@ ENTRIES += (
                   "takes (query, key, value), needs heads * head_dim == embed_dim and masks True = blocked. Written as "
                   "LazyMultiHeadAttention, a support module that keeps the Keras call."),
 )
+ENTRIES = with_shapes(ENTRIES, {key: ShapeRule(_recurrent_shape, {"input_size": last}) for key in ("lstm", "gru", "rnn")})

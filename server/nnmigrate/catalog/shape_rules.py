@@ -180,6 +180,17 @@ def dense(v: ShapeView) -> Shape | None:
     return x.replace(-1, v.size("out_features")) if x.dims else Shape((v.size("out_features"),), False)
 
 
+def permuted(order: Callable[[Any, int], tuple[int, ...] | None]) -> Callable[[ShapeView], Shape | None]:
+    """A pure axis permutation: the input's axes in the order `order(op, rank)` gives."""
+    def output(v: ShapeView) -> Shape | None:
+        x = v.x
+        if x is None or not x.exact:
+            return None
+        axes = order(v.op, len(x.dims))
+        return Shape(tuple(x.dims[a] for a in axes)) if axes is not None and len(axes) == len(x.dims) else None
+    return output
+
+
 def flatten(v: ShapeView) -> Shape | None:
     """Axes `start_dim`..`end_dim` merged into one (their product, while it stays linear)."""
     start, end = v.value("start_dim"), v.value("end_dim")

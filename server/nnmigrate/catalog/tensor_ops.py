@@ -9,9 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 from nnmigrate.catalog.math_ops import DTYPE_NAMES, torch_dtype
-from nnmigrate.catalog.padding import zero_pad_torch
+from nnmigrate.catalog.padding import keras_pads_as_torch, zero_pad_torch, zero_padding_copy
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry
-from nnmigrate.catalog.shape_rules import ShapeRule, concat, upsample, with_shapes, zero_pad2d
+from nnmigrate.catalog.shape_rules import ShapeRule, concat, permuted, upsample, with_shapes, zero_pad2d
 from nnmigrate.catalog.spell import (F, KA, KB, NN, TF, KerasForm, fn, keras, keras_fns, layer, method, names,
                                      tensor_attr, torch_form, with_keras)
 from nnmigrate.pivot import nodes as n
@@ -59,6 +59,38 @@ def _split(v: OpView) -> n.Expr:
         return call("ops.split", v.get("input"), n.ListExpr(indices), axis=axis)
     dim_size = n.Subscript(call("ops.shape", v.get("input")), v.get("dim"))
     return call("ops.split", v.get("input"), n.BinOp("//", dim_size, v.get("split_size_or_sections")), axis=axis)
+
+
+def _axis_order(op: Any, rank: int) -> tuple[int, ...] | None:
+    """permute's `dims` as an axis order (they fix the rank), None unless literal."""
+    dims = const_value(op.attrs.get("dims"))
+    if isinstance(dims, tuple) and len(dims) == 1 and isinstance(dims[0], tuple):  # `x.permute((0, 2, 1))`
+        dims = dims[0]
+    if not isinstance(dims, tuple) or not all(type(d) is int and -len(dims) <= d < len(dims) for d in dims):
+        return None
+    order = tuple(d % len(dims) for d in dims)
+    return order if sorted(order) == list(range(len(dims))) else None
+
+
+def _moved_order(op: Any, rank: int) -> tuple[int, ...] | None:
+    """movedim's axis order for an input of `rank`, None unless it moves one literal axis."""
+    source, destination = const_value(op.attrs.get("source")), const_value(op.attrs.get("destination"))
+    if type(source) is not int or type(destination) is not int or not (-rank <= source < rank and -rank <= destination < rank):
+        return None
+    order = [a for a in range(rank) if a != source % rank]
+    order.insert(destination % rank, source % rank)
+    return tuple(order)
+
+
+def _swapped_order(op: Any, rank: int) -> tuple[int, ...] | None:
+    """transpose's axis order for an input of `rank`, None unless it swaps two literal axes."""
+    dims = (const_value(op.attrs.get("dim0")), const_value(op.attrs.get("dim1")))
+    if not all(type(d) is int and -rank <= d < rank for d in dims):
+        return None
+    order = list(range(rank))
+    a, b = (d % rank for d in dims)
+    order[a], order[b] = order[b], order[a]
+    return tuple(order)
 
 
 def _reshape(v: OpView) -> n.Expr:
@@ -256,7 +288,8 @@ def _pad_layer(v: OpView) -> n.Expr:
 
 ENTRIES = (
     OpEntry("pad2d", "tensor_ops", (INPUT, Attr("padding"), Attr("value", torch=0)),
-            (layer(NN + "ZeroPad2d", "padding"), layer(NN + "ConstantPad2d", "padding", "value")),
+            (layer(NN + "ZeroPad2d", "padding"), layer(NN + "ConstantPad2d", "padding", "value"),
+             zero_padding_copy(2, convert={"padding": keras_pads_as_torch})),
             layout=LayoutRule("channels"), to_keras=_pad_layer, rank=4,
             notes="torch orders padding (left, right, top, bottom); Keras ((top, bottom), (left, right))."),
     OpEntry("add_n", "tensor_ops", (Attr("inputs"),), (), layout=LayoutRule("elementwise", tensor_inputs=("inputs",)),
@@ -278,10 +311,12 @@ ENTRIES = (
             (method("view", varargs="shape"), method("reshape", varargs="shape"), fn("torch.reshape", "input", "shape")),
             layout=OPAQUE, to_keras=_reshape, notes="Channels-last input is transposed back first: reshape depends on memory order."),
     OpEntry("permute", "tensor_ops", (INPUT, Attr("dims")), (method("permute", varargs="dims"), fn("torch.permute", "input", "dims")),
-            layout=OPAQUE, to_keras=_permute),
+            layout=LayoutRule("permute", permutation=_axis_order), to_keras=_permute,
+            notes="On a channels-last tensor the permutation applies to the stored axes; one that only moves the "
+                  "channel axis between the frameworks' places writes nothing."),
     OpEntry("transpose", "tensor_ops", (INPUT, Attr("dim0"), Attr("dim1")),
             (method("transpose", "dim0", "dim1"), fn("torch.transpose", "input", "dim0", "dim1")),
-            layout=LayoutRule("axis", axes=("dim0", "dim1")), to_keras=_transpose),
+            layout=LayoutRule("permute", permutation=_swapped_order), to_keras=_transpose),
     OpEntry("squeeze", "tensor_ops", (INPUT, Attr("dim", torch=None)),
             (method("squeeze", "dim"), fn("torch.squeeze", "input", "dim")),
             layout=OPAQUE, to_keras=_squeeze),
@@ -377,7 +412,8 @@ ENTRIES = (
     OpEntry("arange", "tensor_ops", (Attr("start"), Attr("end", torch=None), Attr("step", torch=1), Attr("dtype", torch=None),
                                      Attr("device", torch=None)),
             (fn("torch.arange", "start", "end", "step"),), layout=LayoutRule("none", tensor_inputs=()), to_keras=_arange),
-    OpEntry("pad", "tensor_ops", (INPUT, Attr("pad"), Attr("mode", torch="constant"), Attr("value", torch=None)),
+    OpEntry("pad", "tensor_ops", (INPUT, Attr("pad"), Attr("mode", torch="constant", keras="constant"),
+                                  Attr("value", torch=None, keras=None)),
             (fn(F + "pad", "input", "pad", "mode", "value"),), layout=ELEMENTWISE, to_keras=_pad,
             notes="torch pads the last dims first; keras.ops.pad takes a pair per axis in order."),
     OpEntry("interpolate", "tensor_ops",
@@ -405,15 +441,32 @@ def _cat_torch(v: OpView) -> n.Expr:
     return call("torch.cat", tensors, dim=v.unless("dim", 0))
 
 
+#: keras.ops.image.resize interpolation -> F.interpolate mode (Keras's nearest has half-pixel centers: nearest-exact)
+_RESIZE_MODES = {"nearest": "nearest-exact", "bilinear": "bilinear"}
+
+
 def _upsample_torch(v: OpView) -> n.Expr:
-    size = v.get("scale_factor")
     mode = v.value("mode")
-    return call("nn.Upsample", scale_factor=size, mode=None if mode == "nearest" else v.get("mode"))
+    if v.is_layer:  # UpSampling2D: integer factors, where plain nearest picks the same pixels
+        return call("nn.Upsample", scale_factor=v.get("scale_factor"), mode=None if mode == "nearest" else v.get("mode"))
+    if mode not in _RESIZE_MODES:
+        v.errors.append(f"interpolation={mode!r} has no exact F.interpolate form (bicubic differs in its kernel)")
+    for option in ("crop_to_aspect_ratio", "pad_to_aspect_ratio", "antialias"):
+        if not v.is_(option, False):
+            v.errors.append(f"{option}=True has no F.interpolate form here")
+    torch_mode = _RESIZE_MODES.get(mode, mode)
+    return call("F.interpolate", v.get("input"), size=v.get("size"), mode=torch_mode,
+                align_corners=False if torch_mode == "bilinear" else None)
 
 
 ENTRIES = with_keras(ENTRIES, {
     "interpolate": KerasForm((keras("UpSampling2D", "scale_factor", rename={"size": "scale_factor", "interpolation": "mode"},
-                                    fixed={"scale_factor": 2}),), _upsample_torch),
+                                    fixed={"scale_factor": 2}),
+                              fn("keras.ops.image.resize", "input", "size", "mode", "antialias", "crop_to_aspect_ratio",
+                                 "pad_to_aspect_ratio", rename={"images": "input", "interpolation": "mode"},
+                                 fixed={"mode": "bilinear"})), _upsample_torch,
+                             (Attr("crop_to_aspect_ratio", torch=False, keras=False),
+                              Attr("pad_to_aspect_ratio", torch=False, keras=False))),
     "cat": KerasForm((keras("Concatenate", "dim", rename={"axis": "dim"}, fixed={"dim": -1}),
                       fn("keras.layers.concatenate", "tensors", "dim", rename={"inputs": "tensors", "axis": "dim"},
                          fixed={"dim": -1}),
@@ -428,6 +481,8 @@ ENTRIES = with_keras(ENTRIES, {
 
 ENTRIES = with_shapes(ENTRIES, {
     "cat": ShapeRule(concat),
+    "permute": ShapeRule(permuted(_axis_order)),
+    "transpose": ShapeRule(permuted(_swapped_order)),
     "pad2d": ShapeRule(zero_pad2d),
     "interpolate": ShapeRule(upsample(2)),
 })
@@ -570,6 +625,66 @@ def _tensor_split_keras(v: OpView) -> n.Expr:
     return call("ops.split", v.get("input"), v.get("indices_or_sections"), axis=v.unless("dim", 0))
 
 
+def _literal_widths(e: n.Expr) -> Any:
+    """A literal `pad_width`, lists joined with `+` included (`[[0, 0]] + [[1, 1], [1, 1]] + [[0, 0]]`); leading
+    pairs of zeros repeated any number of times (`[[0, 0]] * (ops.ndim(x) - 2) + ...`) count as none."""
+    if isinstance(e, n.BinOp) and e.op == "+":
+        left, right = _literal_widths(e.left), _literal_widths(e.right)
+        return left + right if isinstance(left, tuple) and isinstance(right, tuple) else NOT_CONST
+    if isinstance(e, n.BinOp) and e.op == "*" and const_value(e.left) == ((0, 0),):
+        return ()
+    return const_value(e)
+
+
+def _torch_pads(e: n.Expr) -> n.Expr:
+    """keras.ops.pad's `pad_width` (a (before, after) pair per axis, first axis first) as F.pad's flat pads (last
+    axis first); leading axes without padding are left out. A width known only at run time is flattened then."""
+    widths = _literal_widths(e)
+    if isinstance(widths, tuple) and all(isinstance(p, tuple) and len(p) == 2 for p in widths):
+        pairs = list(widths)
+        while pairs and pairs[0] == (0, 0):
+            pairs.pop(0)
+        return n.Const(tuple(x for pair in reversed(pairs) for x in pair))
+    pair, x = n.Name("pair"), n.Name("p")
+    return n.Comprehension("list", x, [n.CompFor(pair, call("reversed", e)), n.CompFor(x, pair)])
+
+
+def _torch_pad_mode(e: n.Expr) -> n.Expr:
+    """Keras / TensorFlow pad modes in F.pad's words (`edge` is `replicate`; TensorFlow writes them in capitals)."""
+    mode = const_value(e)
+    if not isinstance(mode, str):
+        return e
+    return n.Const({"edge": "replicate"}.get(mode.lower(), mode.lower()))
+
+
+def _pad_torch(v: OpView) -> n.Expr:
+    """F.pad; on a channels-first tensor whose source is channels-last, the pairs move with the axes (or, known only
+    at run time, the tensor is padded channels-last)."""
+    mode = v.value("mode")
+    if mode == "symmetric":
+        v.errors.append("mode='symmetric' (mirroring the edge value too) has no F.pad form")
+    keywords = {"mode": None if mode == "constant" else v.get("mode"),
+                "value": None if v.is_("value", None) or v.is_("value", 0) else v.get("value")}
+    x, pads = v.get("input"), v.value("pad")
+    if pads == ():  # nothing to pad
+        return x
+    if not v.moved:
+        return call("F.pad", x, v.get("pad"), **keywords)
+    rank = v.rank
+    if isinstance(pads, tuple) and rank and len(pads) <= 2 * rank:
+        by_axis = [(0, 0)] * (rank - len(pads) // 2) + [(pads[i], pads[i + 1]) for i in range(0, len(pads), 2)][::-1]
+        moved = [by_axis[a] for a in (0, rank - 1, *range(1, rank - 1))]  # source axes in channels-first order
+        while moved and moved[0] == (0, 0):
+            moved.pop(0)
+        return call("F.pad", x, tuple(p for pair in reversed(moved) for p in pair), **keywords)
+    padded = call("F.pad", method_call(x, "movedim", 1, -1), v.get("pad"), **keywords)
+    return method_call(padded, "movedim", -1, 1)
+
+
+def method_call(x: n.Expr, name: str, *args: Any) -> n.Expr:
+    return n.Call(n.Attr(x, name), [n.Arg(lit(a)) for a in args])
+
+
 def _where_torch(v: OpView) -> n.Expr:
     if v.is_("input", None) and v.is_("other", None):  # indices where the condition holds, one tensor per axis
         return call("torch.nonzero", v.get("condition"), as_tuple=True)
@@ -581,6 +696,15 @@ def _creation_torch(fn_name: str) -> Callable[[OpView], n.Expr]:
         dtype = None if v.is_("dtype", None) else torch_dtype(v.get("dtype"))
         return call(f"torch.{fn_name}", v.get("size"), dtype=dtype)
     return to_torch
+
+
+def _normal_torch(v: OpView) -> n.Expr:
+    """keras.random.normal: torch.randn scaled by `stddev` and shifted by `mean` (the seed only picks the draw)."""
+    dtype = None if v.is_("dtype", None) else torch_dtype(v.get("dtype"))
+    out: n.Expr = call("torch.randn", v.get("size"), dtype=dtype)
+    if not v.is_("stddev", 1.0):
+        out = n.BinOp("*", out, v.get("stddev"))
+    return out if v.is_("mean", 0.0) else n.BinOp("+", out, v.get("mean"))
 
 
 def _like_torch(fn_name: str) -> Callable[[OpView], n.Expr]:
@@ -649,7 +773,7 @@ ENTRIES = ENTRIES + (
     OpEntry("movedim", "tensor_ops", (INPUT, Attr("source"), Attr("destination")),
             (fn("torch.movedim", "input", "source", "destination"), method("movedim", "source", "destination"),
              fn("torch.moveaxis", "input", "source", "destination"), method("moveaxis", "source", "destination")),
-            layout=OPAQUE, to_keras=_plain("moveaxis", "input", "source", "destination")),
+            layout=LayoutRule("permute", permutation=_moved_order), to_keras=_plain("moveaxis", "input", "source", "destination")),
     OpEntry("tensor_split", "tensor_ops", (INPUT, Attr("indices_or_sections"), Attr("dim", torch=0, keras=0)),
             (fn("torch.tensor_split", "input", "indices_or_sections", "dim"),
              method("tensor_split", "indices_or_sections", "dim")),
@@ -675,6 +799,8 @@ ENTRIES = ENTRIES + (
     OpEntry("as_list", "tensor_ops", (INPUT,), (), layout=LayoutRule("none", tensor_inputs=()), notes="TensorShape.as_list(): a list of sizes."),
 )
 
+ENTRIES = with_shapes(ENTRIES, {"movedim": ShapeRule(permuted(_moved_order))})
+
 ENTRIES = with_keras(ENTRIES, {
     **{name: KerasForm(keras_fns(names(ops, tf, backend, extra=(KA + "exponential",) if name == "exp" else ()), "input"),
                        torch_form(f"torch.{name}", "input"))
@@ -691,7 +817,8 @@ ENTRIES = with_keras(ENTRIES, {
                      torch_form("torch.pow", "input", "exponent")),
     **{name: KerasForm(keras_fns(names(name, f"reduce_{tf}", name), "input", "dim", "keepdim"), _reduce_torch(name))
        for name, tf in (("mean", "mean"), ("sum", "sum"))},
-    **{torch_name: KerasForm(keras_fns(names(ops, f"reduce_{ops}", ops), "input", "dim", "keepdim"), _reduce_torch(torch_name))
+    **{torch_name: KerasForm(keras_fns(names(ops, f"reduce_{ops}", ops, extra=(f"keras.ops.{torch_name}",)), "input", "dim",
+                                       "keepdim"), _reduce_torch(torch_name))
        for torch_name, ops in (("amax", "max"), ("amin", "min"))},
     "prod": KerasForm(keras_fns(names("prod", "reduce_prod", "prod"), "input", "dim", "keepdim"), _prod_torch),
     "std": KerasForm(keras_fns(names("std", "math.reduce_std", "std"), "input", "dim", "keepdim"), _reduce_torch("std")),
@@ -745,6 +872,10 @@ ENTRIES = with_keras(ENTRIES, {
                        + keras_fns((KB + "clip",), "input", "min", "max", rename={"min_value": "min", "max_value": "max"}),
                        torch_form("torch.clamp", "input", "min", "max")),
     "cast": KerasForm(keras_fns(names("cast", "cast", "cast", math=False), "input", "dtype"), _cast_torch),
+    "pad": KerasForm(keras_fns(names("pad", "pad", math=False), "input", "pad", "mode", "value",
+                               rename={"pad_width": "pad", "paddings": "pad", "constant_values": "value", "tensor": "input"},
+                               convert={"pad": _torch_pads, "mode": _torch_pad_mode}),
+                     _pad_torch),
     "shape": KerasForm((tensor_attr("shape"), method("get_shape"))
                        + keras_fns(names("shape", "shape", "shape", math=False, extra=(KB + "int_shape",)), "input"),
                        lambda v: n.Attr(v.get("input"), "shape")),
@@ -762,6 +893,10 @@ ENTRIES = with_keras(ENTRIES, {
     **{name: KerasForm(keras_fns(names(name, name, math=False), "size", "dtype", rename={"shape": "size"}),
                        _creation_torch(name))
        for name in ("zeros", "ones")},
+    "randn": KerasForm(keras_fns(("keras.random.normal", TF + "random.normal"), "size", "mean", "stddev", "dtype", "seed",
+                                 rename={"shape": "size"}), _normal_torch,
+                       (Attr("mean", torch=0.0, keras=0.0), Attr("stddev", torch=1.0, keras=1.0),
+                        Attr("seed", torch=None, keras=None))),
     "arange": KerasForm(keras_fns(names("arange", extra=(TF + "range",)), "start", "end", "step", "dtype",
                                   rename={"stop": "end", "limit": "end", "delta": "step"})
                         + keras_fns((KB + "arange",), "start", "end", "step", "dtype", rename={"stop": "end"}),

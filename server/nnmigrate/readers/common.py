@@ -20,6 +20,7 @@ from nnmigrate.readers.constants import Bindings, Constants, target_names
 from nnmigrate.readers.dynamic import framework_getattr
 from nnmigrate.readers.forwarding import Expansion, Forwarding
 from nnmigrate.readers.imports import ImportTable, dotted
+from nnmigrate.readers.padding_steps import with_padding_taken_on
 from nnmigrate.readers.positions import Positions
 from nnmigrate.readers.support_copies import copies_in, selecting_values
 
@@ -419,7 +420,8 @@ class SourceReader:
         for name in _axis_attrs(entry):  # a layout change remaps axes: they need their values
             if name in attrs:
                 attrs[name] = self.constants.known(attrs[name])
-        return n.Op(entry.key, attrs, extra, spelled, spelling.layer, span=self.span(node))
+        return with_padding_taken_on(n.Op(entry.key, attrs, extra, spelled, spelling.layer, span=self.span(node)),
+                                     self.catalog)
 
     # ---- statements ---------------------------------------------------------------------
 

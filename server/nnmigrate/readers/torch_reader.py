@@ -8,6 +8,8 @@ from nnmigrate.catalog import Catalog
 from nnmigrate.diagnostics import Severity
 from nnmigrate.pivot import nodes as n
 from nnmigrate.readers.common import SourceReader
+from nnmigrate.readers.first_call_build import as_keras_build
+from nnmigrate.readers.functional import keras_builder, layer_made, returned_model
 from nnmigrate.readers.imports import dotted
 
 _MODULE_BASES = {"torch.nn.Module", "torch.nn.modules.module.Module"}
@@ -39,6 +41,7 @@ class TorchReader(SourceReader):
     def __init__(self, source: str, catalog: Catalog) -> None:
         super().__init__(source, catalog)
         self.autograd_functions: set[str] = set()
+        self.builder_models: set[int] = set()  # the `Functional(forward, ...)` calls that builders return
 
     def framework_prefixes(self) -> tuple[str, ...]:
         return ("torch.",)
@@ -57,6 +60,11 @@ class TorchReader(SourceReader):
         return n.Lambda(["*args"], forward, span=self.span(node))
 
     def call(self, node: cst.Call) -> n.Expr:
+        made = layer_made(node, self.qualname)
+        if made is not None:  # a layer a Functional builder creates on the first run: built and called at once
+            return self.expr(made)
+        if id(node) in self.builder_models:  # left for `keras_builder` to take apart
+            return n.Call(n.Name("Functional"), [self.arg(a) for a in node.args], span=self.span(node))
         is_tensor = self.tensor_type_check(node)
         if is_tensor is not None:
             return is_tensor
@@ -68,6 +76,18 @@ class TorchReader(SourceReader):
             return super().call(node)
         args = [n.Arg(_ctx()), *(self.arg(a) for a in node.args)]
         return n.Call(n.Attr(n.Name(name), "forward"), args, span=self.span(node))
+
+    def function(self, node: cst.FunctionDef, role: str) -> n.FunctionDef:
+        """A function returning the Functional support module is the Keras Functional builder it was migrated from."""
+        model = returned_model(node, self.qualname)
+        if model is None:
+            return super().function(node, role)
+        self.builder_models.add(id(model))
+        builder, unknown = keras_builder(super().function(node, role), self.catalog.entries)
+        for name in unknown:
+            self.report("NNM102", f"keras.Input needs the shape of `{name}`, which the PyTorch code does not give", model,
+                        hint="list it in `Functional(forward, input_shapes=[...])`, without the batch axis")
+        return builder
 
     def small_stmt(self, node: cst.BaseSmallStatement, comments: list[str]) -> list[n.Stmt]:
         """`x.masked_fill_(mask, v)` updates `x` in place: it becomes `x = <x.masked_fill(mask, v)>`, as
@@ -130,6 +150,6 @@ class TorchReader(SourceReader):
                           "from torch, so it has no Keras form"
                 self.report("NNM103", message, b, hint="build the layer as an attribute of an nn.Module subclass instead")
                 markers.append(f"TODO(nnmigrate): not migrated: {message}")
-        out = super().class_def(node)
+        out = as_keras_build(super().class_def(node))
         out.comments = [*out.comments, *markers]
         return out

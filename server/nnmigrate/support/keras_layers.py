@@ -11,16 +11,18 @@ class RecurrentStack(keras.layers.Layer):
     output is (L, N, D * units) in the same order (D = 2 when bidirectional, directions concatenated);
     h_n and c_n are (num_layers * D, N, units), layer-major as in torch.
     Weights per layer (forward, then backward): kernel, recurrent_kernel, bias; GRU gates z, r, h with
-    reset_after=True. Dropout between layers only applies in training, like torch.
+    reset_after=True. Dropout between layers only applies in training, like torch. `input_size`, when given,
+    is the feature size torch's module was built for: an input of another size is an error, as in torch.
     """
 
     def __init__(self, cell, units, num_layers=1, bidirectional=False, batch_first=False, use_bias=True,
-                 activation="tanh", dropout=0.0, **kwargs):
+                 activation="tanh", dropout=0.0, input_size=None, **kwargs):
         super().__init__(**kwargs)
         if cell not in ("lstm", "gru", "rnn"):
             raise ValueError(f"cell must be 'lstm', 'gru' or 'rnn'. Received: cell={cell!r}")
         self.cell = cell
         self.units = units
+        self.input_size = input_size
         self.num_layers = num_layers
         self.bidirectional = bidirectional
         self.batch_first = batch_first
@@ -41,7 +43,7 @@ class RecurrentStack(keras.layers.Layer):
     def get_config(self):
         return {**super().get_config(), "cell": self.cell, "units": self.units, "num_layers": self.num_layers,
                 "bidirectional": self.bidirectional, "batch_first": self.batch_first, "use_bias": self.use_bias,
-                "activation": self.activation, "dropout": self.dropout}
+                "activation": self.activation, "dropout": self.dropout, "input_size": self.input_size}
 
     def _make_layer(self, index):
         options = dict(return_sequences=True, return_state=True, use_bias=self.use_bias, name=f"{self.cell}_{index}")
@@ -54,6 +56,8 @@ class RecurrentStack(keras.layers.Layer):
         return keras.layers.Bidirectional(layer, name=f"bidirectional_{index}") if self.bidirectional else layer
 
     def call(self, inputs, hx=None, training=None):
+        if self.input_size is not None and inputs.shape[-1] not in (None, self.input_size):
+            raise ValueError(f"Expected input with {self.input_size} features. Received: shape={inputs.shape}")
         x = inputs if self.batch_first else keras.ops.swapaxes(inputs, 0, 1)  # Keras runs batch-major
         per_state = 2 if self.cell == "lstm" else 1  # (h, c) or (h,)
         directions = 2 if self.bidirectional else 1

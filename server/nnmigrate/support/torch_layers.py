@@ -41,14 +41,16 @@ class Functional(nn.Module):
 
     Each `Functional.layer(lambda: nn.Conv2d(...))` in the graph creates its module when first called and
     reuses it on later runs (and later calls of the same layer object), the way a Keras builder creates each
-    layer once.
+    layer once. `input_shapes` records the shape each input has without the batch axis, as the Keras model
+    declared it (channels-first for images; None for a size that may vary).
     """
 
     _running = []
 
-    def __init__(self, graph):
+    def __init__(self, graph, input_shapes=None):
         super().__init__()
         self.graph = graph
+        self.input_shapes = input_shapes
         self.built_layers = nn.ModuleList()
         self._next = 0
 
@@ -161,6 +163,17 @@ class Reshape(nn.Module):
 
     def forward(self, x):
         return x.reshape(x.shape[0], *self.shape)
+
+
+class Permute(nn.Module):
+    """keras.layers.Permute as a module: the input's axes in the order `dims` (batch axis first)."""
+
+    def __init__(self, dims):
+        super().__init__()
+        self.dims = tuple(dims)
+
+    def forward(self, x):
+        return x.permute(*self.dims)
 
 
 class LazyDepthwiseConv2d(nn.Module):

@@ -205,7 +205,7 @@ def _copy_weights(source: Side, target: Side, contract: dict, randomize: bool) -
         # the model's own classes: from the source file or, migrated into it, from the rest of its package
         classes = {type(m).__name__ for m in source.model.modules() if not type(m).__module__.startswith("torch.")
                    and not is_copy(type(m), "torch_layers.py")}
-        transfer: Any = Transfer(default_catalog(), classes, renames)
+        transfer: Any = Transfer(default_catalog(), classes, renames, target.builder_layers)
     else:
         if randomize:
             _randomize_keras_norms(source.model, 0)
@@ -297,7 +297,8 @@ def _check(request: dict, progress: Callable[[str, float], None], hops: list[tup
             a, b = np.asarray(a), np.asarray(b)
             # a layer's layout is not recorded: when both orders fit the shape (C == W), take the closer one
             d_abs = min(diff(a, _align(b, a.shape, layout, to_last))[0] for layout in (None, "moved"))
-            name = getattr(target_layer, "name", None) or type(target_layer).__name__
+            name = getattr(target_layer, "name", None)  # a Keras layer's; a torch module's `name` may be anything
+            name = name if isinstance(name, str) and name else type(target_layer).__name__
             per_layer.append({"source": path, "target": name, "max_abs_diff": d_abs})
             break
     ok = worst_abs <= TOLERANCE

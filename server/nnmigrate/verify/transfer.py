@@ -23,6 +23,8 @@ class Transfer:
     catalog: Catalog
     source_classes: set[str]
     renames: dict[str, dict[str, str]]
+    #: layers a Functional target model's builder called, in the order it created them (recorded while building)
+    builder_layers: list[Any] = field(default_factory=list)
     pairs: list[tuple[str, torch.nn.Module, Any]] = field(default_factory=list)
     copied: set[int] = field(default_factory=set)
     missing: list[str] = field(default_factory=list)
@@ -37,8 +39,20 @@ class Transfer:
         if km is None:
             return
         cls = type(tm).__name__
+        if hasattr(tm, "built_layers") and type(km).__name__ == "Functional":
+            # the support Functional created its modules in the builder's order, as the Keras builder its layers
+            sources = [(i, m) for i, m in enumerate(tm.built_layers)
+                       if any(True for _ in m.parameters()) or any(True for _ in m.buffers())]
+            targets = [layer for layer in self.builder_layers if layer.weights]
+            for (i, child), layer in zip(sources, targets):
+                self.module(child, layer, f"{path}built_layers.{i}.")
+            return
         if isinstance(tm, torch.nn.Sequential) or isinstance(tm, torch.nn.ModuleList):
             target = _layer_list(km)
+            if target is None and isinstance(tm, torch.nn.Sequential) and isinstance(km, keras.layers.Layer) \
+                    and cls not in self.source_classes:  # a padding step and its layer, one Keras layer
+                self.leaf(tm, km, path.rstrip("."))
+                return
             for i, child in enumerate(tm):
                 if target is not None and i < len(target):
                     self.module(child, target[i], f"{path}{i}.")
@@ -68,20 +82,21 @@ class Transfer:
         self.leaf(tm, km, path.rstrip("."))
 
     def leaf(self, tm: torch.nn.Module, km: Any, path: str) -> None:
-        found = self.catalog.lookup_class("torch", type(tm).__name__)
+        module = _main_module(tm)
+        found = self.catalog.lookup_class("torch", type(module).__name__)
         layer = _main_layer(km)
         if layer is not None:
-            self.pairs.append((path or type(tm).__name__, tm, layer))
+            self.pairs.append((path or type(tm).__name__, tm, layer))  # compared whole: padding step and layer
         if found is None or found[0].weights is None:
             return
         if layer is None:
             return
         # a catalog op's own children belong to it (MultiheadAttention's out_proj): their tensors come as "out_proj.weight"
         tensors = {name: t.detach().cpu().numpy() for name, t in
-                   list(tm.named_parameters()) + list(tm.named_buffers()) if t is not None}
-        config = {k: v for k, v in vars(tm).items() if not k.startswith("_") and isinstance(v, (int, float, str, bool, tuple))}
+                   list(module.named_parameters()) + list(module.named_buffers()) if t is not None}
+        config = {k: v for k, v in vars(module).items() if not k.startswith("_") and isinstance(v, (int, float, str, bool, tuple))}
         config["keras_class"] = type(layer).__name__
-        if layer.built:  # a layer the forward never calls is never built: its weights cannot matter
+        if layer.built and layer.weights:  # never built: never called, its weights cannot matter; none: given (Normalization)
             layer.set_weights([np.asarray(w, dtype=np.float32) for w in found[0].weights.convert(tensors, config)])
         for t in list(tm.parameters()) + list(tm.buffers()):
             self.copied.add(id(t))
@@ -102,3 +117,11 @@ def _main_layer(km: Any) -> Any:
         with_weights = [layer for layer in km.layers if layer.weights]
         return with_weights[0] if len(with_weights) == 1 else km
     return km if isinstance(km, keras.layers.Layer) else None
+
+
+def _main_module(tm: torch.nn.Module) -> torch.nn.Module:
+    """The module that holds the weights: itself, or the one weighted module of an nn.Sequential (padding + conv)."""
+    if isinstance(tm, torch.nn.Sequential):
+        weighted = [m for m in tm if any(True for _ in m.parameters())]
+        return weighted[0] if len(weighted) == 1 else tm
+    return tm

@@ -6,17 +6,20 @@ contract in the class docstring, or keeps the source layout at the boundary with
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from nnmigrate.catalog.containers import keras_layer_list, listed
 from nnmigrate.catalog.entry import Emitter, OpEntry
-from nnmigrate.layout import AxisMove
+from nnmigrate.layout import UNKNOWN, AxisMove
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers import printer
+from nnmigrate.writers.builders import builder_inputs, placeholders, split_at_model
 from nnmigrate.writers.container_classes import with_sublayers
 from nnmigrate.writers.emit import call, own_spelling
 from nnmigrate.writers.layer_settings import SUPPORT, keras_setting
 from nnmigrate.writers.model_writer import ModelWriter
 from nnmigrate.writers.module_plan import walk
-from nnmigrate.writers.translate import AttrInfo
+from nnmigrate.writers.translate import AttrInfo, Translator
 
 #: Attributes Keras layers and models own: a torch attribute of that name gets a trailing underscore.
 RESERVED_ATTRS = frozenset({
@@ -104,6 +107,29 @@ class KerasWriter(ModelWriter):
                              forward.decorators, forward.role, forward.returns, span=forward.span,
                              comments=forward.comments)
 
+    def nested_function(self, tr: Translator, f: n.FunctionDef) -> n.FunctionDef:
+        """A Functional builder (read back from its PyTorch form): each `keras.Input` declares its shape in the
+        layout the builder's layers take, channels-last for an image in a spatial model."""
+        _, _, model = split_at_model(f.body)
+        found = placeholders(f.body)
+        if not found or model is None:
+            return super().nested_function(tr, f)
+        inputs = builder_inputs(f.body, model)
+        shapes = {i.name: self.builder_shape(i) for i in inputs}
+        declared = {id(op) for op in found.values()}
+        last = max(at for at, s in enumerate(f.body) if isinstance(s, n.Assign) and id(s.value) in declared)
+        saved = dict(tr.env)
+        for p in f.params:
+            tr.env[p.name] = UNKNOWN
+        body: list[n.Stmt] = []
+        for at, s in enumerate(f.body):
+            body += tr.stmt(_declaring(s, shapes))
+            if at == last:
+                self.enter_builder(tr, f.name, inputs)
+        tr.env = saved
+        return n.FunctionDef(f.name, self._params(tr, f.params), body, f.docstring, f.decorators, f.role, f.returns,
+                             span=f.span, comments=f.comments)
+
     def adjust_init(self, cls: n.ClassDef, body: list[n.Stmt]) -> list[n.Stmt]:
         if cls.kind != "sequential":
             return body
@@ -180,3 +206,12 @@ def _rename_private_layers(module: n.PivotModule, symbol: str | None) -> None:
         elif isinstance(x, n.ClassDef):
             x.name = renames.get(x.name, x.name)
             x.bases = [renames.get(b, b) for b in x.bases]
+
+
+def _declaring(s: n.Stmt, shapes: dict[str, n.Expr | None]) -> n.Stmt:
+    """`s`, or the `keras.Input` placeholder it assigns with `shapes`' shape for its name."""
+    if not (isinstance(s, n.Assign) and isinstance(s.value, n.Op) and s.value.key == "input_placeholder"
+            and isinstance(s.targets[0], n.Name) and shapes.get(s.targets[0].id) is not None):
+        return s
+    op = replace(s.value, attrs={**s.value.attrs, "shape": shapes[s.targets[0].id]})
+    return n.Assign(s.targets, op, span=s.span, comments=s.comments)

@@ -18,6 +18,7 @@ from nnmigrate.catalog.entry import Emitter, LayoutRule, OpEntry
 from nnmigrate.diagnostics import Diagnostic, SourceRange
 from nnmigrate.layout import UNKNOWN, AxisMove, TensorInfo, collapse
 from nnmigrate.pivot import nodes as n
+from nnmigrate.writers.builders import BuilderInput, moved_shape
 from nnmigrate.writers.emit import MOVED, PLAIN
 from nnmigrate.writers.module_plan import ModulePlan
 from nnmigrate.writers.translate import AttrInfo, CallSite, Signature, Translator
@@ -101,6 +102,10 @@ class ModelWriter:
     def inline_module(self, constructed: n.Expr) -> n.Expr:
         """A layer built inside a call expression (`layers.Conv2D(8, 3)(x)`), as the target writes it."""
         return constructed
+
+    def is_layer_factory(self, name: str) -> bool:
+        """True for a function of the file (or a name bound only to such) that returns a layer it builds."""
+        return False
 
     def translate_self_attr(self, attr: str) -> n.Expr | None:
         """A target expression for `self.<attr>` when it means something else in the target, else None."""
@@ -217,6 +222,24 @@ class ModelWriter:
         returns = None if f.returns and self.plan.mentions_framework(f.returns) else f.returns
         return n.FunctionDef(f.name, self._params(tr, f.params), body, f.docstring, f.decorators, f.role, returns,
                              span=f.span, comments=f.comments)
+
+    def builder_input_moved(self, i: BuilderInput) -> bool:
+        """True where a Functional builder's input takes the target layout: an image (a shape of unknown length
+        counts as one) in a spatial model written natively."""
+        return self.plan.spatial and (i.rank or 4) >= 3 and self.layout == "native"
+
+    def builder_shape(self, i: BuilderInput) -> n.Expr | None:
+        """The input's declared shape in the layout the written builder takes it in (None where it declares none)."""
+        if i.shape is None or not self.builder_input_moved(i):
+            return i.shape
+        return moved_shape(i.shape, self.axes.to_last)
+
+    def enter_builder(self, tr: Translator, name: str, inputs: list[BuilderInput]) -> None:
+        """Gives a Functional builder's inputs their layouts in `tr` and notes them for the contract."""
+        layouts = [MOVED if self.builder_input_moved(i) else PLAIN for i in inputs]
+        for i, layout in zip(inputs, layouts):
+            tr.env[i.name] = TensorInfo(layout, i.rank)
+        self.builder_inputs[name] = layouts
 
     def function_signature(self, name: str, hints: list[TensorInfo]) -> Signature:
         """A module-level helper's contract, from its own use of its parameters, else the first caller's layouts.

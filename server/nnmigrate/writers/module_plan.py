@@ -308,6 +308,10 @@ class ModulePlan:
             return AttrInfo("class", e.func.id)
         if isinstance(e, (n.ListExpr, n.DictExpr)) and not (e.elts if isinstance(e, n.ListExpr) else e.keys):
             return AttrInfo("list" if isinstance(e, n.ListExpr) else "dict")  # filled by later statements
+        if isinstance(e, n.ListExpr) or isinstance(e, n.Comprehension) and e.kind == "list":  # Keras: a list of layers
+            elements = [self.attr_info(i, local, attrs) for i in (e.elts if isinstance(e, n.ListExpr) else [e.elt])]
+            if all(x.kind in ("op", "class", "sequence") for x in elements):
+                return AttrInfo("list", elements=elements)
         if isinstance(e, n.Lambda) and isinstance(e.body, n.Op) and e.body.layer:  # `conv = nn.Conv2d`
             return AttrInfo("factory", e.body.key, op=e.body)
         if isinstance(e, n.Subscript) and isinstance(e.value, n.DictExpr) and e.value.values and all(

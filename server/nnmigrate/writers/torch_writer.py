@@ -11,18 +11,21 @@ from functools import cached_property
 
 from nnmigrate.catalog.containers import torch_layer_args
 from nnmigrate.catalog.entry import Emitter, LayoutRule, OpEntry
-from nnmigrate.layout import UNKNOWN, AxisMove, TensorInfo
+from nnmigrate.layout import UNKNOWN, AxisMove
 from nnmigrate.pivot import nodes as n
 from nnmigrate.shapes.propagate import infer_sizes
-from nnmigrate.writers.emit import MOVED, PLAIN, call, method, own_spelling
+from nnmigrate.writers.builders import builder_inputs, names, placeholders, split_at_model
+from nnmigrate.writers.emit import call, method, own_spelling
 from nnmigrate.writers.model_writer import ModelWriter
-from nnmigrate.writers.module_plan import walk
+from nnmigrate.writers.module_plan import ModulePlan, walk
 from nnmigrate.writers.translate import AttrInfo, Translator
 
 #: Keras call() parameters that PyTorch modules do not take.
 _KERAS_CALL_ONLY = {"training", "mask"}
 #: pivot ops that make a raw weight (held in nn.ParameterList, not nn.ModuleList, when listed)
 _WEIGHT_OPS = {"add_weight", "parameter"}
+#: what a layer-building expression holds (`ModulePlan.attr_info`)
+_LAYER_KINDS = ("op", "class", "sequence")
 #: Keras layer properties naming its dtype (read-only in Keras)
 _KERAS_DTYPE_ATTRS = {"dtype", "compute_dtype", "variable_dtype", "_compute_dtype"}
 
@@ -86,7 +89,7 @@ class TorchWriter(ModelWriter):
 
     def adjust_init(self, cls: n.ClassDef, body: list[n.Stmt]) -> list[n.Stmt]:
         """`super().__init__(**kwargs)`: Keras layer options such as `name=` mean nothing to nn.Module; a Sequential
-        subclass passes its layers on as positional arguments."""
+        subclass passes its layers on as positional arguments. A subclass of an in-file class passes its arguments on."""
         appended = {x.func.value.attr for x in walk(cls.body) if isinstance(x, n.Call) and isinstance(x.func, n.Attr)
                     and x.func.attr == "append" and isinstance(x.func.value, n.Attr)
                     and not (x.args and isinstance(x.args[0].value, n.Op) and x.args[0].value.key in _WEIGHT_OPS)}
@@ -95,7 +98,8 @@ class TorchWriter(ModelWriter):
             body = [*body, n.Assign([n.Attr(n.Name("self"), "built")], n.Const(False))]
         for s in body:
             if isinstance(s, n.ExprStmt) and isinstance(s.value, n.Call) and isinstance(s.value.func, n.Attr) \
-                    and s.value.func.attr == "__init__" and isinstance(s.value.func.value, n.Call):
+                    and s.value.func.attr == "__init__" and isinstance(s.value.func.value, n.Call) \
+                    and not any(b in self.plan.classes for b in cls.bases):
                 positional = [a for a in s.value.args if a.keyword is None and a.star != "**"]
                 layers = torch_layer_args(positional[0].value) if cls.kind == "sequential" and positional else []
                 s = n.ExprStmt(n.Call(s.value.func, layers), span=s.span, comments=s.comments)
@@ -136,9 +140,33 @@ class TorchWriter(ModelWriter):
         """A module built inside a Functional graph is created once, on the graph's first run."""
         if isinstance(constructed, n.Call) and isinstance(constructed.func, n.Name) and (
                 constructed.func.id.startswith("nn.") or constructed.func.id in self.support_names()
-                or constructed.func.id in self.classes):
+                or constructed.func.id in self.classes or self.is_layer_factory(constructed.func.id)):
             return n.Call(n.Name("Functional.layer"), [n.Arg(n.Lambda([], constructed))])
         return constructed
+
+    def is_layer_factory(self, name: str) -> bool:
+        return name in self._layer_factories
+
+    @cached_property
+    def _layer_factories(self) -> set[str]:
+        """Module-level functions that return a layer they build (`def upsample_conv(f): return
+        layers.Conv2DTranspose(f, 2)`), and names bound only to such functions (`upsample = upsample_conv`) or to
+        lambdas that build a layer (`drop = lambda p: layers.SpatialDropout2D(p)`)."""
+        found = {name for name, f in self.plan.functions.items() if _returns_layers(f, self.plan)}
+
+        def factory(e: n.Expr) -> bool:
+            if isinstance(e, n.IfExp):  # `upsample_conv if deconv else upsample_simple`
+                return factory(e.body) and factory(e.orelse)
+            return isinstance(e, n.Name) and e.id in found \
+                or isinstance(e, n.Lambda) and self.plan.attr_info(e.body, {}).kind in _LAYER_KINDS
+
+        bound: dict[str, bool] = {}
+        for s in walk(self.module.body):
+            if isinstance(s, n.Assign):
+                for t in s.targets:
+                    if isinstance(t, n.Name):
+                        bound[t.id] = bound.get(t.id, True) and factory(s.value)
+        return found | {name for name, only in bound.items() if only}
 
     def _layer_objects(self, body: list[n.Stmt]) -> dict[str, AttrInfo]:
         """Names a builder binds only to layer objects (`block = TransformerBlock(...)`), with what they hold."""
@@ -161,29 +189,20 @@ class TorchWriter(ModelWriter):
         return s
 
     def nested_function(self, tr: Translator, f: n.FunctionDef) -> n.FunctionDef:
-        """A Keras Functional builder becomes a function returning `Functional(forward)`, where `forward` is the
-        builder's dataflow from its `keras.Input`s to the outputs given to `keras.Model`."""
-        inputs = {t.id: s.value for s in f.body if isinstance(s, n.Assign) and isinstance(s.value, n.Op)
-                  and s.value.key == "input_placeholder" for t in s.targets if isinstance(t, n.Name)}
-        if not inputs:
+        """A Keras Functional builder becomes a function returning `Functional(forward, input_shapes=[...])`, where
+        `forward` is the builder's dataflow from its `keras.Input`s to the outputs given to `keras.Model`, and
+        `input_shapes` the shapes those inputs declare, channels-first where the input is."""
+        prelude, body, model = split_at_model(f.body)
+        if not placeholders(f.body) or model is None:
             return super().nested_function(tr, f)
-        prelude, body, model = _split_at_model(f.body)
-        if model is None:
-            return super().nested_function(tr, f)
-        order = [x.id for x in _names(model.attrs["inputs"])] or list(inputs)
+        inputs = builder_inputs(f.body, model)
+        order = [i.name for i in inputs]
         saved, saved_layers = dict(tr.env), dict(tr.loop_elements)
         for p in f.params:
             tr.env[p.name] = UNKNOWN
         tr.loop_elements.update(self._layer_objects(body))  # `block(x)` then follows the layer's own contract
         prelude = tr.body(prelude)
-        layouts = []
-        for name in order:
-            shape = inputs[name].attrs.get("shape") if name in inputs else None  # `(seq_len, 8)`: rank 3 at any length
-            rank = len(shape.elts) + 1 if isinstance(shape, (n.TupleExpr, n.ListExpr)) else None
-            layout = MOVED if self.plan.spatial and (rank or 4) >= 3 and self.layout == "native" else PLAIN
-            tr.env[name] = TensorInfo(layout, rank)
-            layouts.append(layout)
-        self.builder_inputs[f.name] = layouts
+        self.enter_builder(tr, f.name, inputs)
         graph_body = [self._created_once(s) for s in tr.body(body)]
         graph_body.append(n.Return(tr.expr(model.attrs["outputs"])[0]))
         tr.env, tr.loop_elements = saved, saved_layers
@@ -192,7 +211,12 @@ class TorchWriter(ModelWriter):
         carried = [n.Param(name, n.Name(name)) for name in sorted(_assigned(body) & outer - set(order))]
         forward = n.FunctionDef("forward", [*(n.Param(name) for name in order), *carried], graph_body,
                                 comments=["the Keras model's dataflow, run as the module's forward"])
-        returned = n.Return(n.Call(n.Name("Functional"), [n.Arg(n.Name("forward"))]))
+        args = [n.Arg(n.Name("forward"))]
+        shapes = [self.builder_shape(i) for i in inputs]
+        if any(s is not None for s in shapes):
+            declared = n.ListExpr([s if s is not None else n.Const(None) for s in shapes])
+            args.append(n.Arg(tr.expr(declared)[0], "input_shapes"))
+        returned = n.Return(n.Call(n.Name("Functional"), args))
         return n.FunctionDef(f.name, self._params(tr, f.params), [*prelude, forward, returned], f.docstring, f.decorators,
                              f.role, None, span=f.span, comments=f.comments)
 
@@ -250,33 +274,14 @@ def _holds_layers(s: n.Assign, appended: set[str]) -> bool:
         and not _is_weight(s.value.elt)
 
 
+def _returns_layers(f: n.FunctionDef, plan: ModulePlan) -> bool:
+    """True for a function whose every `return` gives a layer it builds."""
+    returns = [s.value for s in walk(f.body) if isinstance(s, n.Return)]
+    return bool(returns) and all(r is not None and plan.attr_info(r, {}).kind in _LAYER_KINDS for r in returns)
+
+
 def _assigned(stmts: list[n.Stmt]) -> set[str]:
     """Names the statements bind (assignments and loop variables, in nested blocks too)."""
     targets = [t for s in walk(stmts) if isinstance(s, n.Assign) for t in s.targets]
     targets += [s.target for s in walk(stmts) if isinstance(s, (n.AugAssign, n.AnnAssign, n.For))]
-    return {x.id for t in targets for x in _names(t)}
-
-
-def _names(e: n.Expr) -> list[n.Name]:
-    if isinstance(e, n.Name):
-        return [e]
-    if isinstance(e, (n.ListExpr, n.TupleExpr)):
-        return [x for item in e.elts for x in _names(item)]
-    return []
-
-
-def _split_at_model(body: list[n.Stmt]) -> tuple[list[n.Stmt], list[n.Stmt], n.Op | None]:
-    """The builder's set-up before its first `keras.Input`, its dataflow from there up to
-    `keras.Model(inputs, outputs)` (input placeholders removed), and that call."""
-    prelude: list[n.Stmt] = []
-    graph: list[n.Stmt] = []
-    started = False
-    for s in body:
-        if isinstance(s, n.Assign) and isinstance(s.value, n.Op) and s.value.key == "input_placeholder":
-            started = True
-            continue
-        value = s.value if isinstance(s, (n.Assign, n.Return)) else None
-        if isinstance(value, n.Op) and value.key == "functional_model":
-            return prelude, graph, value
-        (graph if started else prelude).append(s)
-    return prelude, graph, None
+    return {x.id for t in targets for x in names(t)}

@@ -19,6 +19,7 @@ from nnmigrate.diagnostics import Diagnostic, Severity, SourceRange
 from nnmigrate.layout import UNKNOWN, TensorInfo, collapse
 from nnmigrate.pivot import nodes as n
 from nnmigrate.pivot.values import const_value
+from nnmigrate.writers import printer
 from nnmigrate.writers.dtypes import INT, INT_TENSOR, needs_float, number_kind, sizes
 from nnmigrate.writers.emit import MOVED, PLAIN, OpView
 
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 
 #: Builtins that walk their argument's elements in some order: the elements stay what they are.
 _ORDER_ONLY = frozenset({"reversed", "list", "tuple", "iter", "sorted"})
+#: Builtins that fold their argument's elements elementwise (`sum([x, y])`): the result has their common layout.
+_ELEMENTWISE_FOLDS = frozenset({"sum"})
 #: Methods of Python's lists and dicts: called on a variable that holds tensors, it holds a list of them.
 _SEQUENCE_METHODS = frozenset(name for name in (*dir(list), *dir(dict)) if not name.startswith("_")) - {"sort"}
 
@@ -117,7 +120,7 @@ class Translator:
 
     def expr(self, e: n.Expr) -> tuple[n.Expr, TensorInfo]:  # noqa: C901
         if isinstance(e, n.Name):
-            if e.id not in self.env:
+            if e.id not in self.env or e.id in self.writer.dropped_call_keywords:  # Keras's `training` argument
                 special = self.writer.translate_name(e.id)
                 if special is not None:
                     return special, UNKNOWN
@@ -331,6 +334,8 @@ class Translator:
         elif rule.kind == "opaque":
             for t in tensor_names:
                 attrs[t] = self.need(attrs[t], infos[t], PLAIN)
+        elif rule.kind == "permute":
+            return self.permuted_op(entry, op, attrs, first)
         else:  # none: creation ops
             out_info = TensorInfo(PLAIN)
         view = OpView(entry, op, attrs, layout, rank)
@@ -426,11 +431,6 @@ class Translator:
             if 1 in norm or rank is None or rank - len(norm) <= 2:
                 return TensorInfo(PLAIN, rank - len(norm) if rank else None)
             return TensorInfo(MOVED, rank - len(norm))
-        if op.key == "transpose":
-            attrs[first_name] = self.need(attrs[first_name], first, PLAIN)
-            for a in rule.axes:
-                attrs[a] = op.attrs[a]
-            return TensorInfo(PLAIN)
         return first
 
     def axis_unknown(self, entry: OpEntry, op: n.Op) -> None:
@@ -455,7 +455,8 @@ class Translator:
         rest = [n.Arg(self.expr(a.value)[0], a.keyword, a.star) for a in args[1:]]
         rule = self.writer.rule(entry).kind
         rank = xi.rank or entry.rank
-        permuted = self.permutation(entry, op, xi) if rule == "permute" else None
+        found = self.permutation(entry, op, xi) if rule == "permute" else None
+        permuted = found[0] if found else None
         if rule == "channels" and self.writer.native_channels_last:
             x = self.need(x, xi, MOVED, rank)
             out, site = self.channels_output(entry, op, rank), CallSite(MOVED, rank)
@@ -464,6 +465,11 @@ class Translator:
         elif rule in ("opaque", "permute"):
             x = self.need(x, xi, PLAIN)
             out, site = (TensorInfo(PLAIN) if xi.layout or xi.origin else UNKNOWN), CallSite(PLAIN, rank)
+        elif (chain := self.writer.plan.attr_info(op, {})).kind == "sequence" and chain.elements:
+            wanted = self._wanted(chain, xi)  # `nn.Sequential(conv, relu)(x)`: the tensor follows each element
+            x = self.need(x, xi, wanted, rank)
+            out, module = self._followed(entry, op, chain, TensorInfo(wanted, rank))
+            return n.Call(self.writer.inline_module(module), [n.Arg(x), *rest], span=e.span), out
         else:
             out, site = xi, CallSite(xi.layout or self.writer.default_layout(entry), rank)
         module = self.writer.inline_module(self.construct(entry, op, site))
@@ -487,6 +493,9 @@ class Translator:
             func: n.Expr = n.Attr(value, e.func.attr, span=e.func.span)
         else:
             func, _ = self.expr(e.func)
+            if isinstance(e.func, n.Call) and (target is not None or isinstance(e.func.func, n.Name)
+                                               and self.writer.is_layer_factory(e.func.func.id)):
+                func = self.writer.inline_module(func)  # a layer built and called at once
         container = self._container_key(e.func.value) if isinstance(e.func, n.Attr) else None
         renamed = self.writer.container_methods.get(container, {}).get(func.attr) \
             if container and isinstance(func, n.Attr) else None
@@ -520,6 +529,8 @@ class Translator:
                 args = [n.Arg(self.need(a.value, i, PLAIN), a.keyword, a.star) for a, i in zip(args, infos)]
                 return n.Call(func, args, span=e.span), TensorInfo(PLAIN, _pattern_rank(args))
             first = infos[0] if infos else UNKNOWN
+            if isinstance(e.func, n.Name) and e.func.id in _ELEMENTWISE_FOLDS and len(infos) == 1 and first.parts:
+                return n.Call(func, args, span=e.span), _common(first.parts)
             return n.Call(func, args, span=e.span), first if first.layout else UNKNOWN
         attr_name, info = target
         return self.call_attr(attr_name, info, func, args, infos, e.span)
@@ -602,6 +613,8 @@ class Translator:
             return func.attr, self.attrs[func.attr]
         if isinstance(func, n.Name) and func.id in self.loop_elements:
             return func.id, self.loop_elements[func.id]
+        if isinstance(func, n.Call) and isinstance(func.func, n.Name) and func.func.id in self.writer.classes:
+            return func.func.id, AttrInfo("class", func.func.id)  # `Block(64)(x)`: a layer class built and called
         if isinstance(func, n.Subscript) and isinstance(func.value, n.Attr) and isinstance(func.value.value, n.Name) \
                 and func.value.value.id == "self" and func.value.attr in self.attrs:
             info = self.attrs[func.value.attr]
@@ -635,10 +648,11 @@ class Translator:
                 self.writer.signature(other.key, hints)  # type: ignore[arg-type]
             return self.call_attr(name, info.elements[0], func, args, infos, span)
         if info.kind == "sequence" and info.elements and args:
-            arg = self.need(args[0].value, infos[0], self._wanted(info.elements[0], infos[0]), infos[0].rank)
-            x, xi = arg, TensorInfo(self._wanted(info.elements[0], infos[0]), infos[0].rank)
+            wanted = self._wanted(info.elements[0], infos[0], info.elements[1:])
+            arg = self.need(args[0].value, infos[0], wanted, infos[0].rank)
+            x, xi = arg, TensorInfo(wanted, infos[0].rank)
             for i, element in enumerate(info.elements):
-                _, xi, x = self._chain(f"{name}.{i}", element, x, xi)
+                _, xi, x = self._chain(f"{name}.{i}", element, x, xi, info.elements[i + 1:])
             return n.Call(func, [n.Arg(arg, args[0].keyword), *args[1:]], span=span), xi
         return self.call_unknown(func, args, infos, span)
 
@@ -652,11 +666,13 @@ class Translator:
             return n.Call(func, [n.Arg(x, args[0].keyword), *args[1:]], span=span), TensorInfo(MOVED, first.rank)
         return n.Call(func, args, span=span), first if first.layout else UNKNOWN
 
-    def _wanted(self, element: AttrInfo, xi: TensorInfo) -> str:
-        """The layout the first element of a Sequential needs from its input."""
+    def _wanted(self, element: AttrInfo, xi: TensorInfo, rest: list[AttrInfo] | tuple = ()) -> str:
+        """The layout the first element of a Sequential needs from its input (`rest`: the elements after it)."""
         if element.kind == "op" and element.key:
             kind = self.catalog.get(element.key).layout.kind
             if kind == "channels" and self.writer.native_channels_last:
+                return MOVED
+            if self._moved_through(element, xi, rest):
                 return MOVED
             if kind in ("opaque", "axis"):
                 return PLAIN
@@ -667,18 +683,36 @@ class Translator:
             return self._wanted(element.elements[0], xi)
         return xi.layout or PLAIN
 
-    def _chain(self, site: str, element: AttrInfo, x: n.Expr, xi: TensorInfo) -> tuple[n.Expr, TensorInfo, n.Expr]:
-        """Follows a tensor through one Sequential element, recording the element's call site."""
+    def _moved_through(self, element: AttrInfo, xi: TensorInfo, rest: list[AttrInfo] | tuple) -> bool:
+        """An opaque layer that can work on the moved tensor itself (`Lambda`, `Flatten`: `spatial_input`), fed a
+        moved tensor and followed in its Sequential by a channels layer: it keeps the tensor moved, since nothing
+        can move it back between two layers of a Sequential."""
+        rule = self.writer.rule(self.catalog.get(element.key)) if element.key else None
+        if rule is None or rule.kind != "opaque" or not rule.spatial_input or xi.layout not in (MOVED, None) \
+                or not self.writer.native_channels_last or not self.writer.plan.spatial:
+            return False
+        for later in rest:
+            kind = self.writer.rule(self.catalog.get(later.key)).kind if later.kind == "op" and later.key else None
+            if kind != "elementwise":
+                return kind == "channels"
+        return False
+
+    def _chain(self, site: str, element: AttrInfo, x: n.Expr, xi: TensorInfo,
+               rest: list[AttrInfo] | tuple = ()) -> tuple[n.Expr, TensorInfo, n.Expr]:
+        """Follows a tensor through one Sequential element (`rest`: the elements after it), recording its call site."""
         if element.kind == "op" and element.key:
             entry = self.catalog.get(element.key)
             rule = self.writer.rule(entry).kind
             if rule == "channels" and self.writer.native_channels_last:
                 self.call_sites[site] = CallSite(MOVED, xi.rank or entry.rank)
                 return x, self.channels_output(entry, element.op, xi.rank or entry.rank), x
+            if self._moved_through(element, xi, rest):
+                self.call_sites[site] = CallSite(MOVED, xi.rank or entry.rank)
+                return x, TensorInfo(MOVED, xi.rank or entry.rank), x
             self.call_sites[site] = CallSite(xi.layout or PLAIN, xi.rank)
-            permuted = self.permutation(entry, element.op, xi) if rule == "permute" else None
-            if permuted is not None:
-                return x, permuted, x
+            found = self.permutation(entry, element.op, xi) if rule == "permute" else None
+            if found is not None:
+                return x, found[0], x
             if rule in ("opaque", "permute"):
                 return x, TensorInfo(PLAIN), x
             return x, xi, x
@@ -689,24 +723,63 @@ class Translator:
             return x, sig.returns, x
         if element.kind == "sequence":
             for i, sub in enumerate(element.elements):
-                _, xi, x = self._chain(f"{site}.{i}", sub, x, xi)
+                _, xi, x = self._chain(f"{site}.{i}", sub, x, xi, element.elements[i + 1:])
             return x, xi, x
         return x, xi, x
 
-    def permutation(self, entry: OpEntry, op: n.Op | None, xi: TensorInfo) -> TensorInfo | None:
-        """What a pure axis permutation (`b n c -> b c n`) of `xi` returns: the stored data stays, and where the
-        permutation only moves the channel axis the result is relabelled. None when `op` is no pure permutation."""
+    def _followed(self, entry: OpEntry, op: n.Op, chain: AttrInfo, xi: TensorInfo) -> tuple[TensorInfo, n.Expr]:
+        """What a Sequential built where it is called returns for `xi`, and its construction: each element is
+        built for the layout and rank it sees there."""
+        saved_calls, saved_sites, saved_site = dict(self.call_sites), self.sites, self.site
+        key = f"<inline {id(op)}>"
+        _, out, _ = self._chain(key, chain, n.Const(None), xi)
+        self.sites = {**self.sites, **{k: v for k, v in self.call_sites.items() if k.startswith(key)}}
+        self.call_sites, self.site = saved_calls, key
+        try:
+            return out, self.construct(entry, op, CallSite(xi.layout or PLAIN, xi.rank))
+        finally:
+            self.sites, self.site = saved_sites, saved_site
+
+    def permutation(self, entry: OpEntry, op: n.Op | None, xi: TensorInfo) -> tuple[TensorInfo, tuple[int, ...]] | None:
+        """What a pure axis permutation (`b n c -> b c n`) of `xi` returns, and the permutation it takes of the
+        stored data (the identity where it only relabels the layout or undoes the layout move). None when `op` is
+        no pure permutation, or when the input's rank is unknown and ranks 3 to 5 do not all keep the stored data."""
         rule = self.writer.rule(entry)
-        perm = rule.permutation(op) if rule.permutation is not None and op is not None else None
-        if perm is None:
+        if rule.permutation is None or op is None:
+            return None
+        perms = [rule.permutation(op, rank) for rank in ((xi.rank,) if xi.rank else (3, 4, 5))]
+        if not perms or any(p is None for p in perms):
             return None
         if xi.layout is None:  # probing: a parameter is wanted in the layout that makes the permutation a relabel
             relabels = [layout for layout in (PLAIN, MOVED)
-                        if self.writer.axes.permuted(perm, layout)[1] == tuple(range(len(perm)))]
+                        if self.writer.axes.permuted(perms[0], layout)[1] == tuple(range(len(perms[0])))]
             for p in xi.origin:
                 self.demand.setdefault(p, relabels[0] if relabels else PLAIN)
-        layout, _ = self.writer.axes.permuted(perm, xi.layout or PLAIN)
-        return TensorInfo(layout, len(perm))
+        outcomes = {self.writer.axes.permuted(p, xi.layout or PLAIN) for p in perms}
+        if len(outcomes) > 1 and (len({layout for layout, _ in outcomes}) > 1
+                                  or any(on_stored != tuple(range(len(on_stored))) for _, on_stored in outcomes)):
+            return None  # the order depends on the unknown rank, and so does what it does to the stored data
+        ranks = {len(p) for p in perms}
+        layout, on_stored = outcomes.pop()
+        return TensorInfo(layout, ranks.pop() if len(ranks) == 1 else None), on_stored
+
+    def permuted_op(self, entry: OpEntry, op: n.Op, attrs: dict[str, n.Expr], first: TensorInfo) -> tuple[n.Expr, TensorInfo]:
+        """A functional axis permutation (`x.permute(0, 2, 1)`, `torch.movedim(x, 1, -1)`) applied to the stored
+        data: nothing where it relabels the layout or undoes the layout move, else the catalog's permute (once,
+        not after a transpose back to the source layout)."""
+        found = self.permutation(entry, op, first)
+        if found is None or not first.moved and found[1] != tuple(range(len(found[1]))):  # as written
+            attrs["input"] = self.need(attrs["input"], first, PLAIN)
+            out = found[0] if found else TensorInfo(PLAIN)
+            return self.emit(entry, OpView(entry, op, attrs, PLAIN, first.rank), op.span), out
+        out, on_stored = found
+        if on_stored == tuple(range(len(on_stored))):
+            return attrs["input"], out
+        permute = self.catalog.get("permute")
+        view = OpView(permute, n.Op("permute", {"input": op.attrs["input"], "dims": n.TupleExpr([n.Const(a) for a in on_stored])},
+                                    span=op.span),
+                      {"input": attrs["input"], "dims": n.TupleExpr([n.Const(a) for a in on_stored])}, PLAIN, out.rank)
+        return self.emit(permute, view, op.span), out
 
     def channels_output(self, entry: OpEntry, op: n.Op | None, rank: int | None) -> TensorInfo:
         """What a channels op returns: MOVED, or (N, C) when it drops its spatial axes (`keepdims=False`)."""
@@ -720,8 +793,9 @@ class Translator:
         x, xi = args[0].value, infos[0]
         rule = self.writer.rule(entry).kind
         rank = xi.rank or entry.rank
-        permuted = self.permutation(entry, self.attrs[name].op if name in self.attrs else None, xi) \
+        found = self.permutation(entry, self.attrs[name].op if name in self.attrs else None, xi) \
             if rule == "permute" else None
+        permuted = found[0] if found else None
         if rule == "channels" and self.writer.native_channels_last:
             x = self.need(x, xi, MOVED, rank)
             out = self.channels_output(entry, self.attrs[name].op if name in self.attrs else None, rank)
@@ -807,13 +881,14 @@ class Translator:
         attrs: dict[str, n.Expr] = {}
         outer = self.site
         for k, v in op.attrs.items():
-            if op.key == "sequential" and isinstance(v, n.TupleExpr):
+            if op.key == "sequential" and isinstance(v, (n.TupleExpr, n.ListExpr)):  # nn.Sequential(*) / keras's list
+                prefix = outer if outer and f"{outer}.0" in self.sites else self._unseen_sequence(op, v)
                 items = []
                 for i, item in enumerate(v.elts):
-                    self.site = f"{outer}.{i}" if outer else None
+                    self.site = f"{prefix}.{i}" if prefix else None
                     items.append(self.expr(item)[0])
                 self.site = outer
-                attrs[k] = n.TupleExpr(items)
+                attrs[k] = type(v)(items)
             else:
                 self.site = None
                 attrs[k] = self.expr(v)[0]
@@ -826,6 +901,33 @@ class Translator:
                 if mapped is not None:
                     attrs[a] = mapped
         return self.emit(entry, OpView(entry, op, attrs, layout, rank), op.span)
+
+    def _unseen_sequence(self, op: n.Op, items: n.TupleExpr | n.ListExpr) -> str | None:
+        """A Sequential built where no call site says (in a dict, a helper, a loop): its first layer takes the layout
+        it would by default, the others what the layers before them return. Returns the key prefix of the call sites
+        recorded for it (None when its first layer is no op)."""
+        info = self.writer.plan.attr_info(op, {})
+        first = info.elements[0] if info.elements else None
+        if first is None or first.kind != "op" or not first.key or any(i is None for i in items.elts):
+            return None
+        entry = self.catalog.get(first.key)
+        layout = self.writer.default_layout(entry)
+        rank = entry.rank or (self.writer.default_rank() if layout == MOVED else None)
+        prefix = f"<unseen {id(items)}>"
+        recorded, self.call_sites = self.call_sites, {}
+        xi: TensorInfo = TensorInfo(layout, rank)
+        for i, element in enumerate(info.elements):
+            _, xi, _ = self._chain(f"{prefix}.{i}", element, n.Name("_"), xi, info.elements[i + 1:])
+        for i, element in enumerate(info.elements):  # a rank the chain does not know: as for a layer with no site
+            site = self.call_sites.get(f"{prefix}.{i}")
+            if site is not None and site.rank is None and element.kind == "op" and element.key:
+                fallback = self.catalog.get(element.key).rank
+                if site.layout == MOVED:
+                    fallback = fallback or self.writer.default_rank()
+                self.call_sites[f"{prefix}.{i}"] = CallSite(site.layout, fallback)
+        self.sites = {**self.sites, **self.call_sites}
+        self.call_sites = recorded
+        return prefix
 
     def _with_markers(self, s: n.Stmt, produced: list[n.Stmt]) -> list[n.Stmt]:
         if self.markers and produced:
@@ -855,6 +957,9 @@ class Translator:
             targets = [self.target(t) for t in s.targets]
             for t in s.targets:
                 self.bind(t, info)
+            if _relabels(targets, value, s.value):  # `x = x.permute(0, 2, 3, 1)` where the target layout has it
+                return [n.Dropped(self.writer.source_code(s.span) or printer.expr(s.value),
+                                  "a reordering the target layout already has", span=s.span, comments=c)]
             if len(s.targets) == 1:
                 value = self._weight_values(s.targets[0], s.value, value)
                 self._note_kinds(s.targets[0], s.value)
@@ -1073,3 +1178,18 @@ def _merge_elements(elements: list[AttrInfo]) -> AttrInfo:
         return elements[0]
     return AttrInfo("other")
 
+
+
+def _relabels(targets: list[n.Expr], value: n.Expr, source: n.Expr) -> bool:
+    """True for `x = x` written for a source expression that computed something: a reordering only relabelled."""
+    return len(targets) == 1 and isinstance(targets[0], n.Name) and isinstance(value, n.Name) \
+        and targets[0].id == value.id and not isinstance(source, n.Name)
+
+
+def _common(parts: tuple[TensorInfo, ...]) -> TensorInfo:
+    """The layout every part has (and the rank, where known and the same), else unknown."""
+    layouts = {p.layout for p in parts}
+    ranks = {p.rank for p in parts} - {None}
+    if len(layouts) != 1 or parts[0].layout is None:
+        return UNKNOWN
+    return TensorInfo(parts[0].layout, ranks.pop() if len(ranks) == 1 else None)
