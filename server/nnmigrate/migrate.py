@@ -7,6 +7,7 @@ from typing import Literal
 
 from nnmigrate.diagnostics import Diagnostic, Severity, SourceRange
 from nnmigrate.frameworks import Framework, detect_framework
+from nnmigrate.pivot import nodes as n
 
 Layout = Literal["native", "preserve"]
 
@@ -98,6 +99,9 @@ def migrate_source(source: str, to: Framework, *, symbol: str | None = None, lay
         raise MigrationError(Diagnostic("NNM003", f"the source already uses {to.display}", None))
     module, diagnostics = _read(source, source_framework, path, symbol)
     names = {s.name for s in module.body if hasattr(s, "name")}
+    requested = symbol
+    if symbol is not None and symbol not in names:
+        symbol = _method_owner(module, symbol) or symbol
     if symbol is not None and symbol not in names:
         raise MigrationError(Diagnostic("NNM002", f"`{symbol}` is not defined at the top level of the file", None,
                                         hint=", ".join(sorted(s.name for s in list_symbols(source))) or ""))
@@ -109,7 +113,18 @@ def migrate_source(source: str, to: Framework, *, symbol: str | None = None, lay
     all_diagnostics = _dedupe(diagnostics + writer.diagnostics + _syntax_check(text))
     mapping = writer.contract()
     return MigrationResult(text, all_diagnostics, source_framework or Framework.PYTORCH, to,
-                           [symbol] if symbol else sorted(writer.plan.classes), mapping)
+                           [requested] if requested else sorted(writer.plan.classes), mapping)
+
+
+def _method_owner(module: n.PivotModule, symbol: str) -> str | None:
+    """The class of a `Class.method` symbol (a classmethod or staticmethod builder such as
+    `EfficientNet.from_name`): migrating the class migrates the method with it. None when there is none."""
+    owner, _, method = symbol.partition(".")
+    for s in module.body:
+        if isinstance(s, n.ClassDef) and s.name == owner and any(
+                isinstance(m, n.FunctionDef) and m.name == method for m in s.body):
+            return owner
+    return None
 
 
 def _read(source: str, framework: Framework | None, path: str | None, symbol: str | None = None):

@@ -9,7 +9,7 @@ import numpy as np
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
 from nnmigrate.catalog.shape_rules import ShapeRule, channels, conv, conv_transpose, with_shapes
-from nnmigrate.catalog.spell import NN, KerasForm, keras, layer, with_keras
+from nnmigrate.catalog.spell import NN, KerasForm, fn, keras, keras_support, layer, with_keras
 from nnmigrate.pivot import nodes as n
 from nnmigrate.pivot.values import NOT_CONST
 from nnmigrate.writers.emit import OpView, as_tuple, call, same_expr
@@ -19,17 +19,17 @@ def conv_attrs(transpose: bool = False) -> tuple[Attr, ...]:
     attrs = (
         Attr("input"),
         Attr("in_channels", doc="Inferred by Keras from the input."),
-        Attr("out_channels", doc="Keras `filters`."),
-        Attr("kernel_size"),
-        Attr("stride", torch=1, keras=1),
+        Attr("out_channels", doc="Keras `filters`.", keras_attr="filters"),
+        Attr("kernel_size", keras_attr="kernel_size"),
+        Attr("stride", torch=1, keras=1, keras_attr="strides"),
         Attr("padding", torch=0, keras="valid", doc="torch ints pad symmetrically; Keras 'same' pads the end first."),
     )
     if transpose:
         attrs += (Attr("output_padding", torch=0, keras=None),)
     attrs += (
-        Attr("groups", torch=1, keras=1),
+        Attr("groups", torch=1, keras=1, keras_attr="groups"),
         Attr("bias", torch=True, keras=True, doc="Keras `use_bias`."),
-        Attr("dilation", torch=1, keras=1),
+        Attr("dilation", torch=1, keras=1, keras_attr="dilation_rate"),
         Attr("padding_mode", torch="zeros", keras="zeros"),
         Attr("device", torch=None, keras=None),
         Attr("dtype", torch=None, keras=None),
@@ -305,6 +305,24 @@ ENTRIES += tuple(
             notes="A depthwise convolution (no bias) then a 1x1 pointwise one with the bias: the LazySeparableConv "
                   "support module.")
     for r in (1, 2)
+)
+
+def _unfold(v: OpView) -> n.Expr:
+    layer = call("Unfold", v.get("kernel_size"), dilation=v.unless("dilation", 1), padding=v.unless("padding", 0),
+                 stride=v.unless("stride", 1))
+    return layer if v.is_layer else n.Call(layer, [n.Arg(v.get("input"))])
+
+
+_UNFOLD_PARAMS = ("kernel_size", "dilation", "padding", "stride")
+ENTRIES += (
+    OpEntry("unfold", "convolution",
+            (Attr("input"), Attr("kernel_size", keras_attr="kernel_size"), Attr("dilation", torch=1, keras=1),
+             Attr("padding", torch=0, keras=0), Attr("stride", torch=1, keras=1)),
+            (layer(f"{NN}Unfold", *_UNFOLD_PARAMS), fn("torch.nn.functional.unfold", "input", *_UNFOLD_PARAMS)),
+            (keras_support("Unfold", *_UNFOLD_PARAMS),),
+            layout=LayoutRule("opaque"), to_keras=_unfold, rank=4, support=("Unfold",),
+            notes="Sliding blocks (N, C*kh*kw, L) of a channels-first batch: the Unfold support layer "
+                  "(keras.ops.image.extract_patches reordered channel-major, like torch)."),
 )
 
 ENTRIES = with_shapes(ENTRIES, {

@@ -71,12 +71,12 @@ def _embedding(v: OpView) -> n.Expr:
 
 
 _DEV = (Attr("device", torch=None), Attr("dtype", torch=None))
-_DROPOUT_ATTRS = (Attr("input"), Attr("p", torch=0.5, doc="Keras `rate` has no default: always written."),
+_DROPOUT_ATTRS = (Attr("input"), Attr("p", torch=0.5, doc="Keras `rate` has no default: always written.", keras_attr="rate"),
                   Attr("training", torch=True), Attr("inplace", torch=False))
 
 ENTRIES = (
     OpEntry("linear", "linear",
-            (Attr("input"), Attr("in_features"), Attr("out_features"), Attr("bias", torch=True, keras=True),
+            (Attr("input"), Attr("in_features"), Attr("out_features", keras_attr="units"), Attr("bias", torch=True, keras=True),
              Attr("weight", torch=None)) + _DEV,
             (layer(NN + "Linear", "in_features", "out_features", "bias"),
              layer(NN + "LazyLinear", "out_features", "bias", fixed={"in_features": None}),
@@ -103,7 +103,7 @@ ENTRIES = (
     OpEntry("dropout3d", "linear", _DROPOUT_ATTRS, (layer(NN + "Dropout3d", "p", "inplace"),),
             layout=LayoutRule("channels"), to_keras=_dropout("SpatialDropout3D"), rank=5),
     OpEntry("embedding", "linear",
-            (Attr("input"), Attr("num_embeddings"), Attr("embedding_dim"), Attr("padding_idx", torch=None),
+            (Attr("input"), Attr("num_embeddings", keras_attr="input_dim"), Attr("embedding_dim", keras_attr="output_dim"), Attr("padding_idx", torch=None),
              Attr("max_norm", torch=None), Attr("norm_type", torch=2.0), Attr("scale_grad_by_freq", torch=False),
              Attr("sparse", torch=False)) + _DEV,
             (layer(NN + "Embedding", "num_embeddings", "embedding_dim", "padding_idx", "max_norm", "norm_type",

@@ -6,6 +6,8 @@ that is plain Python lives here once, for both directions.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import libcst as cst
 
 from nnmigrate import support
@@ -317,7 +319,8 @@ class SourceReader:
             if qual.startswith((*self.framework_prefixes(), support.prefix(self.support_module))) \
                     and qual.split(".")[-1] not in self.local_classes:
                 return self.unknown_framework_call(node, qual)
-        if isinstance(func, cst.Attribute) and func.attr.value not in _CONTAINER_METHODS and not self._is_module_path(func.value):
+        if isinstance(func, cst.Attribute) and func.attr.value not in _CONTAINER_METHODS and not self._is_module_path(func.value) \
+                and not _string_method(func, args):
             found = self.catalog.lookup_method(self.framework, f"Tensor.{func.attr.value}")
             on_self = isinstance(func.value, cst.Name) and func.value.value == "self"
             if found is not None and not (on_self and "input" in found[0].layout.tensor_inputs):  # self is no tensor
@@ -772,3 +775,11 @@ def _clean_docstring(raw: str) -> str:
     import inspect
 
     return inspect.cleandoc(raw)
+
+
+def _string_method(func: cst.Attribute, args: Sequence[cst.Arg]) -> bool:
+    """`name.split("-")`, `"a-b".split(sep)`: a method of Python's str (on a string, or with a string first
+    argument), never the tensor method of the same name."""
+    first = args[0].value if args and args[0].keyword is None else None
+    return hasattr(str, func.attr.value) and any(
+        isinstance(x, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)) for x in (func.value, first))

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from nnmigrate.diagnostics import Diagnostic, SourceRange
+from nnmigrate.diagnostics import Diagnostic, Severity, SourceRange
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.module_plan import ModulePlan, names_used, walk
 
@@ -343,12 +343,34 @@ class Merge:
             uses = [s for s in uses if id(s) in needed]
         self.link(self.main, uses, {})
         missing = set(self.main.bindings) & names_used(uses) - self.resolved
-        unresolved = [imp for imp in self.local_imports if missing & set(_bound_names(imp.code))]
-        body = unresolved + body
+        body = self._absolute_imports(missing) + body
         first = next((i for i, s in enumerate(body) if not isinstance(s, n.Import)), len(body))
         merged = body[:first] + list(self.imports.values()) + self.added + body[first:]
         module = n.PivotModule(self.main.pivot.source_framework, merged, self.main.pivot.docstring)
         return module, self.main.diagnostics + self.diagnostics
+
+
+    def _absolute_imports(self, missing: set[str]) -> list[n.Stmt]:
+        """Imports of the package names whose definitions could not be brought (bound inside an `if` or a
+        `try`): the migrated module sits outside the package, so each becomes an absolute import of just
+        those names, reported where the main module imports them."""
+        root = package_root(self.main.path)
+        modules: dict[str, list[str]] = {}
+        out: list[n.Stmt] = []
+        for name in sorted(missing):
+            binding = self.main.bindings[name]
+            parts = binding.module.relative_to(root).with_suffix("").parts
+            dotted = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            if binding.name is None:
+                out.append(n.Import(f"import {dotted} as {name}", span=self.import_spans.get(name)))
+                continue
+            modules.setdefault(dotted, []).append(name if binding.name == name else f"{binding.name} as {name}")
+            self.diagnostics.append(Diagnostic(
+                "NNM103", f"`{name}` is not defined at the top level of {dotted}: it stays an import of the source "
+                          "package", self.import_spans.get(name), Severity.WARNING,
+                "define it at the top level of its module to have it migrated"))
+        return out + [n.Import(f"from {module} import {', '.join(names)}", span=self.import_spans.get(names[0]))
+                      for module, names in modules.items()]
 
 
 def read_in_package(source: str, path: Path, read: Reader,
