@@ -26,6 +26,7 @@ class TensorInfo:
     rank: int | None = None
     origin: frozenset[str] = field(default_factory=frozenset)
     parts: tuple[TensorInfo, ...] | None = None  # tuple results (chunk, split, tuple returns)
+    listed: bool = False  # a list of tensors, each in `layout` (converted element by element)
 
     @property
     def moved(self) -> bool:
@@ -42,7 +43,7 @@ def collapse(info: TensorInfo) -> TensorInfo:
         layouts = {p.layout for p in info.parts}
         ranks = {p.rank for p in info.parts}
         if len(layouts) == 1 and None not in layouts and all(p.parts is None for p in info.parts):
-            return TensorInfo(layouts.pop(), ranks.pop() if len(ranks) == 1 else None)
+            return TensorInfo(layouts.pop(), ranks.pop() if len(ranks) == 1 else None, listed=True)
     return info
 
 

@@ -7,6 +7,7 @@ from typing import Literal
 
 from nnmigrate.diagnostics import Diagnostic, Severity, SourceRange
 from nnmigrate.frameworks import Framework, detect_framework
+from nnmigrate.pivot import nodes as n
 
 Layout = Literal["native", "preserve"]
 
@@ -55,10 +56,12 @@ def _parse_error(exc: Exception) -> Diagnostic:
     return Diagnostic("NNM001", f"cannot parse the source: {exc}", None)
 
 
-def read_pivot(source: str, framework: Framework | None = None, known_classes: dict[str, str] | None = None):
+def read_pivot(source: str, framework: Framework | None = None, known_classes: dict[str, str] | None = None,
+               imported: dict[str, str] | None = None):
     """Source text -> (pivot module, reader diagnostics). Raises MigrationError for bad input.
 
-    `known_classes` gives the kind ("module" / "sequential") of model classes the file imports, by local name.
+    `known_classes` gives the kind ("module" / "sequential") of model classes the file imports, by local name;
+    `imported` the framework names a star import brings, by local name (`ReLU` -> `keras.layers.ReLU`).
     """
     import libcst as cst
 
@@ -72,6 +75,7 @@ def read_pivot(source: str, framework: Framework | None = None, known_classes: d
     try:
         reader = (TorchReader if framework is Framework.PYTORCH else KerasReader)(source, default_catalog())
         reader.class_kinds.update(known_classes or {})
+        reader.imports.aliases.update(imported or {})
         module = reader.read()
     except (cst.ParserSyntaxError, SyntaxError, ValueError) as exc:
         raise MigrationError(_parse_error(exc)) from exc
@@ -93,8 +97,11 @@ def migrate_source(source: str, to: Framework, *, symbol: str | None = None, lay
     source_framework = detect_framework(source)
     if source_framework is to:
         raise MigrationError(Diagnostic("NNM003", f"the source already uses {to.display}", None))
-    module, diagnostics = _read(source, source_framework, path)
+    module, diagnostics = _read(source, source_framework, path, symbol)
     names = {s.name for s in module.body if hasattr(s, "name")}
+    requested = symbol
+    if symbol is not None and symbol not in names:
+        symbol = _method_owner(module, symbol) or symbol
     if symbol is not None and symbol not in names:
         raise MigrationError(Diagnostic("NNM002", f"`{symbol}` is not defined at the top level of the file", None,
                                         hint=", ".join(sorted(s.name for s in list_symbols(source))) or ""))
@@ -106,24 +113,36 @@ def migrate_source(source: str, to: Framework, *, symbol: str | None = None, lay
     all_diagnostics = _dedupe(diagnostics + writer.diagnostics + _syntax_check(text))
     mapping = writer.contract()
     return MigrationResult(text, all_diagnostics, source_framework or Framework.PYTORCH, to,
-                           [symbol] if symbol else sorted(writer.plan.classes), mapping)
+                           [requested] if requested else sorted(writer.plan.classes), mapping)
 
 
-def _read(source: str, framework: Framework | None, path: str | None):
-    """The pivot of `source`, with its package-local imports resolved when its path is known."""
+def _method_owner(module: n.PivotModule, symbol: str) -> str | None:
+    """The class of a `Class.method` symbol (a classmethod or staticmethod builder such as
+    `EfficientNet.from_name`): migrating the class migrates the method with it. None when there is none."""
+    owner, _, method = symbol.partition(".")
+    for s in module.body:
+        if isinstance(s, n.ClassDef) and s.name == owner and any(
+                isinstance(m, n.FunctionDef) and m.name == method for m in s.body):
+            return owner
+    return None
+
+
+def _read(source: str, framework: Framework | None, path: str | None, symbol: str | None = None):
+    """The pivot of `source`, with its package-local imports resolved when its path is known (those `symbol`
+    needs, when given)."""
     if path is None:
         return read_pivot(source, framework)
     from pathlib import Path
 
     from nnmigrate.readers.package import read_in_package
 
-    def read_module(text: str, kinds: dict[str, str]):
+    def read_module(text: str, kinds: dict[str, str], imported: dict[str, str]):
         try:
-            return read_pivot(text, framework or Framework.PYTORCH, kinds)
+            return read_pivot(text, framework or Framework.PYTORCH, kinds, imported)
         except MigrationError:
             return None
 
-    return read_in_package(source, Path(path), read_module) or read_pivot(source, framework)
+    return read_in_package(source, Path(path), read_module, symbol) or read_pivot(source, framework)
 
 
 def _within(diagnostics: list[Diagnostic], stmts: list) -> list[Diagnostic]:

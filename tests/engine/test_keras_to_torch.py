@@ -89,3 +89,23 @@ def test_group_normalization_keeps_groups_and_epsilon(tmp_path, worker):
                            timeout=300)
     assert report["status"] == "equivalent", report["message"]
     assert {row["source"] for row in report["per_layer"]} >= {"norm", "norm2"}
+
+
+def test_a_sequential_subclass_adding_its_layers(tmp_path, worker):
+    from tests.conftest import migrate_and_verify
+
+    result = migrate_and_verify(tmp_path, worker, '''
+        import keras
+        from keras import layers
+
+
+        class Head(keras.Sequential):
+            def __init__(self, units):
+                super().__init__()
+                self.norm = layers.LayerNormalization()
+                self.add(self.norm)
+                self.add(layers.Dense(units))
+                self.add(layers.ReLU())
+    ''', "Head", ["float32[2,6]"], {"units": 4})
+    assert "self.add(" not in result.text and "self.norm = " in result.text
+    assert "self.append(nn.LazyLinear(units))" in result.text and "self.append(nn.ReLU())" in result.text

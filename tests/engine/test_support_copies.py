@@ -55,8 +55,8 @@ def test_a_user_class_sharing_a_name_is_migrated_as_written():
 
 def test_a_recurrent_copy_run_both_ways_reads_as_the_bidirectional_wrapper():
     copies = support_source(["Reshape", "LazyRecurrent"], "torch_layers.py")
-    text = _to_keras(copies, MODEL.replace("LazyRecurrent(nn.GRU, 16, return_sequences=True)",
-                                           "LazyRecurrent(nn.GRU, 16, return_sequences=True, bidirectional=True, merge_mode='sum')"))
+    both_ways = "LazyRecurrent(nn.GRU, 16, return_sequences=True, bidirectional=True, merge_mode='sum')"
+    text = _to_keras(copies, MODEL.replace("LazyRecurrent(nn.GRU, 16, return_sequences=True)", both_ways))
     assert "layers.Bidirectional(layers.GRU(16, return_sequences=True), merge_mode='sum')" in text
 
 
@@ -185,23 +185,25 @@ class Net(nn.Module):
 def test_depthwise_separable_and_activation_copies_read_back_as_keras_layers(tmp_path, worker):
     from tests.engine.test_realworld_patterns import check
 
-    copies = support_source(["LazyDepthwiseConv2d", "LazySeparableConv2d", "LazySeparableConv1d", "Activation"],
-                            "torch_layers.py")
+    copies = support_source(["SamePadding", "KerasPadding", "LazyDepthwiseConv2d", "LazySeparableConv2d",
+                             "LazySeparableConv1d", "Activation"], "torch_layers.py")
     text = check(worker, tmp_path, "import torch\nfrom torch import nn\n\n\n" + copies + '''
 
 class Net(nn.Module):
     def __init__(self, act="softmax", pad="same"):
         super().__init__()
+        self.conv = nn.Sequential(KerasPadding(pad, 3, stride=2), nn.Conv2d(3, 3, 3, stride=2))
         self.depthwise = LazyDepthwiseConv2d(3, stride=2, padding=1, depth_multiplier=2, bias=False)
         self.separable = LazySeparableConv2d(8, 3, padding=pad, depth_multiplier=2)
         self.act = Activation(act, dim=1)
         self.sequence = LazySeparableConv1d(4, 3)
 
     def forward(self, x):
-        h = self.act(self.separable(self.depthwise(x)))
+        h = self.act(self.separable(self.depthwise(self.conv(x))))
         return self.sequence(h.flatten(2))
-''', "Net", ["float32[2,3,10,10]"])
-    assert "class Lazy" not in text and "class Activation" not in text
+''', "Net", ["float32[2,3,20,20]"])
+    assert "class Lazy" not in text and "class Activation" not in text and "Padding(" not in text
+    assert "layers.Conv2D(3, 3, strides=2, padding=pad)" in text
     assert "layers.DepthwiseConv2D(3, depth_multiplier=2, strides=2, use_bias=False)" in text
     assert "layers.SeparableConv2D(8, 3, padding=pad, depth_multiplier=2)" in text
     assert "layers.Activation(act)" in text and "layers.SeparableConv1D(4, 3)" in text

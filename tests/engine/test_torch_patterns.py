@@ -350,3 +350,21 @@ def test_notes_of_an_earlier_migration_are_not_carried_into_the_next():
     text = migrate_source(source, Framework.TENSORFLOW, symbol="Net").text
     assert "an old note" not in text and text.count("# nnmigrate: left out") == 1
     assert "else:\n            # nnmigrate: left out a reordering the target layout already has: `x = x.permute(0, 2, 3, 1)`\n            pass\n" in text
+
+
+def test_negative_padding_crops(tmp_path, worker):
+    text = check(worker, tmp_path, """
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(3, 4, 3)
+                self.crop = nn.ZeroPad2d(-1)
+                self.mixed = nn.ZeroPad2d((1, -1, 0, 2))
+
+            def forward(self, x):
+                return self.mixed(self.crop(self.conv(x)))
+        """, "Net", ["float32[2,3,9,8]"])
+    assert "self.crop = layers.Cropping2D(1)" in text
+    assert "[layers.ZeroPadding2D(((0, 2), (1, 0))), layers.Cropping2D(((0, 0), (0, 1)))]" in text

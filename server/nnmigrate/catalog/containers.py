@@ -272,9 +272,14 @@ def _weight(v: OpView, init: n.Expr, shape: n.Expr, dtype: n.Expr | None) -> n.E
         if isinstance(body.func, n.Name) and body.func.id in filled and len(body.args) == 1:
             return call(filled[body.func.id], *sizes, dtype=dtype)
         return n.Call(body.func, [n.Arg(empty), *body.args[1:]])
+    rank = _rank(shape)
+    if rank is None:  # glorot_uniform needs two or more dims: a weight of any rank starts small and uniform
+        v.notes.append("the initializer is chosen at run time or has no PyTorch form, and the weight's rank is "
+                       "known only at run time: it starts uniform in [-0.05, 0.05]; copy trained weights in")
+        return call("nn.init.uniform_", empty, -0.05, 0.05)
     v.notes.append("the initializer is chosen at run time or has no PyTorch form: the weight starts as "
                    "glorot_uniform (Keras's default); copy trained weights in")
-    return call("nn.init.xavier_uniform_", empty) if (_rank(shape) or 2) >= 2 else call("torch.zeros", *sizes, dtype=dtype)
+    return call("nn.init.xavier_uniform_", empty) if rank >= 2 else call("torch.zeros", *sizes, dtype=dtype)
 
 
 def _held(v: OpView, value: n.Expr, trainable: n.Expr) -> n.Expr:

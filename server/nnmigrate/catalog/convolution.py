@@ -10,7 +10,7 @@ import numpy as np
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
 from nnmigrate.catalog.padding import causal_pad
 from nnmigrate.catalog.shape_rules import ShapeRule, channels, conv, conv_transpose, with_shapes
-from nnmigrate.catalog.spell import NN, KerasForm, keras, layer, torch_support, with_keras
+from nnmigrate.catalog.spell import NN, KerasForm, fn, keras, keras_support, layer, torch_support, with_keras
 from nnmigrate.pivot import nodes as n
 from nnmigrate.pivot.values import NOT_CONST
 from nnmigrate.writers.emit import OpView, as_tuple, call, same_expr
@@ -20,17 +20,19 @@ def conv_attrs(transpose: bool = False) -> tuple[Attr, ...]:
     attrs = (
         Attr("input"),
         Attr("in_channels", doc="Inferred by Keras from the input."),
-        Attr("out_channels", doc="Keras `filters`."),
-        Attr("kernel_size"),
-        Attr("stride", torch=1, keras=1),
+        Attr("out_channels", doc="Keras `filters`.", keras_attr="filters"),
+        Attr("kernel_size", keras_attr="kernel_size"),
+        Attr("stride", torch=1, keras=1, keras_attr="strides"),
         Attr("padding", torch=0, keras="valid", doc="torch ints pad symmetrically; Keras 'same' pads the end first."),
+        Attr("padding_names", torch=False, keras=True,
+             doc="`padding` is Keras's name ('valid', 'same', 'causal') also where it is known only at run time."),
     )
     if transpose:
         attrs += (Attr("output_padding", torch=0, keras=None),)
     attrs += (
-        Attr("groups", torch=1, keras=1),
+        Attr("groups", torch=1, keras=1, keras_attr="groups"),
         Attr("bias", torch=True, keras=True, doc="Keras `use_bias`."),
-        Attr("dilation", torch=1, keras=1),
+        Attr("dilation", torch=1, keras=1, keras_attr="dilation_rate"),
         Attr("padding_mode", torch="zeros", keras="zeros"),
         Attr("device", torch=None, keras=None),
         Attr("dtype", torch=None, keras=None),
@@ -44,14 +46,14 @@ def _positional(transpose: bool) -> tuple[str, ...]:
     return ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias", "padding_mode")
 
 
-def padding_plan(v: OpView, rank: int, keras_names: bool = False) -> tuple[str, Any]:
+def padding_plan(v: OpView, rank: int) -> tuple[str, Any]:
     """('valid' | 'same' | 'causal', None) when Keras padding matches torch, ('keras', padding expr) for a padding known
-    only at run time that Keras's names spell (`keras_names`: the support modules pass Keras's on), else
+    only at run time that Keras's names spell (`padding_names`), else
     ('explicit', padding expr)."""
     padding = v.value("padding")
     if padding in ("same", "valid", "causal"):  # causal: a ZeroPad1d before a Conv1d, read back
         return str(padding), None
-    if keras_names and padding is NOT_CONST:
+    if v.is_("padding_names", True) and padding is NOT_CONST:
         return "keras", v.get("padding")
     pad = as_tuple(padding, rank)
     if pad is not NOT_CONST and all(p == 0 for p in pad):
@@ -70,7 +72,7 @@ def _conv(rank: int):
 
     def to_keras(v: OpView) -> n.Expr:
         support = not v.is_("depth_multiplier", None)  # the LazyDepthwiseConv2d support module
-        mode, explicit = padding_plan(v, rank, keras_names=support)
+        mode, explicit = padding_plan(v, rank)
         if not v.is_("padding_mode", "zeros"):
             v.notes.append(f"padding_mode={v.value('padding_mode')!r} is emulated with zero padding only")
         depthwise = rank == 2 and not v.is_("groups", 1) and same_expr(v.get("groups"), v.get("in_channels"))
@@ -107,7 +109,7 @@ def _separable(rank: int):
     dims = f"{rank}D"
 
     def to_keras(v: OpView) -> n.Expr:
-        mode, explicit = padding_plan(v, rank, keras_names=True)
+        mode, explicit = padding_plan(v, rank)
         main = call(f"layers.SeparableConv{dims}", v.get("out_channels"), v.get("kernel_size"),
                     strides=v.unless("stride", 1), padding=_keras_padding_arg(mode, explicit), depth_multiplier=v.unless("depth_multiplier", 1),
                     dilation_rate=v.unless("dilation", 1), use_bias=v.unless("bias", True))
@@ -184,7 +186,8 @@ ENTRIES = tuple(
             (layer(f"{NN}Conv{r}d", *_positional(False)),
              layer(f"{NN}LazyConv{r}d", *_positional(False)[1:], fixed={"in_channels": None}))
             + ((torch_support("LazyDepthwiseConv2d", "kernel_size", "stride", "padding", "depth_multiplier", "dilation",
-                              "bias", fixed={"in_channels": None, "out_channels": None, "depth_multiplier": 1}),)
+                              "bias", fixed={"in_channels": None, "out_channels": None, "depth_multiplier": 1,
+                                             "padding_names": True}),)
                if r == 2 else ()),
             layout=CHANNELS, to_keras=_conv(r), weights=CONV_WEIGHTS, rank=r + 2,
             notes="Keras infers in_channels; torch integer padding becomes 'same' only at stride 1, "
@@ -207,7 +210,7 @@ def _conv_torch(rank: int, separable: bool = False):
         padding = v.value("padding")
         explicit = padding == "same" and not _ones(v, "stride", rank)  # torch allows 'same' only at stride 1
         common = dict(stride=v.unless("stride", 1),
-                      padding=None if padding in ("valid", 0, "causal") or explicit else v.get("padding"),
+                      padding=None if padding in ("valid", 0, "causal", NOT_CONST) or explicit else v.get("padding"),
                       dilation=v.unless("dilation", 1))
         in_channels = v.size("in_channels")
         if separable:
@@ -249,6 +252,9 @@ def _keras_padding(v: OpView, rank: int, same: bool) -> n.Expr | None:
     stride above 1 (the extra pixel at the end), and 'causal' (all of it before the sequence)."""
     if same:
         return call("SamePadding", v.get("kernel_size"), v.get("stride"), dilation=v.unless("dilation", 1))
+    if v.value("padding") is NOT_CONST:  # chosen at run time
+        return call("KerasPadding", v.get("padding"), v.get("kernel_size"), stride=v.unless("stride", 1),
+                    dilation=v.unless("dilation", 1))
     if v.value("padding") != "causal":
         return None
     return call("nn.ZeroPad1d", (causal_pad(v.get("kernel_size"), v.get("dilation")), 0))
@@ -270,10 +276,14 @@ def _conv_transpose_torch(rank: int):
         from nnmigrate.catalog.activation import with_activation
 
         k, s = as_tuple(v.value("kernel_size"), rank), as_tuple(v.value("stride"), rank)
+        d = as_tuple(v.value("dilation"), rank)
         padding = None
+        trim = None  # a crop module after the convolution, where torch padding cannot express Keras's
         if v.value("padding") == "same":  # output = input * stride: torch crops (k - s) / 2 from each side
-            if NOT_CONST in (k, s) or any((ki - si) % 2 or ki < si for ki, si in zip(k, s)):
-                v.notes.append("'same' transposed convolution with an odd kernel-stride difference is approximated")
+            if NOT_CONST not in (k, s, d) and any(di * (ki - 1) + 1 < si for ki, si, di in zip(k, s, d)):
+                v.notes.append("'same' transposed convolution with a stride above the kernel size is approximated")
+            elif NOT_CONST in (k, s, d) or any((ki - si) % 2 or di != 1 for ki, si, di in zip(k, s, d)):
+                trim = call("SameTransposedCrop", v.get("kernel_size"), v.get("stride"), dilation=v.unless("dilation", 1))
             else:
                 crop = tuple((ki - si) // 2 for ki, si in zip(k, s))
                 padding = None if all(c == 0 for c in crop) else (crop[0] if len(set(crop)) == 1 else crop)
@@ -285,7 +295,7 @@ def _conv_transpose_torch(rank: int):
         main = call(*sizes, v.get("out_channels"), v.get("kernel_size"),
                     stride=v.unless("stride", 1), padding=padding, output_padding=output_padding,
                     dilation=v.unless("dilation", 1), bias=v.unless("bias", True))
-        return with_activation(v, main)
+        return with_activation(v, main if trim is None else call("nn.Sequential", main, trim))
     return to_torch
 
 
@@ -335,7 +345,7 @@ ENTRIES += tuple(
     OpEntry(f"separable_conv{r}d", "convolution",
             conv_attrs() + (Attr("depth_multiplier", torch=1, keras=1), Attr("activation", torch=None, keras=None)),
             (torch_support(f"LazySeparableConv{r}d", "out_channels", "kernel_size", "stride", "padding",
-                           "depth_multiplier", "dilation", "bias", fixed={"in_channels": None}),),
+                           "depth_multiplier", "dilation", "bias", fixed={"in_channels": None, "padding_names": True}),),
             (keras(f"SeparableConv{r}D", "out_channels", "kernel_size", "stride", "padding", **_CONV_KERAS),),
             layout=CHANNELS, to_keras=_separable(r), to_torch=_conv_torch(r, separable=True), rank=r + 2,
             weights=WeightRule(_separable_weights,
@@ -344,6 +354,24 @@ ENTRIES += tuple(
             notes="A depthwise convolution (no bias) then a 1x1 pointwise one with the bias: the LazySeparableConv "
                   "support module, read back as SeparableConv.")
     for r in (1, 2)
+)
+
+def _unfold(v: OpView) -> n.Expr:
+    layer = call("Unfold", v.get("kernel_size"), dilation=v.unless("dilation", 1), padding=v.unless("padding", 0),
+                 stride=v.unless("stride", 1))
+    return layer if v.is_layer else n.Call(layer, [n.Arg(v.get("input"))])
+
+
+_UNFOLD_PARAMS = ("kernel_size", "dilation", "padding", "stride")
+ENTRIES += (
+    OpEntry("unfold", "convolution",
+            (Attr("input"), Attr("kernel_size", keras_attr="kernel_size"), Attr("dilation", torch=1, keras=1),
+             Attr("padding", torch=0, keras=0), Attr("stride", torch=1, keras=1)),
+            (layer(f"{NN}Unfold", *_UNFOLD_PARAMS), fn("torch.nn.functional.unfold", "input", *_UNFOLD_PARAMS)),
+            (keras_support("Unfold", *_UNFOLD_PARAMS),),
+            layout=LayoutRule("opaque"), to_keras=_unfold, rank=4, support=("Unfold",),
+            notes="Sliding blocks (N, C*kh*kw, L) of a channels-first batch: the Unfold support layer "
+                  "(keras.ops.image.extract_patches reordered channel-major, like torch)."),
 )
 
 ENTRIES = with_shapes(ENTRIES, {

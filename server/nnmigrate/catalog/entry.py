@@ -23,6 +23,9 @@ class Attr:
     torch: Any = REQUIRED
     keras: Any = REQUIRED
     doc: str = ""
+    #: the Keras layer attribute that holds the same value (`out_channels` -> `filters`, `kernel_size` ->
+    #: `kernel_size`): what a migrated model reads for it; None where the Keras layer does not keep it
+    keras_attr: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

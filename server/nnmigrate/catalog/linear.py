@@ -7,7 +7,7 @@ from typing import Any
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
 from nnmigrate.catalog.shape_rules import ShapeRule, dense, embedding, flatten, last, reshape, same, with_shapes
-from nnmigrate.catalog.spell import F, NN, KerasForm, fn, keras, layer, method, torch_support, with_keras
+from nnmigrate.catalog.spell import F, KB, NN, KerasForm, fn, keras, keras_fns, layer, method, torch_support, with_keras
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import OpView, call, substitute, uses
 
@@ -71,12 +71,12 @@ def _embedding(v: OpView) -> n.Expr:
 
 
 _DEV = (Attr("device", torch=None), Attr("dtype", torch=None))
-_DROPOUT_ATTRS = (Attr("input"), Attr("p", torch=0.5, doc="Keras `rate` has no default: always written."),
+_DROPOUT_ATTRS = (Attr("input"), Attr("p", torch=0.5, doc="Keras `rate` has no default: always written.", keras_attr="rate"),
                   Attr("training", torch=True), Attr("inplace", torch=False))
 
 ENTRIES = (
     OpEntry("linear", "linear",
-            (Attr("input"), Attr("in_features"), Attr("out_features"), Attr("bias", torch=True, keras=True),
+            (Attr("input"), Attr("in_features"), Attr("out_features", keras_attr="units"), Attr("bias", torch=True, keras=True),
              Attr("weight", torch=None)) + _DEV,
             (layer(NN + "Linear", "in_features", "out_features", "bias"),
              layer(NN + "LazyLinear", "out_features", "bias", fixed={"in_features": None}),
@@ -103,7 +103,7 @@ ENTRIES = (
     OpEntry("dropout3d", "linear", _DROPOUT_ATTRS, (layer(NN + "Dropout3d", "p", "inplace"),),
             layout=LayoutRule("channels"), to_keras=_dropout("SpatialDropout3D"), rank=5),
     OpEntry("embedding", "linear",
-            (Attr("input"), Attr("num_embeddings"), Attr("embedding_dim"), Attr("padding_idx", torch=None),
+            (Attr("input"), Attr("num_embeddings", keras_attr="input_dim"), Attr("embedding_dim", keras_attr="output_dim"), Attr("padding_idx", torch=None),
              Attr("max_norm", torch=None), Attr("norm_type", torch=2.0), Attr("scale_grad_by_freq", torch=False),
              Attr("sparse", torch=False)) + _DEV,
             (layer(NN + "Embedding", "num_embeddings", "embedding_dim", "padding_idx", "max_norm", "norm_type",
@@ -135,7 +135,7 @@ def _dropout_torch(module: str):
         if "noise_shape" in v.attrs and not v.is_("noise_shape", None):
             v.notes.append("noise_shape (dropping along chosen axes) changes only training; nn.Dropout drops each "
                            "element on its own")
-        if not v.is_layer:
+        if not v.is_layer:  # keras.backend.dropout(x, level): drops whenever it runs
             return call("F.dropout", v.get("input"), v.get("p"), training=True)
         return call(module, v.get("p"))
     return to_torch
@@ -230,7 +230,8 @@ ENTRIES = with_keras(ENTRIES, {
     "flatten": KerasForm((keras("Flatten"),), lambda v: call("ChannelsLastFlatten") if v.moved else call("nn.Flatten")),
     "dropout": KerasForm((keras("Dropout", "p", "noise_shape", rename={"rate": "p"}),
                           fn("keras.random.dropout", "input", "p", "noise_shape", "seed",
-                             rename={"inputs": "input", "rate": "p"}, fixed={"training": True})),
+                             rename={"inputs": "input", "rate": "p"}, fixed={"training": True}))
+                         + keras_fns((KB + "dropout",), "input", "p", "noise_shape", rename={"level": "p"}),
                          _dropout_torch("nn.Dropout"),
                          (Attr("noise_shape", torch=None, keras=None), Attr("seed", torch=None, keras=None))),
     **{f"dropout{r}d": KerasForm((keras(f"SpatialDropout{r}D", "p", rename={"rate": "p"}),),

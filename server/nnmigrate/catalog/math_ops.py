@@ -244,6 +244,9 @@ ENTRIES = (
     *(OpEntry(f"cast_{name}", "math_ops", (INPUT,), (method(name),), layout=LayoutRule("elementwise"),
               to_keras=lambda v, dtype=dtype: call("ops.cast", v.get("input"), dtype))
       for name, dtype in (("int", "int32"), ("double", "float64"), ("half", "float16"), ("bool", "bool"))),
+    OpEntry("cast_type", "math_ops", (INPUT, Attr("dtype")), (method("type", "dtype"),), layout=LayoutRule("elementwise"),
+            to_keras=lambda v: call("ops.cast", v.get("input"), v.get("dtype")),
+            notes="`x.type(dtype)` casts; `x.type()` without a dtype names the type and has no Keras form."),
     OpEntry("matrix_t", "math_ops", (INPUT,), (method("t"), fn("torch.t", "input")), layout=OPAQUE,
             to_keras=lambda v: call("ops.transpose", v.get("input")), notes="2-D transpose."),
     OpEntry("tolist", "math_ops", (INPUT,), (method("tolist"),), layout=OPAQUE,

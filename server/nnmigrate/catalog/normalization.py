@@ -53,7 +53,7 @@ def _group_norm(v: OpView) -> n.Expr:
                 epsilon=v.get("eps"), center=affine, scale=affine)
 
 
-BN_ATTRS = (Attr("input"), Attr("num_features"), Attr("eps", torch=1e-5, keras=1e-3, doc="Keras `epsilon`; always written."),
+BN_ATTRS = (Attr("input"), Attr("num_features"), Attr("eps", torch=1e-5, keras=1e-3, doc="Keras `epsilon`; always written.", keras_attr="epsilon"),
             Attr("momentum", torch=0.1, keras=0.99, doc="Keras momentum = 1 - torch momentum."),
             Attr("affine", torch=True, keras=True), Attr("track_running_stats", torch=True)) + _COMMON
 
@@ -68,7 +68,7 @@ ENTRIES = tuple(
     for r in (1, 2, 3)
 ) + (
     OpEntry("layer_norm", "normalization",
-            (Attr("input"), Attr("normalized_shape"), Attr("eps", torch=1e-5, keras=1e-3),
+            (Attr("input"), Attr("normalized_shape"), Attr("eps", torch=1e-5, keras=1e-3, keras_attr="epsilon"),
              Attr("elementwise_affine", torch=True), Attr("bias", torch=True)) + _COMMON,
             (layer(NN + "LayerNorm", "normalized_shape", "eps", "elementwise_affine", "bias"),
              torch_support("LazyLayerNorm", "eps", rename={"center": "bias", "scale": "elementwise_affine"},

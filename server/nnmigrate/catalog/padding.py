@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, Spelling
+from nnmigrate.catalog.shape_rules import ShapeRule, crop2d, with_shapes
 from nnmigrate.catalog.spell import NN, keras, layer, torch_support
 from nnmigrate.pivot import nodes as n
 from nnmigrate.pivot.values import NOT_CONST, const_value
@@ -140,7 +141,8 @@ def _pads_same(pad: n.Op, layer: n.Op) -> n.Op | None:
 
     kernel = layer.attrs.get("kernel_size")
     if layer.key in _CONVS:
-        fits = same("value", n.Const(0.0)) and same("dilation", layer.attrs["dilation"]) and same("stride", layer.attrs["stride"])
+        fits = same("value", n.Const(0.0)) and same("dilation", layer.attrs["dilation"]) \
+            and same("stride", layer.attrs["stride"])
     elif layer.key in _MAX_POOLS:
         stride = kernel if const_value(layer.attrs["stride"]) is None else layer.attrs["stride"]
         fits = same("value", _MINUS_INF) and same("dilation", n.Const(1)) and same("stride", stride) \
@@ -151,6 +153,19 @@ def _pads_same(pad: n.Op, layer: n.Op) -> n.Op | None:
         return None
     return n.Op(layer.key, {**layer.attrs, "padding": n.Const("same")}, layer.extra, [*layer.spelled, "padding"],
                 layer.layer, span=layer.span)
+
+
+def _pads_by_name(pad: n.Op, layer: n.Op) -> n.Op | None:
+    """KerasPadding(padding, k, s, d) right before an unpadded convolution of that kernel, stride and dilation: that
+    convolution with Keras's `padding` ('valid', 'same' or 'causal', known only at run time)."""
+    def same(name: str, value: n.Expr) -> bool:
+        return same_expr(pad.attrs[name], value) or const_value(pad.attrs[name]) == const_value(value) is not NOT_CONST
+
+    if layer.key not in _CONVS or not _unpadded(layer) or not all(
+            same(name, layer.attrs[name]) for name in ("kernel_size", "stride", "dilation")):
+        return None
+    return n.Op(layer.key, {**layer.attrs, "padding": pad.attrs["padding"], "padding_names": n.Const(True)}, layer.extra,
+                [*layer.spelled, "padding"], layer.layer, span=layer.span)
 
 
 def causal_pad(kernel_size: n.Expr, dilation: n.Expr) -> n.Expr:
@@ -186,6 +201,15 @@ ENTRIES = (
                   "convolution or max pooling; right before that layer it reads back as the layer's padding='same', "
                   "alone it has no Keras form."),
 )
+ENTRIES += (
+    OpEntry("keras_padding", "padding", (Attr("input"), Attr("padding"), Attr("kernel_size"), Attr("stride", torch=1),
+                                         Attr("dilation", torch=1)),
+            (torch_support("KerasPadding", "padding", "kernel_size", "stride", "dilation"),), layout=CHANNELS,
+            pads_next=_pads_by_name,
+            notes="nnmigrate's KerasPadding pads as Keras's padding chosen at run time does, before a PyTorch "
+                  "convolution; right before it, it reads back as the convolution's padding, alone it has no Keras "
+                  "form."),
+)
 _MODE_ATTRS = (Attr("mode", torch="constant", keras="constant"), Attr("value", torch=0, keras=0))
 ENTRIES += tuple(
     OpEntry(f"pad{r}d", "padding", (Attr("input"), Attr("padding", keras=1), *_MODE_ATTRS),
@@ -208,3 +232,5 @@ ENTRIES += tuple(
             rank=r + 2, notes="Cropping is PyTorch padding by negative amounts.")
     for r in (1, 2, 3)
 )
+
+ENTRIES = with_shapes(ENTRIES, {"crop2d": ShapeRule(crop2d)})

@@ -188,7 +188,8 @@ def _same_avg_pool(v: OpView) -> n.Expr:
 
 ENTRIES += (
     OpEntry("ceil_mode_padding", "pooling", (Attr("input"), Attr("kernel_size"), Attr("stride")), (),
-            (keras_support("CeilModePadding", "kernel_size", "stride", rename={"pool_size": "kernel_size", "strides": "stride"}),),
+            (keras_support("CeilModePadding", "kernel_size", "stride",
+                           rename={"pool_size": "kernel_size", "strides": "stride"}),),
             layout=CHANNELS, pads_next=_pads_ceil,
             notes="nnmigrate's CeilModePadding writes PyTorch's ceil_mode=True before a Keras max pooling; right before "
                   "that pooling it reads back as its ceil_mode, alone it has no PyTorch form."),

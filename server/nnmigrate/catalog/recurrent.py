@@ -24,7 +24,8 @@ _RNN_ATTRS = (Attr("input"), Attr("input_size"), Attr("hidden_size"), Attr("num_
 _POSITIONAL = ("input_size", "hidden_size", "num_layers")
 #: RecurrentStack("lstm" | "gru" | "rnn", units, ...), the Keras support layer that keeps torch's contract; like a
 #: Keras layer it sizes itself from its input: written without input_size, that comes from static shape inference
-_STACK = dict(rename={"units": "hidden_size", "use_bias": "bias", "activation": "nonlinearity"}, fixed={"input_size": None})
+_STACK = dict(rename={"units": "hidden_size", "use_bias": "bias", "activation": "nonlinearity"},
+              fixed={"input_size": None})
 _NOTE = ("torch {name}: batch_first=False by default, returns (output, h_n{c}) with h_n (layers*dirs, N, H); "
          "Keras: one layer per object, Bidirectional wrapper, gates {gates}. Written as RecurrentStack, a support "
          "layer written into the migrated module that stacks Keras layers and keeps torch's inputs and outputs.")
@@ -127,7 +128,8 @@ def _stack_to_torch(keras: list[Any], config: Mapping[str, Any]) -> dict[str, An
     out: dict[str, Any] = {}
     for group in range(groups):
         layer, backward = divmod(group, directions)
-        out.update(_direction_to_torch(keras[group * per:(group + 1) * per], f"l{layer}{'_reverse' if backward else ''}"))
+        name = f"l{layer}_reverse" if backward else f"l{layer}"
+        out.update(_direction_to_torch(keras[group * per:(group + 1) * per], name))
     return out
 
 
@@ -161,15 +163,18 @@ ATTENTION_WEIGHTS = WeightRule(_attention_weights, "in_proj (3E, E) split into q
 ENTRIES = (
     OpEntry("lstm", "recurrent", _RNN_ATTRS, (layer(NN + "LSTM", *_POSITIONAL),),
             (keras_support("RecurrentStack", "cell", "hidden_size", when={"cell": "lstm"}, **_STACK),), layout=LayoutRule("opaque"),
-            to_keras=_recurrent("lstm"), to_torch=_recurrent_torch, weights=RECURRENT_WEIGHTS, support=("RecurrentStack",),
+            to_keras=_recurrent("lstm"), to_torch=_recurrent_torch, weights=RECURRENT_WEIGHTS,
+            support=("RecurrentStack",),
             notes=_NOTE.format(name="LSTM", c=", c_n", gates="i,f,c,o with one bias (b_ih + b_hh)")),
     OpEntry("gru", "recurrent", _RNN_ATTRS, (layer(NN + "GRU", *_POSITIONAL),),
             (keras_support("RecurrentStack", "cell", "hidden_size", when={"cell": "gru"}, **_STACK),), layout=LayoutRule("opaque"),
-            to_keras=_recurrent("gru"), to_torch=_recurrent_torch, weights=RECURRENT_WEIGHTS, support=("RecurrentStack",),
+            to_keras=_recurrent("gru"), to_torch=_recurrent_torch, weights=RECURRENT_WEIGHTS,
+            support=("RecurrentStack",),
             notes=_NOTE.format(name="GRU", c="", gates="z,r,h with reset_after=True")),
     OpEntry("rnn", "recurrent", _RNN_ATTRS, (layer(NN + "RNN", *_POSITIONAL),),
             (keras_support("RecurrentStack", "cell", "hidden_size", when={"cell": "rnn"}, **_STACK),), layout=LayoutRule("opaque"),
-            to_keras=_recurrent("rnn"), to_torch=_recurrent_torch, weights=RECURRENT_WEIGHTS, support=("RecurrentStack",),
+            to_keras=_recurrent("rnn"), to_torch=_recurrent_torch, weights=RECURRENT_WEIGHTS,
+            support=("RecurrentStack",),
             notes=_NOTE.format(name="RNN", c="", gates="-")),
     OpEntry("multihead_attention", "attention",
             (Attr("query"), Attr("embed_dim"), Attr("num_heads"), Attr("dropout", torch=0.0), Attr("bias", torch=True),
@@ -202,7 +207,7 @@ _KERAS_RNN_ATTRS = (
 _GATED_ATTRS = (Attr("recurrent_activation", keras="sigmoid"), Attr("unit_forget_bias", keras=True))
 #: LazyRecurrent's own options: both directions, as Keras's Bidirectional wrapper around the layer runs them
 _BOTH_WAYS = (Attr("bidirectional", keras=False, doc="LazyRecurrent: Keras's Bidirectional wrapper."),
-              Attr("merge_mode", keras="concat", doc="LazyRecurrent with bidirectional=True: Bidirectional's merge_mode."))
+              Attr("merge_mode", keras="concat", doc="LazyRecurrent both ways: Bidirectional's merge_mode."))
 
 
 def _keras_form(v: OpView) -> n.Expr:
@@ -280,7 +285,8 @@ def _recurrent_to_torch(keras: list[Any], config: Mapping[str, Any]) -> dict[str
     per = len(keras) // directions
     out: dict[str, Any] = {}
     for d, suffix in enumerate(("", "_reverse")[:directions]):
-        out.update({f"rnn.{name}": value for name, value in _direction_to_torch(keras[d * per:(d + 1) * per], f"l0{suffix}").items()})
+        direction = _direction_to_torch(keras[d * per:(d + 1) * per], f"l0{suffix}")
+        out.update({f"rnn.{name}": value for name, value in direction.items()})
     return out
 
 
@@ -349,18 +355,22 @@ ENTRIES += (
     OpEntry("keras_lstm", "recurrent", _KERAS_RNN_ATTRS + _GATED_ATTRS + _BOTH_WAYS,
             (torch_support("LazyRecurrent", "cell", "hidden_size", when={"cell": "torch.nn.LSTM"}, **_LAZY),),
             (keras("LSTM", "hidden_size", "activation", "recurrent_activation", "bias", **_RNN_KERAS),),
-            layout=_OPAQUE, to_torch=_keras_recurrent("keras_lstm"), to_keras=_keras_form, weights=_RECURRENT_TO_TORCH,
+            layout=_OPAQUE, to_torch=_keras_recurrent("keras_lstm"), to_keras=_keras_form,
+            weights=_RECURRENT_TO_TORCH,
             notes=_RNN_CONTRACT.format(name="LSTM", torch="nn.LSTM") + " Gates i,f,c,o are torch's i,f,g,o."),
-    OpEntry("keras_gru", "recurrent", _KERAS_RNN_ATTRS + _GATED_ATTRS[:1] + (Attr("reset_after", keras=True),) + _BOTH_WAYS,
+    OpEntry("keras_gru", "recurrent",
+            _KERAS_RNN_ATTRS + _GATED_ATTRS[:1] + (Attr("reset_after", keras=True),) + _BOTH_WAYS,
             (torch_support("LazyRecurrent", "cell", "hidden_size", when={"cell": "torch.nn.GRU"}, **_LAZY),),
             (keras("GRU", "hidden_size", "activation", "recurrent_activation", "bias", **_RNN_KERAS),),
-            layout=_OPAQUE, to_torch=_keras_recurrent("keras_gru"), to_keras=_keras_form, weights=_RECURRENT_TO_TORCH,
+            layout=_OPAQUE, to_torch=_keras_recurrent("keras_gru"), to_keras=_keras_form,
+            weights=_RECURRENT_TO_TORCH,
             notes=_RNN_CONTRACT.format(name="GRU", torch="nn.GRU") + " Keras gate blocks z,r,h become torch's r,z,n; "
                   "torch's GRU is Keras's reset_after=True (reset_after=False has no PyTorch form)."),
     OpEntry("keras_simple_rnn", "recurrent", _KERAS_RNN_ATTRS + _BOTH_WAYS,
             (torch_support("LazyRecurrent", "cell", "hidden_size", when={"cell": "torch.nn.RNN"}, **_LAZY),),
             (keras("SimpleRNN", "hidden_size", "activation", "bias", **_RNN_KERAS),),
-            layout=_OPAQUE, to_torch=_keras_recurrent("keras_simple_rnn"), to_keras=_keras_form, weights=_RECURRENT_TO_TORCH,
+            layout=_OPAQUE, to_torch=_keras_recurrent("keras_simple_rnn"), to_keras=_keras_form,
+            weights=_RECURRENT_TO_TORCH,
             notes=_RNN_CONTRACT.format(name="SimpleRNN", torch="nn.RNN") + " activation tanh or relu."),
     OpEntry("bidirectional", "recurrent",
             (Attr("input"), Attr("layer"), Attr("merge_mode", keras="concat"), Attr("backward_layer", keras=None)), (),
@@ -390,4 +400,5 @@ ENTRIES += (
                   "takes (query, key, value), needs heads * head_dim == embed_dim and masks True = blocked. Written as "
                   "LazyMultiHeadAttention, a support module that keeps the Keras call."),
 )
-ENTRIES = with_shapes(ENTRIES, {key: ShapeRule(_recurrent_shape, {"input_size": last}) for key in ("lstm", "gru", "rnn")})
+ENTRIES = with_shapes(ENTRIES, {key: ShapeRule(_recurrent_shape, {"input_size": last})
+                                for key in ("lstm", "gru", "rnn")})

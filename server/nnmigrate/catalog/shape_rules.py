@@ -259,7 +259,15 @@ def upsample(rank: int) -> Callable[[ShapeView], Shape | None]:
 
 def zero_pad2d(v: ShapeView) -> Shape | None:
     """2-D zero padding: an int, Keras (rows, cols) or ((top, bottom), (left, right)), torch (l, r, t, b)."""
-    pad = v.value("padding")
+    return _padded2d(v, v.value("padding"), 1)
+
+
+def crop2d(v: ShapeView) -> Shape | None:
+    """2-D cropping, in Keras's forms: an int, (rows, cols) or ((top, bottom), (left, right))."""
+    return _padded2d(v, v.value("cropping"), -1)
+
+
+def _padded2d(v: ShapeView, pad: Any, sign: int) -> Shape | None:
     if isinstance(pad, int):
         rows = cols = (pad, pad)
     elif isinstance(pad, tuple) and len(pad) == 2 and all(isinstance(p, tuple) and len(p) == 2 for p in pad):
@@ -271,7 +279,7 @@ def zero_pad2d(v: ShapeView) -> Shape | None:
     else:
         rows = cols = None
     spatial = _spatial_in(v, 2)
-    out = [add(spatial[0], sum(rows)) if rows else None, add(spatial[1], sum(cols)) if cols else None]
+    out = [add(spatial[0], sign * sum(rows)) if rows else None, add(spatial[1], sign * sum(cols)) if cols else None]
     return _with_spatial(v, 2, out, channels(v))
 
 

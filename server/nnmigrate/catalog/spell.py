@@ -90,6 +90,9 @@ def one_minus(e: n.Expr) -> n.Expr:
     """m -> 1 - m (Keras and torch count BatchNorm momentum from opposite ends)."""
     if isinstance(e, n.Const) and isinstance(e.value, (int, float)):
         return n.Const(round(1 - e.value, 10))
+    if isinstance(e, n.BinOp) and e.op == "-" and isinstance(e.left, n.Const) and type(e.left.value) in (int, float) \
+            and e.left.value == 1:
+        return e.right  # 1 - (1 - m) is m: a momentum that goes there and back
     return n.BinOp("-", n.Const(1), e)
 
 

@@ -75,7 +75,7 @@ def _axis_order(op: Any, rank: int) -> tuple[int, ...] | None:
 def _moved_order(op: Any, rank: int) -> tuple[int, ...] | None:
     """movedim's axis order for an input of `rank`, None unless it moves one literal axis."""
     source, destination = const_value(op.attrs.get("source")), const_value(op.attrs.get("destination"))
-    if type(source) is not int or type(destination) is not int or not (-rank <= source < rank and -rank <= destination < rank):
+    if not all(type(a) is int and -rank <= a < rank for a in (source, destination)):
         return None
     order = [a for a in range(rank) if a != source % rank]
     order.insert(destination % rank, source % rank)
@@ -270,6 +270,21 @@ def _interpolate(v: OpView) -> n.Expr:
     return call("ops.image.resize", x, size, interpolation=interpolation)
 
 
+def _zero_pad_keras(pad: Any) -> n.Expr:
+    """Keras ZeroPadding2D; negative amounts (torch crops so) are Cropping2D's, mixed ones both layers in turn."""
+    amounts = [pad] if isinstance(pad, int) else [x for pair in pad for x in pair] \
+        if isinstance(pad, tuple) and all(isinstance(p, tuple) for p in pad) else []
+    if not all(isinstance(x, int) for x in amounts) or all(x >= 0 for x in amounts):
+        return call("layers.ZeroPadding2D", pad)
+
+    def part(f: Callable[[int], int]) -> Any:
+        return f(pad) if isinstance(pad, int) else tuple(tuple(f(x) for x in pair) for pair in pad)
+    crop = call("layers.Cropping2D", part(lambda x: max(-x, 0)))
+    if all(x <= 0 for x in amounts):
+        return crop
+    return call("keras.Sequential", [call("layers.ZeroPadding2D", part(lambda x: max(x, 0))), crop])
+
+
 def _pad_layer(v: OpView) -> n.Expr:
     """nn.ZeroPad2d / nn.ConstantPad2d: torch (left, right, top, bottom) -> Keras ((top, bottom), (left, right))."""
     pad = const_value(v.get("padding"))
@@ -280,7 +295,7 @@ def _pad_layer(v: OpView) -> n.Expr:
     else:
         keras_pad = v.get("padding")
     if v.is_("value", 0) or v.is_("value", 0.0):
-        return call("layers.ZeroPadding2D", keras_pad)
+        return _zero_pad_keras(keras_pad)
     widths = n.BinOp("+", n.BinOp("+", lit([[0, 0]]), lit([list(p) for p in keras_pad]) if isinstance(keras_pad, tuple)
                      else lit([[keras_pad, keras_pad]] * 2)), lit([[0, 0]]))
     return call("layers.Lambda", n.Lambda(["t"], call("ops.pad", n.Name("t"), widths, constant_values=v.get("value"))))
@@ -734,6 +749,8 @@ def _cast_torch(v: OpView) -> n.Expr:
     x, dtype = v.get("input"), torch_dtype(v.get("dtype"))
     if _is_number(x):  # Keras makes a tensor of it
         return call("torch.tensor", x, dtype=dtype)
+    if isinstance(x, (n.Name, n.Attr, n.Subscript)):  # may hold a Python number (a size from x.shape): as a tensor
+        return call("torch.as_tensor", x, dtype=dtype)
     return n.Call(n.Attr(x, "to"), [n.Arg(dtype)])
 
 
@@ -757,6 +774,20 @@ def _sqrt_torch(v: OpView) -> n.Expr:
     return call("torch.sqrt", x)
 
 
+def _in_train_phase_torch(v: OpView) -> n.Expr:
+    """A fixed `training=True/False` stands; otherwise (None, or call()'s own `training`) the module's mode decides."""
+    fixed = v.value("training")
+    training = v.get("training") if isinstance(fixed, bool) else n.Attr(n.Name("self"), "training")
+    return call("in_train_phase", v.get("x"), v.get("alt"), training)
+
+
+def _flip_torch(v: OpView) -> n.Expr:
+    """torch.flip needs its dims: all of them where Keras gives none."""
+    x = v.get("input")
+    dims = call("tuple", call("range", n.Attr(x, "ndim"))) if v.is_("dims", None) else v.get("dims")
+    return call("torch.flip", x, dims)
+
+
 ENTRIES = ENTRIES + (
     *(OpEntry(name, "tensor_ops", (INPUT,), (fn(f"torch.{name}", "input"), method(name)), layout=ELEMENTWISE,
               to_keras=_plain(_UNARY[name][0], "input"))
@@ -773,7 +804,8 @@ ENTRIES = ENTRIES + (
     OpEntry("movedim", "tensor_ops", (INPUT, Attr("source"), Attr("destination")),
             (fn("torch.movedim", "input", "source", "destination"), method("movedim", "source", "destination"),
              fn("torch.moveaxis", "input", "source", "destination"), method("moveaxis", "source", "destination")),
-            layout=LayoutRule("permute", permutation=_moved_order), to_keras=_plain("moveaxis", "input", "source", "destination")),
+            layout=LayoutRule("permute", permutation=_moved_order),
+            to_keras=_plain("moveaxis", "input", "source", "destination")),
     OpEntry("tensor_split", "tensor_ops", (INPUT, Attr("indices_or_sections"), Attr("dim", torch=0, keras=0)),
             (fn("torch.tensor_split", "input", "indices_or_sections", "dim"),
              method("tensor_split", "indices_or_sections", "dim")),
@@ -797,6 +829,16 @@ ENTRIES = ENTRIES + (
     OpEntry("bias_add", "tensor_ops", (INPUT, Attr("bias")), (), layout=LayoutRule("opaque", tensor_inputs=("input",)),
             notes="tf.nn.bias_add adds along the last (channels-last) axis."),
     OpEntry("as_list", "tensor_ops", (INPUT,), (), layout=LayoutRule("none", tensor_inputs=()), notes="TensorShape.as_list(): a list of sizes."),
+    OpEntry("in_train_phase", "tensor_ops", (Attr("x"), Attr("alt"), Attr("training", keras=None)), (),
+            layout=LayoutRule("elementwise", tensor_inputs=("x", "alt")),
+            notes="Legacy keras.backend.in_train_phase: `x` while training, else `alt` (either may be a function "
+                  "making it); written as a support function."),
+    OpEntry("dtype_of", "tensor_ops", (INPUT,), (), layout=ELEMENTWISE,
+            notes="keras.backend.dtype(x): the tensor's dtype (torch.float32 compares equal to keras.backend.floatx())."),
+    OpEntry("broadcast_to", "tensor_ops", (INPUT, Attr("shape")), (), layout=LayoutRule("opaque", tensor_inputs=("input",)),
+            notes="The shape is in the source's (channels-last) order."),
+    OpEntry("flip", "tensor_ops", (INPUT, Attr("dims", keras=None)), (), layout=LayoutRule("opaque", tensor_inputs=("input",)),
+            notes="tf.reverse / keras.ops.flip (all axes when none are given); axes in the source's order."),
 )
 
 ENTRIES = with_shapes(ENTRIES, {"movedim": ShapeRule(permuted(_moved_order))})
@@ -842,7 +884,7 @@ ENTRIES = with_keras(ENTRIES, {
                            torch_form("torch.tensordot", "input", "other", dims=2)),
     "batch_dot": KerasForm(keras_fns((KB + "batch_dot",), "input", "other", "axes", rename={"y": "other"}),
                            lambda v: call("batch_dot", v.get("input"), v.get("other"), axes=v.unless("axes", None))),
-    "bias_add": KerasForm(keras_fns((TF + "nn.bias_add",), "input", "bias", rename={"value": "input"}),
+    "bias_add": KerasForm(keras_fns((TF + "nn.bias_add", KB + "bias_add"), "input", "bias", rename={"value": "input", "x": "input"}),
                           lambda v: n.BinOp("+", v.get("input"), v.get("bias"))),
     "reshape": KerasForm(keras_fns(names("reshape", "reshape", "reshape", math=False), "input", "shape",
                                    rename={"newshape": "shape", "tensor": "input"}), torch_form("torch.reshape", "input", "shape")),
@@ -883,7 +925,8 @@ ENTRIES = with_keras(ENTRIES, {
                       lambda v: n.Attr(v.get("input"), "ndim")),
     "as_list": KerasForm((method("as_list"),), lambda v: call("list", v.get("input"))),
     "take": KerasForm(keras_fns(names("take"), "input", "indices", "dim")
-                      + keras_fns((TF + "gather",), "input", "indices", "dim", rename={"params": "input"}, fixed={"dim": 0}),
+                      + keras_fns((TF + "gather", KB + "gather"), "input", "indices", "dim",
+                                  rename={"params": "input", "reference": "input"}, fixed={"dim": 0}),
                       _take_torch),
     **{name: KerasForm(keras_fns(names(name, name, name, math=False), "input", "dtype"), _like_torch(name))
        for name in ("zeros_like", "ones_like")},
@@ -901,4 +944,11 @@ ENTRIES = with_keras(ENTRIES, {
                                   rename={"stop": "end", "limit": "end", "delta": "step"})
                         + keras_fns((KB + "arange",), "start", "end", "step", "dtype", rename={"stop": "end"}),
                         _arange_torch),
+    "in_train_phase": KerasForm(keras_fns((KB + "in_train_phase",), "x", "alt", "training"),
+                                _in_train_phase_torch),
+    "dtype_of": KerasForm(keras_fns((KB + "dtype",), "input"), lambda v: n.Attr(v.get("input"), "dtype")),
+    "broadcast_to": KerasForm(keras_fns(names("broadcast_to", "broadcast_to", math=False), "input", "shape"),
+                              torch_form("torch.broadcast_to", "input", "shape")),
+    "flip": KerasForm(keras_fns(names("flip", "reverse", math=False), "input", "dims", rename={"tensor": "input", "axis": "dims"}),
+                      _flip_torch),
 })

@@ -293,10 +293,12 @@ class Delete(Stmt):
 
 @dataclass(eq=False)
 class Dropped(Stmt):
-    """Source left out on purpose (e.g. weight initialisation); writers leave a comment in its place."""
+    """Source left out on purpose (e.g. weight initialisation); writers leave a comment in its place. `call` keeps
+    a left-out call that still tells analyses something (`model.build((None, 784))`: the input shape)."""
 
     code: str
     reason: str
+    call: Expr | None = None
 
 
 @dataclass(eq=False)

@@ -6,6 +6,8 @@ that is plain Python lives here once, for both directions.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import libcst as cst
 
 from nnmigrate import support
@@ -15,7 +17,7 @@ from nnmigrate.diagnostics import Diagnostic, Severity, SourceRange
 from nnmigrate.pivot import nodes as n
 from nnmigrate.pivot.values import NOT_CONST
 from nnmigrate.readers.constants import Bindings, Constants, target_names
-from nnmigrate.readers.dynamic import framework_getattr
+from nnmigrate.readers.dynamic import framework_eval, framework_getattr
 from nnmigrate.readers.forwarding import Expansion, Forwarding
 from nnmigrate.readers.imports import ImportTable, dotted
 from nnmigrate.readers.padding_steps import with_padding_taken_on
@@ -41,9 +43,10 @@ _COMPARE = {
 }
 #: Methods of lists and dicts that share names with nothing in the tensor catalog but must never be read as ops.
 _CONTAINER_METHODS = frozenset({"append", "extend", "insert", "items", "keys", "values", "get", "pop", "update", "add_module"})
-#: comments nnmigrate writes about what it left out or could not migrate: read back, they are dropped
-_MIGRATION_NOTES = ("nnmigrate: left out ", "TODO(nnmigrate): ")
 
+
+#: how writers start a note on code they left out (see writers/printer.py) or could not migrate (writers/translate.py)
+_MIGRATION_NOTES = ("nnmigrate: left out ", "TODO(nnmigrate): ")
 
 class SourceReader:
     """Converts one parsed module to pivot nodes. Subclasses set `framework` and the name rules."""
@@ -214,8 +217,9 @@ class SourceReader:
             return self.call(node)
         if isinstance(node, cst.Lambda):
             params = [p.name.value for p in node.params.params]
-            with self.constants.shadowed(params):
-                return n.Lambda(params, self.expr(node.body), span=span)
+            with self.constants.shadowed(params):  # defaults kept as written (`lambda c, eps=1e-5: ...`)
+                return n.Lambda([p.name.value if p.default is None else f"{p.name.value}={self.code(p.default)}"
+                                 for p in node.params.params], self.expr(node.body), span=span)
         if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
             kind = {cst.ListComp: "list", cst.GeneratorExp: "generator", cst.SetComp: "set"}[type(node)]
             with self.constants.shadowed(_comprehension_targets(node.for_in)):
@@ -297,7 +301,7 @@ class SourceReader:
         return bool(name) and name.split(".")[0] in self.imports.aliases
 
     def call(self, node: cst.Call) -> n.Expr:
-        dynamic = framework_getattr(self, node)  # getattr(nn, "Conv{}d".format(d))
+        dynamic = framework_getattr(self, node) or framework_eval(self, node)  # getattr(nn, "Conv{}d".format(d))
         if dynamic is not None:
             return dynamic
         func = node.func
@@ -315,7 +319,8 @@ class SourceReader:
             if qual.startswith((*self.framework_prefixes(), support.prefix(self.support_module))) \
                     and qual.split(".")[-1] not in self.local_classes:
                 return self.unknown_framework_call(node, qual)
-        if isinstance(func, cst.Attribute) and func.attr.value not in _CONTAINER_METHODS and not self._is_module_path(func.value):
+        if isinstance(func, cst.Attribute) and func.attr.value not in _CONTAINER_METHODS and not self._is_module_path(func.value) \
+                and not _string_method(func, args):
             found = self.catalog.lookup_method(self.framework, f"Tensor.{func.attr.value}")
             on_self = isinstance(func.value, cst.Name) and func.value.value == "self"
             if found is not None and not (on_self and "input" in found[0].layout.tensor_inputs):  # self is no tensor
@@ -425,10 +430,11 @@ class SourceReader:
     # ---- statements ---------------------------------------------------------------------
 
     def comments(self, node: cst.CSTNode) -> list[str]:
-        """The comments above a statement, less the notes an earlier migration wrote (written again where due)."""
+        """The comments above a statement; the notes an earlier migration wrote of what it left out or could not
+        migrate describe that migration's source, not this one's, and go (this migration writes its own)."""
         lines = getattr(node, "leading_lines", ())
         return [line.comment.value[1:] for line in lines
-                if line.comment is not None and not line.comment.value[1:].lstrip().startswith(_MIGRATION_NOTES)]
+                if line.comment is not None and not line.comment.value[1:].strip().startswith(_MIGRATION_NOTES)]
 
     def body(self, block: cst.BaseSuite) -> list[n.Stmt]:
         out: list[n.Stmt] = []
@@ -769,3 +775,11 @@ def _clean_docstring(raw: str) -> str:
     import inspect
 
     return inspect.cleandoc(raw)
+
+
+def _string_method(func: cst.Attribute, args: Sequence[cst.Arg]) -> bool:
+    """`name.split("-")`, `"a-b".split(sep)`: a method of Python's str (on a string, or with a string first
+    argument), never the tensor method of the same name."""
+    first = args[0].value if args and args[0].keyword is None else None
+    return hasattr(str, func.attr.value) and any(
+        isinstance(x, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)) for x in (func.value, first))

@@ -1,11 +1,12 @@
-"""Layer classes picked by name at run time: `getattr(nn, "Conv{}d".format(dims))(...)`.
+"""Layer classes picked by name at run time: `getattr(nn, "Conv{}d".format(dims))(...)`, `eval(activation)`.
 
 The name is computed, so the reader cannot resolve one class. It lists the framework's layer classes the
 name can spell - from the literal parts of the name (a format string, an f-string, a concatenation, or the
 value last assigned to the variable that holds it) and, when the result is called right away, from the
 arguments it is called with - and reads `{name: factory, ...}[name]`: a factory per candidate (a class
 reference, or with the call's arguments a constructor without parameters), so the writer turns each into
-the target's layer and the run-time name still picks one.
+the target's layer and the run-time name still picks one. `eval(name)` picks among the framework layer
+classes and functions the module imports under their own names (`from keras.layers import ReLU, add`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from nnmigrate.catalog.entry import REQUIRED, OpEntry, Spelling
+from nnmigrate.diagnostics import Severity
 from nnmigrate.pivot import nodes as n
 from nnmigrate.readers.imports import dotted
 
@@ -95,3 +97,39 @@ def framework_getattr(reader: SourceReader, node: cst.Call) -> n.Expr | None:
         n.DictExpr([n.Const(k) for k in candidates], list(candidates.values())), reader.expr(getter.args[1].value),
         span=reader.span(getter))
     return factory if called is None else n.Call(factory, [], span=reader.span(node))
+
+
+def framework_eval(reader: SourceReader, node: cst.Call) -> n.Expr | None:
+    """`eval(name)` of a framework class or function the module imports (`eval(activation)` with
+    `from keras.layers import ReLU, ELU`) as a lookup among their factories; None when `node` is no such call."""
+    if dotted(node.func) != "eval" or len(node.args) != 1 or reader.imports.aliases.get("eval") \
+            or isinstance(node.args[0].value, cst.SimpleString):
+        return None
+    pattern = re.compile(name_pattern(node.args[0].value, reader.assigned))
+    candidates: dict[str, n.Expr] = {}
+    left_out: list[str] = []
+    for local in reader.imports.aliases:
+        qual = reader.qualname(cst.Name(local)) if pattern.fullmatch(local) else None
+        found = reader.resolve_function(qual) if qual and qual.startswith(reader.framework_prefixes()) else None
+        if found is None or found[1].when:
+            continue
+        entry, spelling = found
+        rule = (entry.torch_layout if reader.framework == "keras" else None) or entry.layout  # in the target
+        elementwise = rule.kind == "elementwise"  # a layer that follows the layout it is given
+        if elementwise and spelling.layer and _accepts(entry, spelling, []) \
+                and all(entry.attr(p).keras is not REQUIRED for p in spelling.params):  # made with its defaults
+            candidates[local] = n.Lambda(["name=None"], reader.bind(entry, spelling, [], node))
+        elif elementwise and not spelling.layer and len(spelling.params) == 1:  # a function of one tensor list (`add`)
+            param = spelling.params[0]
+            candidates[local] = n.Lambda([param, "**kwargs"], reader.bind(entry, spelling, [cst.Arg(cst.Name(param))], node))
+        else:
+            left_out.append(local)
+    if not candidates:
+        return reader.unsupported(node, f"`{reader.code(node)}` picks a name this module does not import from the "
+                                  "framework", code="NNM101", hint="name the class directly")
+    if left_out:
+        reader.report("NNM102", f"`{reader.code(node)}` can pick {', '.join(candidates)} here; {', '.join(left_out)} "
+                      "cannot be picked by name (made without arguments, or acting on a chosen axis)", node,
+                      severity=Severity.WARNING, hint="name the class directly where it is one of those")
+    return n.Subscript(n.DictExpr([n.Const(k) for k in candidates], list(candidates.values())),
+                       reader.expr(node.args[0].value), span=reader.span(node))

@@ -1,11 +1,13 @@
 """Keras 3 / tf.keras source -> pivot: which names are Keras or TensorFlow, which classes are layers, which method is call.
 
-Also the Keras-only plumbing PyTorch has no use for: explicit `build()` calls on sub-layers (PyTorch Lazy
+Also the Keras-only plumbing PyTorch has no use for: explicit `build()` calls on layers and models (PyTorch Lazy
 modules size themselves on the first call), `super().build(...)`, and training-time extras such as
 `self.add_loss(...)`, each left out with a note.
 """
 
 from __future__ import annotations
+
+import re
 
 import libcst as cst
 
@@ -56,6 +58,8 @@ class KerasReader(SourceReader):
     def __init__(self, source: str, catalog: Catalog) -> None:
         super().__init__(source, catalog)
         self.layer_attrs: set[str] = set()  # `self.<name>` attributes holding catalog layers
+        self.layer_names: set[str] = set()  # local names bound to layers or models (`model = keras.Sequential(...)`)
+        self.initializer_classes: dict[str, str | None] = {}  # the file's initializer classes -> their base's name
 
     def qualname(self, node: cst.BaseExpression) -> str | None:
         qual = super().qualname(node)
@@ -94,7 +98,14 @@ class KerasReader(SourceReader):
 
     def class_def(self, node: cst.ClassDef) -> n.ClassDef:
         """Deriving from a built-in Keras class other than Layer / Model (`keras.layers.Dense`) inherits behaviour
-        that has no PyTorch counterpart to derive from: reported."""
+        that has no PyTorch counterpart to derive from: reported, unless the class only configures a catalog layer
+        (see `configured_layer`)."""
+        configured = self.configured_layer(node)
+        if configured is not None:
+            return super().class_def(configured)
+        initializer = self.initializer_class(node)
+        if initializer is not None:
+            return initializer
         for base in node.bases:
             qual = self.qualname(base.value) or ""
             if qual.startswith(self.framework_prefixes()) and qual not in self.module_bases | self.sequential_bases:
@@ -102,6 +113,62 @@ class KerasReader(SourceReader):
                             "form to derive from", base, hint="derive it from keras.layers.Layer and build its weights "
                             "in build(), or rewrite it by hand")
         return super().class_def(node)
+
+    def initializer_class(self, node: cst.ClassDef) -> n.Dropped | None:
+        """A class deriving from a Keras initializer only sets how weights start: PyTorch modules start from their
+        own initialization (trained weights are copied over), so the class is left out and each construction of
+        it reads as its base initializer's name. None for any other class."""
+        bases = [self.qualname(b.value) or "" for b in node.bases]
+        if not any(q.startswith("keras.initializers.") for q in bases):
+            return None
+        base = next(q for q in bases if q.startswith("keras.initializers.")).rpartition(".")[2]
+        self.initializer_classes[node.name.value] = _INITIALIZERS.get(base)
+        self.report("NNM102", f"`{node.name.value}` is a Keras initializer: the PyTorch weights start from PyTorch's "
+                    "own initialization", node, severity=Severity.WARNING, hint="copy trained weights over")
+        return n.Dropped(f"class {node.name.value}(...)", "a Keras initializer class", span=self.span(node))
+
+    def call(self, node: cst.Call) -> n.Expr:
+        if isinstance(node.func, cst.Name) and node.func.value in self.initializer_classes:
+            return n.Const(self.initializer_classes[node.func.value], span=self.span(node))
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in _KERAS_ONLY_METHODS \
+                and not _is_super(node.func.value):  # `self.conv.compute_output_shape(shape)`
+            return self.unsupported(node, f"`.{node.func.attr.value}()` is a Keras layer method PyTorch modules do "
+                                    "not have", hint="compute the shape from the layer's arguments, or leave it to "
+                                    "a Lazy module")
+        return super().call(node)
+
+    def configured_layer(self, node: cst.ClassDef) -> cst.ClassDef | None:
+        """A class deriving from one catalog layer (`class SirenDense(keras.layers.Dense)`) whose only method of
+        its own is an `__init__` that computes the arguments of `super().__init__(...)`: rewritten as a Layer
+        holding that layer (`self.dense = keras.layers.Dense(...)`) and calling it, which PyTorch can express.
+        None for any other class."""
+        if len(node.bases) != 1:
+            return None
+        base = node.bases[0].value
+        if (self.qualname(base) or "") in self.module_bases | self.sequential_bases:  # a container: its own class
+            return None
+        found = self.resolve_function(self.qualname(base) or "")
+        methods = [s for s in node.body.body if isinstance(s, cst.FunctionDef)]
+        init = next((m for m in methods if m.name.value == "__init__"), None)
+        if found is None or not found[1].layer or init is None or any(
+                m is not init and m.name.value not in self.framework_only_methods for m in methods):
+            return None
+        calls = [(i, s) for i, s in enumerate(init.body.body) if isinstance(s, cst.SimpleStatementLine)
+                 and len(s.body) == 1 and isinstance(s.body[0], cst.Expr) and _is_super_init(s.body[0].value)]
+        if len(calls) != 1:
+            return None
+        index, line = calls[0]
+        attr = configured_attr(found[1].qualname.rpartition(".")[2])
+        made = line.body[0].value.with_changes(func=base)  # type: ignore[attr-defined]
+        own = [line.with_changes(body=[cst.Expr(cst.parse_expression("super().__init__()"))]),
+               cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cst.parse_expression(f"self.{attr}"))], made)])]
+        stmts = list(init.body.body)
+        init = init.with_changes(body=init.body.with_changes(body=[*stmts[:index], *own, *stmts[index + 1:]]))
+        call = cst.parse_statement(f"def call(self, inputs):\n    return self.{attr}(inputs)\n")
+        body = [init if s is next(m for m in methods if m.name.value == "__init__") else s for s in node.body.body]
+        self.imports.aliases.setdefault("_ConfiguredLayer", "keras.layers.Layer")
+        return node.with_changes(bases=[cst.Arg(cst.Name("_ConfiguredLayer"))],
+                                 body=node.body.with_changes(body=[*body, call]))
 
     def function(self, node: cst.FunctionDef, role: str) -> n.FunctionDef | n.Dropped:  # type: ignore[override]
         """A `build()` that only builds sub-layers has nothing left to do in PyTorch: it is left out whole."""
@@ -118,11 +185,18 @@ class KerasReader(SourceReader):
         if left_out is not None:
             return [left_out]
         out = super().small_stmt(node, comments)
-        if isinstance(node, cst.Assign) and out and isinstance(out[0], n.Assign) and isinstance(out[0].value, n.Op) \
-                and out[0].value.layer:
+        if isinstance(node, cst.Assign) and out and isinstance(out[0], n.Assign) and self._makes_layer(out[0].value):
             self.layer_attrs.update(t.attr for t in out[0].targets
                                     if isinstance(t, n.Attr) and isinstance(t.value, n.Name) and t.value.id == "self")
+            self.layer_names.update(t.id for t in out[0].targets if isinstance(t, n.Name))
         return out
+
+    def _makes_layer(self, value: n.Expr) -> bool:
+        """A catalog layer or model, or an instance of a layer / model class of the file."""
+        if isinstance(value, n.Op):
+            return value.layer or value.key == "functional_model"
+        return isinstance(value, n.Call) and isinstance(value.func, n.Name) \
+            and self.class_kinds.get(value.func.id, "plain") != "plain"
 
     def keras_plumbing(self, node: cst.BaseSmallStatement, comments: list[str]) -> n.Dropped | None:
         """A statement that only serves Keras's layer machinery, as the note that replaces it; else None."""
@@ -138,11 +212,30 @@ class KerasReader(SourceReader):
             return n.Dropped(self.code(node), reason, span=span, comments=comments)
         if method == "build" and _is_super(receiver):
             return n.Dropped(self.code(node), "Keras's own build step", span=span, comments=comments)
-        if method == "build" and isinstance(receiver, cst.Attribute) and dotted(receiver.value) == "self" \
-                and receiver.attr.value in self.layer_attrs:
-            return n.Dropped(self.code(node), "building a sub-layer ahead of time (Lazy modules size themselves)",
-                             span=span, comments=comments)
+        if method == "build" and (isinstance(receiver, cst.Attribute) and dotted(receiver.value) == "self"
+                                  and receiver.attr.value in self.layer_attrs
+                                  or isinstance(receiver, cst.Name) and receiver.value in self.layer_names
+                                  or _self_list_item(receiver)):
+            return n.Dropped(self.code(node), "building ahead of time (Lazy modules size themselves on the first call)",
+                             self.expr(node.value), span=span, comments=comments)
         return None
+
+
+def _is_super_init(node: cst.BaseExpression) -> bool:
+    """`super().__init__(...)` or `super(Cls, self).__init__(...)`."""
+    return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "__init__" \
+        and _is_super(node.func.value)
+
+
+def configured_attr(class_name: str) -> str:
+    """The attribute holding the layer a class configures (see `KerasReader.configured_layer`): `Conv2DTranspose`
+    -> `conv2d_transpose`, `Dense` -> `dense`."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z0-9])(?=[A-Z][a-z])", "_", class_name).lower()
+
+
+def _self_list_item(node: cst.BaseExpression) -> bool:
+    """`self.blocks[-1]`: an item of a layer's list attribute (a sub-layer, where it is built)."""
+    return isinstance(node, cst.Subscript) and isinstance(node.value, cst.Attribute) and dotted(node.value.value) == "self"
 
 
 def _is_super(node: cst.BaseExpression) -> bool:

@@ -20,13 +20,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from nnmigrate.diagnostics import Diagnostic, SourceRange
+from nnmigrate.diagnostics import Diagnostic, Severity, SourceRange
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.module_plan import ModulePlan, names_used, walk
 
 #: Reads one module's source to pivot, given the kinds of the classes its imports bring (local name ->
-#: "module" | "sequential"); returns None when the module cannot be read.
-Reader = Callable[[str, dict[str, str]], "tuple[n.PivotModule, list[Diagnostic]] | None"]
+#: "module" | "sequential") and the framework names star imports bring (local name -> qualified name);
+#: returns None when the module cannot be read.
+Reader = Callable[[str, dict[str, str], dict[str, str]], "tuple[n.PivotModule, list[Diagnostic]] | None"]
+#: top-level modules whose names a star import of a package module passes on to the importing module
+_FRAMEWORKS = ("keras", "tensorflow", "torch")
 
 _MAX_REEXPORTS = 16
 
@@ -87,9 +90,11 @@ def local_bindings(source: str, path: Path) -> dict[str, Binding]:
             for alias in stmt.names:
                 submodule = _module_file(base / alias.name)
                 owner = _module_file(base)
-                if submodule is not None:
+                if alias.name == "*" and owner is not None:  # every public definition of the module
+                    out.update({name: Binding(owner, name) for name in _public_definitions(owner) if name not in out})
+                elif submodule is not None:
                     out[alias.asname or alias.name] = Binding(submodule, None)
-                elif owner is not None and alias.name != "*":
+                elif owner is not None:
                     out[alias.asname or alias.name] = Binding(owner, alias.name)
         elif isinstance(stmt, ast.Import):
             root = package_root(path)
@@ -100,6 +105,54 @@ def local_bindings(source: str, path: Path) -> dict[str, Binding]:
                 if target is not None and alias.asname:
                     out[alias.asname] = Binding(target, None)
     return out
+
+
+def star_framework_names(source: str, path: Path) -> dict[str, str]:
+    """Framework names (`ReLU` -> `tensorflow.keras.layers.ReLU`) that `from <package module> import *` brings
+    because that module imports them."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return {}
+    out: dict[str, str] = {}
+    for stmt in tree.body:
+        if not (isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names)):
+            continue
+        base = _import_base(stmt, path)
+        owner = _module_file(base) if base is not None else None
+        try:
+            owned = ast.parse(owner.read_text(encoding="utf-8-sig")) if owner is not None else None
+        except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+            owned = None
+        for imp in owned.body if owned is not None else []:
+            if isinstance(imp, ast.ImportFrom) and not imp.level and imp.module \
+                    and imp.module.split(".")[0] in _FRAMEWORKS:
+                out.update({a.asname or a.name: f"{imp.module}.{a.name}" for a in imp.names if a.name != "*"})
+            elif isinstance(imp, ast.Import):
+                out.update({a.asname or a.name.split(".")[0]: a.name if a.asname else a.name.split(".")[0]
+                            for a in imp.names if a.name.split(".")[0] in _FRAMEWORKS})
+    return {name: qual for name, qual in out.items() if not name.startswith("_")}
+
+
+def _public_definitions(path: Path) -> list[str]:
+    """The names `from module import *` takes from the module's own definitions: its `__all__` when that is a
+    literal list, else its top-level functions, classes and assigned names not starting with `_`."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+        return []
+    names: list[str] = []
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.append(stmt.name)
+        elif isinstance(stmt, ast.Assign):
+            targets = [t for t in stmt.targets if isinstance(t, ast.Name)]
+            if any(t.id == "__all__" for t in targets) and isinstance(stmt.value, (ast.List, ast.Tuple)):
+                listed = [e.value for e in stmt.value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+                if len(listed) == len(stmt.value.elts):
+                    return listed
+            names += [t.id for t in targets]
+    return [name for name in names if not name.startswith("_")]
 
 
 def _bound_names(import_code: str) -> list[str]:
@@ -147,7 +200,7 @@ class Package:
             target = self.load(b.module) if b.name is None else None
             kinds.update({f"{local}.{name}": s.kind for name, s in target.definitions.items()
                           if isinstance(s, n.ClassDef) and s.kind != "plain"} if target else {})
-        read = self.read(source, kinds)
+        read = self.read(source, kinds, star_framework_names(source, path))
         return Module(path, source, read[0], read[1], bindings) if read is not None else None
 
     def load(self, path: Path) -> Module | None:
@@ -279,22 +332,51 @@ class Merge:
                 if isinstance(s, n.Import) and not any(b in owner.bindings for b in _bound_names(s.code)):
                     self.imports.setdefault(s.code, n.Import(s.code, span=self.origin))
 
-    def run(self) -> tuple[n.PivotModule, list[Diagnostic]]:
-        """The main module with the package imports it resolved replaced by the definitions they name."""
+    def run(self, symbol: str | None = None) -> tuple[n.PivotModule, list[Diagnostic]]:
+        """The main module with the package imports it resolved replaced by the definitions they name: those the
+        main module's code uses, or with `symbol` those its definition needs (what else the file defines brings
+        nothing, nor its diagnostics)."""
         body = [s for s in self.main.pivot.body if not any(s is imp for imp in self.local_imports)]
         uses = [s for s in body if not isinstance(s, n.Import)]
+        if symbol is not None and symbol in self.main.definitions:
+            needed = {id(s) for s in ModulePlan(self.main.pivot, symbol).statements()}
+            uses = [s for s in uses if id(s) in needed]
         self.link(self.main, uses, {})
         missing = set(self.main.bindings) & names_used(uses) - self.resolved
-        unresolved = [imp for imp in self.local_imports if missing & set(_bound_names(imp.code))]
-        body = unresolved + body
+        body = self._absolute_imports(missing) + body
         first = next((i for i, s in enumerate(body) if not isinstance(s, n.Import)), len(body))
         merged = body[:first] + list(self.imports.values()) + self.added + body[first:]
         module = n.PivotModule(self.main.pivot.source_framework, merged, self.main.pivot.docstring)
         return module, self.main.diagnostics + self.diagnostics
 
 
-def read_in_package(source: str, path: Path, read: Reader) -> tuple[n.PivotModule, list[Diagnostic]] | None:
-    """Reads `source` (the file at `path`) with the definitions it imports from its own package merged in."""
+    def _absolute_imports(self, missing: set[str]) -> list[n.Stmt]:
+        """Imports of the package names whose definitions could not be brought (bound inside an `if` or a
+        `try`): the migrated module sits outside the package, so each becomes an absolute import of just
+        those names, reported where the main module imports them."""
+        root = package_root(self.main.path)
+        modules: dict[str, list[str]] = {}
+        out: list[n.Stmt] = []
+        for name in sorted(missing):
+            binding = self.main.bindings[name]
+            parts = binding.module.relative_to(root).with_suffix("").parts
+            dotted = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            if binding.name is None:
+                out.append(n.Import(f"import {dotted} as {name}", span=self.import_spans.get(name)))
+                continue
+            modules.setdefault(dotted, []).append(name if binding.name == name else f"{binding.name} as {name}")
+            self.diagnostics.append(Diagnostic(
+                "NNM103", f"`{name}` is not defined at the top level of {dotted}: it stays an import of the source "
+                          "package", self.import_spans.get(name), Severity.WARNING,
+                "define it at the top level of its module to have it migrated"))
+        return out + [n.Import(f"from {module} import {', '.join(names)}", span=self.import_spans.get(names[0]))
+                      for module, names in modules.items()]
+
+
+def read_in_package(source: str, path: Path, read: Reader,
+                    symbol: str | None = None) -> tuple[n.PivotModule, list[Diagnostic]] | None:
+    """Reads `source` (the file at `path`) with the definitions it (or its `symbol`) imports from its own package
+    merged in."""
     package = Package(read)
     path = path.resolve()
     main = package.modules[path] = package.module(path, source)
@@ -302,7 +384,7 @@ def read_in_package(source: str, path: Path, read: Reader) -> tuple[n.PivotModul
         return None
     if not main.bindings:
         return main.pivot, main.diagnostics
-    return Merge(package, main).run()
+    return Merge(package, main).run(symbol)
 
 
 def _replace(e: n.Node, aliases: dict[str, dict[str, str]]) -> n.Node:

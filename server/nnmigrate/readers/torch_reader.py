@@ -68,6 +68,9 @@ class TorchReader(SourceReader):
         is_tensor = self.tensor_type_check(node)
         if is_tensor is not None:
             return is_tensor
+        fresh = self.in_place_on_temporary(node)
+        if fresh is not None:
+            return fresh
         name = self.applied_function(node.func)
         if name is None:
             return super().call(node)
@@ -100,6 +103,18 @@ class TorchReader(SourceReader):
         value = self.bind(found[0], found[1], [cst.Arg(func.value), *self.expand_forwarded(call.args)], call)
         return [n.Assign([self.expr(func.value)], value, span=self.span(node), comments=comments)]
 
+    def in_place_on_temporary(self, node: cst.Call) -> n.Expr | None:
+        """`torch.ones(n, n).triu_(1)`: an in-place method on a tensor nothing else holds returns what the
+        out-of-place one does (for a tensor method `name_` whose `name` is in the catalog)."""
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call)
+                and func.attr.value.endswith("_") and not func.attr.value.endswith("__")):
+            return None
+        found = self.catalog.lookup_method(self.framework, f"Tensor.{func.attr.value[:-1]}")
+        if found is None or found[0].family == "init":
+            return None
+        return self.bind(found[0], found[1], [cst.Arg(func.value), *self.expand_forwarded(node.args)], node)
+
     def tensor_type_check(self, node: cst.Call) -> n.Expr | None:
         """`isinstance(x, torch.Tensor)` is the catalog's `torch.is_tensor(x)`."""
         if dotted(node.func) != "isinstance" or "isinstance" in self.imports.aliases or len(node.args) != 2 \
@@ -126,4 +141,15 @@ class TorchReader(SourceReader):
     def class_def(self, node: cst.ClassDef) -> n.ClassDef:
         if any(self.qualname(b.value) in _AUTOGRAD_BASES for b in node.bases):
             return self.autograd_function(node)
-        return as_keras_build(super().class_def(node))
+        markers = []
+        for b in node.bases:
+            qual = self.qualname(b.value) or ""
+            if qual.startswith("torch.nn.") and qual not in self.module_bases | self.sequential_bases \
+                    and qual not in self.container_bases:
+                message = f"`{node.name.value}` derives from the layer class `{qual}`: its weights and call come " \
+                          "from torch, so it has no Keras form"
+                self.report("NNM103", message, b, hint="build the layer as an attribute of an nn.Module subclass instead")
+                markers.append(f"TODO(nnmigrate): not migrated: {message}")
+        out = as_keras_build(super().class_def(node))
+        out.comments = [*out.comments, *markers]
+        return out

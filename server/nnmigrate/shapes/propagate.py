@@ -146,6 +146,8 @@ class ShapeWalk:
             self.bind(s.target, self.ev(s.value, fr) if s.value is not None else None, fr)
         elif isinstance(s, n.ExprStmt):
             self.ev(s.value, fr)
+        elif isinstance(s, n.Dropped) and s.call is not None:  # `model.build(shape)` left out still sizes the model
+            self.ev(s.call, fr)
         elif isinstance(s, n.Return):
             fr.returns.append(self.ev(s.value, fr) if s.value is not None else None)
         elif isinstance(s, n.If):

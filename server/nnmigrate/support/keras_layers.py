@@ -166,3 +166,36 @@ class CeilModePadding(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "pool_size": self.pool_size, "strides": self.strides}
+
+
+def layer_setting(layer, name):
+    """The constructor setting `name` (`filters`, `units`) of `layer`, or of the layer it wraps where a
+    migration from PyTorch put it in a Sequential with the padding or cropping torch does inside the layer."""
+    for inner in (layer, *getattr(layer, "layers", ())):
+        if hasattr(inner, name):
+            return getattr(inner, name)
+    raise AttributeError(f"{type(layer).__name__} has no setting {name!r}")
+
+
+class Unfold(keras.layers.Layer):
+    """torch.nn.Unfold: the sliding blocks of a channels-first batch (N, C, H, W) as (N, C * kh * kw, L),
+    each block's values channel-major as in PyTorch; L counts the blocks row by row."""
+
+    def __init__(self, kernel_size, dilation=1, padding=0, stride=1, **kwargs):
+        super().__init__(**kwargs)
+        self.kernel_size, self.dilation, self.padding, self.stride = kernel_size, dilation, padding, stride
+
+    def call(self, inputs):
+        pair = lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v, v)  # noqa: E731
+        (kh, kw), (ph, pw) = pair(self.kernel_size), pair(self.padding)
+        x = keras.ops.pad(keras.ops.transpose(inputs, (0, 2, 3, 1)), [[0, 0], [ph, ph], [pw, pw], [0, 0]])
+        patches = keras.ops.image.extract_patches(x, (kh, kw), strides=pair(self.stride),
+                                                  dilation_rate=pair(self.dilation), padding="valid")
+        n, oh, ow, _ = keras.ops.shape(patches)
+        channels = keras.ops.shape(inputs)[1]
+        patches = keras.ops.reshape(patches, (n, oh * ow, kh * kw, channels))  # blocks ordered (kh, kw, C)
+        return keras.ops.reshape(keras.ops.transpose(patches, (0, 3, 2, 1)), (n, channels * kh * kw, oh * ow))
+
+    def get_config(self):
+        return {**super().get_config(), "kernel_size": self.kernel_size, "dilation": self.dilation,
+                "padding": self.padding, "stride": self.stride}

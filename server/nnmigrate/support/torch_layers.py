@@ -28,6 +28,41 @@ class SamePadding(nn.Module):
         return torch.nn.functional.pad(x, pads, value=self.value)
 
 
+class KerasPadding(SamePadding):
+    """Keras `padding` known only at run time - "valid", "same" or "causal" (all of it before the sequence) - before
+    a convolution with padding=0."""
+
+    def __init__(self, padding, kernel_size, stride=1, dilation=1):
+        super().__init__(kernel_size, stride, dilation)
+        self.padding = padding
+
+    def forward(self, x):
+        if self.padding == "same":
+            return super().forward(x)
+        if self.padding == "causal":
+            k, d = (v if isinstance(v, int) else v[0] for v in (self.kernel_size, self.dilation))
+            return torch.nn.functional.pad(x, (d * (k - 1), 0))
+        return x
+
+
+class SameTransposedCrop(nn.Module):
+    """Keras `padding="same"` for a transposed convolution PyTorch padding cannot express (an odd kernel-stride
+    difference): crops the full output (padding=0) to input size times stride, the extra pixel at the end, as
+    Keras does. Works on channels-first tensors (N, C, *spatial)."""
+
+    def __init__(self, kernel_size, stride, dilation=1):
+        super().__init__()
+        self.kernel_size, self.stride, self.dilation = kernel_size, stride, dilation
+
+    def forward(self, x):
+        index = [slice(None), slice(None)]
+        for i, size in enumerate(x.shape[2:]):
+            k, s, d = (v if isinstance(v, int) else v[i] for v in (self.kernel_size, self.stride, self.dilation))
+            total = d * (k - 1) + 1 - s  # what the full output has beyond input size * stride
+            index.append(slice(total // 2, size - (total - total // 2)))
+        return x[tuple(index)]
+
+
 class ChannelsLastFlatten(nn.Module):
     """Flattens (N, C, *spatial) in Keras's channels-last order (N, *spatial, C), so the next Linear layer keeps
     the weight rows of the Keras Dense layer it came from."""
@@ -52,6 +87,7 @@ class Functional(nn.Module):
         self.graph = graph
         self.input_shapes = input_shapes
         self.built_layers = nn.ModuleList()
+        self._made = []  # every layer or function the graph made, in order (functions hold no weights)
         self._next = 0
 
     def forward(self, *inputs):
@@ -64,16 +100,20 @@ class Functional(nn.Module):
 
     @classmethod
     def layer(cls, make):
+        if not cls._running:  # called outside a Functional model's run: a plain call
+            return make()
         model = cls._running[-1]
         taken = []
 
         def call(*args, **kwargs):  # takes its place when first called, after its inputs' layers, as Keras does
             if not taken:
-                if model._next == len(model.built_layers):
-                    module = make()
-                    module.train(model.training)
-                    model.built_layers.append(module)
-                taken.append(model.built_layers[model._next])
+                if model._next == len(model._made):
+                    made = make()
+                    if isinstance(made, nn.Module):
+                        made.train(model.training)
+                        model.built_layers.append(made)
+                    model._made.append(made)
+                taken.append(model._made[model._next])
                 model._next += 1
             return taken[0](*args, **kwargs)
 
@@ -420,6 +460,12 @@ class Normalization(nn.Module):
         mean = self.mean.to(x.device).reshape(shape)
         std = torch.sqrt(self.variance.to(x.device)).clamp_min(1e-7).reshape(shape)
         return x * std + mean if self.invert else (x - mean) / std
+
+
+def in_train_phase(x, alt, training):
+    """Legacy `keras.backend.in_train_phase`: `x` while training, else `alt` (either may be a function making it)."""
+    chosen = x if training else alt
+    return chosen() if callable(chosen) else chosen
 
 
 def batch_dot(x, y, axes=None):

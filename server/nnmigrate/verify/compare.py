@@ -212,6 +212,12 @@ def _copy_weights(source: Side, target: Side, contract: dict, randomize: bool) -
         classes = {name for name, obj in vars(source.module).items() if isinstance(obj, type)
                    and issubclass(obj, keras.layers.Layer) and obj.__module__ == source.module.__name__
                    and not is_copy(obj, "keras_layers.py")}
+        # and, migrated into it, those of the rest of its package the model holds
+        layers = [*source.builder_layers, *(source.model._flatten_layers() if hasattr(source.model, "_flatten_layers")
+                                             else [])]
+        classes |= {type(layer).__name__ for layer in layers
+                    if not type(layer).__module__.startswith(("keras.", "tensorflow.", "tf_keras."))
+                    and not is_copy(type(layer), "keras_layers.py")}
         transfer = KerasToTorchTransfer(default_catalog(), classes, renames, source.builder_layers)
     transfer.run(source.model, target.model)
     return transfer

@@ -94,9 +94,11 @@ class Transfer:
         # a catalog op's own children belong to it (MultiheadAttention's out_proj): their tensors come as "out_proj.weight"
         tensors = {name: t.detach().cpu().numpy() for name, t in
                    list(module.named_parameters()) + list(module.named_buffers()) if t is not None}
-        config = {k: v for k, v in vars(module).items() if not k.startswith("_") and isinstance(v, (int, float, str, bool, tuple))}
+        config = {k: v for k, v in vars(module).items()
+                  if not k.startswith("_") and isinstance(v, (int, float, str, bool, tuple))}
         config["keras_class"] = type(layer).__name__
-        if layer.built and layer.weights:  # never built: never called, its weights cannot matter; none: given (Normalization)
+        # never built: never called, so its weights cannot matter; none: given as arguments (Normalization)
+        if layer.built and layer.weights:
             layer.set_weights([np.asarray(w, dtype=np.float32) for w in found[0].weights.convert(tensors, config)])
         for t in list(tm.parameters()) + list(tm.buffers()):
             self.copied.add(id(t))

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from nnmigrate.catalog import Catalog
+from nnmigrate.readers.keras_reader import configured_attr
 
 
 @dataclass
@@ -63,6 +64,11 @@ class KerasToTorchTransfer:
             for name, child in km.items():
                 self.module(child, tm[name] if name in tm else None, f"{path}{name}.")
             return
+        builtin = self.builtin_class(km) if not type(km).__module__.startswith("keras.") else None
+        if builtin is not None and isinstance(getattr(tm, configured_attr(builtin), None), torch.nn.Module):
+            # a class of the source that only configures a built-in layer: the migrated module holds that layer
+            self.leaf(km, getattr(tm, configured_attr(builtin)), path.rstrip("."))
+            return
         if type(km).__name__ in self.source_classes:
             renames = self.renames.get(type(km).__name__, {})
             for name, value in vars(km).items():
@@ -83,12 +89,12 @@ class KerasToTorchTransfer:
         if not km.weights:
             return
         source = km.layer if isinstance(km, keras.layers.Wrapper) else km  # TimeDistributed: the wrapped layer's
-        found = self.catalog.lookup_class("keras", type(source).__name__)
+        found = self.catalog.lookup_class("keras", self.builtin_class(source) or type(source).__name__)
         rule = found[0].weights if found else None
         if rule is None or rule.to_torch is None:
             return
         config = {k: v for k, v in source.get_config().items() if isinstance(v, (int, float, str, bool, tuple, list))}
-        config["keras_class"] = type(source).__name__
+        config["keras_class"] = self.builtin_class(source) or type(source).__name__
         config["torch_class"] = type(module).__name__  # a Lazy support module may hold the weights one level down
         tensors = rule.to_torch([np.asarray(w) for w in source.get_weights()], config)
         state = dict(module.named_parameters()) | dict(module.named_buffers())
@@ -98,6 +104,14 @@ class KerasToTorchTransfer:
                     state[name].copy_(torch.from_numpy(np.ascontiguousarray(value)).to(state[name].dtype))
         for var in km.weights:
             self.copied.add(id(var))
+
+
+    def builtin_class(self, layer: Any) -> str | None:
+        """The name of the nearest built-in Keras layer class in the catalog the layer is an instance of."""
+        for cls in type(layer).__mro__:
+            if cls.__module__.startswith("keras.") and self.catalog.lookup_class("keras", cls.__name__):
+                return cls.__name__
+        return None
 
 
 def _is_variable(value: Any) -> bool:

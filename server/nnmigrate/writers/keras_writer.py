@@ -16,6 +16,7 @@ from nnmigrate.writers import printer
 from nnmigrate.writers.builders import builder_inputs, placeholders, split_at_model
 from nnmigrate.writers.container_classes import with_sublayers
 from nnmigrate.writers.emit import call, own_spelling
+from nnmigrate.writers.layer_settings import SUPPORT, keras_setting
 from nnmigrate.writers.model_writer import ModelWriter
 from nnmigrate.writers.module_plan import walk
 from nnmigrate.writers.translate import AttrInfo, Translator
@@ -37,6 +38,10 @@ class KerasWriter(ModelWriter):
                          "Rearrange": "from einops.layers.keras import Rearrange"}
     axes = AxisMove(to_last=True)
     container_methods = {"sequential": {"append": "add", "add_module": "add"}}
+
+    @staticmethod
+    def float_cast(e: n.Expr) -> n.Expr:
+        return call("ops.cast", e, "float32")
 
     def __post_init__(self) -> None:
         classes = [with_sublayers(s) if isinstance(s, n.ClassDef) else s for s in self.module.body]
@@ -67,7 +72,10 @@ class KerasWriter(ModelWriter):
         return n.Name("training") if attr == "training" else None
 
     def support_names(self) -> list[str]:
-        return sorted({name for entry in self.catalog.entries.values() for name in entry.support})
+        return sorted({name for entry in self.catalog.entries.values() for name in entry.support} | {SUPPORT})
+
+    def layer_setting(self, held: AttrInfo, name: str, receiver: n.Expr) -> n.Expr | None:
+        return keras_setting(self.catalog, self.emitter, held, name, receiver)
 
     def forward_params(self, params: list[n.Param], body: list[n.Stmt]) -> list[n.Param]:
         if not any(p.name == "training" for p in params):

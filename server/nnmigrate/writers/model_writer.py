@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import ClassVar
 
 from nnmigrate.catalog import Catalog
@@ -59,6 +60,9 @@ class ModelWriter:
     source_layout_name: ClassVar[str] = "channels-first"
     #: how a raw weight is read as a plain tensor for a library function (`keras.Variable.value`); None: as is
     variable_value: ClassVar[str | None] = "value"
+    #: an integer tensor as float32, where the target's arithmetic does not promote it as PyTorch does
+    #: (see writers/dtypes.py); None when the target promotes itself
+    float_cast: ClassVar[Callable[[n.Expr], n.Expr] | None] = None
     axes = AxisMove(to_last=True)
 
     def __post_init__(self) -> None:
@@ -105,6 +109,11 @@ class ModelWriter:
 
     def translate_self_attr(self, attr: str) -> n.Expr | None:
         """A target expression for `self.<attr>` when it means something else in the target, else None."""
+        return None
+
+    def layer_setting(self, held: AttrInfo, name: str, receiver: n.Expr) -> n.Expr | None:
+        """A target expression for reading the constructor setting `name` (`conv.out_channels`) of a layer
+        that holds what `held` says, where the target keeps it elsewhere; None to read it unchanged."""
         return None
 
     def translate_name(self, name: str) -> n.Expr | None:
@@ -186,12 +195,22 @@ class ModelWriter:
 
     def returned(self, tr: Translator, value: n.Expr, info: TensorInfo) -> tuple[n.Expr, TensorInfo]:
         if self.layout != "preserve" or tr.class_name not in self.plan.entry_classes:
-            return value, info
+            return self.feature_map_returned(tr, value, info)
         if info.parts is not None and isinstance(value, n.TupleExpr):
             items = [self.returned(tr, v, i) for v, i in zip(value.elts, info.parts)]
             return n.TupleExpr([v for v, _ in items]), TensorInfo(parts=tuple(i for _, i in items))
         if info.moved:
             return self.to_source(value, info.rank), TensorInfo(PLAIN, info.rank)
+        return value, info
+
+    def feature_map_returned(self, tr: Translator, value: n.Expr, info: TensorInfo) -> tuple[n.Expr, TensorInfo]:
+        """A layer that takes a moved feature map and returns one of the same rank in the source layout (its
+        last step an einops rearrange back to `b c h w`) returns it moved, as the target's layers do: a
+        Sequential holding it passes its output straight to the next layer."""
+        first = next(iter(tr.param_infos.values()), UNKNOWN)
+        if self.axes.to_last and info.layout == PLAIN and info.parts is None and (info.rank or 0) >= 3 \
+                and first.moved and first.rank == info.rank:
+            return self.to_target(value, info.rank), TensorInfo(MOVED, info.rank)
         return value, info
 
     def nested_function(self, tr: Translator, f: n.FunctionDef) -> n.FunctionDef:
@@ -312,6 +331,7 @@ class ModelWriter:
             tr = self._translator(name, attrs)
             for p in params:
                 tr.env[p.name] = TensorInfo(infos[p.name].layout, infos[p.name].rank, frozenset())
+            tr.param_infos = dict(tr.env)
             body = self.forward_prelude(cls, tr, [p for p in forward.params[1:] if not p.star]) + tr.body(forward.body)
             returns = tr.returns[0] if tr.returns else UNKNOWN
             result.signature = Signature(infos, returns)
@@ -422,10 +442,12 @@ class ModelWriter:
             returns = result.signature.returns
             outputs = [p.layout for p in returns.parts] if returns.parts is not None else [returns.layout]
             classes[name] = {"inputs": [v.layout for v in result.signature.params.values()], "outputs": outputs}
-        if not classes and self.symbol in self.builder_inputs:
+        if self.symbol in self.builder_inputs:  # a Functional builder (whatever classes it uses): its inputs' layouts
             classes[self.symbol] = {"inputs": self.builder_inputs[self.symbol], "outputs": []}
         if not classes and self.symbol in self.plan.functions:  # a builder returning a container (Sequential)
             layout = MOVED if self.plan.spatial and self.layout == "native" else PLAIN
             classes[self.symbol] = {"inputs": [layout], "outputs": [None]}
+        if self.symbol in classes:  # the migrated symbol's contract first: verify runs it
+            classes = {self.symbol: classes.pop(self.symbol), **classes}
         return {"entry_classes": classes, "renames": self.renames, "layout": self.layout,
                 "source_framework": self.module.source_framework}

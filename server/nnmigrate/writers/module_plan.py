@@ -259,6 +259,11 @@ class ModulePlan:
                 listed = attrs[_appended(x.value)]  # `self.blocks.append(Block(...))` builds the list element-wise
                 elements = [*listed.elements, self.attr_info(x.value.args[-1].value, local, attrs)]  # type: ignore[union-attr]
                 attrs[_appended(x.value)] = AttrInfo(listed.kind, elements=elements)  # type: ignore[index]
+            elif isinstance(x, n.ExprStmt) and _appended_local(x.value) in local \
+                    and local[_appended_local(x.value)].kind in ("list", "sequence"):  # type: ignore[index]
+                name = _appended_local(x.value)  # `blocks.append(Block(...))` on a local list, stored later
+                elements = [*local[name].elements, self.attr_info(x.value.args[-1].value, local, attrs)]  # type: ignore
+                local[name] = AttrInfo(local[name].kind, elements=elements)  # type: ignore[index]
             elif isinstance(x, n.ExprStmt) and isinstance(x.value, n.Op) and x.value.key == "register_buffer":
                 name = x.value.attrs["name"]
                 if isinstance(name, n.Const) and isinstance(name.value, str):
@@ -271,6 +276,8 @@ class ModulePlan:
         if isinstance(e, n.IfExp):  # `nn.Conv1d(...) if flag else None`
             branches = [self.attr_info(b, local, attrs) for b in (e.body, e.orelse)
                         if not (isinstance(b, n.Const) and b.value is None)]
+            if branches and all(b.kind == "class_ref" for b in branches):  # `AbsPosEmb if absolute else RelPosEmb`
+                return AttrInfo("class_refs", elements=branches)
             # `nn.Linear(...) if proj else nn.Identity()`: the identity takes any layout the other branch wants
             branches = [b for b in branches if (b.kind, b.key) != ("op", "identity")] or branches
             same = all((b.kind, b.key) == (branches[0].kind, branches[0].key) for b in branches)
@@ -307,9 +314,26 @@ class ModulePlan:
                 return AttrInfo("list", elements=elements)
         if isinstance(e, n.Lambda) and isinstance(e.body, n.Op) and e.body.layer:  # `conv = nn.Conv2d`
             return AttrInfo("factory", e.body.key, op=e.body)
-        made = local.get(e.func.id) if isinstance(e, n.Call) and isinstance(e.func, n.Name) else None
+        if isinstance(e, n.Subscript) and isinstance(e.value, n.DictExpr) and e.value.values and all(
+                isinstance(v, n.Lambda) and isinstance(v.body, n.Op) and v.body.layer for v in e.value.values):
+            # `{"Conv2d": factory, ...}[name]`: layer classes picked by name at run time
+            return AttrInfo("factories", elements=[AttrInfo("factory", v.body.key, op=v.body)  # type: ignore[union-attr]
+                                                   for v in e.value.values])
+        made = local.get(e.func.id) if isinstance(e, n.Call) and isinstance(e.func, n.Name) else \
+            self.attr_info(e.func, local, attrs) if isinstance(e, n.Call) and isinstance(e.func, n.Subscript) else None
         if made is not None and made.kind == "factory":  # `conv(3, 64, 3)` with that factory
             return AttrInfo("op", made.key, op=made.op)
+        if made is not None and made.kind == "factories":  # one of several layers: a "choice"
+            return AttrInfo("choice", elements=[AttrInfo("op", f.key, op=f.op) for f in made.elements])
+        if made is not None and made.kind in ("class_ref", "class_refs"):  # `block(dim)` with `block = Block`
+            chosen = [made] if made.kind == "class_ref" else made.elements
+            if self._recording:
+                for c in chosen:
+                    self._record(c.key, e.args, local, attrs)  # type: ignore[union-attr,arg-type]
+            classes = [AttrInfo("class", c.key) for c in chosen]
+            return classes[0] if len(classes) == 1 else AttrInfo("choice", elements=classes)
+        if isinstance(e, n.Name) and e.id in self.classes and e.id not in local:
+            return AttrInfo("class_ref", e.id)
         if isinstance(e, n.Name) and e.id in local:
             return local[e.id]
         return AttrInfo("other")
@@ -388,6 +412,14 @@ def _appended(e: n.Expr) -> str | None:
     if isinstance(e, n.Call) and isinstance(e.func, n.Attr) and len(e.args) == _ADDS.get(e.func.attr) \
             and isinstance(e.func.value, n.Attr) and isinstance(e.func.value.value, n.Name) and e.func.value.value.id == "self":
         return e.func.value.attr
+    return None
+
+
+def _appended_local(e: n.Expr) -> str | None:
+    """`name` for `name.append(value)` on a local variable."""
+    if isinstance(e, n.Call) and isinstance(e.func, n.Attr) and len(e.args) == _ADDS.get(e.func.attr) \
+            and isinstance(e.func.value, n.Name):
+        return e.func.value.id
     return None
 
 

@@ -252,11 +252,9 @@ def _stmt(s: n.Stmt, level: int = 0) -> list[str]:  # noqa: C901
 
 
 def block(body: list[n.Stmt], level: int) -> list[str]:
-    """The statements of an indented block; a `pass` beside others is left out, one is added where only notes
-    would stand."""
-    idle = [s for s in body if isinstance(s, n.Simple) and s.keyword == "pass" and not s.comments]
-    if len(idle) < len(body):
-        body = [s for s in body if s not in idle]
+    """The statements of a block; a bare `pass` only where nothing else runs in it (a migration may have added
+    statements to a block that held only `pass`, or left out all of them)."""
+    body = [s for s in body if not (isinstance(s, n.Simple) and s.keyword == "pass" and not s.comments)]
     lines: list[str] = []
     for s in body:
         lines += stmt(s, level)

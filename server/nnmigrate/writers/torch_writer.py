@@ -15,7 +15,7 @@ from nnmigrate.layout import UNKNOWN, AxisMove
 from nnmigrate.pivot import nodes as n
 from nnmigrate.shapes.propagate import infer_sizes
 from nnmigrate.writers.builders import builder_inputs, names, placeholders, split_at_model
-from nnmigrate.writers.emit import call, method, own_spelling
+from nnmigrate.writers.emit import call, method, own_spelling, same_expr
 from nnmigrate.writers.model_writer import ModelWriter
 from nnmigrate.writers.module_plan import ModulePlan, walk
 from nnmigrate.writers.translate import AttrInfo, Translator
@@ -90,9 +90,7 @@ class TorchWriter(ModelWriter):
     def adjust_init(self, cls: n.ClassDef, body: list[n.Stmt]) -> list[n.Stmt]:
         """`super().__init__(**kwargs)`: Keras layer options such as `name=` mean nothing to nn.Module; a Sequential
         subclass passes its layers on as positional arguments. A subclass of an in-file class passes its arguments on."""
-        appended = {x.func.value.attr for x in walk(cls.body) if isinstance(x, n.Call) and isinstance(x.func, n.Attr)
-                    and x.func.attr == "append" and isinstance(x.func.value, n.Attr)
-                    and not (x.args and isinstance(x.args[0].value, n.Op) and x.args[0].value.key in _WEIGHT_OPS)}
+        appended = _layer_appends(cls)
         out: list[n.Stmt] = []
         if self.plan.method(cls.name, "build") is not None:
             body = [*body, n.Assign([n.Attr(n.Name("self"), "built")], n.Const(False))]
@@ -105,20 +103,28 @@ class TorchWriter(ModelWriter):
                 s = n.ExprStmt(n.Call(s.value.func, layers), span=s.span, comments=s.comments)
             elif isinstance(s, n.Assign) and _holds_layers(s, appended):
                 s = n.Assign(s.targets, call("nn.ModuleList", s.value), span=s.span, comments=s.comments)
+            elif cls.kind == "sequential" and _self_add(s) is not None:
+                added = _self_add(s)
+                if not s.comments and out and isinstance(out[-1], n.Assign) \
+                        and any(same_expr(t, added) for t in out[-1].targets):
+                    continue  # `self.norm = ...` then `self.add(self.norm)`: assigning registers it, in that order
+                s = n.ExprStmt(n.Call(n.Attr(n.Name("self"), "append"), [n.Arg(added)]), span=s.span, comments=s.comments)
             out.append(s)
-        return out
+        return _super_init_first(out)
 
     def write_class(self, cls: n.ClassDef) -> n.ClassDef:
-        """A Keras layer with build() but no __init__ still needs one: it starts unbuilt."""
+        """A Keras layer with build() but no __init__ still needs one: it starts unbuilt (and takes the Keras layer
+        options, `name=` and the like, as Keras's own __init__ does)."""
         out = super().write_class(cls)
         if cls.kind != "plain" and self.plan.method(cls.name, "build") is not None \
                 and self.plan.method(cls.name, "init") is None:
-            init = n.FunctionDef("__init__", [n.Param("self")], [
+            init = n.FunctionDef("__init__", [n.Param("self"), n.Param("kwargs", star="**")], [
                 n.ExprStmt(n.Call(n.Attr(n.Call(n.Name("super"), []), "__init__"), [])),
                 n.Assign([n.Attr(n.Name("self"), "built")], n.Const(False))], role="init")
             out.body.insert(0, init)
         _buffers_over_attributes(out)
         _weight_lists(out)
+        _layer_lists_rebuilt(out, _layer_appends(cls))
         return out
 
     def forward_prelude(self, cls: n.ClassDef, tr: object, params: list[n.Param]) -> list[n.Stmt]:
@@ -228,6 +234,36 @@ class TorchWriter(ModelWriter):
                 "expect; the Keras original took channels-last (N, ..., C).")
 
 
+def _super_init_first(body: list[n.Stmt]) -> list[n.Stmt]:
+    """Keras layers often set attributes before `super().__init__(**kwargs)`; an nn.Module cannot hold a module or
+    parameter before its own __init__ ran, so an argument-free `super().__init__()` comes first."""
+    for i, s in enumerate(body):
+        if isinstance(s, n.ExprStmt) and isinstance(s.value, n.Call) and not s.value.args \
+                and isinstance(s.value.func, n.Attr) and s.value.func.attr == "__init__" \
+                and isinstance(s.value.func.value, n.Call) and isinstance(s.value.func.value.func, n.Name) \
+                and s.value.func.value.func.id == "super":
+            return [s, *body[:i], *body[i + 1:]]
+    return body
+
+
+def _layer_appends(cls: n.ClassDef) -> set[str]:
+    """`self.<name>` lists that methods other than call() append layers to (call() appends tensors)."""
+    methods = [s for s in cls.body if isinstance(s, n.FunctionDef) and s.role != "forward"]
+    return {x.func.value.attr for x in walk(methods) if isinstance(x, n.Call) and isinstance(x.func, n.Attr)
+            and x.func.attr == "append" and isinstance(x.func.value, n.Attr)
+            and not (x.args and isinstance(x.args[0].value, n.Op) and x.args[0].value.key in _WEIGHT_OPS)}
+
+
+def _layer_lists_rebuilt(cls: n.ClassDef, appended: set[str]) -> None:
+    """`self.blocks = []` again in build() (or another method but forward), to be filled with layers: an
+    nn.ModuleList there too."""
+    for f in cls.body:
+        if isinstance(f, n.FunctionDef) and f.role not in ("forward", "init"):
+            for x in walk(f.body):
+                if isinstance(x, n.Assign) and _holds_layers(x, appended):
+                    x.value = call("nn.ModuleList", x.value)
+
+
 def _buffers_over_attributes(cls: n.ClassDef) -> None:
     """`self.x = nn.Buffer(t)` cannot replace an attribute set before (`self.x = None` in __init__, a plain tensor):
     there the fixed weight is a parameter that is not trained."""
@@ -285,3 +321,13 @@ def _assigned(stmts: list[n.Stmt]) -> set[str]:
     targets = [t for s in walk(stmts) if isinstance(s, n.Assign) for t in s.targets]
     targets += [s.target for s in walk(stmts) if isinstance(s, (n.AugAssign, n.AnnAssign, n.For))]
     return {x.id for t in targets for x in names(t)}
+
+
+def _self_add(s: n.Stmt) -> n.Expr | None:
+    """The layer of a Keras Sequential subclass's `self.add(layer)` statement, else None."""
+    value = s.value if isinstance(s, n.ExprStmt) else None
+    if isinstance(value, n.Call) and isinstance(value.func, n.Attr) and value.func.attr == "add" \
+            and isinstance(value.func.value, n.Name) and value.func.value.id == "self" and len(value.args) == 1 \
+            and value.args[0].keyword is None and not value.args[0].star:
+        return value.args[0].value
+    return None

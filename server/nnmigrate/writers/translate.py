@@ -20,6 +20,7 @@ from nnmigrate.layout import UNKNOWN, TensorInfo, collapse
 from nnmigrate.pivot import nodes as n
 from nnmigrate.pivot.values import const_value
 from nnmigrate.writers import printer
+from nnmigrate.writers.dtypes import INT, INT_TENSOR, needs_float, number_kind, sizes
 from nnmigrate.writers.emit import MOVED, PLAIN, OpView
 
 if TYPE_CHECKING:
@@ -74,6 +75,9 @@ class Translator:
         self.demand: dict[str, str] = {}
         self.returns: list[TensorInfo] = []
         self.markers: list[str] = []
+        #: the layouts the forward's parameters arrive in (set for a class's forward)
+        self.param_infos: dict[str, TensorInfo] = {}
+        self.number_kinds: dict[str, str] = {}  # local names known to hold integer tensors, ints or floats
         self.diagnostics: list[Diagnostic] = []
         self.call_sites: dict[str, CallSite] = {}
         self.sites: dict[str, CallSite] = {}  # call sites seen in forward, used when constructing layers
@@ -100,6 +104,9 @@ class Translator:
             return type(e)([self.need(x, p, layout, p.rank) for x, p in zip(e.elts, info.parts)])  # item by item
         if info.layout == layout or info.layout is None and layout == PLAIN:
             return e
+        if info.listed:  # a list of tensors: each converted
+            return self._list_to_source(e, info) if layout == PLAIN else n.Comprehension(
+                "list", self.writer.to_target(n.Name("t"), info.rank or rank), [n.CompFor(n.Name("t"), e)])
         rank = info.rank or rank
         if layout == MOVED:
             if info.layout is None and not info.origin:
@@ -133,7 +140,9 @@ class Translator:
                 out = n.Attr(e.value, name, span=e.span)
                 return out, TensorInfo(PLAIN) if info is not None and info.kind == "param" else UNKNOWN
             value, _ = self.expr(e.value)
-            return n.Attr(value, e.attr, span=e.span), UNKNOWN
+            held = self._held(e.value)
+            setting = self.writer.layer_setting(held, e.attr, value) if held is not None else None
+            return setting or n.Attr(value, e.attr, span=e.span), UNKNOWN
         if isinstance(e, n.Call):
             return self.call(e)
         if isinstance(e, n.BinOp):
@@ -143,12 +152,9 @@ class Translator:
             return n.UnaryOp(e.op, operand), info if e.op == "-" else UNKNOWN
         if isinstance(e, n.Subscript):
             return self.subscript(e)
-        if isinstance(e, n.TupleExpr):
+        if isinstance(e, (n.TupleExpr, n.ListExpr)):
             items = [self.expr(x) for x in e.elts]
-            return n.TupleExpr([x for x, _ in items]), TensorInfo(parts=tuple(i for _, i in items))
-        if isinstance(e, n.ListExpr):
-            items = [self.expr(x) for x in e.elts]
-            return n.ListExpr([x for x, _ in items]), TensorInfo(parts=tuple(i for _, i in items))
+            return type(e)([x for x, _ in items]), _display_info(e.elts, items)
         if isinstance(e, n.SetExpr):
             return n.SetExpr([self.expr(x)[0] for x in e.elts]), UNKNOWN
         if isinstance(e, n.DictExpr):
@@ -172,7 +178,7 @@ class Translator:
             self.env = saved
             return n.Lambda(e.params, body), UNKNOWN
         if isinstance(e, n.Comprehension):
-            return self.comprehension(e), UNKNOWN
+            return self.comprehension(e)
         if isinstance(e, n.Starred):
             value, info = self.expr(e.value)
             return n.Starred(value), info
@@ -183,17 +189,20 @@ class Translator:
             return e, UNKNOWN
         return e, UNKNOWN
 
-    def comprehension(self, e: n.Comprehension) -> n.Comprehension:
+    def comprehension(self, e: n.Comprehension) -> tuple[n.Comprehension, TensorInfo]:
+        """A comprehension, and what it holds: a list (or generator) of tensors all in its element's layout."""
         saved = dict(self.env)
         gens = []
         for g in e.generators:
             it, _ = self.expr(g.iter)
             self.bind(g.target, self.element_of(g.iter))
             gens.append(n.CompFor(self.expr(g.target)[0], it, [self.expr(c)[0] for c in g.ifs]))
-        elt, _ = self.expr(e.elt)
+        elt, info = self.expr(e.elt)
         value = self.expr(e.value)[0] if e.value is not None else None
         self.env = saved
-        return n.Comprehension(e.kind, elt, gens, value)
+        held = TensorInfo(info.layout, info.rank) if e.kind in ("list", "generator") and info.layout \
+            and info.parts is None else UNKNOWN
+        return n.Comprehension(e.kind, elt, gens, value), held
 
     def element_of(self, it: n.Expr) -> TensorInfo:
         """What iterating over `it` yields: a variable holding tensors (a split's pieces) gives their layout;
@@ -204,7 +213,8 @@ class Translator:
         if isinstance(it, n.Call) and isinstance(it.func, n.Name) and it.func.id == "enumerate" and it.args:
             return TensorInfo(parts=(UNKNOWN, self.element_of(it.args[0].value)))
         info = collapse(self.env.get(it.id, UNKNOWN)) if isinstance(it, n.Name) else UNKNOWN
-        return replace(info, parts=None, origin=frozenset()) if info.layout and info.parts is None else UNKNOWN
+        return replace(info, parts=None, origin=frozenset(), listed=False) if info.layout and info.parts is None \
+            else UNKNOWN
 
     def _iterated(self, it: n.Expr) -> n.Expr:
         """What a loop really walks: through `reversed(x)` / `list(x)` and a local bound to `zip(...)` once."""
@@ -221,6 +231,10 @@ class Translator:
     def binop(self, e: n.BinOp) -> tuple[n.Expr, TensorInfo]:
         left, li = self.expr(e.left)
         right, ri = self.expr(e.right)
+        if self.writer.float_cast:
+            lk, rk = number_kind(e.left, self.number_kinds), number_kind(e.right, self.number_kinds)
+            left = self.writer.float_cast(left) if needs_float(e.op, lk, rk) else left
+            right = self.writer.float_cast(right) if needs_float(e.op, rk, lk) else right
         if e.op == "@":
             return n.BinOp("@", self.need(left, li, PLAIN), self.need(right, ri, PLAIN)), TensorInfo(PLAIN)
         layouts = {i.layout for i in (li, ri) if i.layout is not None}
@@ -244,6 +258,8 @@ class Translator:
         if info.parts is not None and isinstance(const_value(e.index), int):
             i = const_value(e.index)
             return n.Subscript(value, index), info.parts[i] if -len(info.parts) <= i < len(info.parts) else UNKNOWN
+        if info.listed:  # a slice of a list of tensors is one too; an item is one of them
+            return n.Subscript(value, index), info if isinstance(e.index, n.Slice) else replace(info, listed=False)
         if info.moved:
             remapped = self.writer.axes.remap_index(index, info.rank)
             if remapped is not None:
@@ -473,6 +489,9 @@ class Translator:
     def call(self, e: n.Call) -> tuple[n.Expr, TensorInfo]:
         if isinstance(e.func, n.Op) and e.func.layer:
             return self.inline_layer_call(e, e.func)
+        mapped = self.mapped_lambda(e)
+        if mapped is not None:
+            return mapped
         target = self._callee_info(e.func)
         receiver = UNKNOWN
         if isinstance(e.func, n.Attr) and not (isinstance(e.func.value, n.Name) and e.func.value.id == "self"):
@@ -514,13 +533,31 @@ class Translator:
             if self._is_imported_callable(e.func) and any(i.layout or i.origin for i in infos):
                 # a library function or layer (einops) knows nothing of the layout change: it gets the source layout
                 args = [n.Arg(self.need(a.value, i, PLAIN), a.keyword, a.star) for a, i in zip(args, infos)]
-                return n.Call(func, args, span=e.span), TensorInfo(PLAIN)
+                return n.Call(func, args, span=e.span), TensorInfo(PLAIN, _pattern_rank(args))
             first = infos[0] if infos else UNKNOWN
             if isinstance(e.func, n.Name) and e.func.id in _ELEMENTWISE_FOLDS and len(infos) == 1 and first.parts:
                 return n.Call(func, args, span=e.span), _common(first.parts)
             return n.Call(func, args, span=e.span), first if first.layout else UNKNOWN
         attr_name, info = target
         return self.call_attr(attr_name, info, func, args, infos, e.span)
+
+    def mapped_lambda(self, e: n.Call) -> tuple[n.Expr, TensorInfo] | None:
+        """`map(lambda t: rearrange(t, ...), (q, k, v))`: the lambda's parameter takes what the sequence's
+        elements are, so its body meets them in their layout; the result's elements are what the body gives."""
+        if not (isinstance(e.func, n.Name) and e.func.id == "map" and "map" not in self.env and len(e.args) == 2
+                and not any(a.keyword or a.star for a in e.args) and isinstance(e.args[0].value, n.Lambda)
+                and len(e.args[0].value.params) == 1):
+            return None
+        fn: n.Lambda = e.args[0].value  # type: ignore[assignment]
+        seq, info = self.expr(e.args[1].value)
+        element = collapse(info)
+        saved = dict(self.env)
+        self.env[fn.params[0]] = replace(element, parts=None, origin=frozenset(), listed=False) \
+            if element.layout and element.parts is None else self.element_of(e.args[1].value)
+        body, out = self.expr(fn.body)
+        self.env = saved
+        return n.Call(e.func, [n.Arg(n.Lambda(fn.params, body)), n.Arg(seq)], span=e.span), \
+            replace(out, parts=None, origin=frozenset()) if out.layout else UNKNOWN
 
     def call_function(self, name: str | tuple[str, str], func: n.Expr, args: list[n.Arg], infos: list[TensorInfo],
                       span: SourceRange | None) -> tuple[n.Expr, TensorInfo]:
@@ -562,6 +599,21 @@ class Translator:
             func = func.value if isinstance(func, n.Attr) else func.func
         return isinstance(func, n.Name) and func.id.split(".")[0] in self.writer.plan.imported
 
+    def _held(self, e: n.Expr) -> AttrInfo | None:
+        """What a layer-holding expression holds, as far as the constructors tell: `self.<name>`, a loop
+        variable over a container, an element of a container, or an attribute of a migrated class's instance
+        (`self.block.conv`)."""
+        if isinstance(e, n.Attr) and isinstance(e.value, n.Name) and e.value.id == "self":
+            return self.attrs.get(e.attr)
+        if isinstance(e, n.Name):
+            return self.loop_elements.get(e.id)
+        owner = self._held(e.value) if isinstance(e, (n.Attr, n.Subscript)) else None
+        if owner is None:
+            return None
+        if isinstance(e, n.Attr):
+            return self.writer.plan.attributes(owner.key).get(e.attr) if owner.kind == "class" and owner.key else None
+        return _merge_elements(owner.elements) if owner.elements else None
+
     def _callee_info(self, func: n.Expr) -> tuple[str, AttrInfo] | None:
         if isinstance(func, n.Attr) and isinstance(func.value, n.Name) and func.value.id == "self" and func.attr in self.attrs:
             return func.attr, self.attrs[func.attr]
@@ -578,7 +630,7 @@ class Translator:
 
     def call_attr(self, name: str, info: AttrInfo, func: n.Expr, args: list[n.Arg], infos: list[TensorInfo],
                   span: SourceRange | None) -> tuple[n.Expr, TensorInfo]:
-        for cls in [info] if info.kind == "class" else info.elements if info.kind == "argument" else []:
+        for cls in [info] if info.kind == "class" else info.elements if info.kind in ("argument", "choice") else []:
             if cls.kind == "class" and cls.key:
                 self.writer.called_with(cls.key, args)
         if info.kind == "class" and info.key:
@@ -593,8 +645,13 @@ class Translator:
             return n.Call(func, fixed, span=span), sig.returns
         if info.kind == "op" and info.key and args:
             return self.call_layer_op(name, self.catalog.get(info.key), func, args, infos, span)
-        if info.kind == "argument" and info.elements and all(e.kind == "class" for e in info.elements):
-            # a block the constructions pass in (`PreNorm(dim, Attention(...))`): called like the (first) one passed
+        if info.kind in ("argument", "choice") and info.elements and all(e.kind == "class" for e in info.elements):
+            # a block the constructions pass in (`PreNorm(dim, Attention(...))`) or one of the classes a local
+            # names (`block = Basic if small else Bottleneck`): each takes the layouts this call gives (the
+            # first call of a class fixes them), and the call reads like the first one's
+            hints = [i for a, i in zip(args, infos) if not a.keyword]
+            for other in info.elements[1:]:
+                self.writer.signature(other.key, hints)  # type: ignore[arg-type]
             return self.call_attr(name, info.elements[0], func, args, infos, span)
         if info.kind == "sequence" and info.elements and args:
             wanted = self._wanted(info.elements[0], infos[0], info.elements[1:])
@@ -712,7 +769,8 @@ class Translator:
         layout, on_stored = outcomes.pop()
         return TensorInfo(layout, ranks.pop() if len(ranks) == 1 else None), on_stored
 
-    def permuted_op(self, entry: OpEntry, op: n.Op, attrs: dict[str, n.Expr], first: TensorInfo) -> tuple[n.Expr, TensorInfo]:
+    def permuted_op(self, entry: OpEntry, op: n.Op, attrs: dict[str, n.Expr],
+                    first: TensorInfo) -> tuple[n.Expr, TensorInfo]:
         """A functional axis permutation (`x.permute(0, 2, 1)`, `torch.movedim(x, 1, -1)`) applied to the stored
         data: nothing where it relabels the layout or undoes the layout move, else the catalog's permute (once,
         not after a transpose back to the source layout)."""
@@ -724,10 +782,9 @@ class Translator:
         out, on_stored = found
         if on_stored == tuple(range(len(on_stored))):
             return attrs["input"], out
-        permute = self.catalog.get("permute")
-        view = OpView(permute, n.Op("permute", {"input": op.attrs["input"], "dims": n.TupleExpr([n.Const(a) for a in on_stored])},
-                                    span=op.span),
-                      {"input": attrs["input"], "dims": n.TupleExpr([n.Const(a) for a in on_stored])}, PLAIN, out.rank)
+        permute, dims = self.catalog.get("permute"), n.TupleExpr([n.Const(a) for a in on_stored])
+        view = OpView(permute, n.Op("permute", {"input": op.attrs["input"], "dims": dims}, span=op.span),
+                      {"input": attrs["input"], "dims": dims}, PLAIN, out.rank)
         return self.emit(permute, view, op.span), out
 
     def channels_output(self, entry: OpEntry, op: n.Op | None, rank: int | None) -> TensorInfo:
@@ -780,6 +837,41 @@ class Translator:
                     self.bind(t, replace(info, parts=None) if info.layout else UNKNOWN)
         elif isinstance(target, n.Starred):
             self.bind(target.value, UNKNOWN)
+
+    def _note_kinds(self, target: n.Expr, value: n.Expr) -> None:
+        """Notes what kind of number each name `target` binds holds (see `dtypes`); meshgrid's pieces are
+        integer tensors when its inputs are."""
+        if isinstance(target, n.Name):
+            self._note_kind(target.id, number_kind(value, self.number_kinds))
+        elif isinstance(target, (n.TupleExpr, n.ListExpr)):
+            if isinstance(value, (n.TupleExpr, n.ListExpr)) and len(value.elts) == len(target.elts):
+                for t, v in zip(target.elts, value.elts):
+                    self._note_kinds(t, v)
+                return
+            grids = value.attrs.get("tensors") if isinstance(value, n.Op) and value.key == "meshgrid" else None
+            inputs = grids.elts if isinstance(grids, (n.TupleExpr, n.ListExpr)) else []
+            whole = INT if sizes(value) else INT_TENSOR if inputs and all(
+                number_kind(x, self.number_kinds) == INT_TENSOR for x in inputs) else None
+            for t in target.elts:
+                if isinstance(t, n.Name):
+                    self._note_kind(t.id, whole)
+
+    def _note_kind(self, name: str, kind: str | None) -> None:
+        if kind is None:
+            self.number_kinds.pop(name, None)
+        else:
+            self.number_kinds[name] = kind
+
+    def _weight_values(self, target: n.Expr, source: n.Expr, value: n.Expr) -> n.Expr:
+        """`value` with each raw weight of `self` that `target` binds to a local name read as a plain tensor
+        (`weight, bias = self.weight.value, self.bias.value`): a local may go anywhere a tensor goes, such as
+        to einops, which takes no keras.Variable."""
+        if isinstance(target, (n.TupleExpr, n.ListExpr)) and isinstance(source, (n.TupleExpr, n.ListExpr)) \
+                and isinstance(value, type(source)) and len(target.elts) == len(source.elts) == len(value.elts):
+            return type(value)([self._weight_values(t, s, v) for t, s, v in zip(target.elts, source.elts, value.elts)])
+        if isinstance(target, n.Name) and self.writer.variable_value and self._is_param(source):
+            return n.Attr(value, self.writer.variable_value)
+        return value
 
     def body(self, stmts: list[n.Stmt]) -> list[n.Stmt]:
         out: list[n.Stmt] = []
@@ -874,6 +966,9 @@ class Translator:
             if _relabels(targets, value, s.value):  # `x = x.permute(0, 2, 3, 1)` where the target layout has it
                 return [n.Dropped(self.writer.source_code(s.span) or printer.expr(s.value),
                                   "a reordering the target layout already has", span=s.span, comments=c)]
+            if len(s.targets) == 1:
+                value = self._weight_values(s.targets[0], s.value, value)
+                self._note_kinds(s.targets[0], s.value)
             return [n.Assign(targets, value, span=s.span, comments=c)]
         if isinstance(s, n.AugAssign):
             value, vi = self.expr(s.value)
@@ -973,12 +1068,17 @@ class Translator:
             elif MOVED in (a.layout, b.layout):
                 for branch, info in ((body, a), (orelse, b)):
                     if info.moved:
-                        branch.append(n.Assign([n.Name(name)], self.writer.to_source(n.Name(name), info.rank)))
+                        branch.append(n.Assign([n.Name(name)], self._list_to_source(n.Name(name), info) if info.listed
+                                               else self.writer.to_source(n.Name(name), info.rank)))
                 merged[name] = TensorInfo(PLAIN)
             else:
                 merged[name] = a if a.layout else b
         self.env = merged
         return n.If(test, body, orelse, span=s.span, comments=s.comments)
+
+    def _list_to_source(self, e: n.Expr, info: TensorInfo) -> n.Expr:
+        """A list of moved tensors in the source layout, element by element."""
+        return n.Comprehension("list", self.writer.to_source(n.Name("t"), info.rank), [n.CompFor(n.Name("t"), e)])
 
     def for_stmt(self, s: n.For) -> list[n.Stmt]:
         iter_expr, _ = self.expr(s.iter)
@@ -1043,8 +1143,9 @@ class Translator:
         return {}
 
     def _iter_element(self, it: n.Expr) -> AttrInfo | None:
-        if isinstance(it, n.Attr) and isinstance(it.value, n.Name) and it.value.id == "self":
-            info = self.attrs.get(it.attr)
+        if isinstance(it, n.Attr) and isinstance(it.value, n.Name) and it.value.id == "self" or isinstance(it, n.Name):
+            # a container attribute, or a container an outer loop took from one (`for attn, ff in layers`)
+            info = self.attrs.get(it.attr) if isinstance(it, n.Attr) else self.loop_elements.get(it.id)
             if info is not None and info.elements:
                 return _merge_elements(info.elements)
         if isinstance(it, n.Call) and isinstance(it.func, n.Attr) and it.func.attr == "values":
@@ -1052,6 +1153,34 @@ class Translator:
         return None
 
 
+
+
+def _display_info(elts: list[n.Expr], items: list[tuple[n.Expr, TensorInfo]]) -> TensorInfo:
+    """What a tuple or list display holds, element by element; a starred element of known pieces
+    (`(q, *kv.chunk(2, dim=1))`) stands for those pieces. With a starred element of unknown length the elements
+    cannot be told apart: the display is known by the layout they all share, if any."""
+    parts: list[TensorInfo] = []
+    for e, (_, info) in zip(elts, items):
+        if isinstance(e, n.Starred) and info.parts is None and info.layout is not None:
+            whole = collapse(TensorInfo(parts=tuple(i for _, i in items)))
+            return TensorInfo(whole.layout, whole.rank) if whole.parts is None else TensorInfo(parts=whole.parts)
+        parts += info.parts if isinstance(e, n.Starred) and info.parts is not None else [info]
+    return TensorInfo(parts=tuple(parts))
+
+
+def _pattern_rank(args: list[n.Arg]) -> int | None:
+    """The rank an einops-style pattern argument gives (`'b (h d) x y'` after `->`: 4), None when unknown."""
+    for a in args[1:2]:
+        pattern = const_value(a.value)
+        if isinstance(pattern, str) and pattern.count("->") == 1:
+            right = pattern.split("->")[1]
+            if "..." not in right:
+                depth, groups = 0, 0
+                for token in right.replace("(", " ( ").replace(")", " ) ").split():
+                    groups += depth == 0 and token != ")"
+                    depth += (token == "(") - (token == ")")
+                return groups
+    return None
 
 
 def _merge_elements(elements: list[AttrInfo]) -> AttrInfo:
