@@ -47,6 +47,13 @@ def source(wanted: set[str] | list[str] | tuple[str, ...], module: str = "keras_
         name = todo.pop()
         if name not in needed:
             needed.add(name)
-            used = {node.id for node in ast.walk(ast.parse(found[name])) if isinstance(node, ast.Name)}
-            todo += [other for other in found if other in used]
+            todo += list(_builds_on(module, name))
     return "\n\n\n".join(code for name, code in found.items() if name in needed)
+
+
+@lru_cache(maxsize=None)
+def _builds_on(module: str, name: str) -> tuple[str, ...]:
+    """The other support definitions of `module` that `name`'s source uses."""
+    found = classes(module)
+    used = {node.id for node in ast.walk(ast.parse(found[name])) if isinstance(node, ast.Name)}
+    return tuple(other for other in found if other in used and other != name)
