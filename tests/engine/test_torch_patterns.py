@@ -249,10 +249,11 @@ PADDING_MODULES = """
             self.reflect = nn.ReflectionPad1d((1, 2))
             self.conv = nn.Conv1d(3, 4, 3)
             self.crop = nn.ZeroPad1d((-1, -2))
+            self.mixed = nn.ZeroPad1d((2, -1))
 
         def forward(self, x):
             x = self.conv(self.reflect(self.const(self.zero(x))))
-            return self.crop(x)
+            return self.mixed(self.crop(x))
 
     class Causal(nn.Module):
         def __init__(self):
@@ -291,7 +292,8 @@ PADDING_MODULES = """
 def test_padding_modules_of_every_mode_verify(symbol, inputs, tmp_path, worker):
     text = check(worker, tmp_path, PADDING_MODULES, symbol, inputs)
     assert "mode='reflect'" in text  # in a Lambda layer: Keras has no reflection padding layer
-    assert symbol != "Pad1d" or "layers.Cropping1D((1, 2))" in text and "layers.ZeroPadding1D((2, 1))" in text
+    assert symbol != "Pad1d" or "layers.Cropping1D((1, 2))" in text and "layers.ZeroPadding1D((2, 1))" in text \
+        and "keras.Sequential([layers.ZeroPadding1D((2, 0)), layers.Cropping1D((0, 1))])" in text
 
 
 def test_zeros_just_before_a_conv1d_read_as_causal_padding(tmp_path, worker):

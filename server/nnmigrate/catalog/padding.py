@@ -73,18 +73,27 @@ def _keras_form(pairs: list[list[int]]) -> Any:
     return tuple(pairs[0]) if len(pairs) == 1 else tuple(tuple(pair) for pair in pairs)
 
 
+def keras_zero_pad(padding: n.Expr, rank: int) -> n.Expr:
+    """Keras ZeroPadding{rank}D for a Keras padding; negative literal amounts (PyTorch crops so) are Cropping{rank}D's,
+    mixed ones both layers in turn."""
+    pairs = keras_pairs(const_value(padding), rank)
+    if pairs is None or all(x >= 0 for pair in pairs for x in pair):
+        return call(f"layers.ZeroPadding{rank}D", padding)
+    crop = call(f"layers.Cropping{rank}D", lit(_keras_form([[max(-x, 0) for x in pair] for pair in pairs])))
+    if all(x <= 0 for pair in pairs for x in pair):
+        return crop
+    pad = call(f"layers.ZeroPadding{rank}D", lit(_keras_form([[max(x, 0) for x in pair] for pair in pairs])))
+    return call("keras.Sequential", [pad, crop])
+
+
 def keras_pad_layer(rank: int) -> Callable[[OpView], n.Expr]:
-    """Keras ZeroPadding{rank}D for zeros, Cropping{rank}D for negative amounts; another value, or reflection, as a
-    Lambda layer running keras.ops.pad over the spatial axes of the channels-last tensor."""
+    """Keras ZeroPadding{rank}D for zeros (see `keras_zero_pad`), Cropping{rank}D for negative amounts; another value,
+    or reflection, as a Lambda layer running keras.ops.pad over the spatial axes of the channels-last tensor."""
     def to_keras(v: OpView) -> n.Expr:
         mode, value = v.value("mode"), v.value("value")
         pairs = keras_pairs(v.value("padding"), rank)
-        if pairs is not None and any(x < 0 for pair in pairs for x in pair):
-            if not all(x <= 0 for pair in pairs for x in pair):
-                v.errors.append("padding that crops some sides and pads others has no Keras layer")
-            return call(f"layers.Cropping{rank}D", lit(_keras_form([[-x for x in pair] for pair in pairs])))
-        if mode == "constant" and value == 0:
-            return call(f"layers.ZeroPadding{rank}D", v.get("padding"))
+        if mode == "constant" and value == 0 or pairs is not None and all(x <= 0 for pair in pairs for x in pair):
+            return keras_zero_pad(v.get("padding"), rank)
         if pairs is None:
             v.errors.append(f"{mode} padding by amounts known only at run time has no Keras form here")
             return call(f"layers.ZeroPadding{rank}D", v.get("padding"))

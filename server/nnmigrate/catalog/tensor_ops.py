@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from nnmigrate.catalog.math_ops import DTYPE_NAMES, torch_dtype
-from nnmigrate.catalog.padding import keras_pads_as_torch, zero_pad_torch, zero_padding_copy
+from nnmigrate.catalog.padding import keras_pads_as_torch, keras_zero_pad, zero_pad_torch, zero_padding_copy
 from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry
 from nnmigrate.catalog.shape_rules import ShapeRule, concat, permuted, upsample, with_shapes, zero_pad2d
 from nnmigrate.catalog.spell import (F, KA, KB, NN, TF, KerasForm, fn, keras, keras_fns, layer, method, names,
@@ -270,21 +270,6 @@ def _interpolate(v: OpView) -> n.Expr:
     return call("ops.image.resize", x, size, interpolation=interpolation)
 
 
-def _zero_pad_keras(pad: Any) -> n.Expr:
-    """Keras ZeroPadding2D; negative amounts (torch crops so) are Cropping2D's, mixed ones both layers in turn."""
-    amounts = [pad] if isinstance(pad, int) else [x for pair in pad for x in pair] \
-        if isinstance(pad, tuple) and all(isinstance(p, tuple) for p in pad) else []
-    if not all(isinstance(x, int) for x in amounts) or all(x >= 0 for x in amounts):
-        return call("layers.ZeroPadding2D", pad)
-
-    def part(f: Callable[[int], int]) -> Any:
-        return f(pad) if isinstance(pad, int) else tuple(tuple(f(x) for x in pair) for pair in pad)
-    crop = call("layers.Cropping2D", part(lambda x: max(-x, 0)))
-    if all(x <= 0 for x in amounts):
-        return crop
-    return call("keras.Sequential", [call("layers.ZeroPadding2D", part(lambda x: max(x, 0))), crop])
-
-
 def _pad_layer(v: OpView) -> n.Expr:
     """nn.ZeroPad2d / nn.ConstantPad2d: torch (left, right, top, bottom) -> Keras ((top, bottom), (left, right))."""
     pad = const_value(v.get("padding"))
@@ -295,7 +280,7 @@ def _pad_layer(v: OpView) -> n.Expr:
     else:
         keras_pad = v.get("padding")
     if v.is_("value", 0) or v.is_("value", 0.0):
-        return _zero_pad_keras(keras_pad)
+        return keras_zero_pad(lit(keras_pad) if isinstance(keras_pad, (int, tuple)) else keras_pad, 2)
     widths = n.BinOp("+", n.BinOp("+", lit([[0, 0]]), lit([list(p) for p in keras_pad]) if isinstance(keras_pad, tuple)
                      else lit([[keras_pad, keras_pad]] * 2)), lit([[0, 0]]))
     return call("layers.Lambda", n.Lambda(["t"], call("ops.pad", n.Name("t"), widths, constant_values=v.get("value"))))
