@@ -1,0 +1,131 @@
+"""PyTorch code where one name or expression takes values of different kinds (a feature map or the list of
+them, `x if flag else outputs`), lists grown in loops, tensors indexed by tensors, flattened calls and weights
+read from built layers: each migrates to Keras and verifies equivalent."""
+
+from __future__ import annotations
+
+import re
+
+from tests.engine.test_realworld_patterns import check
+
+
+def test_tensor_or_list_of_stage_outputs_keeps_the_channel_axis_for_the_decoder(tmp_path, worker):
+    text = check(worker, tmp_path, """
+        import torch
+        from torch import nn
+
+        class Encoder(nn.Module):
+            def __init__(self, dims=(4, 6)):
+                super().__init__()
+                self.stages = nn.ModuleList([])
+                cin = 3
+                for d in dims:
+                    self.stages.append(nn.Conv2d(cin, d, 3, stride=2, padding=1))
+                    cin = d
+
+            def forward(self, x, return_layer_outputs=False):
+                layer_outputs = []
+                for stage in self.stages:
+                    x = stage(x)
+                    layer_outputs.append(x)
+                ret = x if not return_layer_outputs else layer_outputs
+                return ret
+
+        class Net(nn.Module):
+            def __init__(self, dims=(4, 6)):
+                super().__init__()
+                self.encoder = Encoder(dims)
+                self.to_fused = nn.ModuleList([nn.Sequential(nn.Conv2d(d, 5, 1), nn.Upsample(scale_factor=2 ** i))
+                                               for i, d in enumerate(dims)])
+                self.head = nn.Conv2d(10, 2, 1)
+
+            def forward(self, x):
+                outputs = self.encoder(x, return_layer_outputs=True)
+                fused = [f(o) for o, f in zip(outputs, self.to_fused)]
+                fused = torch.cat(fused, dim=1)
+                return self.head(fused)
+        """, "Net", ["float32[2,3,16,16]"])
+    assert "ops.concatenate(fused, axis=-1)" in text
+
+
+def test_branches_binding_a_pooled_vector_or_a_list_of_feature_maps_meet_in_the_source_layout(tmp_path, worker):
+    check(worker, tmp_path, """
+        import torch
+        from torch import nn
+
+        class Encoder(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a = nn.Conv2d(3, 4, 3, padding=1)
+                self.b = nn.Conv2d(4, 4, 3, stride=2, padding=1)
+
+            def forward(self, x, pooled=False):
+                x = self.a(x)
+                feats = [x]
+                x = self.b(x)
+                feats.append(x)
+                if pooled:
+                    out = x.mean(dim=(2, 3))
+                else:
+                    out = feats
+                early = x.mean(dim=1) if pooled else x
+                return out, early
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.enc = Encoder()
+                self.head = nn.Conv2d(8, 2, 1)
+
+            def forward(self, x):
+                feats, early = self.enc(x)
+                up = nn.functional.interpolate(feats[1], scale_factor=2.0)
+                joined = torch.cat([feats[0], up], dim=1)
+                return self.head(joined) + early[:, :2].mean()
+        """, "Net", ["float32[2,3,16,16]"])
+
+
+def test_a_branch_that_returns_early_does_not_decide_the_layout_after_it(tmp_path, worker):
+    text = check(worker, tmp_path, """
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(3, 4, 3, padding=1)
+                self.out = nn.Conv2d(4, 2, 1)
+
+            def forward(self, x, features_only=False):
+                x = self.conv(x)
+                if features_only:
+                    return x
+                else:
+                    x = x.reshape(x.shape[0], 4, 8, 8) * 0.5
+                y = torch.cat([x, x * 2], dim=1)
+                return self.out(y[:, :4])
+        """, "Net", ["float32[2,3,8,8]"])
+    assert re.search(r"return x\n\s+else:", text)  # nothing unreachable written after the early return
+
+
+def test_flattening_an_expression_runs_its_layers_once(tmp_path, worker):
+    text = check(worker, tmp_path, """
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(3, 4, 3, padding=1)
+                self.pool = nn.AdaptiveAvgPool2d(2)
+                self.fc = nn.Linear(16, 5)
+                self.proj = nn.Linear(64, 5)
+
+            def forward(self, x):
+                y = self.fc(torch.flatten(self.pool(self.conv(x)), 1))
+                tokens = self.conv(x).flatten(2)
+                return y + self.proj(tokens).mean(dim=1)
+        """, "Net", ["float32[2,3,8,8]"])
+    call = text[text.index("def call"):]
+    assert call.count("self.conv(") == 2 and call.count("self.pool(") == 1
+    assert "def flatten_dims(" in text
