@@ -38,6 +38,9 @@ def _flatten(v: OpView) -> n.Expr:
                 else call("layers.Lambda", n.Lambda(["t"], call("ops.moveaxis", n.Name("t"), -1, 1))))
         return call("keras.Sequential", [back, call("layers.Flatten")])
     x = v.get("input")
+    if not _named(x):  # an expression (with layer calls) runs once: the support function reads its shape
+        ends = (v.get("start_dim"),) if end == -1 else (v.get("start_dim"), v.get("end_dim"))
+        return call("flatten_dims", x, *ends)
     shape = call("ops.shape", x)
     if start == 1 and end == -1:
         return call("ops.reshape", x, (n.Subscript(shape, n.Const(0)), -1))
@@ -49,6 +52,13 @@ def _flatten(v: OpView) -> n.Expr:
     if end == -1:
         return call("ops.reshape", x, n.TupleExpr([head, n.Const(-1)]))
     return call("ops.reshape", x, n.TupleExpr([head, n.Const(-1), tail]))
+
+
+def _named(e: n.Expr) -> bool:
+    """A name or an attribute of one (`x`, `self.cache`): reading it twice costs nothing."""
+    while isinstance(e, n.Attr):
+        e = e.value
+    return isinstance(e, n.Name)
 
 
 def _dropout(spatial: str | None):
@@ -89,7 +99,7 @@ ENTRIES = (
             (layer(NN + "Flatten", "start_dim", "end_dim"),
              fn("torch.flatten", "input", "start_dim", "end_dim", fixed={"start_dim": 0}),
              method("flatten", "start_dim", "end_dim", fixed={"start_dim": 0})),
-            layout=LayoutRule("opaque", spatial_input=True), to_keras=_flatten,
+            layout=LayoutRule("opaque", spatial_input=True), to_keras=_flatten, support=("flatten_dims",),
             notes="torch flattens (C, H, W); Keras channels-last flattens (H, W, C): channels-last input is transposed first."),
     OpEntry("dropout", "linear", _DROPOUT_ATTRS,
             (layer(NN + "Dropout", "p", "inplace"), layer(NN + "AlphaDropout", "p", "inplace"),
