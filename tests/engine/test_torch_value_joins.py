@@ -129,3 +129,28 @@ def test_flattening_an_expression_runs_its_layers_once(tmp_path, worker):
     call = text[text.index("def call"):]
     assert call.count("self.conv(") == 2 and call.count("self.pool(") == 1
     assert "def flatten_dims(" in text
+
+
+def test_indexing_with_tensors_and_lists_of_indices_takes_along_that_axis(tmp_path, worker):
+    text = check(worker, tmp_path, """
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self, n=6):
+                super().__init__()
+                self.proj = nn.Linear(4, 4)
+                self.register_buffer("order", torch.tensor([5, 0, 3, 1, 2, 4]))
+                self.table = nn.Parameter(torch.randn(10, 4))
+
+            def forward(self, x):
+                x = self.proj(x)
+                idx = torch.argmax(x, dim=-1)
+                shuffled = x[:, self.order]
+                first = x[:, idx[0]]
+                bias = self.table[torch.arange(6)]
+                picked = x[..., [0, 2, 1, 3]]
+                return shuffled + first + bias + picked + x[0]
+        """, "Net", ["float32[2,6,4]"])
+    assert "ops.take(x, self.order, axis=1)" in text and "ops.take(x, [0, 2, 1, 3], axis=-1)" in text
+    assert "x[0]" in text

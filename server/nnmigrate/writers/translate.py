@@ -20,7 +20,7 @@ from nnmigrate.layout import UNKNOWN, TensorInfo, collapse
 from nnmigrate.pivot import nodes as n
 from nnmigrate.pivot.values import const_value
 from nnmigrate.writers import printer
-from nnmigrate.writers.dtypes import INT, INT_TENSOR, needs_float, number_kind, sizes
+from nnmigrate.writers.dtypes import FLOAT, INT, INT_TENSOR, needs_float, number_kind, sizes
 from nnmigrate.writers.emit import MOVED, PLAIN, OpView
 
 if TYPE_CHECKING:
@@ -273,7 +273,10 @@ class Translator:
                 index = mapped if mapped is not None else index
             return n.Subscript(self.op_target(e.value, x, xi, with_dim=False), index), UNKNOWN
         value, info = self.expr(e.value)
-        index, _ = self.expr(e.index)
+        index, index_info = self.expr(e.index)
+        taken = self.taken(e, value, info, index, index_info)
+        if taken is not None:
+            return taken
         if info.parts is not None and isinstance(const_value(e.index), int):
             i = const_value(e.index)
             return n.Subscript(value, index), info.parts[i] if -len(info.parts) <= i < len(info.parts) else UNKNOWN
@@ -292,6 +295,39 @@ class Translator:
                 self.demand.setdefault(p, PLAIN)
             return n.Subscript(value, index), TensorInfo(PLAIN)
         return n.Subscript(value, index), UNKNOWN
+
+    def taken(self, e: n.Subscript, value: n.Expr, info: TensorInfo, index: n.Expr,
+              index_info: TensorInfo) -> tuple[n.Expr, TensorInfo] | None:
+        """`x[:, idx]`: a tensor indexed along one axis by a tensor of indices (or a list of ints), whole slices
+        elsewhere, as the catalog's `take` along that axis (TensorFlow's tensors take no such index). None for
+        any other subscript."""
+        if info.parts is not None or info.listed or not (info.layout or info.origin):
+            return None
+        whole = isinstance(e.index, n.TupleExpr)
+        sources, items = (e.index.elts, index.elts) if whole else ([e.index], [index])  # type: ignore[union-attr]
+        infos = index_info.parts if whole else (index_info,)
+        if infos is None or len(infos) != len(sources) or len(items) != len(sources):
+            return None
+        picks = [i for i, item in enumerate(sources) if not isinstance(item, n.Slice) and not _is_ellipsis(item)]
+        if len(picks) != 1:
+            return None
+        k = picks[0]
+        source, item_info = sources[k], infos[k]
+        if not all(_is_whole_slice(x) for x in sources[k + 1:]) or not all(
+                _is_whole_slice(x) or _is_ellipsis(x) for x in sources[:k]) or sum(map(_is_ellipsis, sources)) > 1:
+            return None
+        int_list = isinstance(source, n.ListExpr) and source.elts and all(
+            isinstance(const_value(x), int) and not isinstance(const_value(x), bool) for x in source.elts)
+        tensor = (item_info.layout is not None or item_info.origin) and item_info.parts is None \
+            and not _maybe_mask(source) and number_kind(source, self.number_kinds) not in (FLOAT, INT)
+        if not (int_list or tensor):
+            return None
+        dim = -(len(sources) - k) if any(map(_is_ellipsis, sources[:k])) else k
+        entry = self.catalog.get("take")
+        op = n.Op("take", {"input": e.value, "indices": source, "dim": n.Const(dim)}, span=e.span)
+        attrs = {"input": self.need(value, info, PLAIN), "indices": self.need(items[k], item_info, PLAIN),
+                 "dim": n.Const(dim)}
+        return self.emit(entry, OpView(entry, op, attrs, PLAIN, None), e.span), TensorInfo(PLAIN)
 
     def op_target(self, op: n.Op, x: n.Expr, xi: TensorInfo, with_dim: bool = True) -> n.Expr:
         """`ops.shape(x)`-style shape access that always reads source-order dims."""
@@ -1222,6 +1258,19 @@ def _relabels(targets: list[n.Expr], value: n.Expr, source: n.Expr) -> bool:
     """True for `x = x` written for a source expression that computed something: a reordering only relabelled."""
     return len(targets) == 1 and isinstance(targets[0], n.Name) and isinstance(value, n.Name) \
         and targets[0].id == value.id and not isinstance(source, n.Name)
+
+
+def _is_ellipsis(e: n.Expr) -> bool:
+    return isinstance(e, n.Const) and e.value == "..."
+
+
+def _is_whole_slice(e: n.Expr) -> bool:
+    return isinstance(e, n.Slice) and e.lower is None and e.upper is None and e.step is None
+
+
+def _maybe_mask(e: n.Expr) -> bool:
+    """A comparison or logical expression: a boolean mask, not indices."""
+    return isinstance(e, (n.Compare, n.BoolOp)) or isinstance(e, n.UnaryOp) and e.op in ("~", "not")
 
 
 def _leaves(body: list[n.Stmt]) -> bool:
