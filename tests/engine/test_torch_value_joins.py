@@ -154,3 +154,33 @@ def test_indexing_with_tensors_and_lists_of_indices_takes_along_that_axis(tmp_pa
         """, "Net", ["float32[2,6,4]"])
     assert "ops.take(x, self.order, axis=1)" in text and "ops.take(x, [0, 2, 1, 3], axis=-1)" in text
     assert "x[0]" in text
+
+
+def test_parameters_read_from_built_layers_are_the_keras_variables_in_torch_axis_order(tmp_path, worker):
+    text = check(worker, tmp_path, """
+        import torch
+        from torch import nn
+        import torch.nn.functional as F
+
+        class Net(nn.Module):
+            def __init__(self, vocab=20, dim=8):
+                super().__init__()
+                self.embed = nn.Embedding(vocab, dim)
+                self.fc = nn.Linear(dim, dim)
+                self.norm = nn.LayerNorm(dim)
+                self.conv = nn.Conv2d(dim, 4, 3, padding=1)
+                self.bn = nn.BatchNorm2d(4)
+                nn.init.zeros_(self.fc.bias)
+
+            def forward(self, tokens):
+                x = self.embed(tokens)
+                x = F.linear(x, self.fc.weight, self.fc.bias) + x @ self.fc.weight.t()
+                x = self.norm(x) * self.norm.weight + self.norm.bias
+                kernel = self.conv.weight.mean(dim=(2, 3))
+                image = self.bn(self.conv(x.reshape(2, 8, 5, 1).expand(-1, -1, -1, 3)))
+                scale = self.bn.weight / torch.sqrt(self.bn.running_var + 1e-5)
+                image = image * scale[None, :, None, None] + self.bn.running_mean.view(1, -1, 1, 1)
+                return x @ self.embed.weight.t() + (x @ kernel.t()).sum() + image.mean()
+        """, "Net", ["int64[2,5]<20"])
+    assert "self.embed.embeddings" in text and "self.norm.gamma" in text and "self.bn.moving_variance" in text
+    assert "self.fc.build((None, dim))" in text  # read, never called: built where it is constructed

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
+from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, VariableRead, WeightRule, fixed_reads
 from nnmigrate.catalog.shape_rules import ShapeRule, dense, embedding, flatten, last, reshape, same, with_shapes
 from nnmigrate.catalog.spell import F, KB, NN, KerasForm, fn, keras, keras_fns, layer, method, torch_support, with_keras
 from nnmigrate.pivot import nodes as n
@@ -22,6 +22,11 @@ def _linear(v: OpView) -> n.Expr:
 def _linear_weights(torch: Mapping[str, Any], config: Mapping[str, Any]) -> list[Any]:
     out = [torch["weight"].T.copy()]
     return out + ([torch["bias"]] if torch.get("bias") is not None else [])
+
+
+_LINEAR_WEIGHTS = WeightRule(_linear_weights, "weight (out, in) -> kernel (in, out)",
+                             reads=fixed_reads(weight=VariableRead("kernel", (1, 0)), bias=VariableRead("bias")),
+                             build_shape=lambda v: None if v.is_("in_features", None) else (None, v.get("in_features")))
 
 
 def _identity(v: OpView) -> n.Expr:
@@ -91,7 +96,7 @@ ENTRIES = (
             (layer(NN + "Linear", "in_features", "out_features", "bias"),
              layer(NN + "LazyLinear", "out_features", "bias", fixed={"in_features": None}),
              fn(F + "linear", "input", "weight", "bias", fixed={"in_features": None, "out_features": None, "bias": None})),
-            layout=LayoutRule("opaque"), to_keras=_linear, weights=WeightRule(_linear_weights, "weight (out, in) -> kernel (in, out)"),
+            layout=LayoutRule("opaque"), to_keras=_linear, weights=_LINEAR_WEIGHTS,
             notes="torch weight is (out, in), Keras kernel (in, out): transposed on transfer. Acts on the last axis."),
     OpEntry("identity", "linear", (Attr("input"),), (layer(NN + "Identity", varargs="args"),),
             layout=LayoutRule("elementwise"), to_keras=_identity),
@@ -119,7 +124,8 @@ ENTRIES = (
             (layer(NN + "Embedding", "num_embeddings", "embedding_dim", "padding_idx", "max_norm", "norm_type",
                    "scale_grad_by_freq", "sparse"),),
             layout=LayoutRule("opaque"), to_keras=_embedding,
-            weights=WeightRule(lambda t, c: [t["weight"]], "weight -> embeddings"),
+            weights=WeightRule(lambda t, c: [t["weight"]], "weight -> embeddings",
+                               reads=fixed_reads(weight=VariableRead("embeddings")), build_shape=lambda v: (None,)),
             notes="padding_idx is not Keras mask_zero: mask_zero would mask token 0 downstream. Weights carry the row as is."),
 )
 

@@ -84,6 +84,8 @@ class Translator:
         self.containers: dict[str, str] = {}  # local names bound to layer objects: catalog key
         self.values: dict[str, n.Expr] = {}  # local names bound once to an iterable built from calls (`zip(...)`)
         self.site: str | None = None
+        self.constructing = False  # translating a constructor: the layers it builds hold no variables yet
+        self.variables_read: set[str] = set()  # `self` layers whose variables the body reads (`self.fc.weight`)
 
     # ---- diagnostics --------------------------------------------------------------------
 
@@ -145,6 +147,12 @@ class Translator:
                 return out, TensorInfo(PLAIN) if info is not None and info.kind == "param" else UNKNOWN
             value, _ = self.expr(e.value)
             held = self._held(e.value)
+            variable = self.writer.layer_variable(held, e.attr, value) \
+                if held is not None and not self.constructing else None  # a layer's variables exist once it is built
+            if variable is not None:
+                if isinstance(e.value, n.Attr) and isinstance(e.value.value, n.Name) and e.value.value.id == "self":
+                    self.variables_read.add(e.value.attr)
+                return variable, TensorInfo(PLAIN)
             setting = self.writer.layer_setting(held, e.attr, value) if held is not None else None
             return setting or n.Attr(value, e.attr, span=e.span), UNKNOWN
         if isinstance(e, n.Call):
