@@ -43,14 +43,14 @@ def _flatten(v: OpView) -> n.Expr:
                 else call("layers.Lambda", n.Lambda(["t"], call("ops.moveaxis", n.Name("t"), -1, 1))))
         return call("keras.Sequential", [back, call("layers.Flatten")])
     x = v.get("input")
+    if start == 0 and end == -1:
+        return call("ops.reshape", x, (-1,))
     if not _named(x):  # an expression (with layer calls) runs once: the support function reads its shape
         ends = (v.get("start_dim"),) if end == -1 else (v.get("start_dim"), v.get("end_dim"))
         return call("flatten_dims", x, *ends)
     shape = call("ops.shape", x)
     if start == 1 and end == -1:
         return call("ops.reshape", x, (n.Subscript(shape, n.Const(0)), -1))
-    if start == 0 and end == -1:
-        return call("ops.reshape", x, (-1,))
     head = n.Starred(n.Subscript(shape, n.Slice(None, v.get("start_dim"), None)))
     tail_start = n.BinOp("+", v.get("end_dim"), n.Const(1))
     tail = n.Starred(n.Subscript(shape, n.Slice(tail_start, None, None)))
