@@ -206,15 +206,15 @@ class Translator:
         if (ai.parts is None) != (bi.parts is None):
             ai, bi = collapse(ai), collapse(bi)
         origin = ai.origin | bi.origin
-        if ai.parts is None and bi.parts is None and ai.layout == bi.layout:
-            return a, b, replace(ai, listed=ai.listed and bi.listed, origin=origin)
+        if ai.parts is None and bi.parts is None and ai.layout == bi.layout:  # a list on one side: read as one
+            return a, b, replace(ai, listed=ai.listed or bi.listed, origin=origin)
         if ai.parts is not None and bi.parts is not None and len(ai.parts) == len(bi.parts) and all(
                 p.layout == q.layout for p, q in zip(ai.parts, bi.parts)):
             return a, b, replace(ai, origin=origin)
         if not _holds_moved(ai) and not _holds_moved(bi):
             return a, b, ai if ai.layout or ai.parts is not None else bi
         rank = ai.rank if ai.rank == bi.rank else None
-        return self.need(a, ai, PLAIN), self.need(b, bi, PLAIN), TensorInfo(PLAIN, rank, listed=ai.listed and bi.listed)
+        return self.need(a, ai, PLAIN), self.need(b, bi, PLAIN), TensorInfo(PLAIN, rank, listed=ai.listed or bi.listed)
 
     def comprehension(self, e: n.Comprehension) -> tuple[n.Comprehension, TensorInfo]:
         """A comprehension, and what it holds: a list (or generator) of tensors all in its element's layout."""
