@@ -184,3 +184,26 @@ def test_parameters_read_from_built_layers_are_the_keras_variables_in_torch_axis
         """, "Net", ["int64[2,5]<20"])
     assert "self.embed.embeddings" in text and "self.norm.gamma" in text and "self.bn.moving_variance" in text
     assert "self.fc.build((None, dim))" in text  # read, never called: built where it is constructed
+
+
+def test_a_pair_of_tensors_in_different_layouts_meets_the_other_branch_item_by_item(tmp_path, worker):
+    text = check(worker, tmp_path, """
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(3, 4, 3, padding=1)
+
+            def forward(self, x, flag=False):
+                y = self.conv(x)
+                pair = (y, y.mean(dim=1))
+                if flag:
+                    pair = (y * 2, y.sum(dim=1))
+                else:
+                    pair = (pair[0].reshape(2, 4, 8, 8), pair[1])
+                a, b = pair
+                return a[:, :2] + b[:, None]
+        """, "Net", ["float32[2,3,8,8]"])
+    assert "pair = ops.transpose(pair[0], (0, 3, 1, 2)), pair[1]" in text  # the moved item only
