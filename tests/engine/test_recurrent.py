@@ -132,7 +132,8 @@ def test_torch_style_attention_matches_torch(options, call):
 def test_support_source_is_read_without_keras():
     from nnmigrate import support
 
-    assert set(support.names()) == {"RecurrentStack", "TorchStyleAttention", "CeilModePadding", "layer_setting", "Unfold"}
+    assert set(support.names()) == {"RecurrentStack", "TorchStyleAttention", "CeilModePadding", "layer_setting", "flatten_dims",
+                                   "Unfold"}
     code = support.source({"RecurrentStack"})
     assert code.startswith("class RecurrentStack(keras.layers.Layer):") and "TorchStyleAttention" not in code
     namespace: dict = {"keras": keras}

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
+from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, VariableRead, WeightRule, fixed_reads
 from nnmigrate.catalog.padding import causal_pad
 from nnmigrate.catalog.shape_rules import ShapeRule, channels, conv, conv_transpose, with_shapes
 from nnmigrate.catalog.spell import NN, KerasForm, fn, keras, keras_support, layer, torch_support, with_keras
@@ -67,6 +67,29 @@ def padding_plan(v: OpView, rank: int) -> tuple[str, Any]:
     return "explicit", v.get("padding")
 
 
+def _depthwise(v: OpView, rank: int) -> bool:
+    """A 2-d convolution with one group per input channel: Keras DepthwiseConv2D."""
+    return rank == 2 and not v.is_("groups", 1) and same_expr(v.get("groups"), v.get("in_channels"))
+
+
+def _conv_reads(rank: int):
+    """weight (out, in/groups, *k) read from the kernel (*k, in/groups, out); a depthwise kernel is not one."""
+    def reads(v: OpView) -> dict[str, VariableRead]:
+        if _depthwise(v, rank):
+            return {}
+        return {"weight": VariableRead("kernel", (rank + 1, rank, *range(rank))), "bias": VariableRead("bias")}
+
+    return reads
+
+
+def _conv_input(rank: int):
+    """A channels-last input of any spatial size with the layer's input channels (unknown for a Lazy layer)."""
+    def shape(v: OpView) -> tuple[Any, ...] | None:
+        return None if v.is_("in_channels", None) else (None, *[None] * rank, v.get("in_channels"))
+
+    return shape
+
+
 def _conv(rank: int):
     dims = f"{rank}D"
 
@@ -75,7 +98,7 @@ def _conv(rank: int):
         mode, explicit = padding_plan(v, rank)
         if not v.is_("padding_mode", "zeros"):
             v.notes.append(f"padding_mode={v.value('padding_mode')!r} is emulated with zero padding only")
-        depthwise = rank == 2 and not v.is_("groups", 1) and same_expr(v.get("groups"), v.get("in_channels"))
+        depthwise = _depthwise(v, rank)
         common: dict[str, Any] = dict(
             strides=v.unless("stride", 1), padding=_keras_padding_arg(mode, explicit),
             dilation_rate=v.unless("dilation", 1), use_bias=v.unless("bias", True))
@@ -178,8 +201,16 @@ def _conv_transpose_weights(torch: Mapping[str, Any], config: Mapping[str, Any])
 
 
 CHANNELS = LayoutRule("channels")
-CONV_WEIGHTS = WeightRule(_conv_weights, "kernel (out, in/groups, *k) -> (*k, in/groups, out); depthwise (C*m, 1, *k) -> (*k, C, m)")
-CONV_T_WEIGHTS = WeightRule(_conv_transpose_weights, "kernel (in, out, *k) -> (*k, out, in)")
+def _conv_weight_rule(rank: int) -> WeightRule:
+    return WeightRule(_conv_weights, "kernel (out, in/groups, *k) -> (*k, in/groups, out); depthwise (C*m, 1, *k) -> (*k, C, m)",
+                      reads=_conv_reads(rank), build_shape=_conv_input(rank))
+
+
+def _conv_t_weight_rule(rank: int) -> WeightRule:
+    """weight (in, out, *k) read from the kernel (*k, out, in): the same axis order as a convolution's."""
+    return WeightRule(_conv_transpose_weights, "kernel (in, out, *k) -> (*k, out, in)",
+                      reads=fixed_reads(weight=VariableRead("kernel", (rank + 1, rank, *range(rank))),
+                                        bias=VariableRead("bias")), build_shape=_conv_input(rank))
 
 ENTRIES = tuple(
     OpEntry(f"conv{r}d", "convolution", conv_attrs(),
@@ -189,7 +220,7 @@ ENTRIES = tuple(
                               "bias", fixed={"in_channels": None, "out_channels": None, "depth_multiplier": 1,
                                              "padding_names": True}),)
                if r == 2 else ()),
-            layout=CHANNELS, to_keras=_conv(r), weights=CONV_WEIGHTS, rank=r + 2,
+            layout=CHANNELS, to_keras=_conv(r), weights=_conv_weight_rule(r), rank=r + 2,
             notes="Keras infers in_channels; torch integer padding becomes 'same' only at stride 1, "
                   "else an explicit ZeroPadding layer; groups == in_channels becomes DepthwiseConv.")
     for r in (1, 2, 3)
@@ -197,7 +228,7 @@ ENTRIES = tuple(
     OpEntry(f"conv_transpose{r}d", "convolution", conv_attrs(transpose=True),
             (layer(f"{NN}ConvTranspose{r}d", *_positional(True)),
              layer(f"{NN}LazyConvTranspose{r}d", *_positional(True)[1:], fixed={"in_channels": None})),
-            layout=CHANNELS, to_keras=_conv_transpose(r), weights=CONV_T_WEIGHTS, rank=r + 2,
+            layout=CHANNELS, to_keras=_conv_transpose(r), weights=_conv_t_weight_rule(r), rank=r + 2,
             notes="torch padding crops the full transposed output; emitted as 'valid' + Cropping unless it equals 'same'.")
     for r in (1, 2, 3)
 )

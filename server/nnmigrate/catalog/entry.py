@@ -96,6 +96,20 @@ class LayoutRule:
 
 
 @dataclass(frozen=True, slots=True)
+class VariableRead:
+    """Where the Keras layer keeps a torch parameter or buffer that code reads (`fc.weight`): its variable's
+    attribute `name`, and the axis order `perm` that gives the torch tensor from it (None: the same)."""
+
+    name: str
+    perm: tuple[int, ...] | None = None
+
+
+def fixed_reads(**reads: VariableRead) -> Callable[["OpView"], Mapping[str, VariableRead]]:
+    """`WeightRule.reads` for a layer whose Keras form keeps its variables the same way whatever its settings."""
+    return lambda view: reads
+
+
+@dataclass(frozen=True, slots=True)
 class WeightRule:
     """Turns a torch module's parameters and buffers (numpy arrays by name) into the Keras layer's
     `get_weights()` list, in order (None for an op only Keras spells)."""
@@ -104,6 +118,12 @@ class WeightRule:
     doc: str = ""
     #: the inverse: a Keras layer's `get_weights()` list -> torch parameter and buffer arrays by name
     to_torch: Callable[[list[Any], Mapping[str, Any]], dict[str, Any]] | None = None
+    #: the torch parameters and buffers code may read from the built layer, by name, for the layer's
+    #: construction (its Keras form may keep them differently): read as the Keras layer's variables
+    reads: Callable[["OpView"], Mapping[str, VariableRead]] | None = None
+    #: the input shape (None for an axis of any size) the Keras layer is built for where code reads its variables
+    #: before calling it (or never calls it); None where the construction does not tell
+    build_shape: Callable[["OpView"], Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

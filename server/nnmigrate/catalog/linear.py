@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
+from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, VariableRead, WeightRule, fixed_reads
 from nnmigrate.catalog.shape_rules import ShapeRule, dense, embedding, flatten, last, reshape, same, with_shapes
 from nnmigrate.catalog.spell import F, KB, NN, KerasForm, fn, keras, keras_fns, layer, method, torch_support, with_keras
 from nnmigrate.pivot import nodes as n
@@ -24,6 +24,11 @@ def _linear_weights(torch: Mapping[str, Any], config: Mapping[str, Any]) -> list
     return out + ([torch["bias"]] if torch.get("bias") is not None else [])
 
 
+_LINEAR_WEIGHTS = WeightRule(_linear_weights, "weight (out, in) -> kernel (in, out)",
+                             reads=fixed_reads(weight=VariableRead("kernel", (1, 0)), bias=VariableRead("bias")),
+                             build_shape=lambda v: None if v.is_("in_features", None) else (None, v.get("in_features")))
+
+
 def _identity(v: OpView) -> n.Expr:
     return call("layers.Identity") if v.is_layer else v.get("input")
 
@@ -38,17 +43,27 @@ def _flatten(v: OpView) -> n.Expr:
                 else call("layers.Lambda", n.Lambda(["t"], call("ops.moveaxis", n.Name("t"), -1, 1))))
         return call("keras.Sequential", [back, call("layers.Flatten")])
     x = v.get("input")
+    if start == 0 and end == -1:
+        return call("ops.reshape", x, (-1,))
+    if not _named(x):  # an expression (with layer calls) runs once: the support function reads its shape
+        ends = (v.get("start_dim"),) if end == -1 else (v.get("start_dim"), v.get("end_dim"))
+        return call("flatten_dims", x, *ends)
     shape = call("ops.shape", x)
     if start == 1 and end == -1:
         return call("ops.reshape", x, (n.Subscript(shape, n.Const(0)), -1))
-    if start == 0 and end == -1:
-        return call("ops.reshape", x, (-1,))
     head = n.Starred(n.Subscript(shape, n.Slice(None, v.get("start_dim"), None)))
     tail_start = n.BinOp("+", v.get("end_dim"), n.Const(1))
     tail = n.Starred(n.Subscript(shape, n.Slice(tail_start, None, None)))
     if end == -1:
         return call("ops.reshape", x, n.TupleExpr([head, n.Const(-1)]))
     return call("ops.reshape", x, n.TupleExpr([head, n.Const(-1), tail]))
+
+
+def _named(e: n.Expr) -> bool:
+    """A name or an attribute of one (`x`, `self.cache`): reading it twice costs nothing."""
+    while isinstance(e, n.Attr):
+        e = e.value
+    return isinstance(e, n.Name)
 
 
 def _dropout(spatial: str | None):
@@ -81,7 +96,7 @@ ENTRIES = (
             (layer(NN + "Linear", "in_features", "out_features", "bias"),
              layer(NN + "LazyLinear", "out_features", "bias", fixed={"in_features": None}),
              fn(F + "linear", "input", "weight", "bias", fixed={"in_features": None, "out_features": None, "bias": None})),
-            layout=LayoutRule("opaque"), to_keras=_linear, weights=WeightRule(_linear_weights, "weight (out, in) -> kernel (in, out)"),
+            layout=LayoutRule("opaque"), to_keras=_linear, weights=_LINEAR_WEIGHTS,
             notes="torch weight is (out, in), Keras kernel (in, out): transposed on transfer. Acts on the last axis."),
     OpEntry("identity", "linear", (Attr("input"),), (layer(NN + "Identity", varargs="args"),),
             layout=LayoutRule("elementwise"), to_keras=_identity),
@@ -89,7 +104,7 @@ ENTRIES = (
             (layer(NN + "Flatten", "start_dim", "end_dim"),
              fn("torch.flatten", "input", "start_dim", "end_dim", fixed={"start_dim": 0}),
              method("flatten", "start_dim", "end_dim", fixed={"start_dim": 0})),
-            layout=LayoutRule("opaque", spatial_input=True), to_keras=_flatten,
+            layout=LayoutRule("opaque", spatial_input=True), to_keras=_flatten, support=("flatten_dims",),
             notes="torch flattens (C, H, W); Keras channels-last flattens (H, W, C): channels-last input is transposed first."),
     OpEntry("dropout", "linear", _DROPOUT_ATTRS,
             (layer(NN + "Dropout", "p", "inplace"), layer(NN + "AlphaDropout", "p", "inplace"),
@@ -109,7 +124,8 @@ ENTRIES = (
             (layer(NN + "Embedding", "num_embeddings", "embedding_dim", "padding_idx", "max_norm", "norm_type",
                    "scale_grad_by_freq", "sparse"),),
             layout=LayoutRule("opaque"), to_keras=_embedding,
-            weights=WeightRule(lambda t, c: [t["weight"]], "weight -> embeddings"),
+            weights=WeightRule(lambda t, c: [t["weight"]], "weight -> embeddings",
+                               reads=fixed_reads(weight=VariableRead("embeddings")), build_shape=lambda v: (None,)),
             notes="padding_idx is not Keras mask_zero: mask_zero would mask token 0 downstream. Weights carry the row as is."),
 )
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
+from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, VariableRead, WeightRule, fixed_reads
 from nnmigrate.catalog.spell import (F, KB, NN, TF, KerasForm, fn, keras_fns, layer, method, names, torch_form,
                                      with_keras)
 from nnmigrate.pivot import nodes as n
@@ -212,7 +212,7 @@ ENTRIES = (
              Attr("weight", torch=None), Attr("device", torch=None), Attr("dtype", torch=None)),
             (layer(NN + "RMSNorm", "normalized_shape", "eps", "elementwise_affine"),
              fn(F + "rms_norm", "input", "normalized_shape", "weight", "eps")),
-            layout=OPAQUE, to_keras=_rms_norm, weights=WeightRule(_rms_weights, "weight -> scale"),
+            layout=OPAQUE, to_keras=_rms_norm, weights=WeightRule(_rms_weights, "weight -> scale", reads=fixed_reads(weight=VariableRead("scale"))),
             notes="torch's default eps is the dtype's machine epsilon, Keras's 1e-6: always written."),
     OpEntry("lerp", "math_ops", (INPUT, Attr("end"), Attr("weight")),
             (fn("torch.lerp", "input", "end", "weight"), method("lerp", "end", "weight")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, WeightRule
+from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, VariableRead, WeightRule, fixed_reads
 from nnmigrate.catalog.shape_rules import ShapeRule, channels_at, last_if_axis, same, with_shapes
 from nnmigrate.catalog.spell import NN, KerasForm, keras, layer, one_minus, torch_support, with_keras
 from nnmigrate.pivot import nodes as n
@@ -47,6 +47,17 @@ def _affine_weights(torch: Mapping[str, Any], config: Mapping[str, Any]) -> list
     return [w for w in (torch.get("weight"), torch.get("bias")) if w is not None]
 
 
+_AFFINE_READS = fixed_reads(weight=VariableRead("gamma"), bias=VariableRead("beta"))
+
+
+def _layer_norm_input(v: OpView) -> tuple[Any, ...] | None:
+    """The trailing sizes LayerNorm normalizes, after any leading ones: what its Keras form is built for."""
+    shape = v.get("normalized_shape")
+    if isinstance(shape, (n.TupleExpr, n.ListExpr)):
+        return (None, *shape.elts)
+    return (None, shape) if isinstance(v.value("normalized_shape"), int) or isinstance(shape, n.Name) else None
+
+
 def _group_norm(v: OpView) -> n.Expr:
     affine = None if v.is_("affine", True) else v.get("affine")
     return call("layers.GroupNormalization", groups=v.get("num_groups"), axis=None if v.moved else 1,
@@ -62,7 +73,10 @@ ENTRIES = tuple(
             (layer(f"{NN}BatchNorm{r}d", "num_features", "eps", "momentum", "affine", "track_running_stats"),
              layer(f"{NN}LazyBatchNorm{r}d", "eps", "momentum", "affine", "track_running_stats", fixed={"num_features": None})),
             layout=LayoutRule("elementwise", spatial_input=True), to_keras=_batch_norm,
-            weights=WeightRule(_bn_weights, "weight, bias, running_mean, running_var -> gamma, beta, moving_mean, moving_variance"),
+            weights=WeightRule(_bn_weights, "weight, bias, running_mean, running_var -> gamma, beta, moving_mean, moving_variance",
+                               reads=fixed_reads(weight=VariableRead("gamma"), bias=VariableRead("beta"),
+                                                 running_mean=VariableRead("moving_mean"),
+                                                 running_var=VariableRead("moving_variance"))),
             rank=r + 2 if r > 1 else None,
             notes="eps 1e-5 vs Keras 1e-3 and momentum m vs 1 - m: both always written. The channel axis follows the layout.")
     for r in (1, 2, 3)
@@ -73,14 +87,17 @@ ENTRIES = tuple(
             (layer(NN + "LayerNorm", "normalized_shape", "eps", "elementwise_affine", "bias"),
              torch_support("LazyLayerNorm", "eps", rename={"center": "bias", "scale": "elementwise_affine"},
                            fixed={"normalized_shape": None})),
-            layout=LayoutRule("opaque"), to_keras=_layer_norm, weights=WeightRule(_affine_weights, "weight, bias -> gamma, beta"),
+            layout=LayoutRule("opaque"), to_keras=_layer_norm,
+            weights=WeightRule(_affine_weights, "weight, bias -> gamma, beta", reads=_AFFINE_READS,
+                               build_shape=_layer_norm_input),
             notes="torch normalizes the trailing `normalized_shape` dims; Keras takes axis indices. eps always written."),
     OpEntry("group_norm", "normalization",
             (Attr("input"), Attr("num_groups", keras=32), Attr("num_channels"), Attr("eps", torch=1e-5, keras=1e-3),
              Attr("affine", torch=True)) + _COMMON,
             (layer(NN + "GroupNorm", "num_groups", "num_channels", "eps", "affine"),
              torch_support("LazyGroupNorm", "num_groups", "eps", "affine", fixed={"num_channels": None})),
-            layout=LayoutRule("elementwise", spatial_input=True), to_keras=_group_norm, weights=WeightRule(_affine_weights, "weight, bias -> gamma, beta"),
+            layout=LayoutRule("elementwise", spatial_input=True), to_keras=_group_norm,
+            weights=WeightRule(_affine_weights, "weight, bias -> gamma, beta", reads=_AFFINE_READS),
             notes="eps always written; the channel axis follows the layout."),
 )
 

@@ -177,6 +177,13 @@ def layer_setting(layer, name):
     raise AttributeError(f"{type(layer).__name__} has no setting {name!r}")
 
 
+def flatten_dims(x, start_dim, end_dim=-1):
+    """torch.flatten: the axes `start_dim` to `end_dim` of `x` merged into one."""
+    shape = keras.ops.shape(x)
+    start, end = start_dim % len(shape), end_dim % len(shape)
+    return keras.ops.reshape(x, (*shape[:start], -1, *shape[end + 1:]))
+
+
 class Unfold(keras.layers.Layer):
     """torch.nn.Unfold: the sliding blocks of a channels-first batch (N, C, H, W) as (N, C * kh * kw, L),
     each block's values channel-major as in PyTorch; L counts the blocks row by row."""

@@ -15,8 +15,8 @@ from nnmigrate.pivot import nodes as n
 from nnmigrate.writers import printer
 from nnmigrate.writers.builders import builder_inputs, placeholders, split_at_model
 from nnmigrate.writers.container_classes import with_sublayers
-from nnmigrate.writers.emit import call, own_spelling
-from nnmigrate.writers.layer_settings import SUPPORT, keras_setting
+from nnmigrate.writers.emit import MOVED, OpView, call, own_spelling
+from nnmigrate.writers.layer_settings import SUPPORT, keras_setting, keras_variable
 from nnmigrate.writers.model_writer import ModelWriter
 from nnmigrate.writers.module_plan import walk
 from nnmigrate.writers.translate import AttrInfo, Translator
@@ -77,6 +77,9 @@ class KerasWriter(ModelWriter):
     def layer_setting(self, held: AttrInfo, name: str, receiver: n.Expr) -> n.Expr | None:
         return keras_setting(self.catalog, self.emitter, held, name, receiver)
 
+    def layer_variable(self, held: AttrInfo, name: str, receiver: n.Expr) -> n.Expr | None:
+        return keras_variable(self.catalog, self.emitter, held, name, receiver)
+
     def forward_params(self, params: list[n.Param], body: list[n.Stmt]) -> list[n.Param]:
         if not any(p.name == "training" for p in params):
             kw = [i for i, p in enumerate(params) if p.star == "**"]
@@ -131,12 +134,37 @@ class KerasWriter(ModelWriter):
                              span=f.span, comments=f.comments)
 
     def adjust_init(self, cls: n.ClassDef, body: list[n.Stmt]) -> list[n.Stmt]:
+        body = self._built_for_reads(cls.name, body)
         if cls.kind != "sequential":
             return body
         dicts = {t.id for st in body if isinstance(st, n.Assign) and isinstance(st.value, n.Call)
                  and printer.expr(st.value.func) == "OrderedDict" for t in st.targets if isinstance(t, n.Name)}
         body = [self._sequential_super(st, dicts) for st in body]
         return self._sequence_members(body, self.plan.attributes(cls.name))
+
+    def _built_for_reads(self, name: str, body: list[n.Stmt]) -> list[n.Stmt]:
+        """A layer whose variables the forward reads (`self.pos.weight`) may be read before it is called, or never
+        called: Keras creates them when the layer is built, so the constructor builds it for the input its
+        construction implies (declared per catalog entry)."""
+        result = self.translate_class_forward(name)
+        read = result.forward_translator.variables_read if result and result.forward_translator else set()
+        attrs = self.plan.attributes(name)
+        out: list[n.Stmt] = []
+        for s in body:
+            out.append(s)
+            target = s.targets[0] if isinstance(s, n.Assign) and len(s.targets) == 1 else None
+            if not (isinstance(target, n.Attr) and printer.expr(target.value) == "self"):
+                continue
+            info = attrs.get(target.attr)
+            entry = self.catalog.entries.get(info.key) if info and info.kind == "op" and info.key else None
+            rule = entry.weights if entry else None
+            if target.attr not in read or rule is None or rule.build_shape is None or info.op is None:  # type: ignore[union-attr]
+                continue
+            shape = rule.build_shape(OpView(entry, info.op, dict(info.op.attrs), MOVED, entry.rank))  # type: ignore[arg-type, union-attr]
+            if shape is not None:
+                sizes = n.TupleExpr([n.Const(None) if d is None else d for d in shape])
+                out.append(n.ExprStmt(n.Call(n.Attr(target, "build"), [n.Arg(sizes)]), span=s.span))
+        return out
 
     def _sequence_members(self, body: list[n.Stmt], attrs: dict[str, AttrInfo]) -> list[n.Stmt]:
         """A layer an nn.Sequential subclass assigns to itself (`self.norm = nn.BatchNorm2d(c)`) or adds

@@ -116,6 +116,11 @@ class ModelWriter:
         that holds what `held` says, where the target keeps it elsewhere; None to read it unchanged."""
         return None
 
+    def layer_variable(self, held: AttrInfo, name: str, receiver: n.Expr) -> n.Expr | None:
+        """A target expression for reading the parameter or buffer `name` (`fc.weight`) of a built layer that holds
+        what `held` says, in the source's axis order, where the target keeps it elsewhere; None to read it unchanged."""
+        return None
+
     def translate_name(self, name: str) -> n.Expr | None:
         """A target expression for a source name with special meaning (Keras `training`), else None."""
         return None
@@ -374,6 +379,7 @@ class ModelWriter:
                 continue
             tr = self._translator(cls.name, result.attrs)
             tr.sites = sites
+            tr.constructing = isinstance(s, n.FunctionDef) and s.role == "init"
             if isinstance(s, n.FunctionDef):
                 saved = dict(tr.env)
                 body_out = tr.body(s.body)

@@ -20,7 +20,7 @@ from nnmigrate.layout import UNKNOWN, TensorInfo, collapse
 from nnmigrate.pivot import nodes as n
 from nnmigrate.pivot.values import const_value
 from nnmigrate.writers import printer
-from nnmigrate.writers.dtypes import INT, INT_TENSOR, needs_float, number_kind, sizes
+from nnmigrate.writers.dtypes import FLOAT, INT, INT_TENSOR, needs_float, number_kind, sizes
 from nnmigrate.writers.emit import MOVED, PLAIN, OpView
 
 if TYPE_CHECKING:
@@ -84,6 +84,8 @@ class Translator:
         self.containers: dict[str, str] = {}  # local names bound to layer objects: catalog key
         self.values: dict[str, n.Expr] = {}  # local names bound once to an iterable built from calls (`zip(...)`)
         self.site: str | None = None
+        self.constructing = False  # translating a constructor: the layers it builds hold no variables yet
+        self.variables_read: set[str] = set()  # `self` layers whose variables the body reads (`self.fc.weight`)
 
     # ---- diagnostics --------------------------------------------------------------------
 
@@ -102,6 +104,10 @@ class Translator:
             self.demand.setdefault(p, layout)
         if info.parts is not None and isinstance(e, (n.ListExpr, n.TupleExpr)) and len(e.elts) == len(info.parts):
             return type(e)([self.need(x, p, layout, p.rank) for x, p in zip(e.elts, info.parts)])  # item by item
+        if info.parts is not None:  # a variable holding tensors: one layout for all, else converted item by item
+            info = collapse(info)
+            if info.parts is not None:
+                return self._parts_to(e, info.parts, layout)
         if info.layout == layout or info.layout is None and layout == PLAIN:
             return e
         if info.listed:  # a list of tensors: each converted
@@ -141,6 +147,12 @@ class Translator:
                 return out, TensorInfo(PLAIN) if info is not None and info.kind == "param" else UNKNOWN
             value, _ = self.expr(e.value)
             held = self._held(e.value)
+            variable = self.writer.layer_variable(held, e.attr, value) \
+                if held is not None and not self.constructing else None  # a layer's variables exist once it is built
+            if variable is not None:
+                if isinstance(e.value, n.Attr) and isinstance(e.value.value, n.Name) and e.value.value.id == "self":
+                    self.variables_read.add(e.value.attr)
+                return variable, TensorInfo(PLAIN)
             setting = self.writer.layer_setting(held, e.attr, value) if held is not None else None
             return setting or n.Attr(value, e.attr, span=e.span), UNKNOWN
         if isinstance(e, n.Call):
@@ -167,9 +179,8 @@ class Translator:
         if isinstance(e, n.IfExp):
             body, bi = self.expr(e.body)
             orelse, oi = self.expr(e.orelse)
-            if bi.layout != oi.layout and MOVED in (bi.layout, oi.layout):
-                body, orelse, bi = self.need(body, bi, PLAIN), self.need(orelse, oi, PLAIN), TensorInfo(PLAIN)
-            return n.IfExp(self.expr(e.test)[0], body, orelse), bi
+            body, orelse, info = self.joined(body, bi, orelse, oi)
+            return n.IfExp(self.expr(e.test)[0], body, orelse), info
         if isinstance(e, n.Lambda):
             saved = dict(self.env)
             for p in e.params:
@@ -188,6 +199,22 @@ class Translator:
             self.markers.append(f"TODO(nnmigrate): not migrated: {e.reason}")
             return e, UNKNOWN
         return e, UNKNOWN
+
+    def joined(self, a: n.Expr, ai: TensorInfo, b: n.Expr, bi: TensorInfo) -> tuple[n.Expr, n.Expr, TensorInfo]:
+        """Two values that one name or expression may take (`x if flag else outputs`): they meet in the layout they
+        share (a tensor and a list of tensors in one layout count as sharing it), else both in the source layout."""
+        if (ai.parts is None) != (bi.parts is None):
+            ai, bi = collapse(ai), collapse(bi)
+        origin = ai.origin | bi.origin
+        if ai.parts is None and bi.parts is None and ai.layout == bi.layout:  # a list on one side: read as one
+            return a, b, replace(ai, listed=ai.listed or bi.listed, origin=origin)
+        if ai.parts is not None and bi.parts is not None and len(ai.parts) == len(bi.parts) and all(
+                p.layout == q.layout for p, q in zip(ai.parts, bi.parts)):
+            return a, b, replace(ai, origin=origin)
+        if not _holds_moved(ai) and not _holds_moved(bi):
+            return a, b, ai if ai.layout or ai.parts is not None else bi
+        rank = ai.rank if ai.rank == bi.rank else None
+        return self.need(a, ai, PLAIN), self.need(b, bi, PLAIN), TensorInfo(PLAIN, rank, listed=ai.listed or bi.listed)
 
     def comprehension(self, e: n.Comprehension) -> tuple[n.Comprehension, TensorInfo]:
         """A comprehension, and what it holds: a list (or generator) of tensors all in its element's layout."""
@@ -254,7 +281,10 @@ class Translator:
                 index = mapped if mapped is not None else index
             return n.Subscript(self.op_target(e.value, x, xi, with_dim=False), index), UNKNOWN
         value, info = self.expr(e.value)
-        index, _ = self.expr(e.index)
+        index, index_info = self.expr(e.index)
+        taken = self.taken(e, value, info, index, index_info)
+        if taken is not None:
+            return taken
         if info.parts is not None and isinstance(const_value(e.index), int):
             i = const_value(e.index)
             return n.Subscript(value, index), info.parts[i] if -len(info.parts) <= i < len(info.parts) else UNKNOWN
@@ -273,6 +303,39 @@ class Translator:
                 self.demand.setdefault(p, PLAIN)
             return n.Subscript(value, index), TensorInfo(PLAIN)
         return n.Subscript(value, index), UNKNOWN
+
+    def taken(self, e: n.Subscript, value: n.Expr, info: TensorInfo, index: n.Expr,
+              index_info: TensorInfo) -> tuple[n.Expr, TensorInfo] | None:
+        """`x[:, idx]`: a tensor indexed along one axis by a tensor of indices (or a list of ints), whole slices
+        elsewhere, as the catalog's `take` along that axis (TensorFlow's tensors take no such index). None for
+        any other subscript."""
+        if info.parts is not None or info.listed or not (info.layout or info.origin):
+            return None
+        whole = isinstance(e.index, n.TupleExpr)
+        sources, items = (e.index.elts, index.elts) if whole else ([e.index], [index])  # type: ignore[union-attr]
+        infos = index_info.parts if whole else (index_info,)
+        if infos is None or len(infos) != len(sources) or len(items) != len(sources):
+            return None
+        picks = [i for i, item in enumerate(sources) if not isinstance(item, n.Slice) and not _is_ellipsis(item)]
+        if len(picks) != 1:
+            return None
+        k = picks[0]
+        source, item_info = sources[k], infos[k]
+        if not all(_is_whole_slice(x) for x in sources[k + 1:]) or not all(
+                _is_whole_slice(x) or _is_ellipsis(x) for x in sources[:k]) or sum(map(_is_ellipsis, sources)) > 1:
+            return None
+        int_list = isinstance(source, n.ListExpr) and source.elts and all(
+            isinstance(const_value(x), int) and not isinstance(const_value(x), bool) for x in source.elts)
+        tensor = (item_info.layout is not None or item_info.origin) and item_info.parts is None \
+            and not _maybe_mask(source) and number_kind(source, self.number_kinds) not in (FLOAT, INT)
+        if not (int_list or tensor):
+            return None
+        dim = -(len(sources) - k) if any(map(_is_ellipsis, sources[:k])) else k
+        entry = self.catalog.get("take")
+        op = n.Op("take", {"input": e.value, "indices": source, "dim": n.Const(dim)}, span=e.span)
+        attrs = {"input": self.need(value, info, PLAIN), "indices": self.need(items[k], item_info, PLAIN),
+                 "dim": n.Const(dim)}
+        return self.emit(entry, OpView(entry, op, attrs, PLAIN, None), e.span), TensorInfo(PLAIN)
 
     def op_target(self, op: n.Op, x: n.Expr, xi: TensorInfo, with_dim: bool = True) -> n.Expr:
         """`ops.shape(x)`-style shape access that always reads source-order dims."""
@@ -1042,8 +1105,9 @@ class Translator:
         if held.parts is not None or held.layout is not None:  # a list of tensors grows: `outputs.append(x)`
             name = v.func.value.id  # type: ignore[union-attr]
             added_value, added = self.expr(v.args[0].value)  # type: ignore[union-attr]
-            self.env[name] = TensorInfo(parts=(*held.parts, added)) if held.parts is not None \
-                else held if held.layout == added.layout else UNKNOWN
+            if held.parts is None and held.layout != added.layout:  # the list's layout is known: the item joins it
+                added_value = self.need(added_value, added, held.layout, added.rank or held.rank)
+            self.env[name] = TensorInfo(parts=(*held.parts, added)) if held.parts is not None else held
             return n.ExprStmt(n.Call(v.func, [n.Arg(added_value)], span=v.span), span=s.span, comments=s.comments)
         value, _ = self.expr(v)
         return n.ExprStmt(value, span=s.span, comments=s.comments)
@@ -1056,25 +1120,28 @@ class Translator:
         self.env = dict(before)
         orelse = self.body(s.orelse)
         after_else = self.env
+        if _leaves(body) or _leaves(orelse):  # a branch that returns or raises does not reach what follows
+            self.env = after_else if _leaves(body) else after_body
+            return n.If(test, body, orelse, span=s.span, comments=s.comments)
         merged = dict(after_else)
         for name in set(after_body) | set(after_else):
             a, b = after_body.get(name, UNKNOWN), after_else.get(name, UNKNOWN)
-            if (a.parts is None) != (b.parts is None):  # `[x]` in one branch, a list of x's layout in the other
-                a, b = collapse(a), collapse(b)
             if name not in before and (name not in after_body or name not in after_else):
                 merged[name] = a if name in after_body else b  # bound in one branch only: nothing to reconcile
-            elif a.layout == b.layout:
-                merged[name] = a
-            elif MOVED in (a.layout, b.layout):
-                for branch, info in ((body, a), (orelse, b)):
-                    if info.moved:
-                        branch.append(n.Assign([n.Name(name)], self._list_to_source(n.Name(name), info) if info.listed
-                                               else self.writer.to_source(n.Name(name), info.rank)))
-                merged[name] = TensorInfo(PLAIN)
-            else:
-                merged[name] = a if a.layout else b
+                continue
+            in_body, in_else, merged[name] = self.joined(n.Name(name), a, n.Name(name), b)
+            for branch, value in ((body, in_body), (orelse, in_else)):
+                if not (isinstance(value, n.Name) and value.id == name):
+                    branch.append(n.Assign([n.Name(name)], value))
         self.env = merged
         return n.If(test, body, orelse, span=s.span, comments=s.comments)
+
+    def _parts_to(self, e: n.Expr, parts: tuple[TensorInfo, ...], layout: str) -> n.Expr:
+        """A variable holding tensors in different layouts (`(x, feats)`), its items each converted to `layout`."""
+        items = [self.need(n.Subscript(e, n.Const(i)), p, layout, p.rank) for i, p in enumerate(parts)]
+        if all(isinstance(x, n.Subscript) for x in items):
+            return e
+        return n.TupleExpr(items)
 
     def _list_to_source(self, e: n.Expr, info: TensorInfo) -> n.Expr:
         """A list of moved tensors in the source layout, element by element."""
@@ -1107,6 +1174,10 @@ class Translator:
                 if now.layout != info.layout:
                     body.append(n.Assign([n.Name(name)], self.need(n.Name(name), now, info.layout or PLAIN, info.rank)))
                     self.env[name] = info
+        for name, info in before.items():  # a list grown in the loop holds some number of tensors
+            now = self.env.get(name, UNKNOWN)
+            if info.parts is not None and now.parts is not None and now.parts != info.parts:
+                self.env[name] = collapse(now)
         orelse = self.body(s.orelse)
         for name in looped:
             self.loop_elements.pop(name, None)
@@ -1195,6 +1266,29 @@ def _relabels(targets: list[n.Expr], value: n.Expr, source: n.Expr) -> bool:
     """True for `x = x` written for a source expression that computed something: a reordering only relabelled."""
     return len(targets) == 1 and isinstance(targets[0], n.Name) and isinstance(value, n.Name) \
         and targets[0].id == value.id and not isinstance(source, n.Name)
+
+
+def _is_ellipsis(e: n.Expr) -> bool:
+    return isinstance(e, n.Const) and e.value == "..."
+
+
+def _is_whole_slice(e: n.Expr) -> bool:
+    return isinstance(e, n.Slice) and e.lower is None and e.upper is None and e.step is None
+
+
+def _maybe_mask(e: n.Expr) -> bool:
+    """A comparison or logical expression: a boolean mask, not indices."""
+    return isinstance(e, (n.Compare, n.BoolOp)) or isinstance(e, n.UnaryOp) and e.op in ("~", "not")
+
+
+def _leaves(body: list[n.Stmt]) -> bool:
+    """True for a block whose last statement returns or raises."""
+    return bool(body) and isinstance(body[-1], (n.Return, n.Raise))
+
+
+def _holds_moved(info: TensorInfo) -> bool:
+    """True for a moved tensor, or tensors held together of which one is moved."""
+    return info.moved or any(_holds_moved(p) for p in info.parts or ())
 
 
 def _common(parts: tuple[TensorInfo, ...]) -> TensorInfo:
