@@ -30,8 +30,8 @@ def _leaves(value: Any) -> list[np.ndarray]:
         return [x for v in value for x in _leaves(v)]
     if value is None:
         return []
-    if hasattr(value, "detach"):
-        return [value.detach().cpu().numpy()]
+    if hasattr(value, "detach"):  # a copy: a later in-place op (ReLU(inplace=True)) must not change what was seen
+        return [value.detach().cpu().numpy().copy()]
     return [np.asarray(value)]
 
 

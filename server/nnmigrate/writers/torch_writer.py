@@ -101,8 +101,8 @@ class TorchWriter(ModelWriter):
                 positional = [a for a in s.value.args if a.keyword is None and a.star != "**"]
                 layers = torch_layer_args(positional[0].value) if cls.kind == "sequential" and positional else []
                 s = n.ExprStmt(n.Call(s.value.func, layers), span=s.span, comments=s.comments)
-            elif isinstance(s, n.Assign) and _holds_layers(s, appended):
-                s = n.Assign(s.targets, call("nn.ModuleList", s.value), span=s.span, comments=s.comments)
+            elif isinstance(s, n.Assign) and _layer_container(s, appended) is not None:
+                s = n.Assign(s.targets, _container_call(s, appended), span=s.span, comments=s.comments)
             elif cls.kind == "sequential" and _self_add(s) is not None:
                 added = _self_add(s)
                 if not s.comments and out and isinstance(out[-1], n.Assign) \
@@ -247,11 +247,23 @@ def _super_init_first(body: list[n.Stmt]) -> list[n.Stmt]:
 
 
 def _layer_appends(cls: n.ClassDef) -> set[str]:
-    """`self.<name>` lists that methods other than call() append layers to (call() appends tensors)."""
+    """`self.<name>` lists that methods other than call() append layers to, and dicts they store layers in
+    (`self.<name>[key] = layer`); call() appends tensors."""
     methods = [s for s in cls.body if isinstance(s, n.FunctionDef) and s.role != "forward"]
-    return {x.func.value.attr for x in walk(methods) if isinstance(x, n.Call) and isinstance(x.func, n.Attr)
-            and x.func.attr == "append" and isinstance(x.func.value, n.Attr)
-            and not (x.args and isinstance(x.args[0].value, n.Op) and x.args[0].value.key in _WEIGHT_OPS)}
+    appended = {x.func.value.attr for x in walk(methods) if isinstance(x, n.Call) and isinstance(x.func, n.Attr)
+                and x.func.attr == "append" and isinstance(x.func.value, n.Attr)
+                and not (x.args and _is_weight_op(x.args[0].value))}
+    stored = {t.value.attr for x in walk(methods) if isinstance(x, n.Assign) and not _is_weight_op(x.value)
+              for t in x.targets if isinstance(t, n.Subscript) and _is_self_attr(t.value)}
+    return appended | stored
+
+
+def _is_weight_op(e: n.Expr) -> bool:
+    return isinstance(e, n.Op) and e.key in _WEIGHT_OPS
+
+
+def _is_self_attr(e: n.Expr) -> bool:
+    return isinstance(e, n.Attr) and isinstance(e.value, n.Name) and e.value.id == "self"
 
 
 def _layer_lists_rebuilt(cls: n.ClassDef, appended: set[str]) -> None:
@@ -260,8 +272,8 @@ def _layer_lists_rebuilt(cls: n.ClassDef, appended: set[str]) -> None:
     for f in cls.body:
         if isinstance(f, n.FunctionDef) and f.role not in ("forward", "init"):
             for x in walk(f.body):
-                if isinstance(x, n.Assign) and _holds_layers(x, appended):
-                    x.value = call("nn.ModuleList", x.value)
+                if isinstance(x, n.Assign) and _layer_container(x, appended) is not None:
+                    x.value = _container_call(x, appended)
 
 
 def _buffers_over_attributes(cls: n.ClassDef) -> None:
@@ -298,16 +310,28 @@ def _weight_lists(cls: n.ClassDef) -> None:
             x.value = call("nn.ParameterList", *([value] if items else []))
 
 
-def _holds_layers(s: n.Assign, appended: set[str]) -> bool:
-    """`self.blocks = []` filled with layers (Keras tracks plain lists; PyTorch needs nn.ModuleList)."""
+def _container_call(s: n.Assign, filled: set[str]) -> n.Expr:
+    """`nn.ModuleList(...)` / `nn.ModuleDict(...)` around the assigned layers; an empty one takes no argument."""
+    empty = isinstance(s.value, n.ListExpr) and not s.value.elts or isinstance(s.value, n.DictExpr) and not s.value.keys
+    return call(_layer_container(s, filled), *([] if empty else [s.value]))
+
+
+def _layer_container(s: n.Assign, filled: set[str]) -> str | None:
+    """The PyTorch container for `self.blocks = []` / `self.blocks = {}` holding layers (Keras tracks plain lists
+    and dicts; PyTorch needs nn.ModuleList / nn.ModuleDict), else None."""
     target = s.targets[0]
-    if not (isinstance(target, n.Attr) and isinstance(target.value, n.Name) and target.value.id == "self"):
-        return False
-    if isinstance(s.value, n.ListExpr):
-        return target.attr in appended if not s.value.elts else any(isinstance(e, n.Call) and not _is_weight(e)
-                                                                     for e in s.value.elts)
-    return isinstance(s.value, n.Comprehension) and s.value.kind == "list" and isinstance(s.value.elt, n.Call) \
-        and not _is_weight(s.value.elt)
+    if not _is_self_attr(target):
+        return None
+    value = s.value
+    if isinstance(value, (n.ListExpr, n.DictExpr)):
+        items = value.elts if isinstance(value, n.ListExpr) else value.values
+        holds = target.attr in filled if not items else any(isinstance(e, n.Call) and not _is_weight(e) for e in items)
+        return ("nn.ModuleList" if isinstance(value, n.ListExpr) else "nn.ModuleDict") if holds else None
+    if isinstance(value, n.Comprehension) and value.kind in ("list", "dict"):
+        item = value.elt if value.kind == "list" else value.value
+        if isinstance(item, n.Call) and not _is_weight(item):
+            return "nn.ModuleList" if value.kind == "list" else "nn.ModuleDict"
+    return None
 
 
 def _returns_layers(f: n.FunctionDef, plan: ModulePlan) -> bool:
