@@ -11,8 +11,6 @@ from tests.conftest import FIXTURES, fixture_cases
 
 #: What each round trip still lacks; strict, so a fix shows up as an unexpected pass.
 NOT_YET = {
-    "torch_pooling_zoo": "the second round changes the text: F.pad in a Lambda and keras.ops.max_pool's PyTorch form "
-                         "(F.max_pool1d/2d/3d picked by rank) read back differently",
     "keras_vgg16": "equivalent, but the per-layer report is empty (the two Keras builders' layers are not paired)",
     "keras_mobilenet": "support LazyDepthwiseConv2d is not read yet",
     "keras_transformer_classifier": "the second round changes the text (not yet a fixed point)",
