@@ -11,7 +11,6 @@ from tests.conftest import FIXTURES, fixture_cases
 
 #: What each round trip still lacks; strict, so a fix shows up as an unexpected pass.
 NOT_YET = {
-    "keras_vgg16": "equivalent, but the per-layer report is empty (the two Keras builders' layers are not paired)",
     "keras_mobilenet": "support LazyDepthwiseConv2d is not read yet",
     "keras_transformer_classifier": "the second round changes the text (not yet a fixed point)",
     "keras_efficientnet": "argument dim of support Activation has no mapping",

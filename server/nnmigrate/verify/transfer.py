@@ -26,6 +26,8 @@ class Transfer:
     #: layers a Functional target model's builder called, in the order it created them (recorded while building)
     builder_layers: list[Any] = field(default_factory=list)
     pairs: list[tuple[str, torch.nn.Module, Any]] = field(default_factory=list)
+    #: containers walked member by member (nn.Sequential and keras.Sequential): a later hop's layers pair with them
+    containers: list[tuple[str, torch.nn.Module, Any]] = field(default_factory=list)
     copied: set[int] = field(default_factory=set)
     missing: list[str] = field(default_factory=list)
 
@@ -53,6 +55,8 @@ class Transfer:
                     and cls not in self.source_classes:  # a padding step and its layer, one Keras layer
                 self.leaf(tm, km, path.rstrip("."))
                 return
+            if target is not None:
+                self.containers.append((path.rstrip("."), tm, km))
             for i, child in enumerate(tm):
                 if target is not None and i < len(target):
                     self.module(child, target[i], f"{path}{i}.")

@@ -26,6 +26,8 @@ class KerasToTorchTransfer:
     #: layers a Functional source model's builder called, in the order it created them (recorded while building)
     builder_layers: list[Any] = field(default_factory=list)
     pairs: list[tuple[str, Any, torch.nn.Module]] = field(default_factory=list)
+    #: containers walked member by member (keras.Sequential and nn.Sequential): a later hop's layers pair with them
+    containers: list[tuple[str, Any, torch.nn.Module]] = field(default_factory=list)
     copied: set[int] = field(default_factory=set)
     missing: list[str] = field(default_factory=list)
 
@@ -52,6 +54,8 @@ class KerasToTorchTransfer:
                 self.module(child, module, f"{path}{child.name}.")
             return
         if isinstance(km, keras.Sequential):
+            if isinstance(tm, torch.nn.Module):
+                self.containers.append((path.rstrip("."), km, tm))
             for i, child in enumerate(km.layers):
                 self.module(child, _child(tm, i), f"{path}{i}.")
             if type(km).__name__ not in self.source_classes:
