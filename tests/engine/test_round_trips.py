@@ -15,7 +15,6 @@ NOT_YET = {
     "keras_transformer_classifier": "the second round changes the text (not yet a fixed point)",
     "keras_efficientnet": "argument dim of support Activation has no mapping",
     "keras_separable_conv": "support LazySeparableConv2d is not read yet",
-    "keras_add_concat": "a SamePadding step the reader cannot join to its layer has no Keras form",
 }
 TORCH_CASES, TORCH_IDS = fixture_cases("pytorch", NOT_YET)
 KERAS_CASES, KERAS_IDS = fixture_cases("tensorflow", NOT_YET)

@@ -55,11 +55,13 @@ class Transfer:
                     and cls not in self.source_classes:  # a padding step and its layer, one Keras layer
                 self.leaf(tm, km, path.rstrip("."))
                 return
+            members = list(enumerate(tm))
             if target is not None:
                 self.containers.append((path.rstrip("."), tm, km))
-            for i, child in enumerate(tm):
-                if target is not None and i < len(target):
-                    self.module(child, target[i], f"{path}{i}.")
+                if len(members) > len(target):  # a padding step the Keras layer after it took on (padding='same')
+                    members = [(i, child) for i, child in members if not self.is_padding_step(child)]
+            for (i, child), layer in zip(members, target or []):
+                self.module(child, layer, f"{path}{i}.")
             if cls not in self.source_classes:
                 return
         elif isinstance(tm, torch.nn.ModuleDict):
@@ -84,6 +86,11 @@ class Transfer:
                     self.copied.add(id(tensor))
             return
         self.leaf(tm, km, path.rstrip("."))
+
+    def is_padding_step(self, tm: torch.nn.Module) -> bool:
+        """A support module whose catalog entry pads the layer after it (`OpEntry.pads_next`)."""
+        found = self.catalog.lookup_class("torch", type(tm).__name__)
+        return found is not None and found[0].pads_next is not None
 
     def leaf(self, tm: torch.nn.Module, km: Any, path: str) -> None:
         module = _main_module(tm)
