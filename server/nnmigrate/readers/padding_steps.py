@@ -18,7 +18,8 @@ def with_padding_taken_on(op: n.Op, catalog: Catalog) -> n.Op:
     """A Sequential with a padding step right before the layer it pads (and maybe an activation after it) as that
     layer padding itself: the layer alone where nothing else is left; any other op as it is."""
     layers = op.attrs.get("layers") if op.key == "sequential" else None
-    if not isinstance(layers, (n.ListExpr, n.TupleExpr)) or not all(isinstance(e, n.Op) and e.layer for e in layers.elts):
+    if not isinstance(layers, (n.ListExpr, n.TupleExpr)) \
+            or not all(isinstance(e, n.Op) and e.layer for e in layers.elts):
         return op
     out: list[n.Expr] = []
     for e in layers.elts:

@@ -280,8 +280,9 @@ def _check(request: dict, progress: Callable[[str, float], None], hops: list[tup
                           device)
         by_middle = {id(target): (path, source) for path, source, target in pairs}
         # a layer of the middle model this hop walked member by member (a composite) pairs as a whole
-        pairs = list(transfer.pairs) if i == 0 else [(*by_middle[id(middle)], target) for _, middle, target
-                                                     in [*transfer.pairs, *transfer.containers] if id(middle) in by_middle]
+        found = [*transfer.pairs, *transfer.containers]
+        pairs = list(transfer.pairs) if i == 0 else [(*by_middle[id(middle)], target) for _, middle, target in found
+                                                     if id(middle) in by_middle]
     captured: dict[str, tuple[list, list]] = {path: ([], []) for path, _, _ in pairs}
     undo = [_capture(layer, captured[path][i]) for path, *layers in pairs for i, layer in enumerate(layers)]
     progress("running both models", 0.7)
