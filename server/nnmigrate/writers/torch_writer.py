@@ -90,7 +90,7 @@ class TorchWriter(ModelWriter):
     def adjust_init(self, cls: n.ClassDef, body: list[n.Stmt]) -> list[n.Stmt]:
         """`super().__init__(**kwargs)`: Keras layer options such as `name=` mean nothing to nn.Module; a Sequential
         subclass passes its layers on as positional arguments. A subclass of an in-file class passes its arguments on."""
-        appended = _layer_appends(cls)
+        filled = _layer_appends(cls) | self.layer_dicts(cls)  # attributes the class fills with layers
         out: list[n.Stmt] = []
         if self.plan.method(cls.name, "build") is not None:
             body = [*body, n.Assign([n.Attr(n.Name("self"), "built")], n.Const(False))]
@@ -101,8 +101,8 @@ class TorchWriter(ModelWriter):
                 positional = [a for a in s.value.args if a.keyword is None and a.star != "**"]
                 layers = torch_layer_args(positional[0].value) if cls.kind == "sequential" and positional else []
                 s = n.ExprStmt(n.Call(s.value.func, layers), span=s.span, comments=s.comments)
-            elif isinstance(s, n.Assign) and _layer_container(s, appended) is not None:
-                s = n.Assign(s.targets, _container_call(s, appended), span=s.span, comments=s.comments)
+            elif isinstance(s, n.Assign) and _layer_container(s, filled) is not None:
+                s = n.Assign(s.targets, _container_call(s, filled), span=s.span, comments=s.comments)
             elif cls.kind == "sequential" and _self_add(s) is not None:
                 added = _self_add(s)
                 if not s.comments and out and isinstance(out[-1], n.Assign) \
@@ -124,8 +124,13 @@ class TorchWriter(ModelWriter):
             out.body.insert(0, init)
         _buffers_over_attributes(out)
         _weight_lists(out)
-        _layer_lists_rebuilt(out, _layer_appends(cls))
+        _layer_lists_rebuilt(out, _layer_appends(cls) | self.layer_dicts(cls))
         return out
+
+    def layer_dicts(self, cls: n.ClassDef) -> set[str]:
+        """`self.<name>` dicts the class stores layers in (`self.blocks[name] = Block(...)`), each a layer."""
+        return {name for name, info in self.plan.attributes(cls.name).items() if info.kind == "dict" and info.elements
+                and all(e.kind in _LAYER_KINDS for e in info.elements)}
 
     def forward_prelude(self, cls: n.ClassDef, tr: object, params: list[n.Param]) -> list[n.Stmt]:
         """Keras builds a layer's weights on its first call, from the input shape: so does the migrated module."""
@@ -247,15 +252,11 @@ def _super_init_first(body: list[n.Stmt]) -> list[n.Stmt]:
 
 
 def _layer_appends(cls: n.ClassDef) -> set[str]:
-    """`self.<name>` lists that methods other than call() append layers to, and dicts they store layers in
-    (`self.<name>[key] = layer`); call() appends tensors."""
+    """`self.<name>` lists that methods other than call() append layers to (call() appends tensors)."""
     methods = [s for s in cls.body if isinstance(s, n.FunctionDef) and s.role != "forward"]
-    appended = {x.func.value.attr for x in walk(methods) if isinstance(x, n.Call) and isinstance(x.func, n.Attr)
-                and x.func.attr == "append" and isinstance(x.func.value, n.Attr)
-                and not (x.args and _is_weight_op(x.args[0].value))}
-    stored = {t.value.attr for x in walk(methods) if isinstance(x, n.Assign) and not _is_weight_op(x.value)
-              for t in x.targets if isinstance(t, n.Subscript) and _is_self_attr(t.value)}
-    return appended | stored
+    return {x.func.value.attr for x in walk(methods) if isinstance(x, n.Call) and isinstance(x.func, n.Attr)
+            and x.func.attr == "append" and isinstance(x.func.value, n.Attr)
+            and not (x.args and _is_weight_op(x.args[0].value))}
 
 
 def _is_weight_op(e: n.Expr) -> bool:
@@ -266,14 +267,14 @@ def _is_self_attr(e: n.Expr) -> bool:
     return isinstance(e, n.Attr) and isinstance(e.value, n.Name) and e.value.id == "self"
 
 
-def _layer_lists_rebuilt(cls: n.ClassDef, appended: set[str]) -> None:
-    """`self.blocks = []` again in build() (or another method but forward), to be filled with layers: an
-    nn.ModuleList there too."""
+def _layer_lists_rebuilt(cls: n.ClassDef, filled: set[str]) -> None:
+    """`self.blocks = []` (or `{}`) again in build() (or another method but forward), to be filled with layers: an
+    nn.ModuleList (nn.ModuleDict) there too."""
     for f in cls.body:
         if isinstance(f, n.FunctionDef) and f.role not in ("forward", "init"):
             for x in walk(f.body):
-                if isinstance(x, n.Assign) and _layer_container(x, appended) is not None:
-                    x.value = _container_call(x, appended)
+                if isinstance(x, n.Assign) and _layer_container(x, filled) is not None:
+                    x.value = _container_call(x, filled)
 
 
 def _buffers_over_attributes(cls: n.ClassDef) -> None:
