@@ -3,6 +3,8 @@ style published code uses: migrated with exit 0 and verified equivalent with cop
 
 from __future__ import annotations
 
+import textwrap
+
 from tests.engine.test_realworld_patterns import check
 
 
@@ -264,3 +266,29 @@ def test_pooling_function_picked_by_rank_is_keras_any_rank_pooling(tmp_path, wor
         """, "Net", ["float32[2,3,12,12]"])
     assert "y = ops.max_pool(x, 2, strides=2)" in text and "return ops.average_pool(y, 3)" in text
     assert "F." not in text
+
+
+def test_per_layer_report_sees_outputs_before_an_in_place_activation(tmp_path, worker):
+    """`nn.ReLU(inplace=True)` overwrites the norm's output tensor: the report compares what the norm returned."""
+    from tests.engine.test_realworld_patterns import migrate_file, verify
+
+    src = tmp_path / "src" / "model.py"
+    src.parent.mkdir(parents=True)
+    src.write_text(textwrap.dedent("""
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(3, 4, 3)
+                self.norm = nn.BatchNorm2d(4)
+                self.relu = nn.ReLU(inplace=True)
+
+            def forward(self, x):
+                return self.relu(self.norm(self.conv(x)))
+        """))
+    result = migrate_file(src, "Net")
+    report = verify(worker, src, result.text, "Net", ["float32[2,3,8,8]"], tmp=tmp_path)
+    assert report["status"] == "equivalent", report["message"]
+    rows = {row["source"]: row["max_abs_diff"] for row in report["per_layer"]}
+    assert rows.keys() == {"conv", "norm", "relu"} and max(rows.values()) <= 1e-5, rows
