@@ -101,8 +101,8 @@ class TorchWriter(ModelWriter):
                 positional = [a for a in s.value.args if a.keyword is None and a.star != "**"]
                 layers = torch_layer_args(positional[0].value) if cls.kind == "sequential" and positional else []
                 s = n.ExprStmt(n.Call(s.value.func, layers), span=s.span, comments=s.comments)
-            elif isinstance(s, n.Assign) and _layer_container(s, filled) is not None:
-                s = n.Assign(s.targets, _container_call(s, filled), span=s.span, comments=s.comments)
+            elif isinstance(s, n.Assign) and (held := _in_container(s, filled)) is not None:
+                s = n.Assign(s.targets, held, span=s.span, comments=s.comments)
             elif cls.kind == "sequential" and _self_add(s) is not None:
                 added = _self_add(s)
                 if not s.comments and out and isinstance(out[-1], n.Assign) \
@@ -256,11 +256,7 @@ def _layer_appends(cls: n.ClassDef) -> set[str]:
     methods = [s for s in cls.body if isinstance(s, n.FunctionDef) and s.role != "forward"]
     return {x.func.value.attr for x in walk(methods) if isinstance(x, n.Call) and isinstance(x.func, n.Attr)
             and x.func.attr == "append" and isinstance(x.func.value, n.Attr)
-            and not (x.args and _is_weight_op(x.args[0].value))}
-
-
-def _is_weight_op(e: n.Expr) -> bool:
-    return isinstance(e, n.Op) and e.key in _WEIGHT_OPS
+            and not (x.args and isinstance(x.args[0].value, n.Op) and x.args[0].value.key in _WEIGHT_OPS)}
 
 
 def _is_self_attr(e: n.Expr) -> bool:
@@ -273,8 +269,9 @@ def _layer_lists_rebuilt(cls: n.ClassDef, filled: set[str]) -> None:
     for f in cls.body:
         if isinstance(f, n.FunctionDef) and f.role not in ("forward", "init"):
             for x in walk(f.body):
-                if isinstance(x, n.Assign) and _layer_container(x, filled) is not None:
-                    x.value = _container_call(x, filled)
+                held = _in_container(x, filled) if isinstance(x, n.Assign) else None
+                if held is not None:
+                    x.value = held
 
 
 def _buffers_over_attributes(cls: n.ClassDef) -> None:
@@ -311,10 +308,14 @@ def _weight_lists(cls: n.ClassDef) -> None:
             x.value = call("nn.ParameterList", *([value] if items else []))
 
 
-def _container_call(s: n.Assign, filled: set[str]) -> n.Expr:
-    """`nn.ModuleList(...)` / `nn.ModuleDict(...)` around the assigned layers; an empty one takes no argument."""
+def _in_container(s: n.Assign, filled: set[str]) -> n.Expr | None:
+    """The assigned layers in `nn.ModuleList(...)` / `nn.ModuleDict(...)` (an empty one takes no argument), where
+    the assignment holds layers; else None."""
+    container = _layer_container(s, filled)
+    if container is None:
+        return None
     empty = isinstance(s.value, n.ListExpr) and not s.value.elts or isinstance(s.value, n.DictExpr) and not s.value.keys
-    return call(_layer_container(s, filled), *([] if empty else [s.value]))
+    return call(container, *([] if empty else [s.value]))
 
 
 def _layer_container(s: n.Assign, filled: set[str]) -> str | None:
