@@ -304,7 +304,7 @@ def test_layer_lists_made_in_build_and_tensor_lists_in_call(tmp_path, worker):
                     self.outputs_seen.append(x)
                 return keras.ops.concatenate(self.outputs_seen[1:], axis=-1)
     ''', "Stack", ["float32[2,4]"])
-    assert result.text.count("self.blocks = nn.ModuleList([])") == 2 and "self.outputs_seen = []" in result.text
+    assert result.text.count("self.blocks = nn.ModuleList()") == 2 and "self.outputs_seen = []" in result.text
 
 
 def test_reverse_broadcast_and_backend_dtype(tmp_path, worker):
@@ -539,3 +539,27 @@ def test_keras_shape_plumbing_on_sub_layers():
     kept = result.text.replace("`self.layers[-1].build(input_shape)`", "")
     assert "left out building ahead of time" in result.text and ".build(input_shape)" not in kept
     assert result.exit_code == 3 and any("compute_output_shape" in d.message for d in result.diagnostics)
+
+
+def test_layer_dicts_become_module_dicts(tmp_path, worker):
+    """Keras tracks a dict of layers; PyTorch registers its modules only in nn.ModuleDict (eval() must reach the
+    BatchNormalization in it, or it normalizes with the batch's statistics)."""
+    result = migrate_and_verify(tmp_path, worker, '''
+        import keras
+
+
+        class Blocks(keras.layers.Layer):
+            def __init__(self, depth=2, **kwargs):
+                super().__init__(**kwargs)
+                self.named = {}
+                for i in range(depth):
+                    self.named["block%d" % i] = keras.layers.BatchNormalization()
+                self.heads = {name: keras.layers.Dense(3) for name in ("a", "b")}
+
+            def call(self, x):
+                for name, block in self.named.items():
+                    x = block(x)
+                return self.heads["a"](x) + self.heads["b"](x)
+    ''', "Blocks", ["float32[2,4]"], per_layer=True)
+    assert "self.named = nn.ModuleDict()" in result.text
+    assert "self.heads = nn.ModuleDict({name: nn.LazyLinear(3) for name in ('a', 'b')})" in result.text

@@ -10,13 +10,7 @@ import pytest
 from tests.conftest import FIXTURES, fixture_cases
 
 #: What each round trip still lacks; strict, so a fix shows up as an unexpected pass.
-NOT_YET = {
-    "torch_densenet": "not equivalent: the first BatchNorm of the Sequential built from an OrderedDict (features.norm0, "
-                      "a LazyBatchNorm2d) differs",
-    "torch_pooling_zoo": "the second round changes the text: F.pad in a Lambda and keras.ops.max_pool's PyTorch form "
-                         "(F.max_pool1d/2d/3d picked by rank) read back differently",
-    "keras_add_concat": "a SamePadding step the reader cannot join to its layer has no Keras form",
-}
+NOT_YET: dict[str, str] = {}
 TORCH_CASES, TORCH_IDS = fixture_cases("pytorch", NOT_YET)
 KERAS_CASES, KERAS_IDS = fixture_cases("tensorflow", NOT_YET)
 

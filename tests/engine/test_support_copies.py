@@ -86,6 +86,28 @@ class Net(nn.Module):
     assert "layers.ZeroPadding2D(pad)" in text and "layers.Cropping2D(cropping=1)" in text
 
 
+def test_a_padding_step_before_a_layer_and_its_activation_and_dot_read_back(tmp_path, worker):
+    """Keras's Conv2D(strides=2, padding='same', activation=...) in its PyTorch form, and the Dot support module."""
+    from tests.engine.test_realworld_patterns import check
+
+    copies = support_source(["SamePadding", "Dot"], "torch_layers.py")
+    text = check(worker, tmp_path, "import torch\nfrom torch import nn\n\n\n" + copies + '''
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Sequential(SamePadding(3, 2), nn.Conv2d(3, 4, 3, stride=2), nn.ReLU())
+        self.dot = Dot(1, normalize=True)
+
+    def forward(self, x):
+        x = torch.flatten(self.conv(x), 1)
+        return self.dot([x, x * x])
+''', "Net", ["float32[2,3,9,9]"])
+    assert "class SamePadding" not in text and "class Dot" not in text
+    assert "layers.Conv2D(4, 3, strides=2, padding='same', activation='relu')" in text
+    assert "layers.Dot(1, normalize=True)" in text
+
+
 def test_a_padding_step_alone_has_no_keras_form():
     copies = support_source(["SamePadding"], "torch_layers.py")
     code = "import torch\nfrom torch import nn\n\n\n" + copies + '''

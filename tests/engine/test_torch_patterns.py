@@ -370,3 +370,44 @@ def test_negative_padding_crops(tmp_path, worker):
         """, "Net", ["float32[2,3,9,8]"])
     assert "self.crop = layers.Cropping2D(1)" in text
     assert "[layers.ZeroPadding2D(((0, 2), (1, 0))), layers.Cropping2D(((0, 0), (0, 1)))]" in text
+
+
+def test_pooling_function_picked_by_rank_is_keras_any_rank_pooling(tmp_path, worker):
+    """keras.ops.max_pool's PyTorch form where the rank is not known reads back as the one any-rank op."""
+    text = check(worker, tmp_path, """
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class Net(nn.Module):
+            def forward(self, x):
+                y = (F.max_pool1d, F.max_pool2d, F.max_pool3d)[x.ndim - 3](x, 2, stride=2)
+                return (F.avg_pool1d, F.avg_pool2d, F.avg_pool3d)[y.ndim - 3](y, 3)
+        """, "Net", ["float32[2,3,12,12]"])
+    assert "y = ops.max_pool(x, 2, strides=2)" in text and "return ops.average_pool(y, 3)" in text
+    assert "F." not in text
+
+
+def test_per_layer_report_sees_outputs_before_an_in_place_activation(tmp_path, worker):
+    """`nn.ReLU(inplace=True)` overwrites the norm's output tensor: the report compares what the norm returned."""
+    from tests.engine.test_realworld_patterns import migrate_file, verify
+
+    src = tmp_path / "src" / "model.py"
+    src.parent.mkdir(parents=True)
+    src.write_text(textwrap.dedent("""
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(3, 4, 3)
+                self.norm = nn.BatchNorm2d(4)
+                self.relu = nn.ReLU(inplace=True)
+
+            def forward(self, x):
+                return self.relu(self.norm(self.conv(x)))
+        """))
+    result = migrate_file(src, "Net")
+    report = verify(worker, src, result.text, "Net", ["float32[2,3,8,8]"], tmp=tmp_path)
+    assert report["status"] == "equivalent", report["message"]
+    rows = {row["source"]: row["max_abs_diff"] for row in report["per_layer"]}
+    assert rows.keys() == {"conv", "norm", "relu"} and max(rows.values()) <= 1e-5, rows

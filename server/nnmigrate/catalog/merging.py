@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry
-from nnmigrate.catalog.spell import K, fn, keras
+from nnmigrate.catalog.entry import Attr, LayoutRule, OpEntry, Spelling
+from nnmigrate.catalog.spell import K, fn, keras, torch_support
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.emit import OpView, call
 
@@ -68,10 +68,11 @@ def _dot(v: OpView) -> n.Expr:
 
 
 def _entry(key: str, name: str, to_torch: Callable[[OpView], n.Expr], notes: str, *extra: Attr,
-           layout: LayoutRule = MERGE, **fixed: object) -> OpEntry:
-    """A merge op with its Keras layer `name` and the functional form `name.lower()`."""
+           layout: LayoutRule = MERGE, torch: tuple[Spelling, ...] = (), **fixed: object) -> OpEntry:
+    """A merge op with its Keras layer `name` and the functional form `name.lower()` (and the PyTorch support
+    module that implements it, read back as the op)."""
     params = tuple(a.name for a in extra)
-    return OpEntry(key, "merging", (INPUTS, *extra), (),
+    return OpEntry(key, "merging", (INPUTS, *extra), torch,
                    (keras(name, *params), fn(K + name.lower(), "inputs", *params, fixed=fixed)),
                    layout=layout, to_torch=to_torch, stateless=layout is MERGE, notes=notes)
 
@@ -93,5 +94,6 @@ ENTRIES = (
            "Per-sample dot product of two tensors along one axis each (the Dot support module); normalize=True "
            "divides each input by max(L2 norm, 1e-7) first, as Keras does (cosine similarity).",
            Attr("axes"), Attr("normalize", keras=False),
-           layout=LayoutRule("opaque", tensor_inputs=("inputs",)), axes=-1),
+           layout=LayoutRule("opaque", tensor_inputs=("inputs",)), torch=(torch_support("Dot", "axes", "normalize"),),
+           axes=-1),
 )

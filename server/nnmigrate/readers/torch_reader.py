@@ -7,6 +7,7 @@ import libcst as cst
 from nnmigrate.catalog import Catalog
 from nnmigrate.diagnostics import Severity
 from nnmigrate.pivot import nodes as n
+from nnmigrate.pivot.values import const_value
 from nnmigrate.readers.common import SourceReader
 from nnmigrate.readers.first_call_build import as_keras_build
 from nnmigrate.readers.functional import keras_builder, layer_made, returned_model
@@ -71,6 +72,9 @@ class TorchReader(SourceReader):
         fresh = self.in_place_on_temporary(node)
         if fresh is not None:
             return fresh
+        picked = self.picked_by_rank(node)
+        if picked is not None:
+            return picked
         name = self.applied_function(node.func)
         if name is None:
             return super().call(node)
@@ -114,6 +118,40 @@ class TorchReader(SourceReader):
         if found is None or found[0].family == "init":
             return None
         return self.bind(found[0], found[1], [cst.Arg(func.value), *self.expand_forwarded(node.args)], node)
+
+    def picked_by_rank(self, node: cst.Call) -> n.Expr | None:
+        """`(F.max_pool1d, F.max_pool2d, F.max_pool3d)[x.ndim - 3](x, k)`, the input's rank picking the function:
+        the catalog's op of any rank (`max_pool`) where it has one, its arguments bound as the 1d function's."""
+        func = node.func
+        if not (isinstance(func, cst.Subscript) and isinstance(func.value, cst.Tuple) and len(func.slice) == 1
+                and isinstance(func.slice[0].slice, cst.Index) and node.args and node.args[0].keyword is None):
+            return None
+        index = func.slice[0].slice.value
+        if not (isinstance(index, cst.BinaryOperation) and isinstance(index.operator, cst.Subtract)
+                and isinstance(index.left, cst.Attribute) and index.left.attr.value == "ndim"
+                and isinstance(index.right, cst.Integer) and index.left.value.deep_equals(node.args[0].value)):
+            return None
+        found = [self.resolve_function(q) if (q := self.qualname(e.value)) else None for e in func.value.elements]
+        if not found or None in found:
+            return None
+        first = int(index.right.value) - 2
+        any_rank = found[0][0].key.removesuffix(f"{first}d")  # type: ignore[index]
+        entry = self.catalog.entries.get(any_rank)
+        if entry is None or [f[0].key for f in found] != [f"{any_rank}{first + i}d" for i in range(len(found))] \
+                or {a.name for a in entry.attrs} != {a.name for a in found[0][0].attrs}:  # type: ignore[index]
+            return None
+        op = self.bind(*found[0], self.expand_forwarded(node.args), node)  # type: ignore[misc]
+        if not isinstance(op, n.Op):
+            return op
+        # the any-rank op keeps Keras's values where the defaults differ (padding 'valid' for 0): only defaults map
+        torch_defaults = {a.name: a.torch for a in found[0][0].attrs}  # type: ignore[index]
+        for attr in entry.attrs:
+            if attr.keras != torch_defaults[attr.name]:
+                if const_value(op.attrs[attr.name]) != torch_defaults[attr.name]:
+                    return None
+                op.attrs[attr.name] = n.Const(attr.keras)
+        op.key = any_rank
+        return op
 
     def tensor_type_check(self, node: cst.Call) -> n.Expr | None:
         """`isinstance(x, torch.Tensor)` is the catalog's `torch.is_tensor(x)`."""

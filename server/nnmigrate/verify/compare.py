@@ -30,8 +30,8 @@ def _leaves(value: Any) -> list[np.ndarray]:
         return [x for v in value for x in _leaves(v)]
     if value is None:
         return []
-    if hasattr(value, "detach"):
-        return [value.detach().cpu().numpy()]
+    if hasattr(value, "detach"):  # a copy: a later in-place op (ReLU(inplace=True)) must not change what was seen
+        return [value.detach().cpu().numpy().copy()]
     return [np.asarray(value)]
 
 
@@ -279,8 +279,10 @@ def _check(request: dict, progress: Callable[[str, float], None], hops: list[tup
             return _error("weights without a counterpart in the migrated model: " + ", ".join(transfer.missing[:10]),
                           device)
         by_middle = {id(target): (path, source) for path, source, target in pairs}
-        pairs = list(transfer.pairs) if i == 0 else [(*by_middle[id(middle)], target) for _, middle, target
-                                                     in transfer.pairs if id(middle) in by_middle]
+        # a layer of the middle model this hop walked member by member (a composite) pairs as a whole
+        found = [*transfer.pairs, *transfer.containers]
+        pairs = list(transfer.pairs) if i == 0 else [(*by_middle[id(middle)], target) for _, middle, target in found
+                                                     if id(middle) in by_middle]
     captured: dict[str, tuple[list, list]] = {path: ([], []) for path, _, _ in pairs}
     undo = [_capture(layer, captured[path][i]) for path, *layers in pairs for i, layer in enumerate(layers)]
     progress("running both models", 0.7)

@@ -5,47 +5,32 @@ Runs inside the worker only (imports torch and keras).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
 import keras
 import numpy as np
 import torch
 
-from nnmigrate.catalog import Catalog
+from nnmigrate.verify.transfer_walk import WeightTransfer, main_module
 from nnmigrate.writers.container_classes import SUBLAYERS
 
 
-@dataclass
-class Transfer:
-    """Pairs found while copying weights; `missing` lists source tensors that found no home."""
+class Transfer(WeightTransfer):
+    """torch -> Keras (see WeightTransfer for what it records)."""
 
-    catalog: Catalog
-    source_classes: set[str]
-    renames: dict[str, dict[str, str]]
-    #: layers a Functional target model's builder called, in the order it created them (recorded while building)
-    builder_layers: list[Any] = field(default_factory=list)
-    pairs: list[tuple[str, torch.nn.Module, Any]] = field(default_factory=list)
-    copied: set[int] = field(default_factory=set)
-    missing: list[str] = field(default_factory=list)
+    source_framework = "torch"
 
-    def run(self, tm: torch.nn.Module, km: Any) -> None:
-        self.module(tm, km, "")
-        for name, p in list(tm.named_parameters()) + list(tm.named_buffers()):
-            if id(p) not in self.copied and p.numel() and not name.endswith("num_batches_tracked"):
-                self.missing.append(name)
+    def source_tensors(self, source: torch.nn.Module) -> Iterable[tuple[str, torch.Tensor]]:
+        return [(name, t) for name, t in list(source.named_parameters()) + list(source.named_buffers())
+                if t.numel() and not name.endswith("num_batches_tracked")]
 
     def module(self, tm: torch.nn.Module, km: Any, path: str) -> None:
         if km is None:
             return
         cls = type(tm).__name__
         if hasattr(tm, "built_layers") and type(km).__name__ == "Functional":
-            # the support Functional created its modules in the builder's order, as the Keras builder its layers
-            sources = [(i, m) for i, m in enumerate(tm.built_layers)
-                       if any(True for _ in m.parameters()) or any(True for _ in m.buffers())]
-            targets = [layer for layer in self.builder_layers if layer.weights]
-            for (i, child), layer in zip(sources, targets):
-                self.module(child, layer, f"{path}built_layers.{i}.")
+            self.functional(tm, path)
             return
         if isinstance(tm, torch.nn.Sequential) or isinstance(tm, torch.nn.ModuleList):
             target = _layer_list(km)
@@ -53,9 +38,8 @@ class Transfer:
                     and cls not in self.source_classes:  # a padding step and its layer, one Keras layer
                 self.leaf(tm, km, path.rstrip("."))
                 return
-            for i, child in enumerate(tm):
-                if target is not None and i < len(target):
-                    self.module(child, target[i], f"{path}{i}.")
+            if target is not None:
+                self.members(tm, km, list(tm), target, path)
             if cls not in self.source_classes:
                 return
         elif isinstance(tm, torch.nn.ModuleDict):
@@ -82,7 +66,7 @@ class Transfer:
         self.leaf(tm, km, path.rstrip("."))
 
     def leaf(self, tm: torch.nn.Module, km: Any, path: str) -> None:
-        module = _main_module(tm)
+        module = main_module(tm)
         found = self.catalog.lookup_class("torch", type(module).__name__)
         layer = _main_layer(km)
         if layer is not None:
@@ -119,11 +103,3 @@ def _main_layer(km: Any) -> Any:
         with_weights = [layer for layer in km.layers if layer.weights]
         return with_weights[0] if len(with_weights) == 1 else km
     return km if isinstance(km, keras.layers.Layer) else None
-
-
-def _main_module(tm: torch.nn.Module) -> torch.nn.Module:
-    """The module that holds the weights: itself, or the one weighted module of an nn.Sequential (padding + conv)."""
-    if isinstance(tm, torch.nn.Sequential):
-        weighted = [m for m in tm if any(True for _ in m.parameters())]
-        return weighted[0] if len(weighted) == 1 else tm
-    return tm

@@ -5,35 +5,24 @@ Runs inside the worker only (imports torch and keras).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
 import keras
 import numpy as np
 import torch
 
-from nnmigrate.catalog import Catalog
 from nnmigrate.readers.keras_reader import configured_attr
+from nnmigrate.verify.transfer_walk import WeightTransfer, main_module
 
 
-@dataclass
-class KerasToTorchTransfer:
-    """Pairs found while copying; `missing` lists source variables that found no home."""
+class KerasToTorchTransfer(WeightTransfer):
+    """Keras -> torch (see WeightTransfer for what it records)."""
 
-    catalog: Catalog
-    source_classes: set[str]
-    renames: dict[str, dict[str, str]]
-    #: layers a Functional source model's builder called, in the order it created them (recorded while building)
-    builder_layers: list[Any] = field(default_factory=list)
-    pairs: list[tuple[str, Any, torch.nn.Module]] = field(default_factory=list)
-    copied: set[int] = field(default_factory=set)
-    missing: list[str] = field(default_factory=list)
+    source_framework = "keras"
 
-    def run(self, km: Any, tm: torch.nn.Module) -> None:
-        self.module(km, tm, "")
-        for var in km.weights:
-            if id(var) not in self.copied:
-                self.missing.append(var.path)
+    def source_tensors(self, source: Any) -> Iterable[tuple[str, Any]]:
+        return [(var.path, var) for var in source.weights]
 
     def module(self, km: Any, tm: Any, path: str) -> None:
         if tm is None:
@@ -45,20 +34,14 @@ class KerasToTorchTransfer:
                 self.copied.add(id(km))
             return
         if hasattr(tm, "built_layers") and type(km).__name__ == "Functional":
-            # the torch Functional creates its modules in the builder's order: pair those holding weights
-            sources = [layer for layer in self.builder_layers if layer.weights]
-            targets = [m for m in tm.built_layers if any(True for _ in m.parameters()) or any(True for _ in m.buffers())]
-            for i, (child, module) in enumerate(zip(sources, targets)):
-                self.module(child, module, f"{path}{child.name}.")
+            self.functional(tm, path)
             return
         if isinstance(km, keras.Sequential):
-            for i, child in enumerate(km.layers):
-                self.module(child, _child(tm, i), f"{path}{i}.")
+            self.members(km, tm, list(km.layers), _members(tm), path)
             if type(km).__name__ not in self.source_classes:
                 return
         if isinstance(km, (list, tuple)):
-            for i, child in enumerate(km):
-                self.module(child, _child(tm, i), f"{path}{i}.")
+            self.members(km, tm, list(km), _members(tm), path)
             return
         if isinstance(km, dict):
             for name, child in km.items():
@@ -82,7 +65,7 @@ class KerasToTorchTransfer:
             self.leaf(km, tm, path.rstrip("."))
 
     def leaf(self, km: keras.layers.Layer, tm: Any, path: str) -> None:
-        module = _main_module(tm)
+        module = main_module(tm)
         if module is None:
             return
         self.pairs.append((path or km.name, km, tm))  # compared whole: a composite includes the activation
@@ -105,7 +88,6 @@ class KerasToTorchTransfer:
         for var in km.weights:
             self.copied.add(id(var))
 
-
     def builtin_class(self, layer: Any) -> str | None:
         """The name of the nearest built-in Keras layer class in the catalog the layer is an instance of."""
         for cls in type(layer).__mro__:
@@ -120,15 +102,8 @@ def _is_variable(value: Any) -> bool:
         and hasattr(value, "numpy")
 
 
-def _child(tm: Any, i: int) -> Any:
-    if isinstance(tm, (torch.nn.Sequential, torch.nn.ModuleList, torch.nn.ParameterList, list, tuple)) and i < len(tm):
-        return tm[i]
-    return None
-
-
-def _main_module(tm: Any) -> torch.nn.Module | None:
-    """The module holding the weights: itself, or the one weighted child of a composite nn.Sequential."""
-    if isinstance(tm, torch.nn.Sequential):
-        weighted = [m for m in tm if any(True for _ in m.parameters())]
-        return weighted[0] if len(weighted) == 1 else tm
-    return tm if isinstance(tm, torch.nn.Module) else None
+def _members(tm: Any) -> list[Any]:
+    """The members of a PyTorch container (or list) that pair with a Keras list's by position; none for another."""
+    if isinstance(tm, (torch.nn.Sequential, torch.nn.ModuleList, torch.nn.ParameterList, list, tuple)):
+        return list(tm)
+    return []

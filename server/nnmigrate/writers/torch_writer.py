@@ -90,7 +90,7 @@ class TorchWriter(ModelWriter):
     def adjust_init(self, cls: n.ClassDef, body: list[n.Stmt]) -> list[n.Stmt]:
         """`super().__init__(**kwargs)`: Keras layer options such as `name=` mean nothing to nn.Module; a Sequential
         subclass passes its layers on as positional arguments. A subclass of an in-file class passes its arguments on."""
-        appended = _layer_appends(cls)
+        filled = _layer_appends(cls) | self.layer_dicts(cls)  # attributes the class fills with layers
         out: list[n.Stmt] = []
         if self.plan.method(cls.name, "build") is not None:
             body = [*body, n.Assign([n.Attr(n.Name("self"), "built")], n.Const(False))]
@@ -101,8 +101,8 @@ class TorchWriter(ModelWriter):
                 positional = [a for a in s.value.args if a.keyword is None and a.star != "**"]
                 layers = torch_layer_args(positional[0].value) if cls.kind == "sequential" and positional else []
                 s = n.ExprStmt(n.Call(s.value.func, layers), span=s.span, comments=s.comments)
-            elif isinstance(s, n.Assign) and _holds_layers(s, appended):
-                s = n.Assign(s.targets, call("nn.ModuleList", s.value), span=s.span, comments=s.comments)
+            elif isinstance(s, n.Assign) and (held := _in_container(s, filled)) is not None:
+                s = n.Assign(s.targets, held, span=s.span, comments=s.comments)
             elif cls.kind == "sequential" and _self_add(s) is not None:
                 added = _self_add(s)
                 if not s.comments and out and isinstance(out[-1], n.Assign) \
@@ -124,8 +124,13 @@ class TorchWriter(ModelWriter):
             out.body.insert(0, init)
         _buffers_over_attributes(out)
         _weight_lists(out)
-        _layer_lists_rebuilt(out, _layer_appends(cls))
+        _layer_lists_rebuilt(out, _layer_appends(cls) | self.layer_dicts(cls))
         return out
+
+    def layer_dicts(self, cls: n.ClassDef) -> set[str]:
+        """`self.<name>` dicts the class stores layers in (`self.blocks[name] = Block(...)`), each a layer."""
+        return {name for name, info in self.plan.attributes(cls.name).items() if info.kind == "dict" and info.elements
+                and all(e.kind in _LAYER_KINDS for e in info.elements)}
 
     def forward_prelude(self, cls: n.ClassDef, tr: object, params: list[n.Param]) -> list[n.Stmt]:
         """Keras builds a layer's weights on its first call, from the input shape: so does the migrated module."""
@@ -254,14 +259,19 @@ def _layer_appends(cls: n.ClassDef) -> set[str]:
             and not (x.args and isinstance(x.args[0].value, n.Op) and x.args[0].value.key in _WEIGHT_OPS)}
 
 
-def _layer_lists_rebuilt(cls: n.ClassDef, appended: set[str]) -> None:
-    """`self.blocks = []` again in build() (or another method but forward), to be filled with layers: an
-    nn.ModuleList there too."""
+def _is_self_attr(e: n.Expr) -> bool:
+    return isinstance(e, n.Attr) and isinstance(e.value, n.Name) and e.value.id == "self"
+
+
+def _layer_lists_rebuilt(cls: n.ClassDef, filled: set[str]) -> None:
+    """`self.blocks = []` (or `{}`) again in build() (or another method but forward), to be filled with layers: an
+    nn.ModuleList (nn.ModuleDict) there too."""
     for f in cls.body:
         if isinstance(f, n.FunctionDef) and f.role not in ("forward", "init"):
             for x in walk(f.body):
-                if isinstance(x, n.Assign) and _holds_layers(x, appended):
-                    x.value = call("nn.ModuleList", x.value)
+                held = _in_container(x, filled) if isinstance(x, n.Assign) else None
+                if held is not None:
+                    x.value = held
 
 
 def _buffers_over_attributes(cls: n.ClassDef) -> None:
@@ -298,16 +308,32 @@ def _weight_lists(cls: n.ClassDef) -> None:
             x.value = call("nn.ParameterList", *([value] if items else []))
 
 
-def _holds_layers(s: n.Assign, appended: set[str]) -> bool:
-    """`self.blocks = []` filled with layers (Keras tracks plain lists; PyTorch needs nn.ModuleList)."""
+def _in_container(s: n.Assign, filled: set[str]) -> n.Expr | None:
+    """The assigned layers in `nn.ModuleList(...)` / `nn.ModuleDict(...)` (an empty one takes no argument), where
+    the assignment holds layers; else None."""
+    container = _layer_container(s, filled)
+    if container is None:
+        return None
+    empty = isinstance(s.value, n.ListExpr) and not s.value.elts or isinstance(s.value, n.DictExpr) and not s.value.keys
+    return call(container, *([] if empty else [s.value]))
+
+
+def _layer_container(s: n.Assign, filled: set[str]) -> str | None:
+    """The PyTorch container for `self.blocks = []` / `self.blocks = {}` holding layers (Keras tracks plain lists
+    and dicts; PyTorch needs nn.ModuleList / nn.ModuleDict), else None."""
     target = s.targets[0]
-    if not (isinstance(target, n.Attr) and isinstance(target.value, n.Name) and target.value.id == "self"):
-        return False
-    if isinstance(s.value, n.ListExpr):
-        return target.attr in appended if not s.value.elts else any(isinstance(e, n.Call) and not _is_weight(e)
-                                                                     for e in s.value.elts)
-    return isinstance(s.value, n.Comprehension) and s.value.kind == "list" and isinstance(s.value.elt, n.Call) \
-        and not _is_weight(s.value.elt)
+    if not _is_self_attr(target):
+        return None
+    value = s.value
+    if isinstance(value, (n.ListExpr, n.DictExpr)):
+        items = value.elts if isinstance(value, n.ListExpr) else value.values
+        holds = target.attr in filled if not items else any(isinstance(e, n.Call) and not _is_weight(e) for e in items)
+        return ("nn.ModuleList" if isinstance(value, n.ListExpr) else "nn.ModuleDict") if holds else None
+    if isinstance(value, n.Comprehension) and value.kind in ("list", "dict"):
+        item = value.elt if value.kind == "list" else value.value
+        if isinstance(item, n.Call) and not _is_weight(item):
+            return "nn.ModuleList" if value.kind == "list" else "nn.ModuleDict"
+    return None
 
 
 def _returns_layers(f: n.FunctionDef, plan: ModulePlan) -> bool:
