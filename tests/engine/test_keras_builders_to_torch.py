@@ -539,3 +539,39 @@ def test_keras_shape_plumbing_on_sub_layers():
     kept = result.text.replace("`self.layers[-1].build(input_shape)`", "")
     assert "left out building ahead of time" in result.text and ".build(input_shape)" not in kept
     assert result.exit_code == 3 and any("compute_output_shape" in d.message for d in result.diagnostics)
+
+
+def test_statements_after_the_model_are_translated_or_reported(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        import keras
+        from keras import layers
+
+
+        def build(n=4, weights=None, freeze=True):
+            inputs = keras.Input((8,))
+            hidden = layers.Dense(n, activation="relu")
+            x = hidden(inputs)
+            outputs = layers.Dense(2)(x)
+            model = keras.Model(inputs, outputs)
+            if freeze:
+                model.trainable = False
+                hidden.trainable = False
+            model.layers[1].trainable = True
+            model.compile(optimizer="adam", loss="mse")
+            if weights is not None:
+                model.load_weights(weights)
+            model.summary()
+            return model
+    ''', "build", ["float32[2,8]"])
+    namespace: dict = {}
+    exec(result.text, namespace)
+    model = namespace["build"]()
+    model(namespace["torch"].zeros(2, 8))
+    assert [p.requires_grad for p in model.parameters()] == [False] * 4  # frozen before its layers were made
+    assert "model.requires_grad_(False)" in result.text
+    left_out = {d.message.split("`")[1] for d in result.diagnostics if d.code == "NNM103"}
+    assert left_out == {"hidden.trainable = False", "model.layers[1].trainable = True", "model.compile(...)",
+                        "model.load_weights(...)", "model.summary(...)"}
+    for code in ("hidden.trainable = False", "model.compile(", "model.load_weights(weights)", "model.summary()"):
+        assert f"{code}" in result.text  # each left-out statement stays visible where it was
+    assert result.text.rstrip().endswith("return model")

@@ -28,6 +28,18 @@ _KERAS_ONLY_METHODS = {"get_config", "from_config", "compute_output_shape", "com
 #: Layer methods that add training-time terms (losses, metrics, updates): inference does not run them.
 _TRAINING_ONLY_CALLS = {"add_loss": "a training loss term", "add_metric": "a training metric",
                         "add_update": "a training-time update"}
+#: Model methods a builder calls after making the model (`model.compile(...)`), what each does, and where its
+#: PyTorch counterpart belongs: left out with a note, since a PyTorch module has no such method.
+_MODEL_ONLY_CALLS = {
+    "compile": ("the training set-up (optimizer, loss, metrics)", "set up the optimizer and loss in the PyTorch training loop"),
+    "fit": ("a training run", "train in a PyTorch training loop"),
+    "evaluate": ("an evaluation run", "evaluate in a PyTorch loop under `torch.no_grad()`"),
+    "summary": ("a printed summary of the layers", "`print(model)` lists a PyTorch module's layers"),
+    "load_weights": ("loading a Keras weight file", "a Keras weight file does not load into a PyTorch module: convert "
+                     "the weights (as `nnmigrate verify` does) and load them with `model.load_state_dict(...)`"),
+    "save_weights": ("saving a Keras weight file", "save with `torch.save(model.state_dict(), path)`"),
+    "save": ("saving a Keras model file", "save with `torch.save(model.state_dict(), path)`"),
+}
 _ACTIVATIONS = frozenset(TORCH_ACTIVATIONS) | {"linear", "softmax", "log_softmax"}
 #: initializer classes and functions by name -> the name Keras resolves them by
 _INITIALIZERS = {**{kind: kind for kind in INITIALIZER_CLASSES}, **{cls: kind for kind, cls in INITIALIZER_CLASSES.items()}}
@@ -184,6 +196,9 @@ class KerasReader(SourceReader):
         left_out = self.keras_plumbing(node, comments)
         if left_out is not None:
             return [left_out]
+        frozen = self.trainable_setting(node, comments)
+        if frozen is not None:
+            return [frozen]
         out = super().small_stmt(node, comments)
         if isinstance(node, cst.Assign) and out and isinstance(out[0], n.Assign) and self._makes_layer(out[0].value):
             self.layer_attrs.update(t.attr for t in out[0].targets
@@ -210,6 +225,12 @@ class KerasReader(SourceReader):
             self.report("NNM103", f"`self.{method}(...)` ({reason}) is left out: add it to the PyTorch training loop",
                         node, severity=Severity.WARNING)
             return n.Dropped(self.code(node), reason, span=span, comments=comments)
+        if method in _MODEL_ONLY_CALLS and isinstance(receiver, cst.Name) and receiver.value != "self" \
+                and receiver.value not in self.imports.aliases:
+            does, instead = _MODEL_ONLY_CALLS[method]
+            self.report("NNM103", f"`{receiver.value}.{method}(...)` ({does}) is left out: {instead}", node,
+                        severity=Severity.WARNING)
+            return n.Dropped(self.code(node), does, span=span, comments=comments)
         if method == "build" and _is_super(receiver):
             return n.Dropped(self.code(node), "Keras's own build step", span=span, comments=comments)
         if method == "build" and (isinstance(receiver, cst.Attribute) and dotted(receiver.value) == "self"
@@ -219,6 +240,24 @@ class KerasReader(SourceReader):
             return n.Dropped(self.code(node), "building ahead of time (Lazy modules size themselves on the first call)",
                              self.expr(node.value), span=span, comments=comments)
         return None
+
+    def trainable_setting(self, node: cst.BaseSmallStatement, comments: list[str]) -> n.Stmt | None:
+        """`layer.trainable = False` on a layer or model the code holds by name: `layer.requires_grad_(False)` (its
+        parameters stop training); on any other object (`model.layers[0]`, a loop variable) left out with a note.
+        None for other statements, and for `self.trainable` (a plain attribute in PyTorch)."""
+        if not (isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Attribute)
+                and node.targets[0].target.attr.value == "trainable"):
+            return None
+        receiver = node.targets[0].target.value
+        if dotted(receiver) == "self":
+            return None
+        span = self.span(node)
+        if isinstance(receiver, cst.Name) and receiver.value in self.layer_names:
+            freeze = n.Call(n.Attr(n.Name(receiver.value), "requires_grad_"), [n.Arg(self.expr(node.value))])
+            return n.ExprStmt(freeze, span=span, comments=comments)
+        self.report("NNM103", f"`{self.code(node)}` is left out: call `requires_grad_(...)` on the PyTorch module "
+                    "it names to freeze or unfreeze its parameters", node, severity=Severity.WARNING)
+        return n.Dropped(self.code(node), "a Keras trainable flag", span=span, comments=comments)
 
 
 def _is_super_init(node: cst.BaseExpression) -> bool:

@@ -76,7 +76,7 @@ class Functional(nn.Module):
 
     Each `Functional.layer(lambda: nn.Conv2d(...))` in the graph creates its module when first called and
     reuses it on later runs (and later calls of the same layer object), the way a Keras builder creates each
-    layer once. `input_shapes` records the shape each input has without the batch axis, as the Keras model
+    layer once; a layer made after `requires_grad_(False)` is frozen too. `input_shapes` records the shape each input has without the batch axis, as the Keras model
     declared it (channels-first for images; None for a size that may vary).
     """
 
@@ -89,6 +89,11 @@ class Functional(nn.Module):
         self.built_layers = nn.ModuleList()
         self._made = []  # every layer or function the graph made, in order (functions hold no weights)
         self._next = 0
+        self.trainable = True  # whether layers the graph makes later train (`requires_grad_`)
+
+    def requires_grad_(self, requires_grad=True):
+        self.trainable = requires_grad
+        return super().requires_grad_(requires_grad)
 
     def forward(self, *inputs):
         self._next = 0
@@ -111,6 +116,8 @@ class Functional(nn.Module):
                     made = make()
                     if isinstance(made, nn.Module):
                         made.train(model.training)
+                        if not model.trainable:
+                            made.requires_grad_(False)
                         model.built_layers.append(made)
                     model._made.append(made)
                 taken.append(model._made[model._next])

@@ -11,13 +11,15 @@ from functools import cached_property
 
 from nnmigrate.catalog.containers import torch_layer_args
 from nnmigrate.catalog.entry import Emitter, LayoutRule, OpEntry
+from nnmigrate.diagnostics import Severity
 from nnmigrate.layout import UNKNOWN, AxisMove
 from nnmigrate.pivot import nodes as n
 from nnmigrate.shapes.propagate import infer_sizes
 from nnmigrate.writers.builders import builder_inputs, names, placeholders, split_at_model
 from nnmigrate.writers.emit import call, method, own_spelling, same_expr
 from nnmigrate.writers.model_writer import ModelWriter
-from nnmigrate.writers.module_plan import ModulePlan, walk
+from nnmigrate.writers import printer
+from nnmigrate.writers.module_plan import ModulePlan, names_used, walk
 from nnmigrate.writers.translate import AttrInfo, Translator
 
 #: Keras call() parameters that PyTorch modules do not take.
@@ -188,19 +190,30 @@ class TorchWriter(ModelWriter):
                         rebound.add(t.id)
         return {name: info for name, info in found.items() if name not in rebound}
 
-    def _created_once(self, s: n.Stmt) -> n.Stmt:
-        """`block = TransformerBlock(...)` in a builder's dataflow: the layer object is created on the first run."""
+    def _created_once(self, tr: Translator, s: n.Stmt, objects: set[str]) -> n.Stmt:
+        """`block = TransformerBlock(...)` in a builder's dataflow: the layer object is created on the first run.
+        `block.requires_grad_(False)` (Keras: `block.trainable = False`) is left out with a note: the object is
+        made when first called."""
         if isinstance(s, n.Assign) and all(isinstance(t, n.Name) for t in s.targets):
             return n.Assign(s.targets, self.inline_module(s.value), span=s.span, comments=s.comments)
+        v = s.value if isinstance(s, n.ExprStmt) else None
+        if isinstance(v, n.Call) and isinstance(v.func, n.Attr) and v.func.attr == "requires_grad_" \
+                and isinstance(v.func.value, n.Name) and v.func.value.id in objects:
+            code = self.source_code(s.span) or printer.expr(v)
+            tr.report("NNM103", f"`{code}` is left out: the layer is made on the model's first run; freeze it through "
+                      "the module (`model.built_layers`) after that", s.span, Severity.WARNING)
+            return n.Dropped(code, "a Keras trainable flag", span=s.span, comments=s.comments)
         return s
 
     def nested_function(self, tr: Translator, f: n.FunctionDef) -> n.FunctionDef:
         """A Keras Functional builder becomes a function returning `Functional(forward, input_shapes=[...])`, where
         `forward` is the builder's dataflow from its `keras.Input`s to the outputs given to `keras.Model`, and
         `input_shapes` the shapes those inputs declare, channels-first where the input is."""
-        prelude, body, model = split_at_model(f.body)
-        if not placeholders(f.body) or model is None:
+        prelude, body, made, after = split_at_model(f.body)
+        if not placeholders(f.body) or made is None:
             return super().nested_function(tr, f)
+        model = made.value
+        assert isinstance(model, n.Op)
         inputs = builder_inputs(f.body, model)
         order = [i.name for i in inputs]
         saved, saved_layers = dict(tr.env), dict(tr.loop_elements)
@@ -209,12 +222,14 @@ class TorchWriter(ModelWriter):
         tr.loop_elements.update(self._layer_objects(body))  # `block(x)` then follows the layer's own contract
         prelude = tr.body(prelude)
         self.enter_builder(tr, f.name, inputs)
-        graph_body = [self._created_once(s) for s in tr.body(body)]
+        objects = set(self._layer_objects(body))
+        graph_body = [self._created_once(tr, s, objects) for s in tr.body(body)]
         graph_body.append(n.Return(tr.expr(model.attrs["outputs"])[0]))
         tr.env, tr.loop_elements = saved, saved_layers
         # builder variables the dataflow reassigns (`filters *= 2`) start from the builder's values on every run
         outer = {p.name for p in f.params} | _assigned(prelude)
         carried = [n.Param(name, n.Name(name)) for name in sorted(_assigned(body) & outer - set(order))]
+        inner = (_assigned(body) | set(order)) - outer
         forward = n.FunctionDef("forward", [*(n.Param(name) for name in order), *carried], graph_body,
                                 comments=["the Keras model's dataflow, run as the module's forward"])
         args = [n.Arg(n.Name("forward"))]
@@ -222,9 +237,31 @@ class TorchWriter(ModelWriter):
         if any(s is not None for s in shapes):
             declared = n.ListExpr([s if s is not None else n.Const(None) for s in shapes])
             args.append(n.Arg(tr.expr(declared)[0], "input_shapes"))
-        returned = n.Return(n.Call(n.Name("Functional"), args))
-        return n.FunctionDef(f.name, self._params(tr, f.params), [*prelude, forward, returned], f.docstring, f.decorators,
+        functional = n.Call(n.Name("Functional"), args)
+        if isinstance(made, n.Assign) and after:  # `model = keras.Model(...)`, then statements using the model
+            tail = [n.Assign(made.targets, functional, span=made.span, comments=made.comments),
+                    *tr.body([self._outside_graph(tr, s, inner) for s in after])]
+        else:
+            tail = [n.Return(functional, span=made.span, comments=made.comments)]
+        return n.FunctionDef(f.name, self._params(tr, f.params), [*prelude, forward, *tail], f.docstring, f.decorators,
                              f.role, None, span=f.span, comments=f.comments)
+
+    def _outside_graph(self, tr: Translator, s: n.Stmt, inner: set[str]) -> n.Stmt:
+        """A statement after `keras.Model(...)`; left out with a note where it uses a name of the dataflow (`x`, a
+        layer object): in PyTorch those live in `forward`, and its layers are made on the first run."""
+        if isinstance(s, (n.If, n.While)) and not names_used(s.test) & inner:
+            s.body = [self._outside_graph(tr, x, inner) for x in s.body]
+            if isinstance(s, n.If):
+                s.orelse = [self._outside_graph(tr, x, inner) for x in s.orelse]
+            return s
+        used = sorted(names_used(s) & inner)
+        if not used:
+            return s
+        code = self.source_code(s.span) or printer.stmt(s, 0)[0]
+        tr.report("NNM103", f"`{code.splitlines()[0]}` is left out: it uses {', '.join(f'`{u}`' for u in used)} of the "
+                  "model's dataflow, which PyTorch builds in `forward` on the first run; reach the layer through "
+                  "the module (`model.built_layers`) after that", s.span, Severity.WARNING)
+        return n.Dropped(code, "a statement on the model's dataflow", span=s.span, comments=s.comments)
 
     def base_names(self, cls: n.ClassDef) -> list[str]:
         return [{"Module": "nn.Module", "Sequential": "nn.Sequential"}.get(b, b) for b in cls.bases]
