@@ -87,6 +87,29 @@ def test_eval_of_a_name_the_module_does_not_import_is_reported():
     assert result.exit_code == 3 and any("eval(activation)" in d.message for d in result.diagnostics)
 
 
+def test_eval_of_a_layer_acting_on_an_axis_it_is_given_by_default_blocks_migration():
+    from nnmigrate.diagnostics import Severity
+    from nnmigrate.frameworks import Framework
+    from nnmigrate.migrate import migrate_source
+
+    result = migrate_source(textwrap.dedent('''
+        import keras
+        from keras.layers import Conv2D, ReLU, Softmax
+
+
+        def head(x, activation="Softmax"):
+            return eval(activation)(name="act")(Conv2D(3, 1)(x))
+
+
+        def build(activation="ReLU"):
+            inputs = keras.Input((8, 8, 3))
+            x = eval(activation)()(Conv2D(4, 3, padding="same")(inputs))
+            return keras.Model(inputs, head(x))
+    '''), Framework.PYTORCH, symbol="build")
+    errors = [d.message for d in result.diagnostics if d.severity is Severity.ERROR]
+    assert result.exit_code == 3 and len(errors) == 1 and "picks Softmax" in errors[0]
+
+
 def test_star_import_of_a_package_module_brings_its_definitions(tmp_path):
     from nnmigrate.frameworks import Framework
     from nnmigrate.migrate import migrate_source

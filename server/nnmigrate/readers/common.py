@@ -80,6 +80,7 @@ class SourceReader:
         self.local_classes: set[str] = set()
         self.class_kinds: dict[str, str] = {}  # model classes read so far: module | sequential | plain
         self.assigned: dict[str, cst.BaseExpression] = {}  # name -> value last assigned in the current function
+        self.defaults: dict[str, cst.BaseExpression] = {}  # parameter -> its default value, in the current function
         self.constants = Constants(self.constant_op)  # names whose value is known before run time (`bn_axis = 3`)
         self.assignment_code: dict[int, str] = {}  # pivot assignment -> its source, for one left out once folded
         self.expansions: dict[int, Expansion] = {}  # id(function) -> its forwarded star parameters, made explicit
@@ -661,6 +662,8 @@ class SourceReader:
         body: list[n.Stmt] = []
         expansion = self.expansions.get(id(node))
         outer, self.assigned = self.assigned, {}
+        outer_defaults, self.defaults = self.defaults, {p.name.value: p.default for p in (*node.params.params, *node.params.kwonly_params)
+                                                        if p.default is not None}
         params = {p.name.value for p in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params)}
         params |= {p.name.value for p in (node.params.star_arg, node.params.star_kwarg) if isinstance(p, cst.Param)}
         outer_forwarding, self.forwarding = self.forwarding, expansion
@@ -671,7 +674,7 @@ class SourceReader:
                 _replace_stmt(body, folded, n.Dropped(self.assignment_code.get(id(folded), ""),
                                                      "a constant substituted where it is used",
                                                      span=folded.span, comments=folded.comments))
-        self.assigned, self.forwarding = outer, outer_forwarding
+        self.assigned, self.forwarding, self.defaults = outer, outer_forwarding, outer_defaults
         decorators = [self.code(d.decorator) for d in node.decorators]
         returns = self.code(node.returns.annotation) if node.returns is not None else None
         return n.FunctionDef(node.name.value, self.params(node.params, expansion), body, doc, decorators, role,  # type: ignore[arg-type]

@@ -127,9 +127,20 @@ def framework_eval(reader: SourceReader, node: cst.Call) -> n.Expr | None:
     if not candidates:
         return reader.unsupported(node, f"`{reader.code(node)}` picks a name this module does not import from the "
                                   "framework", code="NNM101", hint="name the class directly")
-    if left_out:
+    chosen = [x for x in left_out if _named(node.args[0].value, reader, x)]
+    if chosen:
+        reader.report("NNM102", f"`{reader.code(node)}` picks {', '.join(chosen)} (the name the code gives it), which cannot be picked by "
+                      "name (made without arguments, or acting on a chosen axis)", node,
+                      hint="name the class directly (e.g. a layer argument instead of its name)")
+    elif left_out:
         reader.report("NNM102", f"`{reader.code(node)}` can pick {', '.join(candidates)} here; {', '.join(left_out)} "
                       "cannot be picked by name (made without arguments, or acting on a chosen axis)", node,
                       severity=Severity.WARNING, hint="name the class directly where it is one of those")
     return n.Subscript(n.DictExpr([n.Const(k) for k in candidates], list(candidates.values())),
                        reader.expr(node.args[0].value), span=reader.span(node))
+
+
+def _named(node: cst.BaseExpression, reader: SourceReader, name: str) -> bool:
+    """Whether `node` is the string `name`, a variable last assigned it, or a parameter whose default it is."""
+    value = reader.assigned.get(node.value, reader.defaults.get(node.value)) if isinstance(node, cst.Name) else node
+    return isinstance(value, cst.SimpleString) and value.evaluated_value == name
