@@ -598,3 +598,46 @@ def test_statements_after_the_model_are_translated_or_reported(tmp_path, worker)
     for code in ("hidden.trainable = False", "model.compile(", "model.load_weights(weights)", "model.summary()"):
         assert f"{code}" in result.text  # each left-out statement stays visible where it was
     assert result.text.rstrip().endswith("return model")
+
+
+def test_layer_tracking_by_name_is_left_out_and_the_layer_name_kept(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        import keras
+        from keras import layers
+
+
+        class Block(layers.Layer):
+            def __init__(self, units, **kwargs):
+                super().__init__(**kwargs)
+                self.units = units
+
+            def build(self, input_shape):
+                self.prefix = self.name + "/"
+                self.layers = [layers.Dense(self.units) for _ in range(2)]
+                for layer in self.layers:
+                    self.__setattr__(layer.name, layer)
+
+            def call(self, x):
+                for layer in self.layers:
+                    x = layer(x)
+                return x
+
+
+        class Net(layers.Layer):
+            def __init__(self, units=4, **kwargs):
+                super().__init__(**kwargs)
+                self.blocks = [Block(units, name="block_%d" % i) for i in range(2)]
+                self.tail = Block(units)
+
+            def call(self, x):
+                for b in self.blocks:
+                    x = b(x)
+                    self.__setattr__(b.name, b)
+                return self.tail(x)
+    ''', "Net", ["float32[2,6]"])
+    namespace: dict = {}
+    exec(result.text, namespace)
+    net = namespace["Net"]()
+    assert [b.name for b in net.blocks] + [net.tail.name] == ["block_0", "block_1", "block"]
+    tracking = [d for d in result.diagnostics if "layer tracking" in d.message]
+    assert len(tracking) == 2 and result.text.count("left out Keras layer tracking") == 2

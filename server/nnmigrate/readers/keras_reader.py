@@ -231,6 +231,10 @@ class KerasReader(SourceReader):
             self.report("NNM103", f"`{receiver.value}.{method}(...)` ({does}) is left out: {instead}", node,
                         severity=Severity.WARNING)
             return n.Dropped(self.code(node), does, span=span, comments=comments)
+        if _tracks_by_name(node.value):
+            self.report("NNM103", f"`{self.code(node)}` (Keras layer tracking) is left out: a PyTorch module registers "
+                        "the layers its attributes and nn.ModuleList hold", node, severity=Severity.INFORMATION)
+            return n.Dropped(self.code(node), "Keras layer tracking", span=span, comments=comments)
         if method == "build" and _is_super(receiver):
             return n.Dropped(self.code(node), "Keras's own build step", span=span, comments=comments)
         if method == "build" and (isinstance(receiver, cst.Attribute) and dotted(receiver.value) == "self"
@@ -258,6 +262,14 @@ class KerasReader(SourceReader):
         self.report("NNM103", f"`{self.code(node)}` is left out: call `requires_grad_(...)` on the PyTorch module "
                     "it names to freeze or unfreeze its parameters", node, severity=Severity.WARNING)
         return n.Dropped(self.code(node), "a Keras trainable flag", span=span, comments=comments)
+
+
+def _tracks_by_name(node: cst.Call) -> bool:
+    """`self.__setattr__(layer.name, layer)`: a layer set as an attribute named after it, so Keras tracks it."""
+    args = [a.value for a in node.args]
+    return isinstance(node.func, cst.Attribute) and node.func.attr.value == "__setattr__" \
+        and dotted(node.func.value) == "self" and len(args) == 2 and isinstance(args[0], cst.Attribute) \
+        and args[0].attr.value == "name" and dotted(args[0].value) is not None and dotted(args[0].value) == dotted(args[1])
 
 
 def _is_super_init(node: cst.BaseExpression) -> bool:

@@ -7,6 +7,7 @@ and writes channels-first code by default, with the contract in the class docstr
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 
 from nnmigrate.catalog.containers import torch_layer_args
@@ -102,7 +103,12 @@ class TorchWriter(ModelWriter):
                     and not any(b in self.plan.classes for b in cls.bases):
                 positional = [a for a in s.value.args if a.keyword is None and a.star != "**"]
                 layers = torch_layer_args(positional[0].value) if cls.kind == "sequential" and positional else []
+                options = next((a.value for a in s.value.args if a.star == "**"), None)
                 s = n.ExprStmt(n.Call(s.value.func, layers), span=s.span, comments=s.comments)
+                if options is not None and _reads_own_name(cls):  # `self.name`: the `name=` Keras took, if given
+                    out.append(s)
+                    s = n.Assign([n.Attr(n.Name("self"), "name")], n.Call(n.Attr(options, "get"), [
+                        n.Arg(n.Const("name")), n.Arg(n.Const(_snake(cls.name)))]))
             elif isinstance(s, n.Assign) and _holds_layers(s, appended):
                 s = n.Assign(s.targets, call("nn.ModuleList", s.value), span=s.span, comments=s.comments)
             elif cls.kind == "sequential" and _self_add(s) is not None:
@@ -358,6 +364,19 @@ def _assigned(stmts: list[n.Stmt]) -> set[str]:
     targets = [t for s in walk(stmts) if isinstance(s, n.Assign) for t in s.targets]
     targets += [s.target for s in walk(stmts) if isinstance(s, (n.AugAssign, n.AnnAssign, n.For))]
     return {x.id for t in targets for x in names(t)}
+
+
+def _reads_own_name(cls: n.ClassDef) -> bool:
+    """Whether the class reads `self.name` (Keras's layer name) without setting it."""
+    sets = {id(t) for s in walk(cls.body) if isinstance(s, n.Assign) for t in s.targets}
+    named = [x for x in walk(cls.body) if isinstance(x, n.Attr) and x.attr == "name" and isinstance(x.value, n.Name)
+             and x.value.id == "self"]
+    return bool(named) and not any(id(x) in sets for x in named)
+
+
+def _snake(class_name: str) -> str:
+    """Keras's default layer name for a class: `ResidualBlock` -> `residual_block`."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", class_name).lower()
 
 
 def _self_add(s: n.Stmt) -> n.Expr | None:
