@@ -482,7 +482,7 @@ def test_same_transposed_convolutions_at_any_kernel_and_stride(tmp_path, worker)
             return keras.Model(inputs, [a, b, layers.Conv1DTranspose(2, 4, strides=3, padding="same")(
                 layers.Reshape((42, 3))(inputs))])
     ''', "build", ["float32[2,7,6,3]"])
-    assert "SameTransposedCrop(3, 2)" in result.text and "SameTransposedCrop((4, 3), (2, 2))" in result.text
+    assert "TransposedCrop(3, 2)" in result.text and "TransposedCrop((4, 3), (2, 2))" in result.text
 
 
 def test_list_of_feature_maps_joined_after_branches(tmp_path, worker):
@@ -641,3 +641,35 @@ def test_layer_tracking_by_name_is_left_out_and_the_layer_name_kept(tmp_path, wo
     assert [b.name for b in net.blocks] + [net.tail.name] == ["block_0", "block_1", "block"]
     tracking = [d for d in result.diagnostics if "layer tracking" in d.message]
     assert len(tracking) == 2 and result.text.count("left out Keras layer tracking") == 2
+
+
+def test_keyword_dictionaries_unpacked_into_layers_and_helpers(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        import keras
+        from keras import layers
+
+
+        def conv(x, filters, **conv_args):
+            return layers.Conv2D(filters, **conv_args)(layers.BatchNormalization(momentum=0.01)(x))
+
+
+        def upconv(x, filters, **conv_args):
+            return layers.Conv2DTranspose(filters, **conv_args)(x)
+
+
+        def build(kernel_size=3, padding="same", output_padding=(1, 1)):
+            activation = "relu"
+            conv_args = {"kernel_size": kernel_size, "activation": activation, "padding": padding}
+            up_args = {"kernel_size": kernel_size, "strides": (2, 2), "padding": padding, "output_padding": output_padding}
+            pool_args = {"pool_size": (2, 2), "strides": (2, 2)}
+            inputs = keras.Input((8, 8, 3))
+            x = layers.Conv2D(4, **conv_args)(inputs)
+            skip = conv(x, 4, **conv_args)
+            x = layers.MaxPooling2D(**pool_args)(skip)
+            x = upconv(conv(x, 6, **conv_args), 4, **up_args)
+            x = layers.concatenate([x, skip])
+            return keras.Model(inputs, [x, upconv(x, 2, kernel_size=3, strides=2, padding="valid", output_padding=1)])
+    ''', "build", ["float32[2,8,8,3]"])
+    assert "def conv(x, filters, *, kernel_size" in result.text
+    assert "TransposedCrop(kernel_size, strides, output_padding=output_padding, padding=padding)" in result.text
+    assert not [d for d in result.diagnostics if "forwarded" in d.message]

@@ -230,7 +230,9 @@ class TorchWriter(ModelWriter):
         self.enter_builder(tr, f.name, inputs)
         objects = set(self._layer_objects(body))
         graph_body = [self._created_once(tr, s, objects) for s in tr.body(body)]
-        graph_body.append(n.Return(tr.expr(model.attrs["outputs"])[0]))
+        outputs, info = tr.expr(model.attrs["outputs"])
+        graph_body.append(n.Return(outputs))
+        self.builder_outputs[f.name] = [p.layout for p in info.parts] if info.parts is not None else [info.layout]
         tr.env, tr.loop_elements = saved, saved_layers
         # builder variables the dataflow reassigns (`filters *= 2`) start from the builder's values on every run
         outer = {p.name for p in f.params} | _assigned(prelude)
