@@ -234,7 +234,7 @@ def test_explicit_build_calls_are_left_out(tmp_path, worker):
             model.build((None, 4))
             return model
     ''', "build", ["float32[2,4]"])
-    assert result.text.count("left out building ahead of time") == 2
+    assert "left out a build() that only builds sub-layers" in result.text
 
 
 def test_class_that_only_configures_a_builtin_layer(tmp_path, worker):
@@ -673,3 +673,33 @@ def test_keyword_dictionaries_unpacked_into_layers_and_helpers(tmp_path, worker)
     assert "def conv(x, filters, *, kernel_size" in result.text
     assert "TransposedCrop(kernel_size, strides, output_padding=output_padding, padding=padding)" in result.text
     assert not [d for d in result.diagnostics if "forwarded" in d.message]
+
+
+def test_sub_layers_made_by_a_method_and_built_explicitly(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        import keras
+        from keras import layers
+
+
+        class TwoScales(layers.Layer):
+            def __init__(self, filters, data_format=None, **kwargs):
+                super().__init__(**kwargs)
+                self.data_format = data_format
+                self.high = self._init_conv(filters, name="{}-high".format(self.name))
+                self.low = self._init_conv(filters, name="{}-low".format(self.name))
+                self.pooling = layers.AveragePooling2D(2, data_format=data_format)
+
+            def _init_conv(self, filters, name):
+                return layers.Conv2D(filters, 3, padding="same", data_format=self.data_format, name=name)
+
+            def build(self, input_shape):
+                self.high.build(input_shape)
+                self.low.build(input_shape)
+                super().build(input_shape)
+
+            def call(self, inputs):
+                return [self.high(inputs), self.low(self.pooling(inputs))]
+    ''', "TwoScales", ["float32[2,8,8,3]"], {"filters": 4})
+    assert "self.name = kwargs.get('name', 'two_scales')" in result.text
+    assert "left out a build() that only builds sub-layers" in result.text
+    assert sum("taken to be Keras's default, channels_last" in d.message for d in result.diagnostics) == 2

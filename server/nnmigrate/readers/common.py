@@ -90,6 +90,11 @@ class SourceReader:
 
     # ---- hooks for subclasses -----------------------------------------------------------
 
+    def default_setting(self, keyword: str, arg: cst.Arg) -> bool:
+        """Whether a keyword the catalog does not map only restates the framework's default (and may be left
+        out); the reader reports where that is assumed."""
+        return False
+
     def resolve_function(self, qualname: str) -> tuple[OpEntry, Spelling] | None:
         return self.catalog.lookup(self.framework, qualname)
 
@@ -389,6 +394,8 @@ class SourceReader:
                 continue
             if name in self.ignored_keywords and name not in entry.attr_names:
                 continue  # placement, naming and training-only options do not change what inference computes
+            if name not in entry.attr_names and self.default_setting(name, a):
+                continue
             if name not in entry.attr_names and spelling.varkw:
                 extra_keywords = attrs.setdefault(spelling.varkw, n.DictExpr([], []))
                 extra_keywords.keys.append(n.Const(a.keyword.value))  # type: ignore[attr-defined]

@@ -71,6 +71,7 @@ class KerasReader(SourceReader):
         super().__init__(source, catalog)
         self.layer_attrs: set[str] = set()  # `self.<name>` attributes holding catalog layers
         self.layer_names: set[str] = set()  # local names bound to layers or models (`model = keras.Sequential(...)`)
+        self.layer_methods: set[str] = set()  # the current class's methods that return a layer they construct
         self.initializer_classes: dict[str, str | None] = {}  # the file's initializer classes -> their base's name
 
     def qualname(self, node: cst.BaseExpression) -> str | None:
@@ -86,6 +87,18 @@ class KerasReader(SourceReader):
         if isinstance(out, n.Op) and spelling.layer:
             out.input_shape = self.declared_input(args)
         return out
+
+    def default_setting(self, keyword: str, arg: cst.Arg) -> bool:
+        """`data_format=None` / `"channels_last"` is Keras's default layout, which the catalog's layers assume; a
+        value chosen at run time is assumed to be that default too, with a warning. `"channels_first"` is not."""
+        if keyword != "data_format":
+            return False
+        value = arg.value.evaluated_value if isinstance(arg.value, cst.SimpleString) else \
+            None if isinstance(arg.value, cst.Name) and arg.value.value == "None" else ...
+        if value is ...:
+            self.report("NNM102", f"`data_format={self.code(arg.value)}` is taken to be Keras's default, channels_last", arg,
+                        severity=Severity.WARNING, hint="pass channels-last tensors, as Keras's default layout has them")
+        return value in (None, "channels_last", ...)
 
     def declared_input(self, args: list[cst.Arg]) -> n.Expr | None:
         for a in args:
@@ -124,7 +137,26 @@ class KerasReader(SourceReader):
                 self.report("NNM103", f"`{node.name.value}` derives from `{qual}`, a built-in class with no PyTorch "
                             "form to derive from", base, hint="derive it from keras.layers.Layer and build its weights "
                             "in build(), or rewrite it by hand")
-        return super().class_def(node)
+        outer, self.layer_methods = self.layer_methods, self._layer_methods(node)
+        try:
+            return super().class_def(node)
+        finally:
+            self.layer_methods = outer
+
+    def _layer_methods(self, node: cst.ClassDef) -> set[str]:
+        """The class's methods that only return a layer they construct (`def _init_conv(self, filters): return
+        layers.Conv2D(filters, ...)`): what they return is a sub-layer, as a layer written in place would be."""
+        found = set()
+        for s in node.body.body if isinstance(node.body, cst.IndentedBlock) else []:
+            body = s.body.body if isinstance(s, cst.FunctionDef) and isinstance(s.body, cst.IndentedBlock) else []
+            returns = [r for line in body if isinstance(line, cst.SimpleStatementLine) for r in line.body
+                       if isinstance(r, cst.Return)]
+            made = returns[0].value if len(returns) == 1 and body[-1].body[0] is returns[0] else None  # type: ignore[attr-defined]
+            qual = self.qualname(made.func) if isinstance(made, cst.Call) else None
+            resolved = self.resolve_function(qual) if qual else None
+            if resolved is not None and resolved[1].layer:
+                found.add(s.name.value)  # type: ignore[union-attr]
+        return found
 
     def initializer_class(self, node: cst.ClassDef) -> n.Dropped | None:
         """A class deriving from a Keras initializer only sets how weights start: PyTorch modules start from their
@@ -210,6 +242,9 @@ class KerasReader(SourceReader):
         """A catalog layer or model, or an instance of a layer / model class of the file."""
         if isinstance(value, n.Op):
             return value.layer or value.key == "functional_model"
+        if isinstance(value, n.Call) and isinstance(value.func, n.Attr) and isinstance(value.func.value, n.Name) \
+                and value.func.value.id == "self" and value.func.attr in self.layer_methods:
+            return True
         return isinstance(value, n.Call) and isinstance(value.func, n.Name) \
             and self.class_kinds.get(value.func.id, "plain") != "plain"
 

@@ -377,8 +377,8 @@ def _reads_own_name(cls: n.ClassDef) -> bool:
 
 
 def _snake(class_name: str) -> str:
-    """Keras's default layer name for a class: `ResidualBlock` -> `residual_block`."""
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", class_name).lower()
+    """Keras's default layer name for a class: `ResidualBlock` -> `residual_block`, `OctaveConv2D` -> `octave_conv2d`."""
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)).lower()
 
 
 def _self_add(s: n.Stmt) -> n.Expr | None:
