@@ -703,3 +703,23 @@ def test_sub_layers_made_by_a_method_and_built_explicitly(tmp_path, worker):
     assert "self.name = kwargs.get('name', 'two_scales')" in result.text
     assert "left out a build() that only builds sub-layers" in result.text
     assert sum("taken to be Keras's default, channels_last" in d.message for d in result.diagnostics) == 2
+
+
+def test_activation_function_picked_with_getattr(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        import keras
+        from keras import layers, ops
+
+
+        class Gated(layers.Layer):
+            def __init__(self, units, activation="gelu", **kwargs):
+                super().__init__(**kwargs)
+                self.activation_name = activation
+                self.dense = layers.Dense(units)
+
+            def call(self, x):
+                act = getattr(ops, self.activation_name)
+                return act(self.dense(x)) * ops.sigmoid(x)
+    ''', "Gated", ["float32[3,4]"], {"units": 4})
+    assert any("activation functions of keras.ops" in d.message for d in result.diagnostics)
+    assert "'gelu': lambda x: F.gelu(x, approximate='tanh')" in result.text
