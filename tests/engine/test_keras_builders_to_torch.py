@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import textwrap
 
+import torch
+
 from tests.conftest import migrate_and_verify
 
 
@@ -723,3 +725,21 @@ def test_activation_function_picked_with_getattr(tmp_path, worker):
     ''', "Gated", ["float32[3,4]"], {"units": 4})
     assert any("activation functions of keras.ops" in d.message for d in result.diagnostics)
     assert "'gelu': lambda x: F.gelu(x, approximate='tanh')" in result.text
+
+
+def test_layer_frozen_before_it_is_sized(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        import keras
+        from keras import layers
+
+
+        def build(n=4):
+            hidden = layers.Dense(n)
+            hidden.trainable = False
+            return keras.Sequential([hidden, layers.Dense(2)])
+    ''', "build", ["float32[2,8]"])
+    namespace: dict = {}
+    exec(result.text, namespace)
+    model = namespace["build"]()
+    model(torch.zeros(2, 8))
+    assert [p.requires_grad for p in model.parameters()] == [False, False, True, True]

@@ -72,6 +72,7 @@ class KerasReader(SourceReader):
         self.layer_attrs: set[str] = set()  # `self.<name>` attributes holding catalog layers
         self.layer_names: set[str] = set()  # local names bound to layers or models (`model = keras.Sequential(...)`)
         self.layer_methods: set[str] = set()  # the current class's methods that return a layer they construct
+        self.model_names: set[str] = set()  # local names bound to Functional models (`model = keras.Model(...)`)
         self.initializer_classes: dict[str, str | None] = {}  # the file's initializer classes -> their base's name
 
     def qualname(self, node: cst.BaseExpression) -> str | None:
@@ -236,6 +237,8 @@ class KerasReader(SourceReader):
             self.layer_attrs.update(t.attr for t in out[0].targets
                                     if isinstance(t, n.Attr) and isinstance(t.value, n.Name) and t.value.id == "self")
             self.layer_names.update(t.id for t in out[0].targets if isinstance(t, n.Name))
+            if isinstance(out[0].value, n.Op) and out[0].value.key == "functional_model":
+                self.model_names.update(t.id for t in out[0].targets if isinstance(t, n.Name))
         return out
 
     def _makes_layer(self, value: n.Expr) -> bool:
@@ -281,9 +284,11 @@ class KerasReader(SourceReader):
         return None
 
     def trainable_setting(self, node: cst.BaseSmallStatement, comments: list[str]) -> n.Stmt | None:
-        """`layer.trainable = False` on a layer or model the code holds by name: `layer.requires_grad_(False)` (its
-        parameters stop training); on any other object (`model.layers[0]`, a loop variable) left out with a note.
-        None for other statements, and for `self.trainable` (a plain attribute in PyTorch)."""
+        """`layer.trainable = False` on a layer the code holds by name: its parameters stop training (a loop setting
+        each one's `requires_grad`, which works before a Lazy module has sized them); on a Functional model,
+        `model.requires_grad_(False)` (it freezes the layers it makes later too); on any other object
+        (`model.layers[0]`, a loop variable) left out with a note. None for other statements, and for
+        `self.trainable` (a plain attribute in PyTorch)."""
         if not (isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Attribute)
                 and node.targets[0].target.attr.value == "trainable"):
             return None
@@ -291,9 +296,13 @@ class KerasReader(SourceReader):
         if dotted(receiver) == "self":
             return None
         span = self.span(node)
-        if isinstance(receiver, cst.Name) and receiver.value in self.layer_names:
+        if isinstance(receiver, cst.Name) and receiver.value in self.model_names:
             freeze = n.Call(n.Attr(n.Name(receiver.value), "requires_grad_"), [n.Arg(self.expr(node.value))])
             return n.ExprStmt(freeze, span=span, comments=comments)
+        if isinstance(receiver, cst.Name) and receiver.value in self.layer_names:
+            each = n.Assign([n.Attr(n.Name("parameter"), "requires_grad")], self.expr(node.value))
+            return n.For(n.Name("parameter"), n.Call(n.Attr(n.Name(receiver.value), "parameters"), []), [each],
+                         span=span, comments=comments)
         self.report("NNM103", f"`{self.code(node)}` is left out: call `requires_grad_(...)` on the PyTorch module "
                     "it names to freeze or unfreeze its parameters", node, severity=Severity.WARNING)
         return n.Dropped(self.code(node), "a Keras trainable flag", span=span, comments=comments)

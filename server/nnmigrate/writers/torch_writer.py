@@ -202,10 +202,10 @@ class TorchWriter(ModelWriter):
         made when first called."""
         if isinstance(s, n.Assign) and all(isinstance(t, n.Name) for t in s.targets):
             return n.Assign(s.targets, self.inline_module(s.value), span=s.span, comments=s.comments)
-        v = s.value if isinstance(s, n.ExprStmt) else None
-        if isinstance(v, n.Call) and isinstance(v.func, n.Attr) and v.func.attr == "requires_grad_" \
+        v = s.value if isinstance(s, n.ExprStmt) else s.iter if isinstance(s, n.For) else None
+        if isinstance(v, n.Call) and isinstance(v.func, n.Attr) and v.func.attr in ("requires_grad_", "parameters") \
                 and isinstance(v.func.value, n.Name) and v.func.value.id in objects:
-            code = self.source_code(s.span) or printer.expr(v)
+            code = self.source_code(s.span) or printer.stmt(s, 0)[0]
             tr.report("NNM103", f"`{code}` is left out: the layer is made on the model's first run; freeze it through "
                       "the module (`model.built_layers`) after that", s.span, Severity.WARNING)
             return n.Dropped(code, "a Keras trainable flag", span=s.span, comments=s.comments)
