@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import textwrap
 
+import torch
+
 from tests.conftest import migrate_and_verify
 
 
@@ -85,6 +87,29 @@ def test_eval_of_a_name_the_module_does_not_import_is_reported():
             return keras.Model(inputs, eval(activation)()(inputs))
     '''), Framework.PYTORCH, symbol="build")
     assert result.exit_code == 3 and any("eval(activation)" in d.message for d in result.diagnostics)
+
+
+def test_eval_of_a_layer_acting_on_an_axis_it_is_given_by_default_blocks_migration():
+    from nnmigrate.diagnostics import Severity
+    from nnmigrate.frameworks import Framework
+    from nnmigrate.migrate import migrate_source
+
+    result = migrate_source(textwrap.dedent('''
+        import keras
+        from keras.layers import Conv2D, ReLU, Softmax
+
+
+        def head(x, activation="Softmax"):
+            return eval(activation)(name="act")(Conv2D(3, 1)(x))
+
+
+        def build(activation="ReLU"):
+            inputs = keras.Input((8, 8, 3))
+            x = eval(activation)()(Conv2D(4, 3, padding="same")(inputs))
+            return keras.Model(inputs, head(x))
+    '''), Framework.PYTORCH, symbol="build")
+    errors = [d.message for d in result.diagnostics if d.severity is Severity.ERROR]
+    assert result.exit_code == 3 and len(errors) == 1 and "picks Softmax" in errors[0]
 
 
 def test_star_import_of_a_package_module_brings_its_definitions(tmp_path):
@@ -459,7 +484,7 @@ def test_same_transposed_convolutions_at_any_kernel_and_stride(tmp_path, worker)
             return keras.Model(inputs, [a, b, layers.Conv1DTranspose(2, 4, strides=3, padding="same")(
                 layers.Reshape((42, 3))(inputs))])
     ''', "build", ["float32[2,7,6,3]"])
-    assert "SameTransposedCrop(3, 2)" in result.text and "SameTransposedCrop((4, 3), (2, 2))" in result.text
+    assert "TransposedCrop(3, 2)" in result.text and "TransposedCrop((4, 3), (2, 2))" in result.text
 
 
 def test_list_of_feature_maps_joined_after_branches(tmp_path, worker):
@@ -563,3 +588,182 @@ def test_layer_dicts_become_module_dicts(tmp_path, worker):
     ''', "Blocks", ["float32[2,4]"], per_layer=True)
     assert "self.named = nn.ModuleDict()" in result.text
     assert "self.heads = nn.ModuleDict({name: nn.LazyLinear(3) for name in ('a', 'b')})" in result.text
+
+
+def test_statements_after_the_model_are_translated_or_reported(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        import keras
+        from keras import layers
+
+
+        def build(n=4, weights=None, freeze=True):
+            inputs = keras.Input((8,))
+            hidden = layers.Dense(n, activation="relu")
+            x = hidden(inputs)
+            outputs = layers.Dense(2)(x)
+            model = keras.Model(inputs, outputs)
+            if freeze:
+                model.trainable = False
+                hidden.trainable = False
+            model.layers[1].trainable = True
+            model.compile(optimizer="adam", loss="mse")
+            if weights is not None:
+                model.load_weights(weights)
+            model.summary()
+            return model
+    ''', "build", ["float32[2,8]"])
+    namespace: dict = {}
+    exec(result.text, namespace)
+    model = namespace["build"]()
+    model(namespace["torch"].zeros(2, 8))
+    assert [p.requires_grad for p in model.parameters()] == [False] * 4  # frozen before its layers were made
+    assert "model.requires_grad_(False)" in result.text
+    left_out = {d.message.split("`")[1] for d in result.diagnostics if d.code == "NNM103"}
+    assert left_out == {"hidden.trainable = False", "model.layers[1].trainable = True", "model.compile(...)",
+                        "model.load_weights(...)", "model.summary(...)"}
+    for code in ("hidden.trainable = False", "model.compile(", "model.load_weights(weights)", "model.summary()"):
+        assert f"{code}" in result.text  # each left-out statement stays visible where it was
+    assert result.text.rstrip().endswith("return model")
+
+
+def test_layer_tracking_by_name_is_left_out_and_the_layer_name_kept(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        import keras
+        from keras import layers
+
+
+        class Block(layers.Layer):
+            def __init__(self, units, **kwargs):
+                super().__init__(**kwargs)
+                self.units = units
+
+            def build(self, input_shape):
+                self.prefix = self.name + "/"
+                self.layers = [layers.Dense(self.units) for _ in range(2)]
+                for layer in self.layers:
+                    self.__setattr__(layer.name, layer)
+
+            def call(self, x):
+                for layer in self.layers:
+                    x = layer(x)
+                return x
+
+
+        class Net(layers.Layer):
+            def __init__(self, units=4, **kwargs):
+                super().__init__(**kwargs)
+                self.blocks = [Block(units, name="block_%d" % i) for i in range(2)]
+                self.tail = Block(units)
+
+            def call(self, x):
+                for b in self.blocks:
+                    x = b(x)
+                    self.__setattr__(b.name, b)
+                return self.tail(x)
+    ''', "Net", ["float32[2,6]"])
+    namespace: dict = {}
+    exec(result.text, namespace)
+    net = namespace["Net"]()
+    assert [b.name for b in net.blocks] + [net.tail.name] == ["block_0", "block_1", "block"]
+    tracking = [d for d in result.diagnostics if "layer tracking" in d.message]
+    assert len(tracking) == 2 and result.text.count("left out Keras layer tracking") == 2
+
+
+def test_keyword_dictionaries_unpacked_into_layers_and_helpers(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        import keras
+        from keras import layers
+
+
+        def conv(x, filters, **conv_args):
+            return layers.Conv2D(filters, **conv_args)(layers.BatchNormalization(momentum=0.01)(x))
+
+
+        def upconv(x, filters, **conv_args):
+            return layers.Conv2DTranspose(filters, **conv_args)(x)
+
+
+        def build(kernel_size=3, padding="same", output_padding=(1, 1)):
+            activation = "relu"
+            conv_args = {"kernel_size": kernel_size, "activation": activation, "padding": padding}
+            up_args = {"kernel_size": kernel_size, "strides": (2, 2), "padding": padding, "output_padding": output_padding}
+            pool_args = {"pool_size": (2, 2), "strides": (2, 2)}
+            inputs = keras.Input((8, 8, 3))
+            x = layers.Conv2D(4, **conv_args)(inputs)
+            skip = conv(x, 4, **conv_args)
+            x = layers.MaxPooling2D(**pool_args)(skip)
+            x = upconv(conv(x, 6, **conv_args), 4, **up_args)
+            x = layers.concatenate([x, skip])
+            return keras.Model(inputs, [x, upconv(x, 2, kernel_size=3, strides=2, padding="valid", output_padding=1)])
+    ''', "build", ["float32[2,8,8,3]"])
+    assert "def conv(x, filters, *, kernel_size" in result.text
+    assert "TransposedCrop(kernel_size, strides, output_padding=output_padding, padding=padding)" in result.text
+    assert not [d for d in result.diagnostics if "forwarded" in d.message]
+
+
+def test_sub_layers_made_by_a_method_and_built_explicitly(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        import keras
+        from keras import layers
+
+
+        class TwoScales(layers.Layer):
+            def __init__(self, filters, data_format=None, **kwargs):
+                super().__init__(**kwargs)
+                self.data_format = data_format
+                self.high = self._init_conv(filters, name="{}-high".format(self.name))
+                self.low = self._init_conv(filters, name="{}-low".format(self.name))
+                self.pooling = layers.AveragePooling2D(2, data_format=data_format)
+
+            def _init_conv(self, filters, name):
+                return layers.Conv2D(filters, 3, padding="same", data_format=self.data_format, name=name)
+
+            def build(self, input_shape):
+                self.high.build(input_shape)
+                self.low.build(input_shape)
+                super().build(input_shape)
+
+            def call(self, inputs):
+                return [self.high(inputs), self.low(self.pooling(inputs))]
+    ''', "TwoScales", ["float32[2,8,8,3]"], {"filters": 4})
+    assert "self.name = kwargs.get('name', 'two_scales')" in result.text
+    assert "left out a build() that only builds sub-layers" in result.text
+    assert sum("taken to be Keras's default, channels_last" in d.message for d in result.diagnostics) == 2
+
+
+def test_activation_function_picked_with_getattr(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        import keras
+        from keras import layers, ops
+
+
+        class Gated(layers.Layer):
+            def __init__(self, units, activation="gelu", **kwargs):
+                super().__init__(**kwargs)
+                self.activation_name = activation
+                self.dense = layers.Dense(units)
+
+            def call(self, x):
+                act = getattr(ops, self.activation_name)
+                return act(self.dense(x)) * ops.sigmoid(x)
+    ''', "Gated", ["float32[3,4]"], {"units": 4})
+    assert any("activation functions of keras.ops" in d.message for d in result.diagnostics)
+    assert "'gelu': lambda x: F.gelu(x, approximate='tanh')" in result.text
+
+
+def test_layer_frozen_before_it_is_sized(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, '''
+        import keras
+        from keras import layers
+
+
+        def build(n=4):
+            hidden = layers.Dense(n)
+            hidden.trainable = False
+            return keras.Sequential([hidden, layers.Dense(2)])
+    ''', "build", ["float32[2,8]"])
+    namespace: dict = {}
+    exec(result.text, namespace)
+    model = namespace["build"]()
+    model(torch.zeros(2, 8))
+    assert [p.requires_grad for p in model.parameters()] == [False, False, True, True]

@@ -310,17 +310,19 @@ def _conv_transpose_torch(rank: int):
         d = as_tuple(v.value("dilation"), rank)
         padding = None
         trim = None  # a crop module after the convolution, where torch padding cannot express Keras's
-        if v.value("padding") == "same":  # output = input * stride: torch crops (k - s) / 2 from each side
+        output_padding = None if v.is_("output_padding", None) or v.is_("output_padding", 0) else v.get("output_padding")
+        if v.value("padding") is NOT_CONST or v.value("padding") == "same" and output_padding is not None:
+            trim = call("TransposedCrop", v.get("kernel_size"), v.get("stride"), dilation=v.unless("dilation", 1),
+                        output_padding=output_padding,
+                        padding=v.get("padding") if v.value("padding") is NOT_CONST else None)
+        elif v.value("padding") == "same":  # output = input * stride: torch crops (k - s) / 2 from each side
             if NOT_CONST not in (k, s, d) and any(di * (ki - 1) + 1 < si for ki, si, di in zip(k, s, d)):
                 v.notes.append("'same' transposed convolution with a stride above the kernel size is approximated")
             elif NOT_CONST in (k, s, d) or any((ki - si) % 2 or di != 1 for ki, si, di in zip(k, s, d)):
-                trim = call("SameTransposedCrop", v.get("kernel_size"), v.get("stride"), dilation=v.unless("dilation", 1))
+                trim = call("TransposedCrop", v.get("kernel_size"), v.get("stride"), dilation=v.unless("dilation", 1))
             else:
                 crop = tuple((ki - si) // 2 for ki, si in zip(k, s))
                 padding = None if all(c == 0 for c in crop) else (crop[0] if len(set(crop)) == 1 else crop)
-        output_padding = None if v.is_("output_padding", None) or v.is_("output_padding", 0) else v.get("output_padding")
-        if output_padding is not None and v.value("padding") == "same":
-            v.errors.append("output_padding with 'same' padding has no PyTorch form here")
         in_channels = v.size("in_channels")
         sizes = (f"nn.LazyConvTranspose{rank}d",) if in_channels is None else (f"nn.ConvTranspose{rank}d", in_channels)
         main = call(*sizes, v.get("out_channels"), v.get("kernel_size"),

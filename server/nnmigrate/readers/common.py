@@ -19,6 +19,7 @@ from nnmigrate.pivot.values import NOT_CONST
 from nnmigrate.readers.constants import Bindings, Constants, target_names
 from nnmigrate.readers.dynamic import framework_eval, framework_getattr
 from nnmigrate.readers.forwarding import Expansion, Forwarding
+from nnmigrate.readers.keyword_dicts import expanded, keyword_dicts
 from nnmigrate.readers.imports import ImportTable, dotted
 from nnmigrate.readers.padding_steps import with_padding_taken_on
 from nnmigrate.readers.positions import Positions
@@ -80,12 +81,19 @@ class SourceReader:
         self.local_classes: set[str] = set()
         self.class_kinds: dict[str, str] = {}  # model classes read so far: module | sequential | plain
         self.assigned: dict[str, cst.BaseExpression] = {}  # name -> value last assigned in the current function
+        self.defaults: dict[str, cst.BaseExpression] = {}  # parameter -> its default value, in the current function
+        self.keyword_dicts: dict[str, cst.Dict] = {}  # the current function's keyword dictionaries (`**conv_args`)
         self.constants = Constants(self.constant_op)  # names whose value is known before run time (`bn_axis = 3`)
         self.assignment_code: dict[int, str] = {}  # pivot assignment -> its source, for one left out once folded
         self.expansions: dict[int, Expansion] = {}  # id(function) -> its forwarded star parameters, made explicit
         self.forwarding: Expansion | None = None  # the current function's
 
     # ---- hooks for subclasses -----------------------------------------------------------
+
+    def default_setting(self, keyword: str, arg: cst.Arg) -> bool:
+        """Whether a keyword the catalog does not map only restates the framework's default (and may be left
+        out); the reader reports where that is assumed."""
+        return False
 
     def resolve_function(self, qualname: str) -> tuple[OpEntry, Spelling] | None:
         return self.catalog.lookup(self.framework, qualname)
@@ -353,6 +361,7 @@ class SourceReader:
         attrs: dict[str, n.Expr] = {}
         extra: list[n.Expr] = []
         spelled: list[str] = []
+        args = expanded(args, self.keyword_dicts)
         forwarded = [a for a in args if a.star == "**" and isinstance(a.value, cst.Name)]
         if forwarded:  # `**kwargs` passed through a wrapper: usually empty, and torch keywords mean nothing to Keras
             names = ", ".join(f"**{a.value.value}" for a in forwarded)  # type: ignore[attr-defined]
@@ -385,6 +394,8 @@ class SourceReader:
                 continue
             if name in self.ignored_keywords and name not in entry.attr_names:
                 continue  # placement, naming and training-only options do not change what inference computes
+            if name not in entry.attr_names and self.default_setting(name, a):
+                continue
             if name not in entry.attr_names and spelling.varkw:
                 extra_keywords = attrs.setdefault(spelling.varkw, n.DictExpr([], []))
                 extra_keywords.keys.append(n.Const(a.keyword.value))  # type: ignore[attr-defined]
@@ -661,6 +672,9 @@ class SourceReader:
         body: list[n.Stmt] = []
         expansion = self.expansions.get(id(node))
         outer, self.assigned = self.assigned, {}
+        outer_dicts, self.keyword_dicts = self.keyword_dicts, keyword_dicts(node)
+        outer_defaults, self.defaults = self.defaults, {p.name.value: p.default for p in (*node.params.params, *node.params.kwonly_params)
+                                                        if p.default is not None}
         params = {p.name.value for p in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params)}
         params |= {p.name.value for p in (node.params.star_arg, node.params.star_kwarg) if isinstance(p, cst.Param)}
         outer_forwarding, self.forwarding = self.forwarding, expansion
@@ -671,7 +685,8 @@ class SourceReader:
                 _replace_stmt(body, folded, n.Dropped(self.assignment_code.get(id(folded), ""),
                                                      "a constant substituted where it is used",
                                                      span=folded.span, comments=folded.comments))
-        self.assigned, self.forwarding = outer, outer_forwarding
+        self.assigned, self.forwarding, self.defaults = outer, outer_forwarding, outer_defaults
+        self.keyword_dicts = outer_dicts
         decorators = [self.code(d.decorator) for d in node.decorators]
         returns = self.code(node.returns.annotation) if node.returns is not None else None
         return n.FunctionDef(node.name.value, self.params(node.params, expansion), body, doc, decorators, role,  # type: ignore[arg-type]
@@ -715,10 +730,9 @@ class SourceReader:
             self.imports.aliases[name] = support.prefix(self.support_module) + name
         rebound: dict[str, int] = {}
         for stmt in self.module.body:
-            if isinstance(stmt, cst.SimpleStatementLine):
-                for small in stmt.body:
-                    if isinstance(small, (cst.Import, cst.ImportFrom)):
-                        self.imports.add(small)
+            if isinstance(stmt, (cst.SimpleStatementLine, cst.If, cst.Try)):
+                for small in _module_imports(stmt):
+                    self.imports.add(small)
             elif isinstance(stmt, cst.ClassDef) and stmt.name.value not in copies:
                 self.local_classes.add(stmt.name.value)
             for name in self.bindings.of(stmt):
@@ -735,6 +749,21 @@ class SourceReader:
             for name in once & set(self.constants.env):  # module constants, seen by the functions after them
                 self.constants.module[name] = self.constants.env[name][0]
         return n.PivotModule(self.framework, body, doc)
+
+
+def _module_imports(stmt: cst.BaseStatement) -> list[cst.Import | cst.ImportFrom]:
+    """The imports of a module-level statement, in its `if` / `try` blocks too (`if TF: from tensorflow.keras
+    import ...`)."""
+    if isinstance(stmt, cst.SimpleStatementLine):
+        return [s for s in stmt.body if isinstance(s, (cst.Import, cst.ImportFrom))]
+    blocks: list[cst.BaseSuite] = []
+    if isinstance(stmt, cst.If):
+        blocks.append(stmt.body)
+        if stmt.orelse is not None:
+            blocks.append(stmt.orelse.body if isinstance(stmt.orelse, cst.Else) else cst.IndentedBlock([stmt.orelse]))
+    elif isinstance(stmt, cst.Try):
+        blocks += [stmt.body, *(h.body for h in stmt.handlers)]
+    return [i for b in blocks if isinstance(b, cst.IndentedBlock) for s in b.body for i in _module_imports(s)]
 
 
 def _axis_attrs(entry: OpEntry) -> set[str]:

@@ -89,6 +89,8 @@ def framework_getattr(reader: SourceReader, node: cst.Call) -> n.Expr | None:
                 candidates[name] = reader.layer_reference(cst.parse_expression(spelling.qualname))
             elif _accepts(entry, spelling, list(called.args)):  # constructed with the call's own arguments
                 candidates[name] = n.Lambda([], reader.bind(entry, spelling, list(called.args), called))
+    if not candidates and called is None:
+        candidates = _activation_functions(reader, module, pattern, node)
     if not candidates:
         return reader.unsupported(node, f"no {module} layer class in the op catalog matches `{reader.code(getter)}`",
                                   code="NNM101", hint="name the class directly")
@@ -97,6 +99,27 @@ def framework_getattr(reader: SourceReader, node: cst.Call) -> n.Expr | None:
         n.DictExpr([n.Const(k) for k in candidates], list(candidates.values())), reader.expr(getter.args[1].value),
         span=reader.span(getter))
     return factory if called is None else n.Call(factory, [], span=reader.span(node))
+
+
+def _activation_functions(reader: SourceReader, module: str, pattern: re.Pattern[str], node: cst.Call) -> dict[str, n.Expr]:
+    """`getattr(ops, name)` picking a function: the module's activation functions the name can spell, each as a
+    function of one tensor (`lambda x: torch.relu(x)`), with a warning that other functions are not among them."""
+    candidates: dict[str, n.Expr] = {}
+    for entry in reader.catalog.entries.values():
+        rule = (entry.torch_layout if reader.framework == "keras" else None) or entry.layout
+        if entry.family != "activation" or rule.kind != "elementwise":
+            continue
+        for spelling in getattr(entry, reader.framework):
+            owner, _, name = spelling.qualname.rpartition(".")
+            if spelling.layer or owner != module or not pattern.fullmatch(name) or name in candidates \
+                    or not spelling.params or not _accepts(entry, spelling, [cst.Arg(cst.Name("x"))]):
+                continue
+            candidates[name] = n.Lambda(["x"], reader.bind(entry, spelling, [cst.Arg(cst.Name("x"))], node))
+    if candidates and ".*" in pattern.pattern:
+        reader.report("NNM102", f"`{reader.code(node)}` can pick {', '.join(candidates)} here, the activation "
+                      f"functions of {module}; other functions cannot be picked by name", node,
+                      severity=Severity.WARNING, hint="name the function directly where it is not an activation")
+    return candidates
 
 
 def framework_eval(reader: SourceReader, node: cst.Call) -> n.Expr | None:
@@ -127,9 +150,20 @@ def framework_eval(reader: SourceReader, node: cst.Call) -> n.Expr | None:
     if not candidates:
         return reader.unsupported(node, f"`{reader.code(node)}` picks a name this module does not import from the "
                                   "framework", code="NNM101", hint="name the class directly")
-    if left_out:
+    chosen = [x for x in left_out if _named(node.args[0].value, reader, x)]
+    if chosen:
+        reader.report("NNM102", f"`{reader.code(node)}` picks {', '.join(chosen)} (the name the code gives it), which cannot be picked by "
+                      "name (made without arguments, or acting on a chosen axis)", node,
+                      hint="name the class directly (e.g. a layer argument instead of its name)")
+    elif left_out:
         reader.report("NNM102", f"`{reader.code(node)}` can pick {', '.join(candidates)} here; {', '.join(left_out)} "
                       "cannot be picked by name (made without arguments, or acting on a chosen axis)", node,
                       severity=Severity.WARNING, hint="name the class directly where it is one of those")
     return n.Subscript(n.DictExpr([n.Const(k) for k in candidates], list(candidates.values())),
                        reader.expr(node.args[0].value), span=reader.span(node))
+
+
+def _named(node: cst.BaseExpression, reader: SourceReader, name: str) -> bool:
+    """Whether `node` is the string `name`, a variable last assigned it, or a parameter whose default it is."""
+    value = reader.assigned.get(node.value, reader.defaults.get(node.value)) if isinstance(node, cst.Name) else node
+    return isinstance(value, cst.SimpleString) and value.evaluated_value == name

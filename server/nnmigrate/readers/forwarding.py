@@ -8,7 +8,8 @@ gives `*, kernel_size, padding=0`), and the forwarding call by those names (`nn.
 kernel_size, padding=padding)`), which the catalog then maps like any written argument. A default is the
 receiver's own (the op's default, or the in-file callee's parameter default); a keyword without one stays
 required. Classes and functions whose star parameters are used otherwise, that no call site in the file
-constructs, or whose call sites pass star arguments themselves, are left as they are.
+constructs, or whose call sites pass star arguments themselves (other than keyword dictionaries,
+`readers/keyword_dicts.py`), are left as they are.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from nnmigrate.readers.keyword_dicts import expanded, keyword_dicts
 
 if TYPE_CHECKING:
     from nnmigrate.readers.common import SourceReader
@@ -73,6 +75,15 @@ class Forwarding:
                     self.classes.add(stmt.name.value)
         self.expansions: dict[str, Expansion | None] = {}
         self.calls = [c for c in reader.positions.all_calls() if isinstance(c.func, cst.Name)]
+        self.site_dicts: dict[int, dict[str, cst.Dict]] = {}  # keyword dictionaries in scope at each call
+        for stmt in reader.positions.all_statements():  # an inner function after (and over) its outer one
+            if isinstance(stmt, cst.FunctionDef):
+                dicts = keyword_dicts(stmt)
+                self.site_dicts.update((id(c), dicts) for c in reader.positions.calls(stmt))
+
+    def args(self, call: cst.Call) -> list[cst.Arg]:
+        """The call's arguments, `**conv_args` of a keyword dictionary read as the keywords it holds."""
+        return expanded(list(call.args), self.site_dicts.get(id(call), {}))
 
     def run(self) -> dict[int, Expansion]:
         """Expansions by id of the function node they apply to."""
@@ -103,11 +114,11 @@ class Forwarding:
             positional = positional[1:]  # self
         named = set(positional) | {p.name.value for p in params.kwonly_params}
         aliases = self._aliases(name)
-        sites = [c for c in self.calls if c.func.value in aliases]  # type: ignore[attr-defined]
-        if not sites or any(a.star for c in sites for a in c.args):
+        sites = [self.args(c) for c in self.calls if c.func.value in aliases]  # type: ignore[attr-defined]
+        if not sites or any(a.star for c in sites for a in c):
             return None
-        extra = max(len([a for a in c.args if a.keyword is None]) - len(positional) for c in sites)
-        keywords = list(dict.fromkeys(a.keyword.value for c in sites for a in c.args
+        extra = max(len([a for a in c if a.keyword is None]) - len(positional) for c in sites)
+        keywords = list(dict.fromkeys(a.keyword.value for c in sites for a in c
                                       if a.keyword is not None and a.keyword.value not in named))
         if extra > 0 and star_args is None or keywords and star_kwargs is None:
             return None
@@ -117,7 +128,7 @@ class Forwarding:
             if receiver is None or len(receiver.names) < receiver.offset + extra:
                 return None
             expansion.positional = receiver.names[receiver.offset:receiver.offset + extra]
-            always = min(len([a for a in c.args if a.keyword is None]) - len(positional) for c in sites)
+            always = min(len([a for a in c if a.keyword is None]) - len(positional) for c in sites)
             for i, p in enumerate(expansion.positional):
                 if i >= always:
                     default = receiver.default(p)
@@ -137,7 +148,7 @@ class Forwarding:
                 default = receiver.default(k)
                 if default is not None:
                     expansion.defaults[k] = default
-            given_everywhere = set.intersection(*({a.keyword.value for a in c.args if a.keyword} for c in sites))
+            given_everywhere = set.intersection(*({a.keyword.value for a in c if a.keyword} for c in sites))
             if any(k not in expansion.defaults and k not in given_everywhere for k in keywords):
                 return None  # a call site lacks a keyword that has no default: not a call of this definition
         return expansion

@@ -28,6 +28,18 @@ _KERAS_ONLY_METHODS = {"get_config", "from_config", "compute_output_shape", "com
 #: Layer methods that add training-time terms (losses, metrics, updates): inference does not run them.
 _TRAINING_ONLY_CALLS = {"add_loss": "a training loss term", "add_metric": "a training metric",
                         "add_update": "a training-time update"}
+#: Model methods a builder calls after making the model (`model.compile(...)`), what each does, and where its
+#: PyTorch counterpart belongs: left out with a note, since a PyTorch module has no such method.
+_MODEL_ONLY_CALLS = {
+    "compile": ("the training set-up (optimizer, loss, metrics)", "set up the optimizer and loss in the PyTorch training loop"),
+    "fit": ("a training run", "train in a PyTorch training loop"),
+    "evaluate": ("an evaluation run", "evaluate in a PyTorch loop under `torch.no_grad()`"),
+    "summary": ("a printed summary of the layers", "`print(model)` lists a PyTorch module's layers"),
+    "load_weights": ("loading a Keras weight file", "a Keras weight file does not load into a PyTorch module: convert "
+                     "the weights (as `nnmigrate verify` does) and load them with `model.load_state_dict(...)`"),
+    "save_weights": ("saving a Keras weight file", "save with `torch.save(model.state_dict(), path)`"),
+    "save": ("saving a Keras model file", "save with `torch.save(model.state_dict(), path)`"),
+}
 _ACTIVATIONS = frozenset(TORCH_ACTIVATIONS) | {"linear", "softmax", "log_softmax"}
 #: initializer classes and functions by name -> the name Keras resolves them by
 _INITIALIZERS = {**{kind: kind for kind in INITIALIZER_CLASSES}, **{cls: kind for kind, cls in INITIALIZER_CLASSES.items()}}
@@ -59,6 +71,8 @@ class KerasReader(SourceReader):
         super().__init__(source, catalog)
         self.layer_attrs: set[str] = set()  # `self.<name>` attributes holding catalog layers
         self.layer_names: set[str] = set()  # local names bound to layers or models (`model = keras.Sequential(...)`)
+        self.layer_methods: set[str] = set()  # the current class's methods that return a layer they construct
+        self.model_names: set[str] = set()  # local names bound to Functional models (`model = keras.Model(...)`)
         self.initializer_classes: dict[str, str | None] = {}  # the file's initializer classes -> their base's name
 
     def qualname(self, node: cst.BaseExpression) -> str | None:
@@ -74,6 +88,18 @@ class KerasReader(SourceReader):
         if isinstance(out, n.Op) and spelling.layer:
             out.input_shape = self.declared_input(args)
         return out
+
+    def default_setting(self, keyword: str, arg: cst.Arg) -> bool:
+        """`data_format=None` / `"channels_last"` is Keras's default layout, which the catalog's layers assume; a
+        value chosen at run time is assumed to be that default too, with a warning. `"channels_first"` is not."""
+        if keyword != "data_format":
+            return False
+        value = arg.value.evaluated_value if isinstance(arg.value, cst.SimpleString) else \
+            None if isinstance(arg.value, cst.Name) and arg.value.value == "None" else ...
+        if value is ...:
+            self.report("NNM102", f"`data_format={self.code(arg.value)}` is taken to be Keras's default, channels_last", arg,
+                        severity=Severity.WARNING, hint="pass channels-last tensors, as Keras's default layout has them")
+        return value in (None, "channels_last", ...)
 
     def declared_input(self, args: list[cst.Arg]) -> n.Expr | None:
         for a in args:
@@ -112,7 +138,26 @@ class KerasReader(SourceReader):
                 self.report("NNM103", f"`{node.name.value}` derives from `{qual}`, a built-in class with no PyTorch "
                             "form to derive from", base, hint="derive it from keras.layers.Layer and build its weights "
                             "in build(), or rewrite it by hand")
-        return super().class_def(node)
+        outer, self.layer_methods = self.layer_methods, self._layer_methods(node)
+        try:
+            return super().class_def(node)
+        finally:
+            self.layer_methods = outer
+
+    def _layer_methods(self, node: cst.ClassDef) -> set[str]:
+        """The class's methods that only return a layer they construct (`def _init_conv(self, filters): return
+        layers.Conv2D(filters, ...)`): what they return is a sub-layer, as a layer written in place would be."""
+        found = set()
+        for s in node.body.body if isinstance(node.body, cst.IndentedBlock) else []:
+            body = s.body.body if isinstance(s, cst.FunctionDef) and isinstance(s.body, cst.IndentedBlock) else []
+            returns = [r for line in body if isinstance(line, cst.SimpleStatementLine) for r in line.body
+                       if isinstance(r, cst.Return)]
+            made = returns[0].value if len(returns) == 1 and body[-1].body[0] is returns[0] else None  # type: ignore[attr-defined]
+            qual = self.qualname(made.func) if isinstance(made, cst.Call) else None
+            resolved = self.resolve_function(qual) if qual else None
+            if resolved is not None and resolved[1].layer:
+                found.add(s.name.value)  # type: ignore[union-attr]
+        return found
 
     def initializer_class(self, node: cst.ClassDef) -> n.Dropped | None:
         """A class deriving from a Keras initializer only sets how weights start: PyTorch modules start from their
@@ -184,17 +229,25 @@ class KerasReader(SourceReader):
         left_out = self.keras_plumbing(node, comments)
         if left_out is not None:
             return [left_out]
+        frozen = self.trainable_setting(node, comments)
+        if frozen is not None:
+            return [frozen]
         out = super().small_stmt(node, comments)
         if isinstance(node, cst.Assign) and out and isinstance(out[0], n.Assign) and self._makes_layer(out[0].value):
             self.layer_attrs.update(t.attr for t in out[0].targets
                                     if isinstance(t, n.Attr) and isinstance(t.value, n.Name) and t.value.id == "self")
             self.layer_names.update(t.id for t in out[0].targets if isinstance(t, n.Name))
+            if isinstance(out[0].value, n.Op) and out[0].value.key == "functional_model":
+                self.model_names.update(t.id for t in out[0].targets if isinstance(t, n.Name))
         return out
 
     def _makes_layer(self, value: n.Expr) -> bool:
         """A catalog layer or model, or an instance of a layer / model class of the file."""
         if isinstance(value, n.Op):
             return value.layer or value.key == "functional_model"
+        if isinstance(value, n.Call) and isinstance(value.func, n.Attr) and isinstance(value.func.value, n.Name) \
+                and value.func.value.id == "self" and value.func.attr in self.layer_methods:
+            return True
         return isinstance(value, n.Call) and isinstance(value.func, n.Name) \
             and self.class_kinds.get(value.func.id, "plain") != "plain"
 
@@ -210,6 +263,16 @@ class KerasReader(SourceReader):
             self.report("NNM103", f"`self.{method}(...)` ({reason}) is left out: add it to the PyTorch training loop",
                         node, severity=Severity.WARNING)
             return n.Dropped(self.code(node), reason, span=span, comments=comments)
+        if method in _MODEL_ONLY_CALLS and isinstance(receiver, cst.Name) and receiver.value != "self" \
+                and receiver.value not in self.imports.aliases:
+            does, instead = _MODEL_ONLY_CALLS[method]
+            self.report("NNM103", f"`{receiver.value}.{method}(...)` ({does}) is left out: {instead}", node,
+                        severity=Severity.WARNING)
+            return n.Dropped(self.code(node), does, span=span, comments=comments)
+        if _tracks_by_name(node.value):
+            self.report("NNM103", f"`{self.code(node)}` (Keras layer tracking) is left out: a PyTorch module registers "
+                        "the layers its attributes and nn.ModuleList hold", node, severity=Severity.INFORMATION)
+            return n.Dropped(self.code(node), "Keras layer tracking", span=span, comments=comments)
         if method == "build" and _is_super(receiver):
             return n.Dropped(self.code(node), "Keras's own build step", span=span, comments=comments)
         if method == "build" and (isinstance(receiver, cst.Attribute) and dotted(receiver.value) == "self"
@@ -219,6 +282,38 @@ class KerasReader(SourceReader):
             return n.Dropped(self.code(node), "building ahead of time (Lazy modules size themselves on the first call)",
                              self.expr(node.value), span=span, comments=comments)
         return None
+
+    def trainable_setting(self, node: cst.BaseSmallStatement, comments: list[str]) -> n.Stmt | None:
+        """`layer.trainable = False` on a layer the code holds by name: its parameters stop training (a loop setting
+        each one's `requires_grad`, which works before a Lazy module has sized them); on a Functional model,
+        `model.requires_grad_(False)` (it freezes the layers it makes later too); on any other object
+        (`model.layers[0]`, a loop variable) left out with a note. None for other statements, and for
+        `self.trainable` (a plain attribute in PyTorch)."""
+        if not (isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Attribute)
+                and node.targets[0].target.attr.value == "trainable"):
+            return None
+        receiver = node.targets[0].target.value
+        if dotted(receiver) == "self":
+            return None
+        span = self.span(node)
+        if isinstance(receiver, cst.Name) and receiver.value in self.model_names:
+            freeze = n.Call(n.Attr(n.Name(receiver.value), "requires_grad_"), [n.Arg(self.expr(node.value))])
+            return n.ExprStmt(freeze, span=span, comments=comments)
+        if isinstance(receiver, cst.Name) and receiver.value in self.layer_names:
+            each = n.Assign([n.Attr(n.Name("parameter"), "requires_grad")], self.expr(node.value))
+            return n.For(n.Name("parameter"), n.Call(n.Attr(n.Name(receiver.value), "parameters"), []), [each],
+                         span=span, comments=comments)
+        self.report("NNM103", f"`{self.code(node)}` is left out: call `requires_grad_(...)` on the PyTorch module "
+                    "it names to freeze or unfreeze its parameters", node, severity=Severity.WARNING)
+        return n.Dropped(self.code(node), "a Keras trainable flag", span=span, comments=comments)
+
+
+def _tracks_by_name(node: cst.Call) -> bool:
+    """`self.__setattr__(layer.name, layer)`: a layer set as an attribute named after it, so Keras tracks it."""
+    args = [a.value for a in node.args]
+    return isinstance(node.func, cst.Attribute) and node.func.attr.value == "__setattr__" \
+        and dotted(node.func.value) == "self" and len(args) == 2 and isinstance(args[0], cst.Attribute) \
+        and args[0].attr.value == "name" and dotted(args[0].value) is not None and dotted(args[0].value) == dotted(args[1])
 
 
 def _is_super_init(node: cst.BaseExpression) -> bool:

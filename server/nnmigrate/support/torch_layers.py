@@ -45,21 +45,31 @@ class KerasPadding(SamePadding):
         return x
 
 
-class SameTransposedCrop(nn.Module):
-    """Keras `padding="same"` for a transposed convolution PyTorch padding cannot express (an odd kernel-stride
-    difference): crops the full output (padding=0) to input size times stride, the extra pixel at the end, as
-    Keras does. Works on channels-first tensors (N, C, *spatial)."""
+class TransposedCrop(nn.Module):
+    """Keras `padding="same"` for a transposed convolution where PyTorch padding cannot express it (an odd
+    kernel-stride difference, an `output_padding`, or padding chosen at run time): crops the full output of a
+    convolution without padding (its `output_padding` the Keras one) to Keras's size, the extra pixel at the end,
+    as Keras does. `padding="valid"` keeps the full output. Works on channels-first tensors (N, C, *spatial)."""
 
-    def __init__(self, kernel_size, stride, dilation=1):
+    def __init__(self, kernel_size, stride, dilation=1, output_padding=None, padding="same"):
         super().__init__()
         self.kernel_size, self.stride, self.dilation = kernel_size, stride, dilation
+        self.output_padding, self.padding = output_padding, padding
 
     def forward(self, x):
+        if self.padding != "same":
+            return x
         index = [slice(None), slice(None)]
         for i, size in enumerate(x.shape[2:]):
             k, s, d = (v if isinstance(v, int) else v[i] for v in (self.kernel_size, self.stride, self.dilation))
-            total = d * (k - 1) + 1 - s  # what the full output has beyond input size * stride
-            index.append(slice(total // 2, size - (total - total // 2)))
+            extra = self.output_padding if self.output_padding is None or isinstance(self.output_padding, int) \
+                else self.output_padding[i]
+            span = d * (k - 1) + 1
+            full = size - (extra or 0)  # the convolution's output without its output_padding
+            steps = (full - span) // s + 1  # the input's size
+            length = steps * s if extra is None else (steps - 1) * s + span - 2 * (span // 2) + extra
+            start = max(full - length, 0) // 2
+            index.append(slice(start, start + length))
         return x[tuple(index)]
 
 
@@ -76,7 +86,7 @@ class Functional(nn.Module):
 
     Each `Functional.layer(lambda: nn.Conv2d(...))` in the graph creates its module when first called and
     reuses it on later runs (and later calls of the same layer object), the way a Keras builder creates each
-    layer once. `input_shapes` records the shape each input has without the batch axis, as the Keras model
+    layer once; a layer made after `requires_grad_(False)` is frozen too. `input_shapes` records the shape each input has without the batch axis, as the Keras model
     declared it (channels-first for images; None for a size that may vary).
     """
 
@@ -89,6 +99,11 @@ class Functional(nn.Module):
         self.built_layers = nn.ModuleList()
         self._made = []  # every layer or function the graph made, in order (functions hold no weights)
         self._next = 0
+        self.trainable = True  # whether layers the graph makes later train (`requires_grad_`)
+
+    def requires_grad_(self, requires_grad=True):
+        self.trainable = requires_grad
+        return super().requires_grad_(requires_grad)
 
     def forward(self, *inputs):
         self._next = 0
@@ -111,6 +126,8 @@ class Functional(nn.Module):
                     made = make()
                     if isinstance(made, nn.Module):
                         made.train(model.training)
+                        if not model.trainable:
+                            made.requires_grad_(False)
                         model.built_layers.append(made)
                     model._made.append(made)
                 taken.append(model._made[model._next])

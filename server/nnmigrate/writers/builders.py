@@ -30,21 +30,21 @@ def placeholders(body: list[n.Stmt]) -> dict[str, n.Op]:
             and s.value.key == "input_placeholder" for t in s.targets if isinstance(t, n.Name)}
 
 
-def split_at_model(body: list[n.Stmt]) -> tuple[list[n.Stmt], list[n.Stmt], n.Op | None]:
+def split_at_model(body: list[n.Stmt]) -> tuple[list[n.Stmt], list[n.Stmt], n.Assign | n.Return | None, list[n.Stmt]]:
     """The builder's set-up before its first `keras.Input`, its dataflow from there up to
-    `keras.Model(inputs, outputs)` (input placeholders removed), and that call."""
+    `keras.Model(inputs, outputs)` (input placeholders removed), the statement that makes the model
+    (`model = keras.Model(...)` or `return keras.Model(...)`) and the statements after it."""
     prelude: list[n.Stmt] = []
     graph: list[n.Stmt] = []
     started = False
-    for s in body:
+    for at, s in enumerate(body):
         if isinstance(s, n.Assign) and isinstance(s.value, n.Op) and s.value.key == "input_placeholder":
             started = True
             continue
-        value = s.value if isinstance(s, (n.Assign, n.Return)) else None
-        if isinstance(value, n.Op) and value.key == "functional_model":
-            return prelude, graph, value
+        if isinstance(s, (n.Assign, n.Return)) and isinstance(s.value, n.Op) and s.value.key == "functional_model":
+            return prelude, graph, s, body[at + 1:]
         (graph if started else prelude).append(s)
-    return prelude, graph, None
+    return prelude, graph, None, []
 
 
 def names(e: n.Expr) -> list[n.Name]:

@@ -113,11 +113,11 @@ class KerasWriter(ModelWriter):
     def nested_function(self, tr: Translator, f: n.FunctionDef) -> n.FunctionDef:
         """A Functional builder (read back from its PyTorch form): each `keras.Input` declares its shape in the
         layout the builder's layers take, channels-last for an image in a spatial model."""
-        _, _, model = split_at_model(f.body)
+        _, _, made, _ = split_at_model(f.body)
         found = placeholders(f.body)
-        if not found or model is None:
+        if not found or made is None:
             return super().nested_function(tr, f)
-        inputs = builder_inputs(f.body, model)
+        inputs = builder_inputs(f.body, made.value)
         shapes = {i.name: self.builder_shape(i) for i in inputs}
         declared = {id(op) for op in found.values()}
         last = max(at for at, s in enumerate(f.body) if isinstance(s, n.Assign) and id(s.value) in declared)

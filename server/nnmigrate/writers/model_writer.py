@@ -70,6 +70,7 @@ class ModelWriter:
         self.classes = self.plan.classes
         self.results: dict[str, ClassResult] = {}
         self.builder_inputs: dict[str, list[str]] = {}  # Functional builders: the layout of each input
+        self.builder_outputs: dict[str, list[str | None]] = {}  # and of each output, where the writer knows them
         #: helpers translated for a caller: module-level functions by name, methods by (class, name)
         self.function_results: dict[str | tuple[str, str], tuple[Signature, n.FunctionDef]] = {}
         self.in_progress: set[str | tuple[str, str]] = set()
@@ -449,7 +450,8 @@ class ModelWriter:
             outputs = [p.layout for p in returns.parts] if returns.parts is not None else [returns.layout]
             classes[name] = {"inputs": [v.layout for v in result.signature.params.values()], "outputs": outputs}
         if self.symbol in self.builder_inputs:  # a Functional builder (whatever classes it uses): its inputs' layouts
-            classes[self.symbol] = {"inputs": self.builder_inputs[self.symbol], "outputs": []}
+            classes[self.symbol] = {"inputs": self.builder_inputs[self.symbol],
+                                    "outputs": self.builder_outputs.get(self.symbol, [])}
         if not classes and self.symbol in self.plan.functions:  # a builder returning a container (Sequential)
             layout = MOVED if self.plan.spatial and self.layout == "native" else PLAIN
             classes[self.symbol] = {"inputs": [layout], "outputs": [None]}

@@ -7,17 +7,20 @@ and writes channels-first code by default, with the contract in the class docstr
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 
 from nnmigrate.catalog.containers import torch_layer_args
 from nnmigrate.catalog.entry import Emitter, LayoutRule, OpEntry
+from nnmigrate.diagnostics import Severity
 from nnmigrate.layout import UNKNOWN, AxisMove
 from nnmigrate.pivot import nodes as n
 from nnmigrate.shapes.propagate import infer_sizes
 from nnmigrate.writers.builders import builder_inputs, names, placeholders, split_at_model
 from nnmigrate.writers.emit import call, method, own_spelling, same_expr
 from nnmigrate.writers.model_writer import ModelWriter
-from nnmigrate.writers.module_plan import ModulePlan, walk
+from nnmigrate.writers import printer
+from nnmigrate.writers.module_plan import ModulePlan, names_used, walk
 from nnmigrate.writers.translate import AttrInfo, Translator
 
 #: Keras call() parameters that PyTorch modules do not take.
@@ -100,7 +103,12 @@ class TorchWriter(ModelWriter):
                     and not any(b in self.plan.classes for b in cls.bases):
                 positional = [a for a in s.value.args if a.keyword is None and a.star != "**"]
                 layers = torch_layer_args(positional[0].value) if cls.kind == "sequential" and positional else []
+                options = next((a.value for a in s.value.args if a.star == "**"), None)
                 s = n.ExprStmt(n.Call(s.value.func, layers), span=s.span, comments=s.comments)
+                if options is not None and _reads_own_name(cls):  # `self.name`: the `name=` Keras took, if given
+                    out.append(s)
+                    s = n.Assign([n.Attr(n.Name("self"), "name")], n.Call(n.Attr(options, "get"), [
+                        n.Arg(n.Const("name")), n.Arg(n.Const(_snake(cls.name)))]))
             elif isinstance(s, n.Assign) and (held := _in_container(s, filled)) is not None:
                 s = n.Assign(s.targets, held, span=s.span, comments=s.comments)
             elif cls.kind == "sequential" and _self_add(s) is not None:
@@ -193,19 +201,30 @@ class TorchWriter(ModelWriter):
                         rebound.add(t.id)
         return {name: info for name, info in found.items() if name not in rebound}
 
-    def _created_once(self, s: n.Stmt) -> n.Stmt:
-        """`block = TransformerBlock(...)` in a builder's dataflow: the layer object is created on the first run."""
+    def _created_once(self, tr: Translator, s: n.Stmt, objects: set[str]) -> n.Stmt:
+        """`block = TransformerBlock(...)` in a builder's dataflow: the layer object is created on the first run.
+        `block.requires_grad_(False)` (Keras: `block.trainable = False`) is left out with a note: the object is
+        made when first called."""
         if isinstance(s, n.Assign) and all(isinstance(t, n.Name) for t in s.targets):
             return n.Assign(s.targets, self.inline_module(s.value), span=s.span, comments=s.comments)
+        v = s.value if isinstance(s, n.ExprStmt) else s.iter if isinstance(s, n.For) else None
+        if isinstance(v, n.Call) and isinstance(v.func, n.Attr) and v.func.attr in ("requires_grad_", "parameters") \
+                and isinstance(v.func.value, n.Name) and v.func.value.id in objects:
+            code = self.source_code(s.span) or printer.stmt(s, 0)[0]
+            tr.report("NNM103", f"`{code}` is left out: the layer is made on the model's first run; freeze it through "
+                      "the module (`model.built_layers`) after that", s.span, Severity.WARNING)
+            return n.Dropped(code, "a Keras trainable flag", span=s.span, comments=s.comments)
         return s
 
     def nested_function(self, tr: Translator, f: n.FunctionDef) -> n.FunctionDef:
         """A Keras Functional builder becomes a function returning `Functional(forward, input_shapes=[...])`, where
         `forward` is the builder's dataflow from its `keras.Input`s to the outputs given to `keras.Model`, and
         `input_shapes` the shapes those inputs declare, channels-first where the input is."""
-        prelude, body, model = split_at_model(f.body)
-        if not placeholders(f.body) or model is None:
+        prelude, body, made, after = split_at_model(f.body)
+        if not placeholders(f.body) or made is None:
             return super().nested_function(tr, f)
+        model = made.value
+        assert isinstance(model, n.Op)
         inputs = builder_inputs(f.body, model)
         order = [i.name for i in inputs]
         saved, saved_layers = dict(tr.env), dict(tr.loop_elements)
@@ -214,12 +233,16 @@ class TorchWriter(ModelWriter):
         tr.loop_elements.update(self._layer_objects(body))  # `block(x)` then follows the layer's own contract
         prelude = tr.body(prelude)
         self.enter_builder(tr, f.name, inputs)
-        graph_body = [self._created_once(s) for s in tr.body(body)]
-        graph_body.append(n.Return(tr.expr(model.attrs["outputs"])[0]))
+        objects = set(self._layer_objects(body))
+        graph_body = [self._created_once(tr, s, objects) for s in tr.body(body)]
+        outputs, info = tr.expr(model.attrs["outputs"])
+        graph_body.append(n.Return(outputs))
+        self.builder_outputs[f.name] = [p.layout for p in info.parts] if info.parts is not None else [info.layout]
         tr.env, tr.loop_elements = saved, saved_layers
         # builder variables the dataflow reassigns (`filters *= 2`) start from the builder's values on every run
         outer = {p.name for p in f.params} | _assigned(prelude)
         carried = [n.Param(name, n.Name(name)) for name in sorted(_assigned(body) & outer - set(order))]
+        inner = (_assigned(body) | set(order)) - outer
         forward = n.FunctionDef("forward", [*(n.Param(name) for name in order), *carried], graph_body,
                                 comments=["the Keras model's dataflow, run as the module's forward"])
         args = [n.Arg(n.Name("forward"))]
@@ -227,9 +250,31 @@ class TorchWriter(ModelWriter):
         if any(s is not None for s in shapes):
             declared = n.ListExpr([s if s is not None else n.Const(None) for s in shapes])
             args.append(n.Arg(tr.expr(declared)[0], "input_shapes"))
-        returned = n.Return(n.Call(n.Name("Functional"), args))
-        return n.FunctionDef(f.name, self._params(tr, f.params), [*prelude, forward, returned], f.docstring, f.decorators,
+        functional = n.Call(n.Name("Functional"), args)
+        if isinstance(made, n.Assign) and not _returns_only(made, after):  # `model = keras.Model(...)`, then more
+            tail = [n.Assign(made.targets, functional, span=made.span, comments=made.comments),
+                    *tr.body([self._outside_graph(tr, s, inner) for s in after])]
+        else:
+            tail = [n.Return(functional, span=made.span, comments=made.comments)]
+        return n.FunctionDef(f.name, self._params(tr, f.params), [*prelude, forward, *tail], f.docstring, f.decorators,
                              f.role, None, span=f.span, comments=f.comments)
+
+    def _outside_graph(self, tr: Translator, s: n.Stmt, inner: set[str]) -> n.Stmt:
+        """A statement after `keras.Model(...)`; left out with a note where it uses a name of the dataflow (`x`, a
+        layer object): in PyTorch those live in `forward`, and its layers are made on the first run."""
+        if isinstance(s, (n.If, n.While)) and not names_used(s.test) & inner:
+            s.body = [self._outside_graph(tr, x, inner) for x in s.body]
+            if isinstance(s, n.If):
+                s.orelse = [self._outside_graph(tr, x, inner) for x in s.orelse]
+            return s
+        used = sorted(names_used(s) & inner)
+        if not used:
+            return s
+        code = self.source_code(s.span) or printer.stmt(s, 0)[0]
+        tr.report("NNM103", f"`{code.splitlines()[0]}` is left out: it uses {', '.join(f'`{u}`' for u in used)} of the "
+                  "model's dataflow, which PyTorch builds in `forward` on the first run; reach the layer through "
+                  "the module (`model.built_layers`) after that", s.span, Severity.WARNING)
+        return n.Dropped(code, "a statement on the model's dataflow", span=s.span, comments=s.comments)
 
     def base_names(self, cls: n.ClassDef) -> list[str]:
         return [{"Module": "nn.Module", "Sequential": "nn.Sequential"}.get(b, b) for b in cls.bases]
@@ -349,6 +394,19 @@ def _assigned(stmts: list[n.Stmt]) -> set[str]:
     return {x.id for t in targets for x in names(t)}
 
 
+def _reads_own_name(cls: n.ClassDef) -> bool:
+    """Whether the class reads `self.name` (Keras's layer name) without setting it."""
+    sets = {id(t) for s in walk(cls.body) if isinstance(s, n.Assign) for t in s.targets}
+    named = [x for x in walk(cls.body) if isinstance(x, n.Attr) and x.attr == "name" and isinstance(x.value, n.Name)
+             and x.value.id == "self"]
+    return bool(named) and not any(id(x) in sets for x in named)
+
+
+def _snake(class_name: str) -> str:
+    """Keras's default layer name for a class: `ResidualBlock` -> `residual_block`, `OctaveConv2D` -> `octave_conv2d`."""
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)).lower()
+
+
 def _self_add(s: n.Stmt) -> n.Expr | None:
     """The layer of a Keras Sequential subclass's `self.add(layer)` statement, else None."""
     value = s.value if isinstance(s, n.ExprStmt) else None
@@ -357,3 +415,12 @@ def _self_add(s: n.Stmt) -> n.Expr | None:
             and value.args[0].keyword is None and not value.args[0].star:
         return value.args[0].value
     return None
+
+
+def _returns_only(made: n.Assign, after: list[n.Stmt]) -> bool:
+    """True when nothing follows `model = keras.Model(...)` but `return model` (or nothing at all)."""
+    if not after:
+        return True
+    end = after[0]
+    return len(after) == 1 and isinstance(end, n.Return) and isinstance(end.value, n.Name) \
+        and len(made.targets) == 1 and isinstance(made.targets[0], n.Name) and made.targets[0].id == end.value.id
