@@ -291,7 +291,7 @@ class SourceReader:
             if found is not None and not found[1].layer and found[1].params == () and found[1].fixed:
                 return self.bind(found[0], found[1], [], node)
         found = self.catalog.lookup_method(self.framework, f"Tensor.{node.attr.value}", attribute=True)
-        if found is not None and not self._is_module_path(node.value):
+        if found is not None and not self._is_module_path(node.value) and not _is_self(node.value):
             return self.bind(found[0], found[1], [cst.Arg(node.value)], node)
         return n.Attr(self.expr(node.value), node.attr.value, span=self.span(node))
 
@@ -731,10 +731,24 @@ class SourceReader:
         for s in stmts:
             if any(s is c for c in copies.values()):
                 continue
-            body += self.stmt(s)
+            body += self.top_level(s)
             for name in once & set(self.constants.env):  # module constants, seen by the functions after them
                 self.constants.module[name] = self.constants.env[name][0]
         return n.PivotModule(self.framework, body, doc)
+
+    def top_level(self, node: cst.BaseStatement) -> list[n.Stmt]:
+        """One top-level statement; one the reader fails on is kept as written, with a marker and a diagnostic,
+        so it never costs the rest of the file."""
+        try:
+            return self.stmt(node)
+        except Exception as exc:  # noqa: BLE001 - any internal error becomes a diagnostic and a marker
+            return [self.unsupported_stmt(node, f"internal error while reading this statement "
+                                                f"({type(exc).__name__}: {exc}); its original code is kept unchanged")]
+
+
+def _is_self(node: cst.BaseExpression) -> bool:
+    """`self`: a module's or layer's own attribute (`self.ndim`) is never a tensor property."""
+    return isinstance(node, cst.Name) and node.value == "self"
 
 
 def _axis_attrs(entry: OpEntry) -> set[str]:
