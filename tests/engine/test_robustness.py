@@ -148,3 +148,31 @@ def test_syntax_errors_name_the_line_python_names(source, line, words):
         migrate_source(source, Framework.TENSORFLOW if "torch" in source else Framework.PYTORCH)
     d = info.value.diagnostic
     assert d.code == "NNM001" and d.range.start_line == line and words in d.message
+
+
+def test_forwarding_reads_the_module_once_whatever_its_size(monkeypatch):
+    """Binding `**kwargs` of many classes walks the module's statements once (a walk per class made a 20k-line file
+    take minutes), and still binds each class's forwarded keywords."""
+    from nnmigrate.readers.positions import Positions
+
+    blocks = "".join(textwrap.dedent(f'''
+        class Block{i}(nn.Module):
+            def __init__(self, c, **kwargs):
+                super().__init__()
+                self.conv = nn.Conv2d(c, c, **kwargs)
+
+            def forward(self, x):
+                return self.conv(x)
+    ''') for i in range(40))
+    uses = "".join(f"        self.b{i} = Block{i}(3, kernel_size=3, padding=1)\n" for i in range(40))
+    source = "import torch\nimport torch.nn as nn\n" + blocks + textwrap.dedent('''
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+    ''') + uses + "\n    def forward(self, x):\n        return self.b0(x)\n"
+    walks = []
+    statements = Positions.all_statements
+    monkeypatch.setattr(Positions, "all_statements", lambda self: walks.append(1) or statements(self))
+    result = to_keras(source, symbol="Net")
+    assert len(walks) <= 2
+    assert "def __init__(self, c, *, kernel_size, padding=0):" in result.text
