@@ -76,22 +76,34 @@ def test_model_class_inside_a_function_is_kept_with_a_marker():
     assert "class Net(keras.Model):" in result.text
 
 
-def test_a_statement_the_writer_fails_on_is_kept_with_a_marker(monkeypatch):
-    """An internal error on one statement: that statement is kept as written behind a marker, with an NNM103 at its
-    range; the rest of the file is migrated."""
+def _raises(s):
+    raise RuntimeError("boom")
+
+
+def _writes_invalid_python(s):
+    from nnmigrate.pivot import nodes as n
+
+    return [n.Assign([n.Call(n.Name("f"), [])], n.Name("x"), span=s.span)]  # `f() = x`
+
+
+@pytest.mark.parametrize(("failure", "words"), [(_raises, "RuntimeError: boom"),
+                                                (_writes_invalid_python, "SyntaxError: cannot assign")])
+def test_a_statement_the_writer_fails_on_is_kept_with_a_marker(monkeypatch, failure, words):
+    """An internal error on one statement (an exception, or code that is not valid Python): that statement is kept
+    as written behind a marker, with an NNM103 at its range; the rest of the file is migrated."""
     from nnmigrate.writers.translate import Translator
 
     translate = Translator._stmt
 
     def failing(self, s):
         if s.span is not None and s.span.start_line == 13:  # `y = self.fc(x)`
-            raise RuntimeError("boom")
+            return failure(s)
         return translate(self, s)
 
     monkeypatch.setattr(Translator, "_stmt", failing)
     result = to_keras(NET)
     [d] = [d for d in result.diagnostics if "internal error" in d.message]
-    assert d.code == "NNM103" and "RuntimeError: boom" in d.message and d.range.start_line == 13
+    assert d.code == "NNM103" and words in d.message and d.range.start_line == 13
     assert "y = self.fc(x)" in result.text and "TODO(nnmigrate): not migrated: internal error" in result.text
     assert "self.fc = layers.Dense(2)" in result.text and result.exit_code == 3
 
@@ -176,3 +188,31 @@ def test_forwarding_reads_the_module_once_whatever_its_size(monkeypatch):
     result = to_keras(source, symbol="Net")
     assert len(walks) <= 2
     assert "def __init__(self, c, *, kernel_size, padding=0):" in result.text
+
+
+def test_diagnostics_from_a_star_imported_module_point_at_the_star_import(tmp_path):
+    """What a definition brought by `from pkg.blocks import *` reports is placed on that import line (a star import
+    names nothing, so it had no range)."""
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "blocks.py").write_text(textwrap.dedent('''
+        import keras
+
+
+        def block(x):
+            return keras.ops.fft(x)
+    '''))
+    model = package / "model.py"
+    model.write_text(textwrap.dedent('''
+        import keras
+        from pkg.blocks import *
+
+
+        def build():
+            inputs = keras.Input((8,))
+            return keras.Model(inputs, block(inputs))
+    '''))
+    result = migrate_source(model.read_text(), Framework.PYTORCH, symbol="build", path=str(model))
+    [d] = [d for d in result.diagnostics if "fft" in d.message]
+    assert d.range is not None and d.range.start_line == 3 and "(in blocks.py:6)" in d.message

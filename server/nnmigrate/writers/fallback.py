@@ -4,19 +4,26 @@ behind a TODO marker, with an NNM103 diagnostic at its range, so one statement n
 
 from __future__ import annotations
 
+import ast
 import textwrap
 
 from nnmigrate.diagnostics import Diagnostic
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers import printer
 
+#: statements with a body: their headers are checked by printing, their bodies statement by statement
+_COMPOUND = (n.If, n.For, n.While, n.Try, n.FunctionDef, n.ClassDef, n.UnsupportedStmt)
+
 
 def guarded(write, s: n.Stmt, source: str) -> tuple[list[n.Stmt], list[Diagnostic]]:
-    """`write()`'s statements when they print; else `s` kept as it was written in `source` (see `kept`)."""
+    """`write()`'s statements when they print as valid Python; else `s` kept as it was written in `source` (see
+    `kept`)."""
     try:
         out = write()
         for x in out:
-            printer.stmt(x)
+            lines = printer.stmt(x)
+            if not isinstance(x, _COMPOUND):  # a compound statement's parts are checked where they are written
+                ast.parse("\n".join(lines))
         return out, []
     except Exception as exc:  # noqa: BLE001 - any internal error becomes a diagnostic and a marker
         reason = f"internal error while migrating this {_kind(s)} ({type(exc).__name__}: {exc})"
