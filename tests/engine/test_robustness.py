@@ -216,3 +216,37 @@ def test_diagnostics_from_a_star_imported_module_point_at_the_star_import(tmp_pa
     result = migrate_source(model.read_text(), Framework.PYTORCH, symbol="build", path=str(model))
     [d] = [d for d in result.diagnostics if "fft" in d.message]
     assert d.range is not None and d.range.start_line == 3 and "(in blocks.py:6)" in d.message
+
+
+def test_a_source_framework_name_left_in_the_output_is_marked():
+    """The framework's imports are not written, so a name the writer passes through (`nn.Module.__call__`) would be
+    a NameError at run time: it is reported at its statement, with a marker, instead of passing silently."""
+    source = NET.replace("    def forward(self, x):", "    __call__ = nn.Module.__call__\n\n    def forward(self, x):")
+    result = to_keras(source)
+    [d] = [d for d in result.diagnostics if "left in the migrated code" in d.message]
+    assert d.code == "NNM101" and "`nn` (the PyTorch import of `torch.nn`)" in d.message
+    assert d.range.start_line == source.splitlines().index("    __call__ = nn.Module.__call__") + 1
+    text = result.text
+    assert "# TODO(nnmigrate): NNM101 `nn`" in text.split("__call__ = nn.Module.__call__")[0].splitlines()[-2]
+    assert result.exit_code == 3
+
+
+def test_a_local_named_like_a_framework_import_is_not_reported():
+    source = textwrap.dedent('''
+        import keras
+        from keras import layers
+
+
+        class Stack(keras.layers.Layer):
+            def __init__(self, n=2):
+                super().__init__()
+                self.blocks = [layers.Dense(4) for _ in range(n)]
+
+            def call(self, x):
+                layers = list(self.blocks)
+                for block in layers:
+                    x = block(x)
+                return x
+    ''')
+    result = migrate_source(source, Framework.PYTORCH)
+    assert not [d for d in result.diagnostics if "left in the migrated code" in d.message]

@@ -20,6 +20,7 @@ from nnmigrate.layout import UNKNOWN, AxisMove, TensorInfo, collapse
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.builders import BuilderInput, moved_shape
 from nnmigrate.writers.emit import MOVED, PLAIN
+from nnmigrate.writers import leftovers
 from nnmigrate.writers.fallback import guarded
 from nnmigrate.writers.module_plan import ModulePlan
 from nnmigrate.writers.translate import AttrInfo, CallSite, Signature, Translator
@@ -429,6 +430,9 @@ class ModelWriter:
                 body += self._guarded(s, lambda s=s: [self.function_results[s.name][1]])
             else:
                 body += written[i] if i in written else self._guarded(s, lambda s=s: self._write_statement(s))
+        source_names = leftovers.framework_names(self.source, self.module.source_framework)
+        self.diagnostics += leftovers.report(body, source_names, [*self.framework_imports, *self.support_names()],
+                                             self.module.source_framework)
         return self.plan.render(body, self.module.docstring, self.framework_imports, self.support_names(),
                                 self.support_module)
 
