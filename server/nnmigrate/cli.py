@@ -31,7 +31,10 @@ def read_source(path: str) -> str:
 
 
 def internal_error(exc: Exception) -> Diagnostic:
-    """The diagnostic for a failure of nnmigrate itself that no statement-level fallback caught."""
+    """The diagnostic for a failure that no statement-level fallback caught: code nested past what Python's own
+    parser takes, or a failure of nnmigrate itself."""
+    if isinstance(exc, RecursionError):
+        return Diagnostic("NNM001", "the source nests too deeply to parse (Python's own parser stops here too)", None)
     return Diagnostic("NNM103", f"internal error, nothing was migrated ({type(exc).__name__}: {exc}); "
                                 "please report it with the source file", None)
 

@@ -250,3 +250,11 @@ def test_a_local_named_like_a_framework_import_is_not_reported():
     ''')
     result = migrate_source(source, Framework.PYTORCH)
     assert not [d for d in result.diagnostics if "left in the migrated code" in d.message]
+
+
+def test_code_nested_past_pythons_own_limit_is_bad_input(tmp_path, capsys):
+    src = tmp_path / "deep.py"
+    src.write_text("import torch\nx = " + " + ".join(["a"] * 3000) + "\n")
+    assert main(["migrate", str(src), "--to", "tensorflow"]) == 2
+    err = capsys.readouterr().err
+    assert "NNM001 the source nests too deeply to parse" in err and "Traceback" not in err
