@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable, Iterator
 
-from nnmigrate.diagnostics import Diagnostic
+from nnmigrate.diagnostics import Diagnostic, SourceRange
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.module_plan import bound_names, walk
 
@@ -35,8 +35,9 @@ def framework_names(source: str, framework: str) -> dict[str, str]:
 
 
 def report(body: list[n.Stmt], names: dict[str, str], target_names: Iterable[str], framework: str) -> list[Diagnostic]:
-    """Marks each statement of `body` (at any depth) that uses one of the source framework's `names` which nothing
-    in the written module binds; returns the diagnostics."""
+    """Marks each statement of `body` (at any depth) that uses one of the source framework's `names` (see
+    `framework_names`; `framework` is the pivot's `source_framework`) which nothing in the written module binds;
+    returns the diagnostics."""
     left = set(names) - _bound(body) - set(target_names)
     if not left:
         return []
@@ -53,7 +54,7 @@ def report(body: list[n.Stmt], names: dict[str, str], target_names: Iterable[str
     return out
 
 
-def _statements(stmts: list[n.Stmt], span) -> Iterator[tuple[n.Stmt, object]]:
+def _statements(stmts: list[n.Stmt], span: SourceRange | None) -> Iterator[tuple[n.Stmt, SourceRange | None]]:
     """Every statement under `stmts`, with the nearest range above it (for statements the writer made)."""
     for s in stmts:
         yield s, span
