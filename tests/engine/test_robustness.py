@@ -258,3 +258,16 @@ def test_code_nested_past_pythons_own_limit_is_bad_input(tmp_path, capsys):
     assert main(["migrate", str(src), "--to", "tensorflow"]) == 2
     err = capsys.readouterr().err
     assert "NNM001 the source nests too deeply to parse" in err and "Traceback" not in err
+
+
+def test_source_framework_decorators_are_left_out_with_a_note():
+    """`@torch.no_grad()` kept in Keras code would fail when the module is imported (no `torch` there): it is left out
+    with a warning at the decorator and a note above the function, which is kept."""
+    source = NET.replace("    def forward(self, x):", "    @torch.no_grad()\n    def sample(self, x):\n        return x\n\n"
+                                                    "    def forward(self, x):")
+    result = to_keras(source)
+    [d] = [d for d in result.diagnostics if "decorator" in d.message]
+    assert d.code == "NNM103" and d.severity.value == "warning" and "`@torch.no_grad()`" in d.message
+    assert d.range.start_line == source.splitlines().index("    @torch.no_grad()") + 1
+    assert "# nnmigrate: left out the decorator `@torch.no_grad()`\n    def sample(self, x):" in result.text
+    assert "torch" not in result.text.replace("@torch.no_grad()`", "") and result.exit_code == 0

@@ -672,10 +672,27 @@ class SourceReader:
                                                      "a constant substituted where it is used",
                                                      span=folded.span, comments=folded.comments))
         self.assigned, self.forwarding = outer, outer_forwarding
-        decorators = [self.code(d.decorator) for d in node.decorators]
+        decorators, left_out = self.decorators(node)
         returns = self.code(node.returns.annotation) if node.returns is not None else None
         return n.FunctionDef(node.name.value, self.params(node.params, expansion), body, doc, decorators, role,  # type: ignore[arg-type]
-                             returns, span=self.span(node), comments=self.comments(node))
+                             returns, span=self.span(node), comments=[*self.comments(node), *left_out])
+
+    def decorators(self, node: cst.FunctionDef) -> tuple[list[str], list[str]]:
+        """The function's decorators, and a note for each one of the source framework's left out
+        (`@torch.no_grad()`, `@tf.function`): the target has no such name, and they do not change what the
+        function computes."""
+        kept: list[str] = []
+        notes: list[str] = []
+        for d in node.decorators:
+            code = self.code(d.decorator)
+            called = d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator
+            if self.imports.qualify(dotted(called) or "").split(".")[0] in self.framework_modules:
+                self.report("NNM103", f"decorator `@{code}` was left out; the function is kept", d.decorator,
+                            severity=Severity.WARNING)
+                notes.append(f"nnmigrate: left out the decorator `@{code}`")
+            else:
+                kept.append(code)
+        return kept, notes
 
     def base_kind(self, base: cst.BaseExpression) -> str:
         qual = self.qualname(base) or ""
