@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from nnmigrate.diagnostics import Diagnostic
 from nnmigrate.frameworks import Framework
 
 EXIT_OK, EXIT_DIAGNOSTICS, EXIT_BAD_INPUT = 0, 3, 2
@@ -29,6 +30,15 @@ def read_source(path: str) -> str:
         return data.decode("latin-1")
 
 
+def internal_error(exc: Exception) -> Diagnostic:
+    """The diagnostic for a failure that no statement-level fallback caught: code nested past what Python's own
+    parser takes, or a failure of nnmigrate itself."""
+    if isinstance(exc, RecursionError):
+        return Diagnostic("NNM001", "the source nests too deeply to parse (Python's own parser stops here too)", None)
+    return Diagnostic("NNM103", f"internal error, nothing was migrated ({type(exc).__name__}: {exc}); "
+                                "please report it with the source file", None)
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     from nnmigrate.migrate import MigrationError, migrate_source
 
@@ -39,6 +49,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     except (ValueError, MigrationError) as exc:
         diag = getattr(exc, "diagnostic", None)
         print(diag.format(args.src) if diag else f"nnmigrate: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # noqa: BLE001 - an internal error is reported as a diagnostic, never a traceback
+        print(internal_error(exc).format(args.src), file=sys.stderr)
         return EXIT_BAD_INPUT
     for d in result.diagnostics:
         print(d.format(args.src), file=sys.stderr)
@@ -61,6 +74,9 @@ def cmd_pivot(args: argparse.Namespace) -> int:
     except (ValueError, MigrationError) as exc:
         diag = getattr(exc, "diagnostic", None)
         print(diag.format(args.src) if diag else f"nnmigrate: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # noqa: BLE001 - an internal error is reported as a diagnostic, never a traceback
+        print(internal_error(exc).format(args.src), file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.symbol:
         module = nodes.PivotModule(module.source_framework,

@@ -46,9 +46,23 @@ class MigrationError(Exception):
         self.diagnostic = diagnostic
 
 
-def _parse_error(exc: Exception) -> Diagnostic:
+def _parse_error(source: str, exc: Exception) -> Diagnostic:
+    """The syntax error in `source`, as Python words it and where Python finds it (libcst's messages are terser);
+    libcst's own when Python parses the source."""
+    import ast
+
     import libcst as cst
 
+    try:
+        ast.parse(source)
+    except SyntaxError as error:
+        line = error.lineno or 1
+        col = max((error.offset or 1) - 1, 0)
+        end_line = error.end_lineno or line
+        end_col = max((error.end_offset or 0) - 1, col + 1) if end_line == line else max((error.end_offset or 1) - 1, 0)
+        return Diagnostic("NNM001", f"syntax error: {error.msg}", SourceRange(line, col, end_line, end_col))
+    except (ValueError, RecursionError, MemoryError):
+        pass
     if isinstance(exc, cst.ParserSyntaxError):
         line, col = exc.raw_line, exc.raw_column
         message = str(exc).splitlines()[0]
@@ -74,13 +88,16 @@ def read_pivot(source: str, framework: Framework | None = None, known_classes: d
         raise MigrationError(Diagnostic("NNM003", "no `import torch`, `import keras` or `import tensorflow` found", None))
     try:
         reader = (TorchReader if framework is Framework.PYTORCH else KerasReader)(source, default_catalog())
-        reader.class_kinds.update(known_classes or {})
-        reader.imports.aliases.update(imported or {})
-        module = reader.read()
     except (cst.ParserSyntaxError, SyntaxError, ValueError) as exc:
-        raise MigrationError(_parse_error(exc)) from exc
+        raise MigrationError(_parse_error(source, exc)) from exc
     except RecursionError as exc:
         raise MigrationError(Diagnostic("NNM001", "the source nests too deeply to parse", None)) from exc
+    reader.class_kinds.update(known_classes or {})
+    reader.imports.aliases.update(imported or {})
+    try:
+        module = reader.read()
+    except RecursionError as exc:
+        raise MigrationError(Diagnostic("NNM001", "the source nests too deeply to read", None)) from exc
     return module, reader.diagnostics
 
 

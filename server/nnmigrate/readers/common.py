@@ -299,7 +299,7 @@ class SourceReader:
             if found is not None and not found[1].layer and found[1].params == () and found[1].fixed:
                 return self.bind(found[0], found[1], [], node)
         found = self.catalog.lookup_method(self.framework, f"Tensor.{node.attr.value}", attribute=True)
-        if found is not None and not self._is_module_path(node.value):
+        if found is not None and not self._is_module_path(node.value) and not _is_self(node.value):
             return self.bind(found[0], found[1], [cst.Arg(node.value)], node)
         return n.Attr(self.expr(node.value), node.attr.value, span=self.span(node))
 
@@ -687,10 +687,27 @@ class SourceReader:
                                                      span=folded.span, comments=folded.comments))
         self.assigned, self.forwarding, self.defaults = outer, outer_forwarding, outer_defaults
         self.keyword_dicts = outer_dicts
-        decorators = [self.code(d.decorator) for d in node.decorators]
+        decorators, left_out = self.decorators(node)
         returns = self.code(node.returns.annotation) if node.returns is not None else None
         return n.FunctionDef(node.name.value, self.params(node.params, expansion), body, doc, decorators, role,  # type: ignore[arg-type]
-                             returns, span=self.span(node), comments=self.comments(node))
+                             returns, span=self.span(node), comments=[*self.comments(node), *left_out])
+
+    def decorators(self, node: cst.FunctionDef) -> tuple[list[str], list[str]]:
+        """The function's decorators, and a note for each one of the source framework's left out
+        (`@torch.no_grad()`, `@tf.function`): the target has no such name, and they do not change what the
+        function computes."""
+        kept: list[str] = []
+        notes: list[str] = []
+        for d in node.decorators:
+            code = self.code(d.decorator)
+            called = d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator
+            if self.imports.qualify(dotted(called) or "").split(".")[0] in self.framework_modules:
+                self.report("NNM103", f"decorator `@{code}` was left out; the function is kept", d.decorator,
+                            severity=Severity.WARNING)
+                notes.append(f"nnmigrate: left out the decorator `@{code}`")
+            else:
+                kept.append(code)
+        return kept, notes
 
     def base_kind(self, base: cst.BaseExpression) -> str:
         qual = self.qualname(base) or ""
@@ -745,10 +762,24 @@ class SourceReader:
         for s in stmts:
             if any(s is c for c in copies.values()):
                 continue
-            body += self.stmt(s)
+            body += self.top_level(s)
             for name in once & set(self.constants.env):  # module constants, seen by the functions after them
                 self.constants.module[name] = self.constants.env[name][0]
         return n.PivotModule(self.framework, body, doc)
+
+    def top_level(self, node: cst.BaseStatement) -> list[n.Stmt]:
+        """One top-level statement; one the reader fails on is kept as written, with a marker and a diagnostic,
+        so it never costs the rest of the file."""
+        try:
+            return self.stmt(node)
+        except Exception as exc:  # noqa: BLE001 - any internal error becomes a diagnostic and a marker
+            return [self.unsupported_stmt(node, f"internal error while reading this statement "
+                                                f"({type(exc).__name__}: {exc}); its original code is kept unchanged")]
+
+
+def _is_self(node: cst.BaseExpression) -> bool:
+    """`self`: a module's or layer's own attribute (`self.ndim`) is never a tensor property."""
+    return isinstance(node, cst.Name) and node.value == "self"
 
 
 def _module_imports(stmt: cst.BaseStatement) -> list[cst.Import | cst.ImportFrom]:

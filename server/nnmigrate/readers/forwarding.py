@@ -74,7 +74,11 @@ class Forwarding:
                     self.definitions[stmt.name.value] = init
                     self.classes.add(stmt.name.value)
         self.expansions: dict[str, Expansion | None] = {}
-        self.calls = [c for c in reader.positions.all_calls() if isinstance(c.func, cst.Name)]
+        self.calls: dict[str, list[tuple[int, cst.Call]]] = {}  # calls of a plain name by that name, numbered
+        for i, c in enumerate(reader.positions.all_calls()):
+            if isinstance(c.func, cst.Name):
+                self.calls.setdefault(c.func.value, []).append((i, c))
+        self.bound = _bound_to_names(reader)
         self.site_dicts: dict[int, dict[str, cst.Dict]] = {}  # keyword dictionaries in scope at each call
         for stmt in reader.positions.all_statements():  # an inner function after (and over) its outer one
             if isinstance(stmt, cst.FunctionDef):
@@ -114,7 +118,8 @@ class Forwarding:
             positional = positional[1:]  # self
         named = set(positional) | {p.name.value for p in params.kwonly_params}
         aliases = self._aliases(name)
-        sites = [self.args(c) for c in self.calls if c.func.value in aliases]  # type: ignore[attr-defined]
+        sites = [self.args(c) for _, c in sorted((x for alias in aliases for x in self.calls.get(alias, [])),
+                                                 key=lambda x: x[0])]
         if not sites or any(a.star for c in sites for a in c):
             return None
         extra = max(len([a for a in c if a.keyword is None]) - len(positional) for c in sites)
@@ -164,14 +169,7 @@ class Forwarding:
 
     def _aliases(self, name: str) -> set[str]:
         """The definition's name and the names bound to it: `conv_block = BasicConv2d`, `conv_block=BasicConv2d`."""
-        out = {name}
-        for stmt in self.reader.positions.all_statements():
-            if isinstance(stmt, cst.Assign) and isinstance(stmt.value, cst.Name) and stmt.value.value == name:
-                out.update(t.target.value for t in stmt.targets if isinstance(t.target, cst.Name))
-            elif isinstance(stmt, cst.FunctionDef):
-                out.update(p.name.value for p in (*stmt.params.params, *stmt.params.kwonly_params)
-                           if isinstance(p.default, cst.Name) and p.default.value == name)
-        return out
+        return {name} | self.bound.get(name, set())
 
     def _receiver(self, forwards: list[tuple[cst.Call, cst.Arg]], star: str) -> _Receiver | None:
         """Parameter names and defaults of what the star parameter is passed to (the first such call)."""
@@ -217,3 +215,18 @@ def _literal(value: object) -> cst.BaseExpression | None:
     if isinstance(value, tuple) and all(_literal(v) is not None for v in value):
         return cst.parse_expression(repr(value))
     return None
+
+
+def _bound_to_names(reader: SourceReader) -> dict[str, set[str]]:
+    """For each name, the names bound to it (`conv_block = BasicConv2d`, a parameter `conv_block=BasicConv2d`), in
+    one pass over the module (looked up per definition, a pass each would be quadratic in the file's size)."""
+    out: dict[str, set[str]] = {}
+    for stmt in reader.positions.all_statements():
+        if isinstance(stmt, cst.Assign) and isinstance(stmt.value, cst.Name):
+            out.setdefault(stmt.value.value, set()).update(
+                t.target.value for t in stmt.targets if isinstance(t.target, cst.Name))
+        elif isinstance(stmt, cst.FunctionDef):
+            for p in (*stmt.params.params, *stmt.params.kwonly_params):
+                if isinstance(p.default, cst.Name):
+                    out.setdefault(p.default.value, set()).add(p.name.value)
+    return out

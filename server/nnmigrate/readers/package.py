@@ -252,6 +252,13 @@ class Merge:
         self.origin: SourceRange | None = None
         self.resolved: set[str] = set()  # main-module names whose import was replaced by definitions
 
+    def _star_import_span(self, binding: Binding) -> SourceRange | None:
+        """The range of the `from <module> import *` that bound a name (star imports name nothing themselves)."""
+        stem = binding.module.parent.name if binding.module.name == "__init__.py" else binding.module.stem
+        stars = [s for s in self.main.pivot.body if isinstance(s, n.Import) and s.code.rstrip().endswith("*")]
+        return next((s.span for s in stars if s.code.split()[1].split(".")[-1] == stem),
+                    stars[0].span if stars else None)
+
     def bring(self, module: Module, name: str) -> str | None:
         """Places the definition of `name` in `module` (and what it needs); returns its name in the output."""
         found = self.package.find(module, name)
@@ -284,7 +291,7 @@ class Merge:
             if owner is self.main:
                 if binding is None:
                     continue
-                self.origin = self.import_spans.get(used)
+                self.origin = self.import_spans.get(used) or self._star_import_span(binding)
             elif binding is None and used not in owner.definitions:
                 continue
             if binding is not None and binding.name is None:

@@ -20,6 +20,8 @@ from nnmigrate.layout import UNKNOWN, AxisMove, TensorInfo, collapse
 from nnmigrate.pivot import nodes as n
 from nnmigrate.writers.builders import BuilderInput, moved_shape
 from nnmigrate.writers.emit import MOVED, PLAIN
+from nnmigrate.writers import leftovers
+from nnmigrate.writers.fallback import guarded
 from nnmigrate.writers.module_plan import ModulePlan
 from nnmigrate.writers.translate import AttrInfo, CallSite, Signature, Translator
 
@@ -413,25 +415,43 @@ class ModelWriter:
 
     def write(self) -> str:
         # callers first, so the layouts they pass reach the blocks they call (blocks usually precede their users)
+        failed: dict[str, Exception] = {}  # classes whose forward could not be translated: kept as written
         for name in [*sorted(self.plan.entry_classes), *reversed(list(self.classes))]:
-            self.translate_class_forward(name)
+            try:
+                self.translate_class_forward(name)
+            except Exception as exc:  # noqa: BLE001 - reported (with a marker) where the class is written
+                failed.setdefault(name, exc)
+                self.in_progress.discard(name)
         statements = self.plan.statements()
         # functions too: a builder's calls settle the layouts of the helpers it calls before those are written
         written: dict[int, list[n.Stmt]] = {}
         for i in reversed(range(len(statements))):
             s = statements[i]
             if isinstance(s, n.FunctionDef) and s.name not in self.function_results:
-                written[i] = self._write_statement(s)
+                written[i] = self._guarded(s, lambda s=s: self._write_statement(s))
         body: list[n.Stmt] = []
         for i, s in enumerate(statements):
             if isinstance(s, n.ClassDef):
-                body.append(self.write_class(s))
+                body += self._guarded(s, lambda s=s: self._class_written(s, failed.get(s.name)))
             elif isinstance(s, n.FunctionDef) and s.name in self.function_results:
-                body.append(self.function_results[s.name][1])
+                body += self._guarded(s, lambda s=s: [self.function_results[s.name][1]])
             else:
-                body += written[i] if i in written else self._write_statement(s)
+                body += written[i] if i in written else self._guarded(s, lambda s=s: self._write_statement(s))
+        source_names = leftovers.framework_names(self.source, self.module.source_framework)
+        self.diagnostics += leftovers.report(body, source_names, [*self.framework_imports, *self.support_names()],
+                                             self.module.source_framework)
         return self.plan.render(body, self.module.docstring, self.framework_imports, self.support_names(),
                                 self.support_module)
+
+    def _guarded(self, s: n.Stmt, write: Callable[[], list[n.Stmt]]) -> list[n.Stmt]:
+        out, failures = guarded(write, s, self.source)
+        self.diagnostics += failures
+        return out
+
+    def _class_written(self, cls: n.ClassDef, failure: Exception | None) -> list[n.Stmt]:
+        if failure is not None:
+            raise failure
+        return [self.write_class(cls)]
 
     def _write_statement(self, s: n.Stmt) -> list[n.Stmt]:
         tr = self._translator(None)

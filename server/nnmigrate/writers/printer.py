@@ -131,7 +131,8 @@ def expr(e: n.Expr) -> str:  # noqa: C901 - one branch per node kind reads best 
 
 
 def _target(e: n.Expr) -> str:
-    if isinstance(e, n.TupleExpr) and e.elts:
+    """A tuple without its parentheses (`a, b = ...`, `return x, y`); one element keeps them (`(*rest,)`)."""
+    if isinstance(e, n.TupleExpr) and len(e.elts) > 1:
         return ", ".join(expr(x) for x in e.elts)
     return expr(e)
 

@@ -20,6 +20,7 @@ from nnmigrate.layout import UNKNOWN, TensorInfo, collapse
 from nnmigrate.pivot import nodes as n
 from nnmigrate.pivot.values import const_value
 from nnmigrate.writers import printer
+from nnmigrate.writers.fallback import guarded, kept
 from nnmigrate.writers.dtypes import FLOAT, INT, INT_TENSOR, needs_float, number_kind, sizes
 from nnmigrate.writers.emit import MOVED, PLAIN, OpView
 
@@ -1006,7 +1007,12 @@ class Translator:
 
     def stmt(self, s: n.Stmt) -> list[n.Stmt]:
         self.markers = []
-        return self._with_markers(s, self._stmt(s))
+        out, failures = guarded(lambda: self._stmt(s), s, self.writer.source)
+        if failures:
+            self.markers = []
+            self.diagnostics += failures
+            return out
+        return self._with_markers(s, out)
 
     def _stmt(self, s: n.Stmt) -> list[n.Stmt]:  # noqa: C901
         c = s.comments
@@ -1075,7 +1081,21 @@ class Translator:
             return [s]
         if isinstance(s, n.FunctionDef):
             return [self.writer.nested_function(self, s)]
+        if isinstance(s, n.ClassDef):
+            return [self.nested_class(s)]
         return [s]
+
+    def nested_class(self, cls: n.ClassDef) -> n.Stmt:
+        """A class defined inside a function or block: a plain class is translated in place; a model class is
+        kept as written, with a marker (only top-level model classes are migrated)."""
+        if cls.kind == "plain":
+            return n.ClassDef(cls.name, cls.bases, self.body(cls.body), cls.docstring, cls.kind, span=cls.span,
+                              comments=cls.comments)
+        stmt, diagnostic = kept(cls, f"model class `{cls.name}` is defined inside a function or block: only "
+                                     f"top-level model classes are migrated (move it to the top level)",
+                                self.writer.source)
+        self.diagnostics.append(diagnostic)
+        return stmt
 
     def target(self, t: n.Expr) -> n.Expr:
         if isinstance(t, n.Attr) and isinstance(t.value, n.Name) and t.value.id == "self":
