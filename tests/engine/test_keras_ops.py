@@ -461,3 +461,54 @@ def test_resize_reductions_random_and_tensor_checks(tmp_path, worker):
     assert "torch.randn((1, 4)) * 0.5 + 1.0" in text
     assert "F.dropout(h, 0.5, training=True) if self.training else h" in text
     assert "output_padding=1" in text
+
+
+def test_keras_reductions_norms_top_k_unstack_one_hot(tmp_path, worker):
+    text = migrate_and_verify(tmp_path, worker, '''
+        import tensorflow as tf
+        import keras
+        from keras import layers, ops
+
+
+        class Net(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.conv = layers.Conv2D(4, 3)
+                self.dense = layers.Dense(6)
+
+            def call(self, x):
+                h = self.conv(x)
+                unit = tf.math.l2_normalize(h, axis=-1)
+                flat = tf.nn.l2_normalize(ops.reshape(h, (-1, 36 * 4)), 1, epsilon=1e-4)
+                size = tf.math.reduce_euclidean_norm(h, axis=[1, 2]) + ops.norm(h, axis=-1, keepdims=True)[:, 0, 0]
+                positive = tf.cast(tf.math.reduce_any(tf.greater(h, 0.5), axis=-1), "float32") + tf.cast(tf.reduce_all(tf.greater(h, -9.0)), "float32")
+                d = self.dense(size)
+                best, where = ops.top_k(d, 2)
+                first, second, third = tf.unstack(d[:, :3], axis=1)
+                order = ops.cast(ops.argsort(d), "float32")
+                picked = ops.one_hot(ops.argmax(d, axis=-1), 6) * d
+                return unit, flat, positive, best + ops.cast(where, "float32"), first * second - third, order, picked
+    ''', "Net", ["float32[2,8,8,3]"])
+    assert "eps=1e-06" in text and "eps=0.01" in text  # TensorFlow clamps the squared norm
+    assert "torch.linalg.vector_norm(h, dim=(2, 3))" in text  # spatial axes of a channels-first map
+    assert "torch.any(torch.gt(h, 0.5), dim=1)" in text  # the channel axis
+    assert "torch.topk(d, 2)" in text and "torch.unbind(d[:, :3], dim=1)" in text
+
+
+def test_tf_cond_runs_one_branch(tmp_path, worker):
+    text = migrate_and_verify(tmp_path, worker, '''
+        import tensorflow as tf
+        import keras
+
+
+        class Net(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.dense = keras.layers.Dense(3)
+
+            def call(self, x):
+                h = self.dense(x)
+                h = tf.cond(tf.reduce_sum(h) > 0.0, lambda: h * 2.0, lambda: tf.nn.relu(h) - 1.0)
+                return tf.cond(tf.reduce_max(x) > 100.0, lambda: -h, lambda: h + 1.0)
+    ''', "Net", ["float32[2,5]"])
+    assert "h = h * 2.0 if torch.sum(h) > 0.0 else F.relu(h) - 1.0" in text

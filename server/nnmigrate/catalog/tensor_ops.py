@@ -5,6 +5,7 @@ padding, resizing. Canonical semantics are torch's; the Keras side (`keras.ops`,
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -937,3 +938,92 @@ ENTRIES = with_keras(ENTRIES, {
     "flip": KerasForm(keras_fns(names("flip", "reverse", math=False), "input", "dims", rename={"tensor": "input", "axis": "dims"}),
                       _flip_torch),
 })
+
+
+def _top_k_torch(v: OpView) -> n.Expr:
+    """(values, indices) of the k largest along the last axis."""
+    return call("torch.topk", v.get("input"), v.get("k"), dim=v.unless("dim", -1), sorted=v.unless("sorted", True))
+
+
+def _argsort_torch(v: OpView) -> n.Expr:
+    descending = None if v.is_("descending", "ASCENDING") else n.Const(True) if v.is_("descending", "DESCENDING") \
+        else n.Compare(v.get("descending"), ["=="], [n.Const("DESCENDING")])
+    return call("torch.argsort", v.get("input"), dim=v.unless("dim", -1), descending=descending,
+                stable=v.unless("stable", False))
+
+
+def _l2_normalize_torch(v: OpView) -> n.Expr:
+    """x / sqrt(max(sum(x**2), eps)) is F.normalize's x / max(||x||, sqrt(eps)); no axis: over every axis."""
+    x, eps = v.get("input"), v.value("eps")
+    root = n.Const(math.sqrt(eps)) if isinstance(eps, (int, float)) else n.BinOp("**", v.get("eps"), n.Const(0.5))
+    if v.is_("dim", None):
+        return n.BinOp("/", x, call("torch.clamp", call("torch.linalg.vector_norm", x), min=root))
+    return call("F.normalize", x, dim=v.get("dim"), eps=root)
+
+
+def _one_hot_torch(v: OpView) -> n.Expr:
+    """F.one_hot takes int64 indices and gives int64 with the classes last; Keras gives float32 by default."""
+    out = call("F.one_hot", n.Call(n.Attr(v.get("input"), "long"), []), v.get("num_classes"))
+    dtype = v.value("dtype")
+    out = n.Call(n.Attr(out, "float"), []) if dtype in (None, "float32") else \
+        n.Call(n.Attr(out, "to"), [n.Arg(torch_dtype(v.get("dtype")))])
+    return out if v.is_("dim", -1) or v.is_("dim", None) else call("torch.movedim", out, -1, v.get("dim"))
+
+
+def _branch(fn_expr: n.Expr) -> n.Expr:
+    """A tf.cond branch: a lambda's body, or a call of the function."""
+    if isinstance(fn_expr, n.Lambda) and not fn_expr.params:
+        return fn_expr.body
+    return n.Call(fn_expr, [])
+
+
+def _cond_torch(v: OpView) -> n.Expr:
+    """Eager PyTorch runs only the branch taken (torch.where would run both, side effects included)."""
+    return n.IfExp(v.get("pred"), _branch(v.get("true_fn")), _branch(v.get("false_fn")))
+
+
+_REDUCE_AXIS = LayoutRule("axis", axes=("dim",), keepdim="keepdim")
+# Keras / TensorFlow ops with no PyTorch spelling read yet
+ENTRIES = ENTRIES + (
+    *(OpEntry(name, "tensor_ops", (INPUT, Attr("dim", keras=None), Attr("keepdim", keras=False)), (),
+              keras_fns(names(name, f"reduce_{name}", name), "input", "dim", "keepdim"),
+              layout=_REDUCE_AXIS, to_torch=_reduce_torch(name),
+              notes=f"Logical {name} along the axes (every axis when none are given).")
+      for name in ("any", "all")),
+    OpEntry("vector_norm", "tensor_ops", (INPUT, Attr("dim", keras=None), Attr("keepdim", keras=False)), (),
+            keras_fns((TF + "math.reduce_euclidean_norm",), "input", "dim", "keepdim"), layout=_REDUCE_AXIS,
+            to_torch=torch_form("torch.linalg.vector_norm", "input", dim=None, keepdim=False),
+            notes="The 2-norm over the axes (all of them when none are given)."),
+    OpEntry("linalg_norm", "tensor_ops", (INPUT, Attr("ord", keras=None), Attr("dim", keras=None), Attr("keepdim", keras=False)),
+            (), keras_fns(("keras.ops.norm",), "input", "ord", "dim", "keepdim"), layout=_REDUCE_AXIS,
+            to_torch=torch_form("torch.linalg.norm", "input", ord=None, dim=None, keepdim=False),
+            notes="numpy.linalg.norm semantics in both: a vector norm over one axis, a matrix norm over two."),
+    OpEntry("l2_normalize", "tensor_ops", (INPUT, Attr("dim", keras=None), Attr("eps", keras=1e-12)), (),
+            keras_fns((TF + "math.l2_normalize", TF + "nn.l2_normalize"), "input", "dim", "eps", rename={"epsilon": "eps"}),
+            layout=LayoutRule("axis", axes=("dim",)), to_torch=_l2_normalize_torch,
+            notes="TensorFlow clamps the squared norm at eps: F.normalize with eps=sqrt(eps) is the same."),
+    OpEntry("unstack", "tensor_ops", (INPUT, Attr("num", keras=None), Attr("dim", keras=0)), (),
+            keras_fns(names("unstack", "unstack", "unstack", math=False), "input", "num", "dim", rename={"value": "input"}),
+            layout=LayoutRule("axis", axes=("dim",)), to_torch=torch_form("torch.unbind", "input", dim=0),
+            notes="A tuple of slices along the axis."),
+    OpEntry("top_k", "tensor_ops", (INPUT, Attr("k", keras=1), Attr("sorted", keras=True), Attr("dim", keras=-1)), (),
+            keras_fns(("keras.ops.top_k", TF + "math.top_k", TF + "nn.top_k"), "input", "k", "sorted", fixed={"dim": -1}),
+            layout=LayoutRule("axis", axes=("dim",)), to_torch=_top_k_torch,
+            notes="(values, indices) of the k largest along the last axis; ties may be ordered differently."),
+    OpEntry("argsort", "tensor_ops", (INPUT, Attr("dim", keras=-1), Attr("descending", keras="ASCENDING"),
+                                      Attr("stable", keras=False)), (),
+            keras_fns(names("argsort"), "input", "dim")
+            + keras_fns((TF + "argsort",), "input", "dim", "descending", "stable",
+                        rename={"values": "input", "direction": "descending"}),
+            layout=LayoutRule("axis", axes=("dim",)), to_torch=_argsort_torch,
+            notes="Indices that sort the axis; the order of equal elements may differ unless stable."),
+    OpEntry("one_hot", "tensor_ops", (INPUT, Attr("num_classes"), Attr("dim", keras=-1), Attr("dtype", keras=None)), (),
+            keras_fns(("keras.ops.one_hot",), "input", "num_classes", "dim", "dtype")
+            + keras_fns((TF + "one_hot",), "input", "num_classes", rename={"indices": "input", "depth": "num_classes"}),
+            layout=LayoutRule("opaque"), to_torch=_one_hot_torch,
+            notes="float32 one-hot vectors (tf.one_hot's on_value / off_value are not read)."),
+    OpEntry("cond", "tensor_ops", (Attr("pred"), Attr("true_fn"), Attr("false_fn")), (),
+            keras_fns((TF + "cond", "keras.ops.cond"), "pred", "true_fn", "false_fn"),
+            layout=LayoutRule("none", tensor_inputs=()), to_torch=_cond_torch,
+            notes="The branch taken by a Python conditional on the predicate, as eager PyTorch runs it."),
+)
