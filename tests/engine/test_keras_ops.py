@@ -512,3 +512,22 @@ def test_tf_cond_runs_one_branch(tmp_path, worker):
                 return tf.cond(tf.reduce_max(x) > 100.0, lambda: -h, lambda: h + 1.0)
     ''', "Net", ["float32[2,5]"])
     assert "h = h * 2.0 if torch.sum(h) > 0.0 else F.relu(h) - 1.0" in text
+
+
+def test_segment_sums_and_tensor_shape(tmp_path, worker):
+    text = migrate_and_verify(tmp_path, worker, '''
+        import tensorflow as tf
+        import keras
+        from keras import ops
+
+
+        class Net(keras.Model):
+            def call(self, x):
+                ids = ops.convert_to_tensor([0, 0, 2, 1])
+                shape = tf.TensorShape([2, 6])
+                a = ops.segment_sum(x, ids, num_segments=3)
+                b = tf.math.segment_sum(x, tf.constant([0, 0, 1, 1]))
+                c = tf.math.unsorted_segment_sum(x, ids, 3) * 2.0
+                return a, b, c, tf.reshape(x, shape)
+    ''', "Net", ["float32[4,3]"])
+    assert "x.new_zeros((3, *x.shape[1:])).index_add(0, ids, x)" in text

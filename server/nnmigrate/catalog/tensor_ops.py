@@ -982,6 +982,18 @@ def _cond_torch(v: OpView) -> n.Expr:
     return n.IfExp(v.get("pred"), _branch(v.get("true_fn")), _branch(v.get("false_fn")))
 
 
+def _segment_sum_torch(v: OpView) -> n.Expr:
+    """Rows of `data` added into their segment's row of a zero tensor (as many rows as the largest id + 1 when the
+    count is not given)."""
+    data, ids = v.get("input"), v.get("segment_ids")
+    count = v.get("num_segments")
+    if v.is_("num_segments", None):
+        count = n.BinOp("+", call("int", call("torch.max", ids)), n.Const(1))
+    rows = n.TupleExpr([count, n.Starred(n.Subscript(n.Attr(data, "shape"), n.Slice(n.Const(1), None, None)))])
+    return n.Call(n.Attr(n.Call(n.Attr(data, "new_zeros"), [n.Arg(rows)]), "index_add"),
+                  [n.Arg(n.Const(0)), n.Arg(ids), n.Arg(data)])
+
+
 _REDUCE_AXIS = LayoutRule("axis", axes=("dim",), keepdim="keepdim")
 # Keras / TensorFlow ops with no PyTorch spelling read yet
 ENTRIES = ENTRIES + (
@@ -1022,6 +1034,16 @@ ENTRIES = ENTRIES + (
             + keras_fns((TF + "one_hot",), "input", "num_classes", rename={"indices": "input", "depth": "num_classes"}),
             layout=LayoutRule("opaque"), to_torch=_one_hot_torch,
             notes="float32 one-hot vectors (tf.one_hot's on_value / off_value are not read)."),
+    OpEntry("segment_sum", "tensor_ops", (INPUT, Attr("segment_ids"), Attr("num_segments", keras=None),
+                                          Attr("sorted", keras=False)), (),
+            keras_fns(("keras.ops.segment_sum",), "input", "segment_ids", "num_segments", "sorted", rename={"data": "input"})
+            + keras_fns((TF + "math.unsorted_segment_sum",), "input", "segment_ids", "num_segments", rename={"data": "input"})
+            + keras_fns((TF + "math.segment_sum",), "input", "segment_ids", rename={"data": "input"}),
+            layout=LayoutRule("opaque", tensor_inputs=("input", "segment_ids")), to_torch=_segment_sum_torch,
+            notes="Sums of the rows (axis 0) that share a segment id: index_add into zeros."),
+    OpEntry("tensor_shape", "tensor_ops", (Attr("dims"),), (), keras_fns((TF + "TensorShape",), "dims"),
+            layout=LayoutRule("none", tensor_inputs=()), to_torch=lambda v: call("torch.Size", v.get("dims")),
+            notes="A shape of known sizes (torch.Size has no unknown dimensions)."),
     OpEntry("cond", "tensor_ops", (Attr("pred"), Attr("true_fn"), Attr("false_fn")), (),
             keras_fns((TF + "cond", "keras.ops.cond"), "pred", "true_fn", "false_fn"),
             layout=LayoutRule("none", tensor_inputs=()), to_torch=_cond_torch,
