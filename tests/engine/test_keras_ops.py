@@ -531,3 +531,21 @@ def test_segment_sums_and_tensor_shape(tmp_path, worker):
                 return a, b, c, tf.reshape(x, shape)
     ''', "Net", ["float32[4,3]"])
     assert "x.new_zeros((3, *x.shape[1:])).index_add(0, ids, x)" in text
+
+
+def test_tf_gather_with_batch_dims(tmp_path, worker):
+    text = migrate_and_verify(tmp_path, worker, '''
+        import tensorflow as tf
+        import keras
+        from keras import ops
+
+
+        class Net(keras.Model):
+            def call(self, x):
+                order = tf.argsort(x[:, :, 0], axis=-1, direction="DESCENDING")[:, :3]
+                rows = tf.gather(x, order, batch_dims=1)
+                cols = tf.gather(x, order[:, :2], axis=2, batch_dims=1)
+                return rows, cols, ops.take(x, order[0], axis=1)
+    ''', "Net", ["float32[2,5,6]"])
+    assert "torch.vmap(lambda row, index: row[index])(x, order)" in text
+    assert "torch.vmap(lambda row, index: row[:, index])(x, order[:, :2])" in text

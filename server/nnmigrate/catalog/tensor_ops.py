@@ -741,15 +741,29 @@ def _cast_torch(v: OpView) -> n.Expr:
 
 
 def _take_torch(v: OpView) -> n.Expr:
-    """keras.ops.take / tf.gather pick whole slices along one axis: indexing with the indices at that axis."""
-    x, indices, axis = v.get("input"), v.get("indices"), v.value("dim")
+    """keras.ops.take / tf.gather pick whole slices along one axis: indexing with the indices at that axis; with
+    tf.gather's `batch_dims`, per batch entry (torch.vmap over each batch axis)."""
+    batch_dims = v.value("batch_dims")
+    if isinstance(batch_dims, int) and batch_dims > 0:
+        axis = v.value("dim")  # TensorFlow needs axis >= batch_dims: a smaller one is the default, batch_dims
+        if isinstance(axis, int):
+            axis = axis if axis < 0 else max(axis - batch_dims, 0)
+        inner = _taken(n.Name("row"), n.Name("index"), axis, v.get("dim"))
+        fn_expr: n.Expr = n.Lambda(["row", "index"], inner)
+        for _ in range(batch_dims):
+            fn_expr = call("torch.vmap", fn_expr)
+        return n.Call(fn_expr, [n.Arg(v.get("input")), n.Arg(v.get("indices"))])
+    return _taken(v.get("input"), v.get("indices"), v.value("dim"), v.get("dim"))
+
+
+def _taken(x: n.Expr, indices: n.Expr, axis: Any, dim: n.Expr) -> n.Expr:
     if axis is None:
         return n.Subscript(call("torch.flatten", x), indices)
     if isinstance(axis, int) and axis >= 0:
         return n.Subscript(x, n.TupleExpr([*[n.Slice(None, None, None)] * axis, indices]) if axis else indices)
     if isinstance(axis, int):
         return n.Subscript(x, n.TupleExpr([n.Const("..."), indices, *[n.Slice(None, None, None)] * (-axis - 1)]))
-    return call("torch.index_select", x, v.get("dim"), call("torch.flatten", indices))
+    return call("torch.index_select", x, dim, call("torch.flatten", indices))
 
 
 def _sqrt_torch(v: OpView) -> n.Expr:
@@ -913,7 +927,7 @@ ENTRIES = with_keras(ENTRIES, {
     "take": KerasForm(keras_fns(names("take"), "input", "indices", "dim")
                       + keras_fns((TF + "gather", KB + "gather"), "input", "indices", "dim",
                                   rename={"params": "input", "reference": "input"}, fixed={"dim": 0}),
-                      _take_torch),
+                      _take_torch, (Attr("batch_dims", torch=0, keras=0),)),
     **{name: KerasForm(keras_fns(names(name, name, name, math=False), "input", "dtype"), _like_torch(name))
        for name in ("zeros_like", "ones_like")},
     # spellings only: these entries have their PyTorch form above
