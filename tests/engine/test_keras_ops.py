@@ -549,3 +549,25 @@ def test_tf_gather_with_batch_dims(tmp_path, worker):
     ''', "Net", ["float32[2,5,6]"])
     assert "torch.vmap(lambda row, index: row[index])(x, order)" in text
     assert "torch.vmap(lambda row, index: row[:, index])(x, order[:, :2])" in text
+
+
+def test_tf_nest_flatten_and_map_structure(tmp_path, worker):
+    text = migrate_and_verify(tmp_path, worker, '''
+        import tensorflow as tf
+        import keras
+
+
+        class Net(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.dense = keras.layers.Dense(3)
+
+            def call(self, x):
+                h = self.dense(x)
+                parts = [h, (h * 2.0, x - 1.0)]
+                flat = tf.nest.flatten(parts)
+                doubled = tf.nest.map_structure(lambda t: t * 2.0, parts)
+                summed = tf.nest.map_structure(lambda a, b: a + b, parts, doubled)
+                return flat[2], doubled[1][0], summed[1][1]
+    ''', "Net", ["float32[2,5]"])
+    assert "torch.utils._pytree.tree_map(lambda t: t * 2.0, parts)" in text
