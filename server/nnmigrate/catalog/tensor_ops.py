@@ -1029,7 +1029,7 @@ ENTRIES = ENTRIES + (
             layout=LayoutRule("axis", axes=("dim",)), to_torch=_l2_normalize_torch,
             notes="TensorFlow clamps the squared norm at eps: F.normalize with eps=sqrt(eps) is the same."),
     OpEntry("unstack", "tensor_ops", (INPUT, Attr("num", keras=None), Attr("dim", keras=0)), (),
-            keras_fns(names("unstack", "unstack", "unstack", math=False), "input", "num", "dim", rename={"value": "input"}),
+            keras_fns(names("unstack", "unstack", math=False), "input", "num", "dim", rename={"value": "input"}),
             layout=LayoutRule("axis", axes=("dim",)), to_torch=torch_form("torch.unbind", "input", dim=0),
             notes="A tuple of slices along the axis."),
     OpEntry("top_k", "tensor_ops", (INPUT, Attr("k", keras=1), Attr("sorted", keras=True), Attr("dim", keras=-1)), (),
