@@ -62,6 +62,9 @@ class Signature:
     returns: TensorInfo
 
 
+#: comparisons that compare tensors element by element
+_ORDERING = frozenset(("<", "<=", ">", ">=", "==", "!="))
+
 class Translator:
     """Translates one function body. `demand` collects, per parameter, the layout its first use needs."""
 
@@ -173,7 +176,7 @@ class Translator:
         if isinstance(e, n.DictExpr):
             return n.DictExpr([self.expr(k)[0] if k is not None else None for k in e.keys],
                               [self.expr(v)[0] for v in e.values]), UNKNOWN
-        if isinstance(e, n.Compare) and len(e.comparators) == 1:  # elementwise, like arithmetic: keeps the layout
+        if isinstance(e, n.Compare) and len(e.ops) == 1 and e.ops[0] in _ORDERING:  # elementwise: keeps the layout
             pair, info = self.binop(n.BinOp(e.ops[0], e.left, e.comparators[0]))
             if isinstance(pair, n.BinOp):
                 return n.Compare(pair.left, e.ops, [pair.right]), replace(info, origin=frozenset())
