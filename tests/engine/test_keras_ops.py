@@ -461,3 +461,113 @@ def test_resize_reductions_random_and_tensor_checks(tmp_path, worker):
     assert "torch.randn((1, 4)) * 0.5 + 1.0" in text
     assert "F.dropout(h, 0.5, training=True) if self.training else h" in text
     assert "output_padding=1" in text
+
+
+def test_keras_reductions_norms_top_k_unstack_one_hot(tmp_path, worker):
+    text = migrate_and_verify(tmp_path, worker, '''
+        import tensorflow as tf
+        import keras
+        from keras import layers, ops
+
+
+        class Net(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.conv = layers.Conv2D(4, 3)
+                self.dense = layers.Dense(6)
+
+            def call(self, x):
+                h = self.conv(x)
+                unit = tf.math.l2_normalize(h, axis=-1)
+                flat = tf.nn.l2_normalize(ops.reshape(h, (-1, 36 * 4)), 1, epsilon=1e-4)
+                size = tf.math.reduce_euclidean_norm(h, axis=[1, 2]) + ops.norm(h, axis=-1, keepdims=True)[:, 0, 0]
+                positive = tf.cast(tf.math.reduce_any(h > 0.5, axis=-1), "float32") + tf.cast(tf.reduce_all(tf.greater(h, -9.0)), "float32")
+                d = self.dense(size)
+                best, where = ops.top_k(d, 2)
+                first, second, third = tf.unstack(d[:, :3], axis=1)
+                order = ops.cast(ops.argsort(d), "float32")
+                picked = ops.one_hot(ops.argmax(d, axis=-1), 6) * d
+                return unit, flat, positive, best + ops.cast(where, "float32"), first * second - third, order, picked
+    ''', "Net", ["float32[2,8,8,3]"])
+    assert "eps=1e-06" in text and "eps=0.01" in text  # TensorFlow clamps the squared norm
+    assert "torch.linalg.vector_norm(h, dim=(2, 3))" in text  # spatial axes of a channels-first map
+    assert "torch.any(h > 0.5, dim=1)" in text  # the channel axis: a comparison keeps its layout
+    assert "torch.topk(d, 2)" in text and "torch.unbind(d[:, :3], dim=1)" in text
+
+
+def test_tf_cond_runs_one_branch(tmp_path, worker):
+    text = migrate_and_verify(tmp_path, worker, '''
+        import tensorflow as tf
+        import keras
+
+
+        class Net(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.dense = keras.layers.Dense(3)
+
+            def call(self, x):
+                h = self.dense(x)
+                h = tf.cond(tf.reduce_sum(h) > 0.0, lambda: h * 2.0, lambda: tf.nn.relu(h) - 1.0)
+                return tf.cond(tf.reduce_max(x) > 100.0, lambda: -h, lambda: h + 1.0)
+    ''', "Net", ["float32[2,5]"])
+    assert "h = h * 2.0 if torch.sum(h) > 0.0 else F.relu(h) - 1.0" in text
+
+
+def test_segment_sums_and_tensor_shape(tmp_path, worker):
+    text = migrate_and_verify(tmp_path, worker, '''
+        import tensorflow as tf
+        import keras
+        from keras import ops
+
+
+        class Net(keras.Model):
+            def call(self, x):
+                ids = ops.convert_to_tensor([0, 0, 2, 1])
+                shape = tf.TensorShape([2, 6])
+                a = ops.segment_sum(x, ids, num_segments=3)
+                b = tf.math.segment_sum(x, tf.constant([0, 0, 1, 1]))
+                c = tf.math.unsorted_segment_sum(x, ids, 3) * 2.0
+                return a, b, c, tf.reshape(x, shape)
+    ''', "Net", ["float32[4,3]"])
+    assert "x.new_zeros((3, *x.shape[1:])).index_add(0, ids, x)" in text
+
+
+def test_tf_gather_with_batch_dims(tmp_path, worker):
+    text = migrate_and_verify(tmp_path, worker, '''
+        import tensorflow as tf
+        import keras
+        from keras import ops
+
+
+        class Net(keras.Model):
+            def call(self, x):
+                order = tf.argsort(x[:, :, 0], axis=-1, direction="DESCENDING")[:, :3]
+                rows = tf.gather(x, order, batch_dims=1)
+                cols = tf.gather(x, order[:, :2], axis=2, batch_dims=1)
+                return rows, cols, ops.take(x, order[0], axis=1)
+    ''', "Net", ["float32[2,5,6]"])
+    assert "torch.vmap(lambda row, index: row[index])(x, order)" in text
+    assert "torch.vmap(lambda row, index: row[:, index])(x, order[:, :2])" in text
+
+
+def test_tf_nest_flatten_and_map_structure(tmp_path, worker):
+    text = migrate_and_verify(tmp_path, worker, '''
+        import tensorflow as tf
+        import keras
+
+
+        class Net(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.dense = keras.layers.Dense(3)
+
+            def call(self, x):
+                h = self.dense(x)
+                parts = [h, (h * 2.0, x - 1.0)]
+                flat = tf.nest.flatten(parts)
+                doubled = tf.nest.map_structure(lambda t: t * 2.0, parts)
+                summed = tf.nest.map_structure(lambda a, b: a + b, parts, doubled)
+                return flat[2], doubled[1][0], summed[1][1]
+    ''', "Net", ["float32[2,5]"])
+    assert "torch.utils._pytree.tree_map(lambda t: t * 2.0, parts)" in text

@@ -5,6 +5,7 @@ padding, resizing. Canonical semantics are torch's; the Keras side (`keras.ops`,
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -740,15 +741,29 @@ def _cast_torch(v: OpView) -> n.Expr:
 
 
 def _take_torch(v: OpView) -> n.Expr:
-    """keras.ops.take / tf.gather pick whole slices along one axis: indexing with the indices at that axis."""
-    x, indices, axis = v.get("input"), v.get("indices"), v.value("dim")
+    """keras.ops.take / tf.gather pick whole slices along one axis: indexing with the indices at that axis; with
+    tf.gather's `batch_dims`, per batch entry (torch.vmap over each batch axis)."""
+    batch_dims = v.value("batch_dims")
+    if isinstance(batch_dims, int) and batch_dims > 0:
+        axis = v.value("dim")  # TensorFlow needs axis >= batch_dims: a smaller one is the default, batch_dims
+        if isinstance(axis, int):
+            axis = axis if axis < 0 else max(axis - batch_dims, 0)
+        inner = _taken(n.Name("row"), n.Name("index"), axis, v.get("dim"))
+        fn_expr: n.Expr = n.Lambda(["row", "index"], inner)
+        for _ in range(batch_dims):
+            fn_expr = call("torch.vmap", fn_expr)
+        return n.Call(fn_expr, [n.Arg(v.get("input")), n.Arg(v.get("indices"))])
+    return _taken(v.get("input"), v.get("indices"), v.value("dim"), v.get("dim"))
+
+
+def _taken(x: n.Expr, indices: n.Expr, axis: Any, dim: n.Expr) -> n.Expr:
     if axis is None:
         return n.Subscript(call("torch.flatten", x), indices)
     if isinstance(axis, int) and axis >= 0:
         return n.Subscript(x, n.TupleExpr([*[n.Slice(None, None, None)] * axis, indices]) if axis else indices)
     if isinstance(axis, int):
         return n.Subscript(x, n.TupleExpr([n.Const("..."), indices, *[n.Slice(None, None, None)] * (-axis - 1)]))
-    return call("torch.index_select", x, v.get("dim"), call("torch.flatten", indices))
+    return call("torch.index_select", x, dim, call("torch.flatten", indices))
 
 
 def _sqrt_torch(v: OpView) -> n.Expr:
@@ -912,7 +927,7 @@ ENTRIES = with_keras(ENTRIES, {
     "take": KerasForm(keras_fns(names("take"), "input", "indices", "dim")
                       + keras_fns((TF + "gather", KB + "gather"), "input", "indices", "dim",
                                   rename={"params": "input", "reference": "input"}, fixed={"dim": 0}),
-                      _take_torch),
+                      _take_torch, (Attr("batch_dims", torch=0, keras=0),)),
     **{name: KerasForm(keras_fns(names(name, name, name, math=False), "input", "dtype"), _like_torch(name))
        for name in ("zeros_like", "ones_like")},
     # spellings only: these entries have their PyTorch form above
@@ -937,3 +952,125 @@ ENTRIES = with_keras(ENTRIES, {
     "flip": KerasForm(keras_fns(names("flip", "reverse", math=False), "input", "dims", rename={"tensor": "input", "axis": "dims"}),
                       _flip_torch),
 })
+
+
+def _top_k_torch(v: OpView) -> n.Expr:
+    """(values, indices) of the k largest along the last axis."""
+    return call("torch.topk", v.get("input"), v.get("k"), dim=v.unless("dim", -1), sorted=v.unless("sorted", True))
+
+
+def _argsort_torch(v: OpView) -> n.Expr:
+    descending = None if v.is_("descending", "ASCENDING") else n.Const(True) if v.is_("descending", "DESCENDING") \
+        else n.Compare(v.get("descending"), ["=="], [n.Const("DESCENDING")])
+    return call("torch.argsort", v.get("input"), dim=v.unless("dim", -1), descending=descending,
+                stable=v.unless("stable", False))
+
+
+def _l2_normalize_torch(v: OpView) -> n.Expr:
+    """x / sqrt(max(sum(x**2), eps)) is F.normalize's x / max(||x||, sqrt(eps)); no axis: over every axis."""
+    x, eps = v.get("input"), v.value("eps")
+    root = n.Const(math.sqrt(eps)) if isinstance(eps, (int, float)) else n.BinOp("**", v.get("eps"), n.Const(0.5))
+    if v.is_("dim", None):
+        return n.BinOp("/", x, call("torch.clamp", call("torch.linalg.vector_norm", x), min=root))
+    return call("F.normalize", x, dim=v.get("dim"), eps=root)
+
+
+def _one_hot_torch(v: OpView) -> n.Expr:
+    """F.one_hot takes int64 indices and gives int64 with the classes last; Keras gives float32 by default."""
+    out = call("F.one_hot", n.Call(n.Attr(v.get("input"), "long"), []), v.get("num_classes"))
+    dtype = v.value("dtype")
+    out = n.Call(n.Attr(out, "float"), []) if dtype in (None, "float32") else \
+        n.Call(n.Attr(out, "to"), [n.Arg(torch_dtype(v.get("dtype")))])
+    return out if v.is_("dim", -1) or v.is_("dim", None) else call("torch.movedim", out, -1, v.get("dim"))
+
+
+def _branch(fn_expr: n.Expr) -> n.Expr:
+    """A tf.cond branch: a lambda's body, or a call of the function."""
+    if isinstance(fn_expr, n.Lambda) and not fn_expr.params:
+        return fn_expr.body
+    return n.Call(fn_expr, [])
+
+
+def _cond_torch(v: OpView) -> n.Expr:
+    """Eager PyTorch runs only the branch taken (torch.where would run both, side effects included)."""
+    return n.IfExp(v.get("pred"), _branch(v.get("true_fn")), _branch(v.get("false_fn")))
+
+
+def _segment_sum_torch(v: OpView) -> n.Expr:
+    """Rows of `data` added into their segment's row of a zero tensor (as many rows as the largest id + 1 when the
+    count is not given)."""
+    data, ids = v.get("input"), v.get("segment_ids")
+    count = v.get("num_segments")
+    if v.is_("num_segments", None):
+        count = n.BinOp("+", call("int", call("torch.max", ids)), n.Const(1))
+    rows = n.TupleExpr([count, n.Starred(n.Subscript(n.Attr(data, "shape"), n.Slice(n.Const(1), None, None)))])
+    return n.Call(n.Attr(n.Call(n.Attr(data, "new_zeros"), [n.Arg(rows)]), "index_add"),
+                  [n.Arg(n.Const(0)), n.Arg(ids), n.Arg(data)])
+
+
+_REDUCE_AXIS = LayoutRule("axis", axes=("dim",), keepdim="keepdim")
+# Keras / TensorFlow ops with no PyTorch spelling read yet
+ENTRIES = ENTRIES + (
+    *(OpEntry(name, "tensor_ops", (INPUT, Attr("dim", keras=None), Attr("keepdim", keras=False)), (),
+              keras_fns(names(name, f"reduce_{name}", name), "input", "dim", "keepdim"),
+              layout=_REDUCE_AXIS, to_torch=_reduce_torch(name),
+              notes=f"Logical {name} along the axes (every axis when none are given).")
+      for name in ("any", "all")),
+    OpEntry("vector_norm", "tensor_ops", (INPUT, Attr("dim", keras=None), Attr("keepdim", keras=False)), (),
+            keras_fns((TF + "math.reduce_euclidean_norm",), "input", "dim", "keepdim"), layout=_REDUCE_AXIS,
+            to_torch=torch_form("torch.linalg.vector_norm", "input", dim=None, keepdim=False),
+            notes="The 2-norm over the axes (all of them when none are given)."),
+    OpEntry("linalg_norm", "tensor_ops", (INPUT, Attr("ord", keras=None), Attr("dim", keras=None), Attr("keepdim", keras=False)),
+            (), keras_fns(("keras.ops.norm",), "input", "ord", "dim", "keepdim"), layout=_REDUCE_AXIS,
+            to_torch=torch_form("torch.linalg.norm", "input", ord=None, dim=None, keepdim=False),
+            notes="numpy.linalg.norm semantics in both: a vector norm over one axis, a matrix norm over two."),
+    OpEntry("l2_normalize", "tensor_ops", (INPUT, Attr("dim", keras=None), Attr("eps", keras=1e-12)), (),
+            keras_fns((TF + "math.l2_normalize", TF + "nn.l2_normalize"), "input", "dim", "eps", rename={"epsilon": "eps"}),
+            layout=LayoutRule("axis", axes=("dim",)), to_torch=_l2_normalize_torch,
+            notes="TensorFlow clamps the squared norm at eps: F.normalize with eps=sqrt(eps) is the same."),
+    OpEntry("unstack", "tensor_ops", (INPUT, Attr("num", keras=None), Attr("dim", keras=0)), (),
+            keras_fns(names("unstack", "unstack", math=False), "input", "num", "dim", rename={"value": "input"}),
+            layout=LayoutRule("axis", axes=("dim",)), to_torch=torch_form("torch.unbind", "input", dim=0),
+            notes="A tuple of slices along the axis."),
+    OpEntry("top_k", "tensor_ops", (INPUT, Attr("k", keras=1), Attr("sorted", keras=True), Attr("dim", keras=-1)), (),
+            keras_fns(("keras.ops.top_k", TF + "math.top_k", TF + "nn.top_k"), "input", "k", "sorted", fixed={"dim": -1}),
+            layout=LayoutRule("axis", axes=("dim",)), to_torch=_top_k_torch,
+            notes="(values, indices) of the k largest along the last axis; ties may be ordered differently."),
+    OpEntry("argsort", "tensor_ops", (INPUT, Attr("dim", keras=-1), Attr("descending", keras="ASCENDING"),
+                                      Attr("stable", keras=False)), (),
+            keras_fns(names("argsort"), "input", "dim")
+            + keras_fns((TF + "argsort",), "input", "dim", "descending", "stable",
+                        rename={"values": "input", "direction": "descending"}),
+            layout=LayoutRule("axis", axes=("dim",)), to_torch=_argsort_torch,
+            notes="Indices that sort the axis; the order of equal elements may differ unless stable."),
+    OpEntry("one_hot", "tensor_ops", (INPUT, Attr("num_classes"), Attr("dim", keras=-1), Attr("dtype", keras=None)), (),
+            keras_fns(("keras.ops.one_hot",), "input", "num_classes", "dim", "dtype")
+            + keras_fns((TF + "one_hot",), "input", "num_classes", rename={"indices": "input", "depth": "num_classes"}),
+            layout=LayoutRule("opaque"), to_torch=_one_hot_torch,
+            notes="float32 one-hot vectors (tf.one_hot's on_value / off_value are not read)."),
+    OpEntry("segment_sum", "tensor_ops", (INPUT, Attr("segment_ids"), Attr("num_segments", keras=None),
+                                          Attr("sorted", keras=False)), (),
+            keras_fns(("keras.ops.segment_sum",), "input", "segment_ids", "num_segments", "sorted", rename={"data": "input"})
+            + keras_fns((TF + "math.unsorted_segment_sum",), "input", "segment_ids", "num_segments", rename={"data": "input"})
+            + keras_fns((TF + "math.segment_sum",), "input", "segment_ids", rename={"data": "input"}),
+            layout=LayoutRule("opaque", tensor_inputs=("input", "segment_ids")), to_torch=_segment_sum_torch,
+            notes="Sums of the rows (axis 0) that share a segment id: index_add into zeros."),
+    OpEntry("tensor_shape", "tensor_ops", (Attr("dims"),), (), keras_fns((TF + "TensorShape",), "dims"),
+            layout=LayoutRule("none", tensor_inputs=()), to_torch=lambda v: call("torch.Size", v.get("dims")),
+            notes="A shape of known sizes (torch.Size has no unknown dimensions)."),
+    OpEntry("tree_flatten", "tensor_ops", (Attr("structure"),), (),
+            keras_fns((TF + "nest.flatten", "keras.tree.flatten"), "structure"),
+            layout=LayoutRule("opaque", tensor_inputs=("structure",)),
+            to_torch=lambda v: call("torch.utils._pytree.tree_leaves", v.get("structure")),
+            notes="The leaves of nested lists, tuples and dicts (dicts in insertion order; tf.nest sorts their keys)."),
+    OpEntry("tree_map", "tensor_ops", (Attr("func"), Attr("structure"), Attr("other", keras=None)), (),
+            keras_fns((TF + "nest.map_structure", "keras.tree.map_structure"), "func", "structure", "other"),
+            layout=LayoutRule("opaque", tensor_inputs=("structure", "other")),
+            to_torch=lambda v: call("torch.utils._pytree.tree_map", v.get("func"), v.get("structure"),
+                                    *([] if v.is_("other", None) else [v.get("other")])),
+            notes="`func` applied leaf by leaf across one or two structures of the same shape."),
+    OpEntry("cond", "tensor_ops", (Attr("pred"), Attr("true_fn"), Attr("false_fn")), (),
+            keras_fns((TF + "cond", "keras.ops.cond"), "pred", "true_fn", "false_fn"),
+            layout=LayoutRule("none", tensor_inputs=()), to_torch=_cond_torch,
+            notes="The branch taken by a Python conditional on the predicate, as eager PyTorch runs it."),
+)

@@ -62,6 +62,9 @@ class Signature:
     returns: TensorInfo
 
 
+#: comparisons that compare tensors element by element
+_ORDERING = frozenset(("<", "<=", ">", ">=", "==", "!="))
+
 class Translator:
     """Translates one function body. `demand` collects, per parameter, the layout its first use needs."""
 
@@ -173,6 +176,10 @@ class Translator:
         if isinstance(e, n.DictExpr):
             return n.DictExpr([self.expr(k)[0] if k is not None else None for k in e.keys],
                               [self.expr(v)[0] for v in e.values]), UNKNOWN
+        if isinstance(e, n.Compare) and len(e.ops) == 1 and e.ops[0] in _ORDERING:  # elementwise: keeps the layout
+            pair, info = self.binop(n.BinOp(e.ops[0], e.left, e.comparators[0]))
+            if isinstance(pair, n.BinOp):
+                return n.Compare(pair.left, e.ops, [pair.right]), replace(info, origin=frozenset())
         if isinstance(e, n.Compare):
             return n.Compare(self.expr(e.left)[0], e.ops, [self.expr(c)[0] for c in e.comparators]), UNKNOWN
         if isinstance(e, n.BoolOp):
@@ -497,9 +504,12 @@ class Translator:
                 return first
             dims = (dims,) if isinstance(dims, int) else dims
             rank = first.rank
-            norm = {d % rank if rank else d for d in dims}
-            if 1 in norm or rank is None or rank - len(norm) <= 2:
-                return TensorInfo(PLAIN, rank - len(norm) if rank else None)
+            if rank is None:
+                return TensorInfo(PLAIN)
+            norm = {d % rank for d in dims}
+            channel = 1 if self.writer.axes.to_last else rank - 1  # the source's channel axis
+            if channel in norm or rank - len(norm) <= 2:
+                return TensorInfo(PLAIN, rank - len(norm))
             return TensorInfo(MOVED, rank - len(norm))
         return first
 
