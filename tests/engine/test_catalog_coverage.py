@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import textwrap
 
+from tests.conftest import migrate_and_verify
 from tests.engine.test_realworld_patterns import check
 
 
@@ -93,3 +94,24 @@ def test_random_creation_ops_migrate_and_run(tmp_path):
     assert tuple(noise.shape) == (2, 3) and dtype(noise.dtype) == "float32"
     assert tuple(ids.shape) == (2, 3) and dtype(ids.dtype) == "int64"
     assert 0 <= int(np.min(ids)) and int(np.max(ids)) < 5 and 0 <= int(np.min(more)) and int(np.max(more)) < 7
+
+
+def test_keras_top_k_norm_full_unstack_and_log_sigmoid_to_torch(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, """
+        import keras
+        from keras import layers, ops
+
+        class Net(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.fc = layers.Dense(6)
+
+            def call(self, x):
+                a = ops.log_sigmoid(self.fc(x))
+                values, indices = ops.top_k(a, 2)
+                first, second = ops.unstack(a, axis=1)
+                scale = ops.norm(a, axis=-1, keepdims=True) + ops.norm(a, ord=1, axis=-1, keepdims=True)
+                filled = ops.full((1, 6), 0.5) + ops.full_like(first, 2.0)
+                return ops.concatenate([values, ops.cast(indices, "float32")], -1), a / scale, filled * second
+        """, "Net", ["float32[2,2,6]"])
+    assert "torch.topk(" in result.text and "torch.unbind(" in result.text and "torch.linalg.norm(" in result.text
