@@ -115,3 +115,22 @@ def test_keras_top_k_norm_full_unstack_and_log_sigmoid_to_torch(tmp_path, worker
                 return ops.concatenate([values, ops.cast(indices, "float32")], -1), a / scale, filled * second
         """, "Net", ["float32[2,2,6]"])
     assert "torch.topk(" in result.text and "torch.unbind(" in result.text and "torch.linalg.norm(" in result.text
+
+
+def test_axis_ops_on_channels_last_conv_output(tmp_path, worker):
+    check(worker, tmp_path, """
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(3, 4, 3, padding=1)
+
+            def forward(self, x):
+                y = self.conv(x)
+                y = y / y.norm(dim=1, keepdim=True)
+                top, _ = y.topk(2, dim=1)
+                rows = torch.unbind(y, 2)
+                return top, rows[0] + rows[-1], torch.linalg.norm(y, dim=(2, 3))
+        """, "Net", ["float32[2,3,5,5]"])
