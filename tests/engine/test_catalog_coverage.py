@@ -134,3 +134,26 @@ def test_axis_ops_on_channels_last_conv_output(tmp_path, worker):
                 rows = torch.unbind(y, 2)
                 return top, rows[0] + rows[-1], torch.linalg.norm(y, dim=(2, 3))
         """, "Net", ["float32[2,3,5,5]"])
+
+
+def test_torch_init_functions_whose_value_is_used_become_keras_initializers(tmp_path, worker):
+    text = check(worker, tmp_path, """
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self, dim=4):
+                super().__init__()
+                self.w = nn.Parameter(nn.init.xavier_uniform_(torch.empty(dim, dim)))
+                self.v = nn.Parameter(nn.init.kaiming_normal_(torch.empty(dim, dim), nonlinearity="relu"))
+                self.u = nn.Parameter(nn.init.trunc_normal_(torch.empty(dim), std=0.02))
+                self.q = nn.Parameter(nn.init.orthogonal_(torch.empty(dim, dim)))
+                self.b = nn.Parameter(nn.init.constant_(torch.empty(dim), 0.1))
+                self.c = nn.Parameter(nn.init.normal_(torch.empty(dim), std=0.5))
+                self.d = nn.Parameter(nn.init.zeros_(torch.empty(dim)))
+
+            def forward(self, x):
+                return (x @ self.w @ self.v @ self.q + self.b) * self.u + self.c + self.d
+        """, "Net", ["float32[2,4]"])
+    assert "keras.initializers.GlorotUniform()((dim, dim))" in text
+    assert "ops.full((dim,), 0.1)" in text and "ops.zeros((dim,))" in text and "nn.init" not in text
