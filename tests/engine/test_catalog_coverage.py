@@ -157,3 +157,27 @@ def test_torch_init_functions_whose_value_is_used_become_keras_initializers(tmp_
         """, "Net", ["float32[2,4]"])
     assert "keras.initializers.GlorotUniform()((dim, dim))" in text
     assert "ops.full((dim,), 0.1)" in text and "ops.zeros((dim,))" in text and "nn.init" not in text
+
+
+def test_legacy_tensor_constructor_with_sizes_and_data(tmp_path, worker):
+    text = check(worker, tmp_path, """
+        import math
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self, n=4):
+                super().__init__()
+                self.weight = nn.Parameter(torch.Tensor(n, n))
+                self.bias = nn.Parameter(torch.Tensor(n))
+                self.register_buffer("scale", torch.Tensor([0.5, 1.0, 1.5, 2.0]))
+                self.reset_parameters()
+
+            def reset_parameters(self):
+                nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+                nn.init.zeros_(self.bias)
+
+            def forward(self, x: torch.Tensor) -> torch.Tensor:
+                return (x @ self.weight + self.bias) * self.scale
+        """, "Net", ["float32[2,4]"])
+    assert "ops.zeros((n, n))" in text and "ops.zeros((n,))" in text and "torch.Tensor" not in text

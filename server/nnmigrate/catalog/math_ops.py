@@ -226,6 +226,15 @@ def _filled(v: OpView, kind: str) -> n.Expr:
     return call(f"ops.{kind}", shape, *value)
 
 
+def _tensor_constructor(v: OpView) -> n.Expr:
+    """`torch.Tensor(2, 3)` / `torch.Tensor(n)`: sizes; `torch.Tensor([1, 2])`: a list or tuple display is data."""
+    args = v.get("args")
+    given = list(args.elts) if isinstance(args, n.TupleExpr) else [args]
+    if len(given) == 1 and isinstance(given[0], (n.ListExpr, n.TupleExpr)):
+        return call("ops.convert_to_tensor", given[0], dtype="float32")
+    return call("ops.zeros", n.TupleExpr(given))
+
+
 def _random_like(v: OpView, kind: str, low: str, high: str) -> n.Expr:
     return call(f"keras.random.{kind}", _shape_of(v.get("input")), v.get(low), v.get(high))
 
@@ -300,6 +309,10 @@ ENTRIES = (
     OpEntry("cast_type", "math_ops", (INPUT, Attr("dtype")), (method("type", "dtype"),), layout=LayoutRule("elementwise"),
             to_keras=lambda v: call("ops.cast", v.get("input"), v.get("dtype")),
             notes="`x.type(dtype)` casts; `x.type()` without a dtype names the type and has no Keras form."),
+    OpEntry("tensor_constructor", "math_ops", (Attr("args", torch=()),), (fn("torch.Tensor", varargs="args"),),
+            layout=CREATION, to_keras=_tensor_constructor,
+            notes="The legacy constructor: `torch.Tensor(n, m)` is an uninitialised float32 tensor of that shape (as "
+                  "torch.empty; zeros in Keras), `torch.Tensor([1, 2])` one of that data."),
     OpEntry("matrix_t", "math_ops", (INPUT,), (method("t"), fn("torch.t", "input")), layout=OPAQUE,
             to_keras=lambda v: call("ops.transpose", v.get("input")), notes="2-D transpose."),
     OpEntry("tolist", "math_ops", (INPUT,), (method("tolist"),), layout=OPAQUE,
