@@ -181,3 +181,17 @@ def test_legacy_tensor_constructor_with_sizes_and_data(tmp_path, worker):
                 return (x @ self.weight + self.bias) * self.scale
         """, "Net", ["float32[2,4]"])
     assert "ops.zeros((n, n))" in text and "ops.zeros((n,))" in text and "torch.Tensor" not in text
+
+
+def test_isinstance_with_torch_tensor_among_other_types(tmp_path, worker):
+    text = check(worker, tmp_path, """
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def forward(self, x):
+                if isinstance(x, (list, torch.Tensor)):
+                    x = x * 2
+                return x
+        """, "Net", ["float32[2,4]"])
+    assert "isinstance(x, (list,)) or ops.is_tensor(x)" in text
