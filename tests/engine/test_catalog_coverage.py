@@ -195,3 +195,23 @@ def test_isinstance_with_torch_tensor_among_other_types(tmp_path, worker):
                 return x
         """, "Net", ["float32[2,4]"])
     assert "isinstance(x, (list,)) or ops.is_tensor(x)" in text
+
+
+def test_keras_randint_migrates_to_torch_randint_and_runs():
+    import torch
+
+    from nnmigrate.frameworks import Framework
+    from nnmigrate.migrate import migrate_source
+
+    result = migrate_source(textwrap.dedent("""
+        import keras
+
+        class Net(keras.Model):
+            def call(self, x):
+                return keras.random.randint((2, 3), 2, 5)
+        """), Framework.PYTORCH, symbol="Net")
+    assert result.exit_code == 0, [d.message for d in result.diagnostics]
+    scope: dict = {}
+    exec(compile(result.text, "net_torch.py", "exec"), scope)
+    ids = scope["Net"]()(torch.zeros(2))
+    assert tuple(ids.shape) == (2, 3) and ids.dtype == torch.int32 and 2 <= int(ids.min()) and int(ids.max()) < 5
