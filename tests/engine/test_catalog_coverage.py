@@ -215,3 +215,24 @@ def test_keras_randint_migrates_to_torch_randint_and_runs():
     exec(compile(result.text, "net_torch.py", "exec"), scope)
     ids = scope["Net"]()(torch.zeros(2))
     assert tuple(ids.shape) == (2, 3) and ids.dtype == torch.int32 and 2 <= int(ids.min()) and int(ids.max()) < 5
+
+
+def test_keras_dot_product_attention_to_torch_with_mask_and_bias(tmp_path, worker):
+    result = migrate_and_verify(tmp_path, worker, """
+        import keras
+        from keras import layers, ops
+
+        class Net(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.qkv = layers.Dense(24)
+
+            def call(self, x):
+                q, k, v = ops.split(ops.reshape(self.qkv(x), (-1, 5, 6, 4)), 3, axis=2)
+                causal = ops.dot_product_attention(q, k, v, is_causal=True)
+                keep = ops.arange(5)[:, None] >= ops.arange(5)[None, :]
+                masked = ops.dot_product_attention(q, k, v, mask=keep, scale=0.3)
+                both = ops.dot_product_attention(q, k, v, bias=ops.ones((5, 5)) * 0.1, mask=keep)
+                return ops.reshape(causal + masked + both, (-1, 5, 8))
+        """, "Net", ["float32[2,5,8]"])
+    assert "F.scaled_dot_product_attention(" in result.text

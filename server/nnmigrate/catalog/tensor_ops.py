@@ -1017,6 +1017,23 @@ def _sdpa_keras(v: OpView) -> n.Expr:
     return n.IfExp(is_bool, attend(mask=mask), attend(bias=mask))
 
 
+def _dot_product_attention_torch(v: OpView) -> n.Expr:
+    """keras.ops.dot_product_attention over (batch, length, heads, features): torch's attends with heads on axis 1. A
+    boolean `mask` (True takes part) and an additive `bias` are both torch's attn_mask; with both, masked-out scores
+    are -inf."""
+    def swapped(e: n.Expr) -> n.Expr:
+        return n.Call(n.Attr(e, "transpose"), [n.Arg(n.Const(1)), n.Arg(n.Const(2))])
+    if not v.is_("attn_logits_soft_cap", None):
+        v.errors.append("attn_logits_soft_cap has no PyTorch scaled_dot_product_attention form")
+    mask, bias = (None if v.is_(a, None) else v.get(a) for a in ("mask", "bias"))
+    if mask is not None and bias is not None:
+        mask = call("torch.where", mask, bias, call("float", "-inf"))
+    attention = call("F.scaled_dot_product_attention", *(swapped(v.get(a)) for a in ("query", "key", "value")),
+                     attn_mask=mask if mask is not None else bias, is_causal=v.unless("is_causal", False),
+                     scale=v.unless("scale", None))
+    return swapped(attention)
+
+
 _NORM_ATTRS = (INPUT, Attr("p", torch="fro"), Attr("dim", torch=None), Attr("keepdim", torch=False), Attr("dtype", torch=None))
 ENTRIES = ENTRIES + (
     OpEntry("full", "tensor_ops", (Attr("size"), Attr("fill_value"), Attr("dtype", torch=None), Attr("device", torch=None),
@@ -1068,6 +1085,14 @@ ENTRIES = ENTRIES + (
             layout=LayoutRule("opaque", tensor_inputs=("query", "key", "value")), to_keras=_sdpa_keras,
             notes="Heads on axis 1 in torch, axis 2 in Keras; scale 1/sqrt(features) and a top-left causal mask in both. "
                   "dropout_p has no Keras form."),
+    OpEntry("dot_product_attention", "tensor_ops",
+            (Attr("query"), Attr("key"), Attr("value"), Attr("bias", keras=None), Attr("mask", keras=None),
+             Attr("scale", keras=None), Attr("is_causal", keras=False), Attr("flash_attention", keras=None),
+             Attr("attn_logits_soft_cap", keras=None)), (),
+            keras_fns(("keras.ops.dot_product_attention", "keras.ops.nn.dot_product_attention"), "query", "key", "value",
+                      "bias", "mask", "scale", "is_causal", "flash_attention", "attn_logits_soft_cap"),
+            layout=LayoutRule("opaque", tensor_inputs=("query", "key", "value")), to_torch=_dot_product_attention_torch,
+            notes="Heads on axis 2 (torch's scaled_dot_product_attention: axis 1); `mask` and `bias` become attn_mask."),
 )
 
 ENTRIES = with_keras(ENTRIES, {
