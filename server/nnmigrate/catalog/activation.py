@@ -116,6 +116,8 @@ ENTRIES = (
             "torch relu6(x+3)/6 equals Keras 3 `hard_sigmoid` (legacy `keras.backend.hard_sigmoid` is 0.2x+0.5)."),
     _simple("selu", "SELU", ("torch.selu", F + "selu"), "selu", "selu"),
     _simple("softsign", "Softsign", (F + "softsign",), "softsign", "softsign"),
+    _simple("logsigmoid", "LogSigmoid", (F + "logsigmoid",), "log_sigmoid", "log_sigmoid",
+            "log(sigmoid(x)) computed stably: Keras `log_sigmoid`."),
     OpEntry("mish", "activation", (INPUT, INPLACE), (layer(NN + "Mish", "inplace"), fn(F + "mish", "input", "inplace")),
             layout=ELEMENTWISE, to_keras=_mish),
     OpEntry("softplus", "activation", (INPUT, Attr("beta", torch=1.0, keras=1.0), Attr("threshold", torch=20.0, keras=20.0)),
@@ -306,6 +308,8 @@ ENTRIES = with_keras(ENTRIES, {
     "hardsigmoid": KerasForm(keras_fns(("keras.ops.hard_sigmoid", KA + "hard_sigmoid"), "input"), _torch_fn("Hardsigmoid")),
     "mish": KerasForm(keras_fns((KA + "mish",), "input"), _torch_fn("Mish")),
     "selu": KerasForm(keras_fns(("keras.ops.selu", KA + "selu", TF + "nn.selu"), "input", rename=_X), _torch_fn("SELU")),
+    "logsigmoid": KerasForm(keras_fns(("keras.ops.log_sigmoid", KA + "log_sigmoid", TF + "math.log_sigmoid"), "input",
+                                      rename=_X), _torch_fn("LogSigmoid")),
     "softsign": KerasForm(keras_fns(("keras.ops.softsign", KA + "softsign", TF + "nn.softsign"), "input", rename=_X),
                           _torch_fn("Softsign")),
 })

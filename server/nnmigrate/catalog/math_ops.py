@@ -173,8 +173,70 @@ def _sort(v: OpView) -> n.Expr:
     return n.TupleExpr([values, indices])
 
 
+INIT = "torch.nn.init."
+_TENSOR = {"tensor": "input"}
+#: torch.nn.init.calculate_gain squared, by nonlinearity (leaky_relu's depends on its slope `a`)
+_SQUARED_GAINS = {"linear": 1.0, "sigmoid": 1.0, "conv1d": 1.0, "conv2d": 1.0, "conv3d": 1.0, "relu": 2.0,
+                  "tanh": (5 / 3) ** 2, "selu": (3 / 4) ** 2}
+
+
+def _kaiming_scale(v: OpView) -> n.Expr:
+    """The variance scale of kaiming init: calculate_gain(nonlinearity, a) squared."""
+    nonlinearity = v.value("nonlinearity")
+    if nonlinearity in _SQUARED_GAINS:
+        return n.Const(_SQUARED_GAINS[nonlinearity])
+    return n.BinOp("/", n.Const(2.0), n.BinOp("+", n.Const(1), n.BinOp("**", v.get("a"), n.Const(2))))
+
+
+def _xavier(v: OpView, kind: str) -> n.Expr:
+    """Glorot init: Keras's GlorotUniform for torch's default gain; torch's normal one is untruncated."""
+    gain = v.value("gain")
+    if kind == "uniform" and gain == 1:
+        return _initialized(v, call("keras.initializers.GlorotUniform"))
+    scale = n.Const(float(gain) ** 2) if isinstance(gain, (int, float)) else n.BinOp("**", v.get("gain"), n.Const(2))
+    return _scaled_init(v, scale, "fan_avg", kind)
+
+
+def _scaled_init(v: OpView, scale: n.Expr, mode: n.Expr | str, kind: str) -> n.Expr:
+    """A fresh tensor of the input's shape from keras.initializers.VarianceScaling (torch's normal is untruncated)."""
+    return _initialized(v, call("keras.initializers.VarianceScaling", scale=scale, mode=mode,
+                                distribution="uniform" if kind == "uniform" else "untruncated_normal"))
+
+
+def _initialized(v: OpView, initializer: n.Expr) -> n.Expr:
+    """What the Keras `initializer` makes for the input's shape: the fresh tensor the torch init leaves in it."""
+    return n.Call(initializer, [n.Arg(_shape_of(v.get("input")))])
+
+
+def _shape_of(e: n.Expr) -> n.Expr:
+    """The shape of tensor `e`: the one it is made with (`ops.zeros((4, 4))`, from `torch.empty(4, 4)`), else read."""
+    if isinstance(e, n.Call) and isinstance(e.func, n.Name) and e.func.id in ("ops.zeros", "ops.ones", "ops.empty") \
+            and e.args and not e.args[0].keyword and not e.args[0].star:
+        shape = e.args[0].value
+        return shape if isinstance(shape, (n.TupleExpr, n.ListExpr)) else n.TupleExpr([shape])
+    return call("ops.shape", e)
+
+
+def _filled(v: OpView, kind: str) -> n.Expr:
+    """A tensor of the input's shape filled with zeros, ones or `value` (`kind` zeros, ones, full)."""
+    shape = _shape_of(v.get("input"))
+    value = (v.get("value"),) if kind == "full" else ()
+    if isinstance(shape, n.Call):  # read from a tensor of unknown making
+        return call(f"ops.{kind}_like", v.get("input"), *value)
+    return call(f"ops.{kind}", shape, *value)
+
+
+def _tensor_constructor(v: OpView) -> n.Expr:
+    """`torch.Tensor(2, 3)` / `torch.Tensor(n)`: sizes; `torch.Tensor([1, 2])`: a list or tuple display is data."""
+    args = v.get("args")
+    given = list(args.elts) if isinstance(args, n.TupleExpr) else [args]
+    if len(given) == 1 and isinstance(given[0], (n.ListExpr, n.TupleExpr)):
+        return call("ops.convert_to_tensor", given[0], dtype="float32")
+    return call("ops.zeros", n.TupleExpr(given))
+
+
 def _random_like(v: OpView, kind: str, low: str, high: str) -> n.Expr:
-    return call(f"keras.random.{kind}", call("ops.shape", v.get("input")), v.get(low), v.get(high))
+    return call(f"keras.random.{kind}", _shape_of(v.get("input")), v.get(low), v.get(high))
 
 
 ENTRIES = (
@@ -247,6 +309,10 @@ ENTRIES = (
     OpEntry("cast_type", "math_ops", (INPUT, Attr("dtype")), (method("type", "dtype"),), layout=LayoutRule("elementwise"),
             to_keras=lambda v: call("ops.cast", v.get("input"), v.get("dtype")),
             notes="`x.type(dtype)` casts; `x.type()` without a dtype names the type and has no Keras form."),
+    OpEntry("tensor_constructor", "math_ops", (Attr("args", torch=()),), (fn("torch.Tensor", varargs="args"),),
+            layout=CREATION, to_keras=_tensor_constructor,
+            notes="The legacy constructor: `torch.Tensor(n, m)` is an uninitialised float32 tensor of that shape (as "
+                  "torch.empty; zeros in Keras), `torch.Tensor([1, 2])` one of that data."),
     OpEntry("matrix_t", "math_ops", (INPUT,), (method("t"), fn("torch.t", "input")), layout=OPAQUE,
             to_keras=lambda v: call("ops.transpose", v.get("input")), notes="2-D transpose."),
     OpEntry("tolist", "math_ops", (INPUT,), (method("tolist"),), layout=OPAQUE,
@@ -274,14 +340,42 @@ ENTRIES = (
             notes="The file is a PyTorch checkpoint: Keras models cannot load it; copy weights the way verify does."),
     # In-place random initialisation of raw tensors: left out as initialisation where it stands alone as a
     # statement (see the reader); where its value is used, a fresh tensor of the input's shape.
-    OpEntry("uniform_", "init", (INPUT, Attr("a", torch=0.0), Attr("b", torch=1.0)), (method("uniform_", "a", "b"),),
+    OpEntry("uniform_", "init", (INPUT, Attr("a", torch=0.0), Attr("b", torch=1.0)), (method("uniform_", "a", "b"), fn(INIT + "uniform_", "input", "a", "b", rename=_TENSOR)),
             layout=OPAQUE, to_keras=lambda v: _random_like(v, "uniform", "a", "b")),
     OpEntry("normal_", "init", (INPUT, Attr("mean", torch=0.0), Attr("std", torch=1.0)),
-            (method("normal_", "mean", "std"),), layout=OPAQUE, to_keras=lambda v: _random_like(v, "normal", "mean", "std")),
-    OpEntry("zero_", "init", (INPUT,), (method("zero_"),), layout=OPAQUE,
-            to_keras=lambda v: call("ops.zeros_like", v.get("input"))),
-    OpEntry("fill_", "init", (INPUT, Attr("value")), (method("fill_", "value"),), layout=OPAQUE,
-            to_keras=lambda v: call("ops.full_like", v.get("input"), v.get("value"))),
+            (method("normal_", "mean", "std"), fn(INIT + "normal_", "input", "mean", "std", rename=_TENSOR)),
+            layout=OPAQUE, to_keras=lambda v: _random_like(v, "normal", "mean", "std")),
+    OpEntry("zero_", "init", (INPUT,), (method("zero_"), fn(INIT + "zeros_", "input", rename=_TENSOR)), layout=OPAQUE,
+            to_keras=lambda v: _filled(v, "zeros")),
+    OpEntry("fill_", "init", (INPUT, Attr("value")), (method("fill_", "value"),
+                                                          fn(INIT + "constant_", "input", "value", rename={**_TENSOR, "val": "value"})),
+            layout=OPAQUE, to_keras=lambda v: _filled(v, "full")),
+    OpEntry("ones_", "init", (INPUT,), (fn(INIT + "ones_", "input", rename=_TENSOR),), layout=OPAQUE,
+            to_keras=lambda v: _filled(v, "ones")),
+    OpEntry("eye_", "init", (INPUT,), (fn(INIT + "eye_", "input", rename=_TENSOR),), layout=OPAQUE,
+            to_keras=lambda v: call("ops.eye", *(n.Subscript(call("ops.shape", v.get("input")), n.Const(i)) for i in (0, 1)))),
+    *(OpEntry(f"xavier_{kind}_", "init", (INPUT, Attr("gain", torch=1.0)),
+              (fn(INIT + f"xavier_{kind}_", "input", "gain", rename=_TENSOR),), layout=OPAQUE,
+              to_keras=lambda v, kind=kind: _xavier(v, kind),
+              notes="Starting weights only (verify copies trained ones): Keras reads the fans from the shape in its "
+                    "(in, out) order.")
+      for kind in ("uniform", "normal")),
+    *(OpEntry(f"kaiming_{kind}_", "init", (INPUT, Attr("a", torch=0.0), Attr("mode", torch="fan_in"),
+                                           Attr("nonlinearity", torch="leaky_relu")),
+              (fn(INIT + f"kaiming_{kind}_", "input", "a", "mode", "nonlinearity", rename=_TENSOR),), layout=OPAQUE,
+              to_keras=lambda v, kind=kind: _scaled_init(v, _kaiming_scale(v), v.get("mode"), kind),
+              notes="Starting weights only (verify copies trained ones): Keras reads the fans from the shape in its "
+                    "(in, out) order.")
+      for kind in ("uniform", "normal")),
+    OpEntry("trunc_normal_", "init", (INPUT, Attr("mean", torch=0.0), Attr("std", torch=1.0), Attr("a", torch=-2.0),
+                                      Attr("b", torch=2.0)),
+            (fn(INIT + "trunc_normal_", "input", "mean", "std", "a", "b", rename=_TENSOR),), layout=OPAQUE,
+            to_keras=lambda v: _initialized(v, call("keras.initializers.TruncatedNormal", mean=v.unless("mean", 0.0),
+                                                    stddev=v.get("std"))),
+            notes="Starting weights only: torch cuts at the absolute bounds a and b, Keras at two standard deviations."),
+    OpEntry("orthogonal_", "init", (INPUT, Attr("gain", torch=1.0)),
+            (fn(INIT + "orthogonal_", "input", "gain", rename=_TENSOR),), layout=OPAQUE,
+            to_keras=lambda v: _initialized(v, call("keras.initializers.Orthogonal", gain=v.unless("gain", 1.0)))),
 )
 
 

@@ -954,11 +954,6 @@ ENTRIES = with_keras(ENTRIES, {
 })
 
 
-def _top_k_torch(v: OpView) -> n.Expr:
-    """(values, indices) of the k largest along the last axis."""
-    return call("torch.topk", v.get("input"), v.get("k"), dim=v.unless("dim", -1), sorted=v.unless("sorted", True))
-
-
 def _argsort_torch(v: OpView) -> n.Expr:
     descending = None if v.is_("descending", "ASCENDING") else n.Const(True) if v.is_("descending", "DESCENDING") \
         else n.Compare(v.get("descending"), ["=="], [n.Const("DESCENDING")])
@@ -1020,22 +1015,10 @@ ENTRIES = ENTRIES + (
             keras_fns((TF + "math.reduce_euclidean_norm",), "input", "dim", "keepdim"), layout=_REDUCE_AXIS,
             to_torch=torch_form("torch.linalg.vector_norm", "input", dim=None, keepdim=False),
             notes="The 2-norm over the axes (all of them when none are given)."),
-    OpEntry("linalg_norm", "tensor_ops", (INPUT, Attr("ord", keras=None), Attr("dim", keras=None), Attr("keepdim", keras=False)),
-            (), keras_fns(("keras.ops.norm",), "input", "ord", "dim", "keepdim"), layout=_REDUCE_AXIS,
-            to_torch=torch_form("torch.linalg.norm", "input", ord=None, dim=None, keepdim=False),
-            notes="numpy.linalg.norm semantics in both: a vector norm over one axis, a matrix norm over two."),
     OpEntry("l2_normalize", "tensor_ops", (INPUT, Attr("dim", keras=None), Attr("eps", keras=1e-12)), (),
             keras_fns((TF + "math.l2_normalize", TF + "nn.l2_normalize"), "input", "dim", "eps", rename={"epsilon": "eps"}),
             layout=LayoutRule("axis", axes=("dim",)), to_torch=_l2_normalize_torch,
             notes="TensorFlow clamps the squared norm at eps: F.normalize with eps=sqrt(eps) is the same."),
-    OpEntry("unstack", "tensor_ops", (INPUT, Attr("num", keras=None), Attr("dim", keras=0)), (),
-            keras_fns(names("unstack", "unstack", math=False), "input", "num", "dim", rename={"value": "input"}),
-            layout=LayoutRule("axis", axes=("dim",)), to_torch=torch_form("torch.unbind", "input", dim=0),
-            notes="A tuple of slices along the axis."),
-    OpEntry("top_k", "tensor_ops", (INPUT, Attr("k", keras=1), Attr("sorted", keras=True), Attr("dim", keras=-1)), (),
-            keras_fns(("keras.ops.top_k", TF + "math.top_k", TF + "nn.top_k"), "input", "k", "sorted", fixed={"dim": -1}),
-            layout=LayoutRule("axis", axes=("dim",)), to_torch=_top_k_torch,
-            notes="(values, indices) of the k largest along the last axis; ties may be ordered differently."),
     OpEntry("argsort", "tensor_ops", (INPUT, Attr("dim", keras=-1), Attr("descending", keras="ASCENDING"),
                                       Attr("stable", keras=False)), (),
             keras_fns(names("argsort"), "input", "dim")
@@ -1074,3 +1057,181 @@ ENTRIES = ENTRIES + (
             layout=LayoutRule("none", tensor_inputs=()), to_torch=_cond_torch,
             notes="The branch taken by a Python conditional on the predicate, as eager PyTorch runs it."),
 )
+
+
+def _topk_keras(v: OpView) -> n.Expr:
+    """keras.ops.top_k picks along the last axis, the largest values: another axis is moved there and back, the
+    smallest are the largest of the negated tensor."""
+    x, k = v.get("input"), v.get("k")
+    smallest = not v.is_("largest", True)
+    x = n.UnaryOp("-", x) if smallest else x
+    last = v.is_("dim", -1) or (v.rank is not None and v.is_("dim", v.rank - 1))
+    picked = call("ops.top_k", x if last else call("ops.moveaxis", x, v.get("dim"), -1), k,
+                  sorted=v.unless("sorted", True))
+    if last and not smallest:
+        return picked
+    values, indices = n.Subscript(picked, n.Const(0)), n.Subscript(picked, n.Const(1))
+    if smallest:
+        values = n.UnaryOp("-", values)
+    if not last:
+        values, indices = (call("ops.moveaxis", t, -1, v.get("dim")) for t in (values, indices))
+    return n.TupleExpr([values, indices])
+
+
+def _norm_keras(v: OpView) -> n.Expr:
+    """torch.norm / Tensor.norm / linalg.vector_norm: a vector norm over `dim` (all elements when None) unless p is
+    'fro' or 'nuc'. keras.ops.norm takes a vector norm for one axis and a matrix norm for two: p 2 (and 'fro') is the
+    same either way; another p over several axes is written out as (sum |x|^p)^(1/p)."""
+    x, p = v.get("input"), v.value("p")
+    if v.is_("dim", None) and p != "nuc":
+        x = call("ops.ravel", x)  # keras.ops.norm takes no more than two axes at once
+    axis = None if v.is_("dim", None) else v.get("dim")
+    keep = v.unless("keepdim", False)
+    if p in ("fro", 2, 2.0, None):
+        return call("ops.norm", x, axis=axis, keepdims=keep)
+    if p == "nuc" or isinstance(v.value("dim"), int) or axis is None:
+        return call("ops.norm", x, ord=v.get("p"), axis=axis, keepdims=keep)
+    if p in (1, 1.0):
+        return call("ops.sum", call("ops.abs", x), axis=axis, keepdims=keep)
+    total = call("ops.sum", n.BinOp("**", call("ops.abs", x), v.get("p")), axis=axis, keepdims=keep)
+    return n.BinOp("**", total, n.BinOp("/", n.Const(1), v.get("p")))
+
+
+def _linalg_norm_keras(v: OpView) -> n.Expr:
+    """numpy.linalg.norm semantics in both; torch flattens a tensor of any rank when neither `ord` nor `dim` is given,
+    keras.ops.norm only one of up to two axes."""
+    x = call("ops.ravel", v.get("input")) if v.is_("dim", None) and v.is_("ord", None) else v.get("input")
+    return call("ops.norm", x, ord=v.unless("ord", None), axis=None if v.is_("dim", None) else v.get("dim"),
+                keepdims=v.unless("keepdim", False))
+
+
+def _randint_keras(v: OpView) -> n.Expr:
+    """torch.randint(high, size) or (low, high, size): keras.random.randint(shape, minval, maxval); torch's
+    integers are int64."""
+    args = v.get("args")
+    given = list(args.elts) if isinstance(args, n.TupleExpr) else [args]
+    size = given.pop() if v.is_("size", None) else v.get("size")
+    high = given.pop() if v.is_("high", None) else v.get("high")
+    low = given.pop() if given else v.get("low")
+    dtype = n.Const("int64") if v.is_("dtype", None) else v.get("dtype")
+    return call("keras.random.randint", size, low, high, dtype=dtype)
+
+
+def _sdpa_keras(v: OpView) -> n.Expr:
+    """torch attends over (batch, heads, length, features); keras.ops.dot_product_attention over (batch, length, heads,
+    features): the inputs and output swap axes 1 and 2. A boolean torch mask marks the positions that take part, as
+    Keras's `mask`; a float one is added to the scores, as Keras's `bias`."""
+    def heads_last(e: n.Expr) -> n.Expr:
+        return call("ops.swapaxes", e, 1, 2)
+    kwargs = {"scale": v.unless("scale", None), "is_causal": v.unless("is_causal", False)}
+
+    def attend(**mask: n.Expr) -> n.Expr:
+        return heads_last(call("ops.dot_product_attention", *(heads_last(v.get(a)) for a in ("query", "key", "value")),
+                               **mask, **kwargs))
+    if not v.is_("dropout_p", 0.0) and not v.is_("dropout_p", 0):
+        v.notes.append("dropout_p is left out: keras.ops.dot_product_attention has no dropout (inference is unaffected)")
+    if v.is_("attn_mask", None):
+        return attend()
+    mask = v.get("attn_mask")
+    is_bool = n.Compare(call("keras.backend.standardize_dtype", n.Attr(mask, "dtype")), ["=="], [n.Const("bool")])
+    return n.IfExp(is_bool, attend(mask=mask), attend(bias=mask))
+
+
+def _dot_product_attention_torch(v: OpView) -> n.Expr:
+    """keras.ops.dot_product_attention over (batch, length, heads, features): torch's attends with heads on axis 1. A
+    boolean `mask` (True takes part) and an additive `bias` are both torch's attn_mask; with both, masked-out scores
+    are -inf."""
+    def swapped(e: n.Expr) -> n.Expr:
+        return n.Call(n.Attr(e, "transpose"), [n.Arg(n.Const(1)), n.Arg(n.Const(2))])
+    if not v.is_("attn_logits_soft_cap", None):
+        v.errors.append("attn_logits_soft_cap has no PyTorch scaled_dot_product_attention form")
+    mask, bias = (None if v.is_(a, None) else v.get(a) for a in ("mask", "bias"))
+    if mask is not None and bias is not None:
+        mask = call("torch.where", mask, bias, call("float", "-inf"))
+    attention = call("F.scaled_dot_product_attention", *(swapped(v.get(a)) for a in ("query", "key", "value")),
+                     attn_mask=mask if mask is not None else bias, is_causal=v.unless("is_causal", False),
+                     scale=v.unless("scale", None))
+    return swapped(attention)
+
+
+_NORM_ATTRS = (INPUT, Attr("p", torch="fro"), Attr("dim", torch=None), Attr("keepdim", torch=False), Attr("dtype", torch=None))
+ENTRIES = ENTRIES + (
+    OpEntry("full", "tensor_ops", (Attr("size"), Attr("fill_value"), Attr("dtype", torch=None), Attr("device", torch=None),
+                                   Attr("requires_grad", torch=False)),
+            (fn("torch.full", "size", "fill_value"),), layout=LayoutRule("none", tensor_inputs=()),
+            to_keras=lambda v: call("ops.full", v.get("size"), v.get("fill_value"),
+                                    dtype=None if v.is_("dtype", None) else v.get("dtype"))),
+    OpEntry("full_like", "tensor_ops", (INPUT, Attr("fill_value"), Attr("dtype", torch=None, keras=None)),
+            (fn("torch.full_like", "input", "fill_value"),), layout=ELEMENTWISE,
+            to_keras=lambda v: call("ops.full_like", v.get("input"), v.get("fill_value"),
+                                    dtype=None if v.is_("dtype", None) else v.get("dtype"))),
+    *(OpEntry(name, "tensor_ops", (INPUT, Attr("dtype", torch=None)), (fn(f"torch.{name}", "input"),), layout=ELEMENTWISE,
+              to_keras=lambda v, kind=kind: call(f"keras.random.{kind}", call("ops.shape", v.get("input")),
+                                                 dtype=n.Attr(v.get("input"), "dtype") if v.is_("dtype", None) else v.get("dtype")),
+              notes="A fresh random tensor of the input's shape and dtype.")
+      for name, kind in (("randn_like", "normal"), ("rand_like", "uniform"))),
+    OpEntry("randint", "tensor_ops", (Attr("args", torch=(), keras=()), Attr("low", torch=0), Attr("high", torch=None),
+                                      Attr("size", torch=None), Attr("dtype", torch=None, keras="int32"),
+                                      Attr("device", torch=None, keras=None), Attr("seed", torch=None, keras=None)),
+            (fn("torch.randint", varargs="args"),), layout=LayoutRule("none", tensor_inputs=()), to_keras=_randint_keras,
+            notes="torch.randint(high, size) or (low, high, size); torch's integers are int64, Keras's int32 by default."),
+    OpEntry("topk", "tensor_ops", (INPUT, Attr("k"), Attr("dim", torch=-1, keras=-1), Attr("largest", torch=True, keras=True),
+                                   Attr("sorted", torch=True, keras=True)),
+            (fn("torch.topk", "input", "k", "dim", "largest", "sorted"), method("topk", "k", "dim", "largest", "sorted")),
+            layout=LayoutRule("axis", axes=("dim",)), to_keras=_topk_keras,
+            notes="(values, indices). keras.ops.top_k takes the largest along the last axis: another axis is moved."),
+    OpEntry("unbind", "tensor_ops", (INPUT, Attr("dim", torch=0, keras=0), Attr("num", torch=None, keras=None)),
+            (fn("torch.unbind", "input", "dim"), method("unbind", "dim")), layout=OPAQUE,
+            to_keras=lambda v: call("ops.unstack", v.get("input"), axis=v.unless("dim", 0)),
+            notes="The pieces have one axis fewer: a channels-last input is moved back to the source layout first."),
+    OpEntry("norm", "tensor_ops", _NORM_ATTRS,
+            (fn("torch.norm", "input", "p", "dim", "keepdim"), method("norm", "p", "dim", "keepdim"),
+             fn("torch.linalg.vector_norm", "input", "p", "dim", "keepdim", rename={"ord": "p"})),
+            layout=LayoutRule("axis", axes=("dim",), keepdim="keepdim"), to_keras=_norm_keras,
+            notes="A vector norm over `dim` (every element when None); p 'fro' and 'nuc' are matrix norms."),
+    OpEntry("linalg_norm", "tensor_ops", (INPUT, Attr("ord", torch=None, keras=None), Attr("dim", torch=None, keras=None),
+                                          Attr("keepdim", torch=False, keras=False)),
+            (fn("torch.linalg.norm", "input", "ord", "dim", "keepdim"),),
+            layout=LayoutRule("axis", axes=("dim",), keepdim="keepdim"),
+            to_keras=_linalg_norm_keras,
+            notes="numpy.linalg.norm semantics in both: a vector norm for one axis, a matrix norm for two."),
+    OpEntry("type_as", "tensor_ops", (INPUT, Attr("other")), (method("type_as", "other"),), layout=ELEMENTWISE,
+            to_keras=lambda v: call("ops.cast", v.get("input"), n.Attr(v.get("other"), "dtype")),
+            notes="A cast to the other tensor's dtype."),
+    OpEntry("scaled_dot_product_attention", "tensor_ops",
+            (Attr("query"), Attr("key"), Attr("value"), Attr("attn_mask", torch=None), Attr("dropout_p", torch=0.0),
+             Attr("is_causal", torch=False), Attr("scale", torch=None), Attr("enable_gqa", torch=False)),
+            (fn(F + "scaled_dot_product_attention", "query", "key", "value", "attn_mask", "dropout_p", "is_causal", "scale"),),
+            layout=LayoutRule("opaque", tensor_inputs=("query", "key", "value")), to_keras=_sdpa_keras,
+            notes="Heads on axis 1 in torch, axis 2 in Keras; scale 1/sqrt(features) and a top-left causal mask in both. "
+                  "dropout_p has no Keras form."),
+    OpEntry("dot_product_attention", "tensor_ops",
+            (Attr("query"), Attr("key"), Attr("value"), Attr("bias", keras=None), Attr("mask", keras=None),
+             Attr("scale", keras=None), Attr("is_causal", keras=False), Attr("flash_attention", keras=None),
+             Attr("attn_logits_soft_cap", keras=None)), (),
+            keras_fns(("keras.ops.dot_product_attention", "keras.ops.nn.dot_product_attention"), "query", "key", "value",
+                      "bias", "mask", "scale", "is_causal", "flash_attention", "attn_logits_soft_cap"),
+            layout=LayoutRule("opaque", tensor_inputs=("query", "key", "value")), to_torch=_dot_product_attention_torch,
+            notes="Heads on axis 2 (torch's scaled_dot_product_attention: axis 1); `mask` and `bias` become attn_mask."),
+)
+
+ENTRIES = with_keras(ENTRIES, {
+    "full": KerasForm(keras_fns(names("full", "fill", math=False), "size", "fill_value", "dtype",
+                                rename={"shape": "size", "dims": "size", "value": "fill_value"}),
+                      lambda v: call("torch.full", v.get("size"), v.get("fill_value"),
+                                     dtype=None if v.is_("dtype", None) else torch_dtype(v.get("dtype")))),
+    "full_like": KerasForm(keras_fns(names("full_like"), "input", "fill_value", "dtype"),
+                           lambda v: call("torch.full_like", v.get("input"), v.get("fill_value"),
+                                          dtype=None if v.is_("dtype", None) else torch_dtype(v.get("dtype")))),
+    "topk": KerasForm(keras_fns(names("top_k", "math.top_k", math=False, extra=(TF + "nn.top_k",)), "input", "k", "sorted"),
+                      lambda v: call("torch.topk", v.get("input"), v.get("k"), sorted=v.unless("sorted", True))),
+    "randint": KerasForm(keras_fns(("keras.random.randint",), "size", "low", "high", "dtype", "seed",
+                                   rename={"shape": "size", "minval": "low", "maxval": "high"}),
+                         lambda v: call("torch.randint", v.get("low"), v.get("high"), v.get("size"),
+                                        dtype=torch_dtype(v.get("dtype")))),
+    "unbind": KerasForm(keras_fns(names("unstack", "unstack", math=False), "input", "num", "dim", rename={"value": "input"}),
+                        torch_form("torch.unbind", "input", dim=0)),
+    "linalg_norm": KerasForm(keras_fns(names("norm"), "input", "ord", "dim", "keepdim"),
+                             lambda v: call("torch.linalg.norm", v.get("input"), ord=v.unless("ord", None),
+                                            dim=v.unless("dim", None), keepdim=v.unless("keepdim", False))),
+})

@@ -154,12 +154,22 @@ class TorchReader(SourceReader):
         return op
 
     def tensor_type_check(self, node: cst.Call) -> n.Expr | None:
-        """`isinstance(x, torch.Tensor)` is the catalog's `torch.is_tensor(x)`."""
-        if dotted(node.func) != "isinstance" or "isinstance" in self.imports.aliases or len(node.args) != 2 \
-                or self.qualname(node.args[1].value) not in _TENSOR_TYPES:
+        """`isinstance(x, torch.Tensor)` is the catalog's `torch.is_tensor(x)`; `isinstance(x, (list, torch.Tensor))`
+        is `isinstance(x, (list,)) or torch.is_tensor(x)`."""
+        if dotted(node.func) != "isinstance" or "isinstance" in self.imports.aliases or len(node.args) != 2:
             return None
+        types = node.args[1].value
         found = self.resolve_function("torch.is_tensor")
-        return self.bind(found[0], found[1], [node.args[0]], node) if found is not None else None
+        if found is None:
+            return None
+        if self.qualname(types) in _TENSOR_TYPES:
+            return self.bind(found[0], found[1], [node.args[0]], node)
+        if not isinstance(types, cst.Tuple) or not any(self.qualname(e.value) in _TENSOR_TYPES for e in types.elements):
+            return None
+        others = [e.value for e in types.elements if self.qualname(e.value) not in _TENSOR_TYPES]
+        rest = self.expr(node.with_changes(args=[node.args[0], cst.Arg(cst.Tuple(
+            [cst.Element(e) for e in others] if len(others) != 1 else [cst.Element(others[0], comma=cst.Comma())]))]))
+        return n.BoolOp("or", [rest, self.bind(found[0], found[1], [node.args[0]], node)], span=self.span(node))
 
     def autograd_function(self, node: cst.ClassDef) -> n.ClassDef:
         """A custom torch.autograd.Function: a plain class whose static forward is called with a stand-in for
