@@ -54,6 +54,8 @@ class ModelWriter:
     reserved_attrs: ClassVar[frozenset[str]] = frozenset()
     framework_imports: ClassVar[dict[str, str]] = {}
     support_module: ClassVar[str] = "keras_layers.py"
+    #: the target's tensors take no item assignment (`x[0] = v`): it is written as a new tensor
+    immutable_tensors: ClassVar[bool] = False
     #: per container op, its methods spelled differently in the target (`model.add` -> `model.append`)
     container_methods: ClassVar[dict[str, dict[str, str]]] = {}
     #: keyword arguments of layer calls that the target's layers do not take (Keras `training=` in PyTorch)

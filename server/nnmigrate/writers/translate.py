@@ -19,7 +19,7 @@ from nnmigrate.diagnostics import Diagnostic, Severity, SourceRange
 from nnmigrate.layout import UNKNOWN, TensorInfo, collapse
 from nnmigrate.pivot import nodes as n
 from nnmigrate.pivot.values import const_value
-from nnmigrate.writers import printer
+from nnmigrate.writers import item_assignment, printer
 from nnmigrate.writers.fallback import guarded, kept
 from nnmigrate.writers.dtypes import FLOAT, INT, INT_TENSOR, needs_float, number_kind, sizes
 from nnmigrate.writers.emit import MOVED, PLAIN, OpView
@@ -1016,6 +1016,10 @@ class Translator:
 
     def _stmt(self, s: n.Stmt) -> list[n.Stmt]:  # noqa: C901
         c = s.comments
+        if isinstance(s, (n.Assign, n.AugAssign)) and self.writer.immutable_tensors:
+            assigned = self.item_assignment(s)
+            if assigned is not None:
+                return assigned
         if isinstance(s, n.Assign):
             first = s.targets[0]
             if isinstance(first, n.Name) and isinstance(s.value, n.Op) and s.value.layer:
@@ -1096,6 +1100,54 @@ class Translator:
                                 self.writer.source)
         self.diagnostics.append(diagnostic)
         return stmt
+
+    def item_assignment(self, s: n.Assign | n.AugAssign) -> list[n.Stmt] | None:
+        """`x[index] = v` (or `x[index] += v`) on a tensor, for a target whose tensors are immutable: `x` rebound
+        to a new tensor with those elements replaced. Kept behind a marker, with a diagnostic, where no such form
+        is faithful (a tensor index, another layout for the value, a target other than a name or attribute).
+        None for a statement that assigns no tensor item (a list or dict item, a plain name)."""
+        targets = s.targets if isinstance(s, n.Assign) else [s.target]
+        if not any(isinstance(t, n.Subscript) for t in targets):
+            return None
+        if len(targets) != 1:
+            return self._kept_item_assignment(s, "an item assignment to several targets at once")
+        t = targets[0]
+        assert isinstance(t, n.Subscript)
+        base, info = self.expr(t.value)
+        if info.parts is not None or info.listed or not (info.layout or info.origin):
+            return None
+        if not isinstance(t.value, (n.Name, n.Attr)):
+            return self._kept_item_assignment(s, "item assignment into a part of a tensor")
+        index, index_info = self.expr(t.index)
+        items = t.index.elts if isinstance(t.index, n.TupleExpr) else [t.index]
+        infos = index_info.parts if index_info.parts is not None else (index_info,)
+        if any(map(item_assignment.tensor_valued, items)) or any(i.layout is not None or i.origin for i in infos) \
+                or any(isinstance(x, n.Name) and self.number_kinds.get(x.id) == INT_TENSOR for x in items):
+            return self._kept_item_assignment(s, "item assignment at tensor-valued indices")
+        value, value_info = self.expr(s.value)
+        current = base
+        if info.moved:  # indexed as in the source layout: remapped, else written in that layout
+            remapped = self.writer.axes.remap_index(index, self.moved_rank(info.rank))
+            if remapped is not None:
+                index = remapped
+            else:
+                current, info = self.need(base, info, PLAIN), replace(info, layout=PLAIN)
+                value = self.need(value, value_info, PLAIN)
+                value_info = replace(value_info, layout=PLAIN if value_info.layout else None)
+                self.bind(t.value, info)
+        if value_info.layout is not None and value_info.layout != info.layout:
+            return self._kept_item_assignment(s, "item assignment of a value in another layout than the tensor")
+        if isinstance(s, n.AugAssign):
+            value = n.BinOp(s.op, n.Subscript(current, index), value)
+        assigned = item_assignment.rebinding(self.target(t.value), current, index, value)
+        assigned.span, assigned.comments = s.span, s.comments
+        return [assigned]
+
+    def _kept_item_assignment(self, s: n.Stmt, what: str) -> list[n.Stmt]:
+        stmt, diagnostic = kept(s, f"{what} has no {self.writer.target_name} form (its tensors are immutable)",
+                                self.writer.source)
+        self.diagnostics.append(diagnostic)
+        return [stmt]
 
     def target(self, t: n.Expr) -> n.Expr:
         if isinstance(t, n.Attr) and isinstance(t.value, n.Name) and t.value.id == "self":
