@@ -62,6 +62,9 @@ class Signature:
     returns: TensorInfo
 
 
+_FORWARD_NAMES = frozenset({"forward", "call"})  # a model's forward method in either framework
+
+
 class Translator:
     """Translates one function body. `demand` collects, per parameter, the layout its first use needs."""
 
@@ -550,6 +553,13 @@ class Translator:
         self.report("NNM103", "this layer call cannot be migrated", e.span)
         return n.Unsupported(code, "this layer call cannot be migrated"), UNKNOWN
 
+    def _inherited_method(self, func: n.Attr) -> str:
+        """The target's name of the method `func` names: `super().forward` is the parent's forward, which the
+        target spells `super().call` (and the other way round)."""
+        inherited = isinstance(func.value, n.Call) and isinstance(func.value.func, n.Name) \
+            and func.value.func.id == "super"
+        return self.writer.forward_name if inherited and func.attr in _FORWARD_NAMES else func.attr
+
     def call(self, e: n.Call) -> tuple[n.Expr, TensorInfo]:
         if isinstance(e.func, n.Op) and e.func.layer:
             return self.inline_layer_call(e, e.func)
@@ -560,7 +570,7 @@ class Translator:
         receiver = UNKNOWN
         if isinstance(e.func, n.Attr) and not (isinstance(e.func.value, n.Name) and e.func.value.id == "self"):
             value, receiver = self.expr(e.func.value)
-            func: n.Expr = n.Attr(value, e.func.attr, span=e.func.span)
+            func: n.Expr = n.Attr(value, self._inherited_method(e.func), span=e.func.span)
         else:
             func, _ = self.expr(e.func)
             if isinstance(e.func, n.Call) and (target is not None or isinstance(e.func.func, n.Name)
