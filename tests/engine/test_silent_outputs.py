@@ -83,3 +83,57 @@ def test_item_assignment_building_a_buffer_in_the_constructor(tmp_path, worker):
                 return x + self.pe[:, : x.size(1)]
         """, "PositionalEncoding", ["float32[2,5,8]"])
     assert "pe = set_items(pe, (slice(None), slice(0, None, 2)), ops.sin(position * div_term))" in text
+
+
+NET_WITH_SETTINGS = """
+    import torch
+    import torch.nn as nn
+
+    class Body(nn.Sequential):
+        def __init__(self):
+            super().__init__(nn.Linear(4, 8).eval(), nn.ReLU(), nn.Linear(8, 4).float())
+
+        def forward(self, x):
+            return super().forward(x) + x
+
+    class Net(nn.Module):
+        def __init__(self, device="cpu"):
+            super().__init__()
+            self.body = Body().to(device)
+            self.head = nn.Linear(4, 2).to(device).float()
+            self.head.train(False)
+            self.apply(self._init_weights)
+
+        def _init_weights(self, m):
+            if isinstance(m, nn.Linear):
+                nn.init.zeros_(m.bias)
+
+        def forward(self, x):
+            return self.head(self.body(x))
+    """
+
+
+def test_super_forward_and_module_settings_in_the_constructor(tmp_path, worker):
+    """`super().forward(x)` is the parent's `call`; `.eval()`, `.to(device)`, `.float()`, `.train(False)` and
+    `.apply(init)` set nothing the migrated layers compute with in float32 inference: left out, each noted."""
+    text = check(worker, tmp_path, NET_WITH_SETTINGS, "Net", ["float32[2,4]"])
+    assert "return super().call(x) + x" in text
+    assert "super().__init__([layers.Dense(8), layers.ReLU(), layers.Dense(4)])" in text
+    assert "self.body = Body()\n" in text and "self.head = layers.Dense(2)\n" in text
+    assert "# nnmigrate: left out the module's mode: `self.head.train(False)`" in text
+    assert "# nnmigrate: left out weight initialisation over submodules: `self.apply(self._init_weights)`" in text
+    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    for left_out in (".eval()", ".to(", ".float()", ".train(", ".apply(", "ops.cast"):
+        assert left_out not in code
+
+
+def test_module_settings_left_out_are_reported_where_they_were():
+    source, result = to_keras(NET_WITH_SETTINGS.replace(".to(device).float()", ".cuda().half()"))
+    found = {(d.code, d.severity.value, d.message.split("`")[1]) for d in result.diagnostics if "`" in d.message}
+    assert ("NNM206", "information", "nn.Linear(4, 8).eval()") in found
+    assert ("NNM206", "information", "Body().to(device)") in found
+    assert ("NNM206", "warning", "nn.Linear(4, 2).cuda().half()") in found  # the precision differs: a warning
+    assert ("NNM205", "warning", "self.apply(self._init_weights)") in found
+    lines = source.splitlines()
+    assert all(d.range is not None and d.message.split("`")[1] in lines[d.range.start_line - 1]
+               for d in result.diagnostics if "`" in d.message)

@@ -19,7 +19,7 @@ from nnmigrate.diagnostics import Diagnostic, Severity, SourceRange
 from nnmigrate.layout import UNKNOWN, TensorInfo, collapse
 from nnmigrate.pivot import nodes as n
 from nnmigrate.pivot.values import const_value
-from nnmigrate.writers import item_assignment, printer
+from nnmigrate.writers import item_assignment, module_state, printer
 from nnmigrate.writers.fallback import guarded, kept
 from nnmigrate.writers.dtypes import FLOAT, INT, INT_TENSOR, needs_float, number_kind, sizes
 from nnmigrate.writers.emit import MOVED, PLAIN, OpView
@@ -138,6 +138,9 @@ class Translator:
                 if special is not None:
                     return special, UNKNOWN
             return e, self.env.get(e.id, UNKNOWN)
+        left_out = self._module_setting(e)
+        if left_out is not None:
+            return self.expr(left_out)
         if isinstance(e, n.Op):
             return self.op(e)
         if isinstance(e, n.Attr):
@@ -1166,8 +1169,41 @@ class Translator:
             return type(t)([self.target(x) for x in t.elts])
         return self.expr(t)[0]
 
+    def _is_module(self, e: n.Expr) -> bool:
+        """Whether `e` is a layer or model: built here, `self`, a name or attribute bound to one, or a module
+        method's result (`nn.Linear(4, 2).eval()`)."""
+        if isinstance(e, n.Op) and e.layer or isinstance(e, n.Call) and isinstance(e.func, n.Name) and (
+                e.func.id in self.writer.classes or self.writer.is_layer_factory(e.func.id)):
+            return True
+        if isinstance(e, n.Name) and (e.id == "self" and self.class_name is not None or e.id in self.containers):
+            return True
+        held = self._held(e)
+        if held is not None:
+            return held.kind not in ("param", "argument", "other")
+        found = module_state.setting_call(e)
+        return found is not None and self._is_module(found[0])
+
+    def _module_setting(self, e: n.Expr) -> n.Expr | None:
+        """The module of a module-setting call (`layer.eval()`, `model.to(device)`), reported as left out; None
+        for any other expression."""
+        found = module_state.setting_call(e)
+        if found is None or not self._is_module(found[0]):
+            return None
+        receiver, setting = found
+        code = self.writer.source_code(e.span) if e.span is not None else None
+        self.report(setting.code, f"`{code or printer.expr(e)}` left out: {setting.reason}", e.span, setting.severity)
+        return receiver
+
     def expr_stmt(self, s: n.ExprStmt) -> n.Stmt:
         v = s.value
+        found = module_state.setting_call(v)
+        if found is not None and self._is_module(found[0]):
+            receiver = self._module_setting(v)
+            while module_state.setting_call(receiver) is not None and self._is_module(receiver):
+                receiver = self._module_setting(receiver)  # `model.float().eval()`: each call reported
+            self.expr(receiver)
+            return n.Dropped(self.writer.source_code(s.span) or printer.expr(v), found[1].reason.split(":")[0],
+                             span=s.span, comments=s.comments)
         if isinstance(v, n.Call) and len(v.args) == 1 and isinstance(v.args[0].value, n.Op) \
                 and v.args[0].value.key == "input_placeholder":  # `model.add(keras.Input(...))`
             return n.Dropped(self.writer.source_code(s.span) or "keras.Input(...)",
