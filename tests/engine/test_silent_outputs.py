@@ -137,3 +137,58 @@ def test_module_settings_left_out_are_reported_where_they_were():
     lines = source.splitlines()
     assert all(d.range is not None and d.message.split("`")[1] in lines[d.range.start_line - 1]
                for d in result.diagnostics if "`" in d.message)
+
+
+def test_layer_classes_held_by_the_class_are_called_like_the_class(tmp_path, worker):
+    """`act_layer = nn.GELU` at class level, called as `self.act_layer()`: a static factory of the Keras layer
+    (a plain lambda would be bound as a method and take `self`), overridable in a subclass like the original."""
+    text = check(worker, tmp_path, """
+        import torch.nn as nn
+
+        class Mlp(nn.Module):
+            act_layer = nn.GELU
+            norm_layer = nn.LayerNorm
+
+            def __init__(self, dim=4, hidden=8):
+                super().__init__()
+                self.fc1 = nn.Linear(dim, hidden)
+                self.act = self.act_layer()
+                self.fc2 = nn.Linear(hidden, dim)
+                self.norm = self.norm_layer(dim, eps=1e-6)
+
+            def forward(self, x):
+                return self.norm(self.fc2(self.act(self.fc1(x))))
+
+        class ReluMlp(Mlp):
+            act_layer = nn.ReLU
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a = Mlp()
+                self.b = ReluMlp()
+
+            def forward(self, x):
+                return self.b(self.a(x))
+        """, "Net", ["float32[2,4]"])
+    assert "act_layer = staticmethod(lambda: layers.Activation('gelu'))" in text
+    assert "norm_layer = staticmethod(lambda normalized_shape, eps=1e-05: layers.LayerNormalization(epsilon=eps))" \
+        in text
+
+
+def test_a_layer_class_setting_the_target_only_takes_as_a_constant_is_fixed_in_the_factory():
+    """`norm = nn.LayerNorm` as a factory: `elementwise_affine` decides Keras's `center` and `scale`, so the
+    factory builds the default (affine) layer and takes no such argument, rather than a non-affine one."""
+    _, result = to_keras("""
+        import torch.nn as nn
+
+        class Block(nn.Module):
+            def __init__(self, dim=4):
+                super().__init__()
+                norm = nn.LayerNorm
+                self.ln = norm(dim)
+
+            def forward(self, x):
+                return self.ln(x)
+        """)
+    assert "norm = lambda normalized_shape, eps=1e-05: layers.LayerNormalization(epsilon=eps)" in result.text

@@ -8,6 +8,7 @@ the wrong layout meets an op that cannot be remapped. Framework specifics come f
 
 from __future__ import annotations
 
+import ast
 import builtins
 
 from dataclasses import dataclass, field, replace
@@ -22,7 +23,7 @@ from nnmigrate.pivot.values import const_value
 from nnmigrate.writers import item_assignment, module_state, printer
 from nnmigrate.writers.fallback import guarded, kept
 from nnmigrate.writers.dtypes import FLOAT, INT, INT_TENSOR, needs_float, number_kind, sizes
-from nnmigrate.writers.emit import MOVED, PLAIN, OpView
+from nnmigrate.writers.emit import MOVED, PLAIN, OpView, substitute, uses
 
 if TYPE_CHECKING:
     from nnmigrate.writers.model_writer import ModelWriter
@@ -60,6 +61,14 @@ class Signature:
 
     params: dict[str, TensorInfo]
     returns: TensorInfo
+
+
+def _literal_default(param: str) -> n.Const | None:
+    """The default of the lambda parameter `param` (`eps=1e-05`) when it is a literal, else None."""
+    try:
+        return n.Const(ast.literal_eval(param.split("=", 1)[1]))
+    except (ValueError, SyntaxError):
+        return None
 
 
 _FORWARD_NAMES = frozenset({"forward", "call"})  # a model's forward method in either framework
@@ -189,12 +198,7 @@ class Translator:
             body, orelse, info = self.joined(body, bi, orelse, oi)
             return n.IfExp(self.expr(e.test)[0], body, orelse), info
         if isinstance(e, n.Lambda):
-            saved = dict(self.env)
-            for p in e.params:
-                self.env[p] = UNKNOWN
-            body, _ = self.expr(e.body)
-            self.env = saved
-            return n.Lambda(e.params, body), UNKNOWN
+            return self.lambda_expr(e), UNKNOWN
         if isinstance(e, n.Comprehension):
             return self.comprehension(e)
         if isinstance(e, n.Starred):
@@ -555,6 +559,29 @@ class Translator:
         code = self.writer.expression_code(e.span)
         self.report("NNM103", "this layer call cannot be migrated", e.span)
         return n.Unsupported(code, "this layer call cannot be migrated"), UNKNOWN
+
+    def lambda_expr(self, e: n.Lambda) -> n.Lambda:
+        """A lambda translated. A layer class used as a value (`norm = nn.LayerNorm`) reads as a factory lambda
+        with the class's parameters; a parameter the target's form only takes as a constant (`elementwise_affine`
+        decides Keras's `center` and `scale`) is fixed to its default and left out of the signature, so a call
+        that passes another value fails loudly instead of building another layer."""
+        params, body = list(e.params), e.body
+        while True:
+            saved = dict(self.env)
+            for p in params:
+                self.env[p.split("=")[0].lstrip("*")] = UNKNOWN
+            out, _ = self.expr(body)
+            self.env = saved
+            if not (isinstance(body, n.Op) and body.layer):
+                return n.Lambda(params, out)
+            fixed = {p: _literal_default(p) for p in params
+                     if "=" in p and uses(out, p.split("=")[0]) == 0 and uses(body, p.split("=")[0])}
+            fixed = {p: value for p, value in fixed.items() if value is not None}
+            if not fixed:
+                return n.Lambda(params, out)
+            for p, value in fixed.items():
+                body = substitute(body, p.split("=")[0], value)
+            params = [p for p in params if p not in fixed]
 
     def _inherited_method(self, func: n.Attr) -> str:
         """The target's name of the method `func` names: `super().forward` is the parent's forward, which the
