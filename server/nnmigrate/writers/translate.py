@@ -63,6 +63,11 @@ class Signature:
     returns: TensorInfo
 
 
+def _is_tensor(info: TensorInfo) -> bool:
+    """Whether a value is known to be one tensor (not a list or tuple of them, not another value)."""
+    return info.parts is None and not info.listed and bool(info.layout or info.origin)
+
+
 def _literal_default(param: str) -> n.Const | None:
     """The default of the lambda parameter `param` (`eps=1e-05`) when it is a literal, else None."""
     try:
@@ -1147,15 +1152,13 @@ class Translator:
         is faithful (a tensor index, another layout for the value, a target other than a name or attribute).
         None for a statement that assigns no tensor item (a list or dict item, a plain name)."""
         targets = s.targets if isinstance(s, n.Assign) else [s.target]
-        if not any(isinstance(t, n.Subscript) for t in targets):
+        tensors = [t for t in targets if isinstance(t, n.Subscript) and _is_tensor(self.expr(t.value)[1])]
+        if not tensors:
             return None
         if len(targets) != 1:
             return self._kept_item_assignment(s, "an item assignment to several targets at once")
-        t = targets[0]
-        assert isinstance(t, n.Subscript)
+        t = tensors[0]
         base, info = self.expr(t.value)
-        if info.parts is not None or info.listed or not (info.layout or info.origin):
-            return None
         if not isinstance(t.value, (n.Name, n.Attr)):
             return self._kept_item_assignment(s, "item assignment into a part of a tensor")
         index, index_info = self.expr(t.index)
