@@ -171,7 +171,7 @@ def test_layer_classes_held_by_the_class_are_called_like_the_class(tmp_path, wor
             def forward(self, x):
                 return self.b(self.a(x))
         """, "Net", ["float32[2,4]"])
-    assert "act_layer = staticmethod(lambda: layers.Activation('gelu'))" in text
+    assert "act_layer = staticmethod(lambda approximate='none': layers.Activation('gelu'))" in text
     assert "norm_layer = staticmethod(lambda normalized_shape, eps=1e-05: layers.LayerNormalization(epsilon=eps))" \
         in text
 

@@ -567,26 +567,32 @@ class Translator:
 
     def lambda_expr(self, e: n.Lambda) -> n.Lambda:
         """A lambda translated. A layer class used as a value (`norm = nn.LayerNorm`) reads as a factory lambda
-        with the class's parameters; a parameter the target's form only takes as a constant (`elementwise_affine`
-        decides Keras's `center` and `scale`) is fixed to its default and left out of the signature, so a call
-        that passes another value fails loudly instead of building another layer."""
+        with the class's parameters; a parameter the target's form decides on only as a constant (LayerNorm's
+        `elementwise_affine` picks Keras's `center` and `scale`) is fixed to its default and left out of the
+        signature, so a call that passes another value fails loudly instead of building another layer."""
         params, body = list(e.params), e.body
-        while True:
-            saved = dict(self.env)
-            for p in params:
-                self.env[p.split("=")[0].lstrip("*")] = UNKNOWN
-            out, _ = self.expr(body)
-            self.env = saved
-            if not (isinstance(body, n.Op) and body.layer):
-                return n.Lambda(params, out)
-            fixed = {p: _literal_default(p) for p in params
-                     if "=" in p and uses(out, p.split("=")[0]) == 0 and uses(body, p.split("=")[0])}
-            fixed = {p: value for p, value in fixed.items() if value is not None}
-            if not fixed:
-                return n.Lambda(params, out)
+        if isinstance(body, n.Op) and body.layer:
+            out = self._lambda_body(params, body, trial=True)
+            fixed = {p: _literal_default(p) for p in params if "=" in p and not uses(out, p.split("=")[0])
+                     and uses(body, p.split("=")[0])}
             for p, value in fixed.items():
-                body = substitute(body, p.split("=")[0], value)
-            params = [p for p in params if p not in fixed]
+                if value is None:
+                    continue
+                constant = substitute(body, p.split("=")[0], value)
+                if printer.expr(self._lambda_body(params, constant, trial=True)) != printer.expr(out):
+                    body, params = constant, [q for q in params if q != p]
+        return n.Lambda(params, self._lambda_body(params, body))
+
+    def _lambda_body(self, params: list[str], body: n.Expr, trial: bool = False) -> n.Expr:
+        """`body` translated with the lambda's `params` bound; a `trial` leaves no diagnostics or markers."""
+        saved, reported, marked = dict(self.env), len(self.diagnostics), len(self.markers)
+        for p in params:
+            self.env[p.split("=")[0].lstrip("*")] = UNKNOWN
+        out, _ = self.expr(body)
+        self.env = saved
+        if trial:
+            del self.diagnostics[reported:], self.markers[marked:]
+        return out
 
     def _inherited_method(self, func: n.Attr) -> str:
         """The target's name of the method `func` names: `super().forward` is the parent's forward, which the
