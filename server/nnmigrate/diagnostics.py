@@ -40,6 +40,7 @@ CODES: dict[str, str] = {
     "NNM203": "data-dependent control flow in forward/call",
     "NNM204": "semantic difference: layout-sensitive reshape got an explicit transpose",
     "NNM205": "semantic difference: initialisation differs between frameworks",
+    "NNM206": "module mode, placement or precision left to the target framework",
     "NNM301": "result of an equivalence check (verify) on this class",
 }
 

@@ -132,7 +132,7 @@ def test_torch_style_attention_matches_torch(options, call):
 def test_support_source_is_read_without_keras():
     from nnmigrate import support
 
-    assert set(support.names()) == {"RecurrentStack", "TorchStyleAttention", "CeilModePadding", "layer_setting", "flatten_dims",
+    assert set(support.names()) == {"RecurrentStack", "TorchStyleAttention", "CeilModePadding", "layer_setting", "flatten_dims", "set_items",
                                    "Unfold"}
     code = support.source({"RecurrentStack"})
     assert code.startswith("class RecurrentStack(keras.layers.Layer):") and "TorchStyleAttention" not in code

@@ -177,6 +177,17 @@ def layer_setting(layer, name):
     raise AttributeError(f"{type(layer).__name__} has no setting {name!r}")
 
 
+def set_items(x, index, value):
+    """torch's `x[index] = value` for an immutable tensor: a new tensor, `x` with the elements `x[index]` selects
+    replaced by `value` (broadcast to them, cast to the dtype of `x`)."""
+    shape = keras.ops.shape(x)
+    positions = keras.ops.reshape(keras.ops.arange(keras.ops.size(x)), shape)[index]
+    updates = keras.ops.broadcast_to(keras.ops.cast(value, x.dtype), keras.ops.shape(positions))
+    flat = keras.ops.scatter_update(keras.ops.reshape(x, (-1,)), keras.ops.reshape(positions, (-1, 1)),
+                                    keras.ops.reshape(updates, (-1,)))
+    return keras.ops.reshape(flat, shape)
+
+
 def flatten_dims(x, start_dim, end_dim=-1):
     """torch.flatten: the axes `start_dim` to `end_dim` of `x` merged into one."""
     shape = keras.ops.shape(x)

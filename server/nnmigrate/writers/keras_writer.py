@@ -16,6 +16,7 @@ from nnmigrate.writers import printer
 from nnmigrate.writers.builders import builder_inputs, placeholders, split_at_model
 from nnmigrate.writers.container_classes import with_sublayers
 from nnmigrate.writers.emit import MOVED, OpView, call, own_spelling
+from nnmigrate.writers import item_assignment
 from nnmigrate.writers.layer_settings import SUPPORT, keras_setting, keras_variable
 from nnmigrate.writers.model_writer import ModelWriter
 from nnmigrate.writers.module_plan import walk
@@ -32,6 +33,7 @@ RESERVED_ATTRS = frozenset({
 
 class KerasWriter(ModelWriter):
     target_name = "Keras"
+    immutable_tensors = True
     forward_name = "call"
     reserved_attrs = RESERVED_ATTRS
     framework_imports = {"keras": "import keras", "layers": "from keras import layers", "ops": "from keras import ops",
@@ -72,7 +74,8 @@ class KerasWriter(ModelWriter):
         return n.Name("training") if attr == "training" else None
 
     def support_names(self) -> list[str]:
-        return sorted({name for entry in self.catalog.entries.values() for name in entry.support} | {SUPPORT})
+        return sorted({name for entry in self.catalog.entries.values() for name in entry.support}
+                      | {SUPPORT, item_assignment.SUPPORT})
 
     def layer_setting(self, held: AttrInfo, name: str, receiver: n.Expr) -> n.Expr | None:
         return keras_setting(self.catalog, self.emitter, held, name, receiver)

@@ -54,6 +54,8 @@ class ModelWriter:
     reserved_attrs: ClassVar[frozenset[str]] = frozenset()
     framework_imports: ClassVar[dict[str, str]] = {}
     support_module: ClassVar[str] = "keras_layers.py"
+    #: the target's tensors take no item assignment (`x[0] = v`): it is written as a new tensor
+    immutable_tensors: ClassVar[bool] = False
     #: per container op, its methods spelled differently in the target (`model.add` -> `model.append`)
     container_methods: ClassVar[dict[str, dict[str, str]]] = {}
     #: keyword arguments of layer calls that the target's layers do not take (Keras `training=` in PyTorch)
@@ -138,6 +140,16 @@ class ModelWriter:
         if known is not None:
             self.call_keywords[class_name] = None if any(a.star == "**" for a in args) \
                 else known | {a.keyword for a in args if a.keyword}
+
+    def _class_attribute(self, s: n.Stmt, out: n.Stmt) -> n.Stmt:
+        """A class-level statement as written for the target. A layer class held by the class (`act_layer =
+        nn.GELU`) is written as a factory lambda: a `staticmethod`, so `self.act_layer()` calls it as the class
+        was called, without `self`."""
+        written = isinstance(s, n.Assign) and isinstance(s.value, n.Lambda) and s.value.span is not None \
+            and (self.source_code(s.value.span) or "").lstrip().startswith("lambda")
+        if isinstance(out, n.Assign) and isinstance(out.value, n.Lambda) and isinstance(s, n.Assign) and not written:
+            out.value = n.Call(n.Name("staticmethod"), [n.Arg(out.value)])
+        return out
 
     def finish_forward(self, cls: n.ClassDef, forward: n.FunctionDef) -> n.FunctionDef:
         """The written forward once every class's callers are translated (`call_keywords` is complete)."""
@@ -393,7 +405,7 @@ class ModelWriter:
                                           s.role, returns, span=s.span, comments=s.comments))
                 tr.env = saved
             else:
-                body += tr.stmt(s)
+                body += [self._class_attribute(s, out) for out in tr.stmt(s)]
             self.diagnostics += tr.diagnostics
         return n.ClassDef(cls.name, self.base_names(cls), body, self._docstring(cls, result), cls.kind,
                           span=cls.span, comments=cls.comments)

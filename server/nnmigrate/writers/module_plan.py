@@ -14,7 +14,7 @@ from functools import cached_property
 
 from nnmigrate.pivot import nodes as n
 from nnmigrate.support import source as support_source
-from nnmigrate.writers import printer
+from nnmigrate.writers import module_state, printer
 from nnmigrate.writers.translate import AttrInfo
 
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
@@ -271,6 +271,11 @@ class ModulePlan:
 
     def attr_info(self, e: n.Expr, local: dict[str, AttrInfo], attrs: dict[str, AttrInfo] | None = None) -> AttrInfo:
         attrs = attrs or {}
+        setting = module_state.setting_call(e)  # `nn.Linear(4, 2).eval()`: the layer, whose mode is left out
+        if setting is not None:
+            inner = self.attr_info(setting[0], local, attrs)
+            if inner.kind not in ("other", "param", "argument"):
+                return inner
         if isinstance(e, n.Attr) and isinstance(e.value, n.Name) and e.value.id == "self" and e.attr in attrs:
             return attrs[e.attr]
         if isinstance(e, n.IfExp):  # `nn.Conv1d(...) if flag else None`

@@ -8,6 +8,7 @@ the wrong layout meets an op that cannot be remapped. Framework specifics come f
 
 from __future__ import annotations
 
+import ast
 import builtins
 
 from dataclasses import dataclass, field, replace
@@ -19,10 +20,10 @@ from nnmigrate.diagnostics import Diagnostic, Severity, SourceRange
 from nnmigrate.layout import UNKNOWN, TensorInfo, collapse
 from nnmigrate.pivot import nodes as n
 from nnmigrate.pivot.values import const_value
-from nnmigrate.writers import printer
+from nnmigrate.writers import item_assignment, module_state, printer
 from nnmigrate.writers.fallback import guarded, kept
 from nnmigrate.writers.dtypes import FLOAT, INT, INT_TENSOR, needs_float, number_kind, sizes
-from nnmigrate.writers.emit import MOVED, PLAIN, OpView
+from nnmigrate.writers.emit import MOVED, PLAIN, OpView, substitute, uses
 
 if TYPE_CHECKING:
     from nnmigrate.writers.model_writer import ModelWriter
@@ -64,6 +65,23 @@ class Signature:
 
 #: comparisons that compare tensors element by element
 _ORDERING = frozenset(("<", "<=", ">", ">=", "==", "!="))
+
+
+def _is_tensor(info: TensorInfo) -> bool:
+    """Whether a value is known to be one tensor (not a list or tuple of them, not another value)."""
+    return info.parts is None and not info.listed and bool(info.layout or info.origin)
+
+
+def _literal_default(param: str) -> n.Const | None:
+    """The default of the lambda parameter `param` (`eps=1e-05`) when it is a literal, else None."""
+    try:
+        return n.Const(ast.literal_eval(param.split("=", 1)[1]))
+    except (ValueError, SyntaxError):
+        return None
+
+
+_FORWARD_NAMES = frozenset({"forward", "call"})  # a model's forward method in either framework
+
 
 class Translator:
     """Translates one function body. `demand` collects, per parameter, the layout its first use needs."""
@@ -138,6 +156,9 @@ class Translator:
                 if special is not None:
                     return special, UNKNOWN
             return e, self.env.get(e.id, UNKNOWN)
+        left_out = self._module_setting(e)
+        if left_out is not None:
+            return self.expr(left_out)
         if isinstance(e, n.Op):
             return self.op(e)
         if isinstance(e, n.Attr):
@@ -190,12 +211,7 @@ class Translator:
             body, orelse, info = self.joined(body, bi, orelse, oi)
             return n.IfExp(self.expr(e.test)[0], body, orelse), info
         if isinstance(e, n.Lambda):
-            saved = dict(self.env)
-            for p in e.params:
-                self.env[p] = UNKNOWN
-            body, _ = self.expr(e.body)
-            self.env = saved
-            return n.Lambda(e.params, body), UNKNOWN
+            return self.lambda_expr(e), UNKNOWN
         if isinstance(e, n.Comprehension):
             return self.comprehension(e)
         if isinstance(e, n.Starred):
@@ -560,6 +576,42 @@ class Translator:
         self.report("NNM103", "this layer call cannot be migrated", e.span)
         return n.Unsupported(code, "this layer call cannot be migrated"), UNKNOWN
 
+    def lambda_expr(self, e: n.Lambda) -> n.Lambda:
+        """A lambda translated. A layer class used as a value (`norm = nn.LayerNorm`) reads as a factory lambda
+        with the class's parameters; a parameter the target's form decides on only as a constant (LayerNorm's
+        `elementwise_affine` picks Keras's `center` and `scale`) is fixed to its default and left out of the
+        signature, so a call that passes another value fails loudly instead of building another layer."""
+        params, body = list(e.params), e.body
+        if isinstance(body, n.Op) and body.layer:
+            out = self._lambda_body(params, body, trial=True)
+            fixed = {p: _literal_default(p) for p in params if "=" in p and not uses(out, p.split("=")[0])
+                     and uses(body, p.split("=")[0])}
+            for p, value in fixed.items():
+                if value is None:
+                    continue
+                constant = substitute(body, p.split("=")[0], value)
+                if printer.expr(self._lambda_body(params, constant, trial=True)) != printer.expr(out):
+                    body, params = constant, [q for q in params if q != p]
+        return n.Lambda(params, self._lambda_body(params, body))
+
+    def _lambda_body(self, params: list[str], body: n.Expr, trial: bool = False) -> n.Expr:
+        """`body` translated with the lambda's `params` bound; a `trial` leaves no diagnostics or markers."""
+        saved, reported, marked = dict(self.env), len(self.diagnostics), len(self.markers)
+        for p in params:
+            self.env[p.split("=")[0].lstrip("*")] = UNKNOWN
+        out, _ = self.expr(body)
+        self.env = saved
+        if trial:
+            del self.diagnostics[reported:], self.markers[marked:]
+        return out
+
+    def _inherited_method(self, func: n.Attr) -> str:
+        """The target's name of the method `func` names: `super().forward` is the parent's forward, which the
+        target spells `super().call` (and the other way round)."""
+        inherited = isinstance(func.value, n.Call) and isinstance(func.value.func, n.Name) \
+            and func.value.func.id == "super"
+        return self.writer.forward_name if inherited and func.attr in _FORWARD_NAMES else func.attr
+
     def call(self, e: n.Call) -> tuple[n.Expr, TensorInfo]:
         if isinstance(e.func, n.Op) and e.func.layer:
             return self.inline_layer_call(e, e.func)
@@ -570,7 +622,7 @@ class Translator:
         receiver = UNKNOWN
         if isinstance(e.func, n.Attr) and not (isinstance(e.func.value, n.Name) and e.func.value.id == "self"):
             value, receiver = self.expr(e.func.value)
-            func: n.Expr = n.Attr(value, e.func.attr, span=e.func.span)
+            func: n.Expr = n.Attr(value, self._inherited_method(e.func), span=e.func.span)
         else:
             func, _ = self.expr(e.func)
             if isinstance(e.func, n.Call) and (target is not None or isinstance(e.func.func, n.Name)
@@ -1026,6 +1078,10 @@ class Translator:
 
     def _stmt(self, s: n.Stmt) -> list[n.Stmt]:  # noqa: C901
         c = s.comments
+        if isinstance(s, (n.Assign, n.AugAssign)) and self.writer.immutable_tensors:
+            assigned = self.item_assignment(s)
+            if assigned is not None:
+                return assigned
         if isinstance(s, n.Assign):
             first = s.targets[0]
             if isinstance(first, n.Name) and isinstance(s.value, n.Op) and s.value.layer:
@@ -1107,6 +1163,52 @@ class Translator:
         self.diagnostics.append(diagnostic)
         return stmt
 
+    def item_assignment(self, s: n.Assign | n.AugAssign) -> list[n.Stmt] | None:
+        """`x[index] = v` (or `x[index] += v`) on a tensor, for a target whose tensors are immutable: `x` rebound
+        to a new tensor with those elements replaced. Kept behind a marker, with a diagnostic, where no such form
+        is faithful (a tensor index, another layout for the value, a target other than a name or attribute).
+        None for a statement that assigns no tensor item (a list or dict item, a plain name)."""
+        targets = s.targets if isinstance(s, n.Assign) else [s.target]
+        tensors = [t for t in targets if isinstance(t, n.Subscript) and _is_tensor(self.expr(t.value)[1])]
+        if not tensors:
+            return None
+        if len(targets) != 1:
+            return self._kept_item_assignment(s, "an item assignment to several targets at once")
+        t = tensors[0]
+        base, info = self.expr(t.value)
+        if not isinstance(t.value, (n.Name, n.Attr)):
+            return self._kept_item_assignment(s, "item assignment into a part of a tensor")
+        index, index_info = self.expr(t.index)
+        items = t.index.elts if isinstance(t.index, n.TupleExpr) else [t.index]
+        infos = index_info.parts if index_info.parts is not None else (index_info,)
+        if any(map(item_assignment.tensor_valued, items)) or any(i.layout is not None or i.origin for i in infos) \
+                or any(isinstance(x, n.Name) and self.number_kinds.get(x.id) == INT_TENSOR for x in items):
+            return self._kept_item_assignment(s, "item assignment at tensor-valued indices")
+        value, value_info = self.expr(s.value)
+        current = base
+        if info.moved:  # indexed as in the source layout: remapped, else written in that layout
+            remapped = self.writer.axes.remap_index(index, self.moved_rank(info.rank))
+            if remapped is not None:
+                index = remapped
+            else:
+                current, info = self.need(base, info, PLAIN), replace(info, layout=PLAIN)
+                value = self.need(value, value_info, PLAIN)
+                value_info = replace(value_info, layout=PLAIN if value_info.layout else None)
+                self.bind(t.value, info)
+        if value_info.layout is not None and value_info.layout != info.layout:
+            return self._kept_item_assignment(s, "item assignment of a value in another layout than the tensor")
+        if isinstance(s, n.AugAssign):
+            value = n.BinOp(s.op, n.Subscript(current, index), value)
+        assigned = item_assignment.rebinding(self.target(t.value), current, index, value)
+        assigned.span, assigned.comments = s.span, s.comments
+        return [assigned]
+
+    def _kept_item_assignment(self, s: n.Stmt, what: str) -> list[n.Stmt]:
+        stmt, diagnostic = kept(s, f"{what} has no {self.writer.target_name} form (its tensors are immutable)",
+                                self.writer.source)
+        self.diagnostics.append(diagnostic)
+        return [stmt]
+
     def target(self, t: n.Expr) -> n.Expr:
         if isinstance(t, n.Attr) and isinstance(t.value, n.Name) and t.value.id == "self":
             return n.Attr(t.value, self.writer.attr_name(self.class_name, t.attr))
@@ -1114,8 +1216,41 @@ class Translator:
             return type(t)([self.target(x) for x in t.elts])
         return self.expr(t)[0]
 
+    def _is_module(self, e: n.Expr) -> bool:
+        """Whether `e` is a layer or model: built here, `self`, a name or attribute bound to one, or a module
+        method's result (`nn.Linear(4, 2).eval()`)."""
+        if isinstance(e, n.Op) and e.layer or isinstance(e, n.Call) and isinstance(e.func, n.Name) and (
+                e.func.id in self.writer.classes or self.writer.is_layer_factory(e.func.id)):
+            return True
+        if isinstance(e, n.Name) and (e.id == "self" and self.class_name is not None or e.id in self.containers):
+            return True
+        held = self._held(e)
+        if held is not None:
+            return held.kind not in ("param", "argument", "other")
+        found = module_state.setting_call(e)
+        return found is not None and self._is_module(found[0])
+
+    def _module_setting(self, e: n.Expr) -> n.Expr | None:
+        """The module of a module-setting call (`layer.eval()`, `model.to(device)`), reported as left out; None
+        for any other expression."""
+        found = module_state.setting_call(e)
+        if found is None or not self._is_module(found[0]):
+            return None
+        receiver, setting = found
+        code = self.writer.source_code(e.span) if e.span is not None else None
+        self.report(setting.code, f"`{code or printer.expr(e)}` left out: {setting.reason}", e.span, setting.severity)
+        return receiver
+
     def expr_stmt(self, s: n.ExprStmt) -> n.Stmt:
         v = s.value
+        found = module_state.setting_call(v)
+        if found is not None and self._is_module(found[0]):
+            receiver = self._module_setting(v)
+            while module_state.setting_call(receiver) is not None and self._is_module(receiver):
+                receiver = self._module_setting(receiver)  # `model.float().eval()`: each call reported
+            self.expr(receiver)
+            return n.Dropped(self.writer.source_code(s.span) or printer.expr(v), found[1].reason.split(":")[0],
+                             span=s.span, comments=s.comments)
         if isinstance(v, n.Call) and len(v.args) == 1 and isinstance(v.args[0].value, n.Op) \
                 and v.args[0].value.key == "input_placeholder":  # `model.add(keras.Input(...))`
             return n.Dropped(self.writer.source_code(s.span) or "keras.Input(...)",
