@@ -672,7 +672,7 @@ class SourceReader:
         body: list[n.Stmt] = []
         expansion = self.expansions.get(id(node))
         outer, self.assigned = self.assigned, {}
-        outer_dicts, self.keyword_dicts = self.keyword_dicts, keyword_dicts(node)
+        outer_dicts, self.keyword_dicts = self.keyword_dicts, keyword_dicts(node, self.positions.calls(node))
         outer_defaults, self.defaults = self.defaults, {p.name.value: p.default for p in (*node.params.params, *node.params.kwonly_params)
                                                         if p.default is not None}
         params = {p.name.value for p in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params)}

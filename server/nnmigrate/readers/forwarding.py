@@ -82,8 +82,9 @@ class Forwarding:
         self.site_dicts: dict[int, dict[str, cst.Dict]] = {}  # keyword dictionaries in scope at each call
         for stmt in reader.positions.all_statements():  # an inner function after (and over) its outer one
             if isinstance(stmt, cst.FunctionDef):
-                dicts = keyword_dicts(stmt)
-                self.site_dicts.update((id(c), dicts) for c in reader.positions.calls(stmt))
+                calls = reader.positions.calls(stmt)
+                dicts = keyword_dicts(stmt, calls)
+                self.site_dicts.update((id(c), dicts) for c in calls)
 
     def args(self, call: cst.Call) -> list[cst.Arg]:
         """The call's arguments, `**conv_args` of a keyword dictionary read as the keywords it holds."""

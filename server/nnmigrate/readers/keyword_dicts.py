@@ -14,8 +14,11 @@ from collections import Counter
 import libcst as cst
 
 
-def keyword_dicts(func: cst.FunctionDef) -> dict[str, cst.Dict]:
-    """The function's keyword dictionaries by name (see the module docstring)."""
+def keyword_dicts(func: cst.FunctionDef, calls: list[cst.Call]) -> dict[str, cst.Dict]:
+    """The function's keyword dictionaries by name (see the module docstring); `calls` are the calls inside it,
+    and without one that unpacks a plain name (`f(**conv_args)`) there is nothing to look for."""
+    if not any(a.star == "**" and isinstance(a.value, cst.Name) for c in calls for a in c.args):
+        return {}
     counter = _Bindings()
     func.body.visit(counter)
     params = {p.name.value for p in (*func.params.posonly_params, *func.params.params, *func.params.kwonly_params)}
