@@ -54,9 +54,9 @@ def assert_fixture_verifies(case: dict, to: str, tmp_path: Path, worker) -> None
 
 
 def migrate_and_verify(tmp_path: Path, worker, source: str, symbol: str, inputs: list[str],
-                       args: dict | None = None, per_layer: bool = False):
-    """Migrates Keras `source` to PyTorch (exit 0), verifies it equivalent (<= 1e-5; each layer too with
-    `per_layer`) and returns the migration."""
+                       args: dict | None = None, per_layer: bool = False, to: str = "pytorch"):
+    """Migrates `source` (Keras, to PyTorch unless `to` says otherwise) with exit 0, verifies it equivalent
+    (<= 1e-5; each layer too with `per_layer`) and returns the migration."""
     from nnmigrate.frameworks import Framework
     from nnmigrate.migrate import migrate_source
     from nnmigrate.verify.run import build_request
@@ -64,7 +64,7 @@ def migrate_and_verify(tmp_path: Path, worker, source: str, symbol: str, inputs:
     source = textwrap.dedent(source)
     src = tmp_path / "net.py"
     src.write_text(source)
-    result = migrate_source(source, Framework.PYTORCH, symbol=symbol)
+    result = migrate_source(source, Framework.parse(to), symbol=symbol)
     assert result.exit_code == 0, [d.message for d in result.diagnostics]
     out = tmp_path / "net_torch.py"
     out.write_text(result.text)

@@ -12,25 +12,8 @@ from nnmigrate.frameworks import Framework
 from nnmigrate.migrate import migrate_source
 from nnmigrate.pivot import nodes as n
 from nnmigrate.readers.keras_reader import KerasReader
-from nnmigrate.verify.run import build_request
 from nnmigrate.writers.module_plan import walk
-
-
-def migrate_and_verify(tmp_path, worker, source: str, symbol: str, inputs: list[str], args: dict | None = None,
-                       to: Framework = Framework.PYTORCH) -> str:
-    """Migrates `source`, checks exit 0 and verify <= 1e-5; returns the migrated text."""
-    source = textwrap.dedent(source)
-    src = tmp_path / "model.py"
-    src.write_text(source)
-    result = migrate_source(source, to, symbol=symbol)
-    assert result.exit_code == 0, [d.message for d in result.diagnostics]
-    out = tmp_path / "model_out.py"
-    out.write_text(result.text)
-    report = worker.verify(build_request(str(src), str(out), symbol, args or {}, inputs, "cpu", "native"), timeout=300)
-    assert report["status"] == "equivalent", report["message"] + "\n" + result.text
-    assert report["max_abs_diff"] <= 1e-5, result.text
-    return result.text
-
+from tests.conftest import migrate_and_verify
 
 KERAS_OPS = '''
     import keras
@@ -61,7 +44,7 @@ KERAS_OPS = '''
 
 
 def test_keras_ops_in_call(tmp_path, worker):
-    text = migrate_and_verify(tmp_path, worker, KERAS_OPS, "OpsNet", ["float32[2,8,8,3]"])
+    text = migrate_and_verify(tmp_path, worker, KERAS_OPS, "OpsNet", ["float32[2,8,8,3]"]).text
     assert "torch.mean(x, dim=(2, 3))" in text  # spatial axes of a channels-first map
     assert "torch.amax(x, dim=1, keepdim=True)" in text  # the channel axis
     assert "correction=0" in text  # Keras's std divides by n
@@ -97,7 +80,7 @@ TF_OPS = '''
 
 
 def test_tensorflow_ops_and_weights_made_in_build(tmp_path, worker):
-    text = migrate_and_verify(tmp_path, worker, TF_OPS, "TfNet", ["float32[3,6]"])
+    text = migrate_and_verify(tmp_path, worker, TF_OPS, "TfNet", ["float32[3,6]"]).text
     assert "self.kernel = nn.Parameter(nn.init.xavier_uniform_(torch.empty(input_shape[-1], self.units)))" in text
     assert "self.scale = nn.Buffer(torch.ones(()))" in text  # trainable=False: saved with the module, not trained
     assert "torch.chunk(" in text and "torch.split(h, [2, 3], dim=1)" in text  # a count vs piece sizes
@@ -128,7 +111,7 @@ LEGACY_BACKEND = '''
 
 
 def test_legacy_keras_backend(tmp_path, worker):
-    text = migrate_and_verify(tmp_path, worker, LEGACY_BACKEND, "Attend", ["float32[2,5,4]"])
+    text = migrate_and_verify(tmp_path, worker, LEGACY_BACKEND, "Attend", ["float32[2,5,4]"]).text
     assert "def batch_dot(x, y, axes=None):" in text  # Keras's per-sample dot, written once as a helper
     assert "torch.sqrt(torch.clamp(" in text  # keras.backend.sqrt clamps negatives to zero
     assert "torch.unsqueeze(pooled, -1)" in text  # K.expand_dims defaults to the last axis
@@ -155,7 +138,7 @@ FOLDED_AXES = '''
 
 
 def test_axis_held_by_a_local_is_remapped(tmp_path, worker):
-    text = migrate_and_verify(tmp_path, worker, FOLDED_AXES, "build", ["float32[2,8,8,3]"])
+    text = migrate_and_verify(tmp_path, worker, FOLDED_AXES, "build", ["float32[2,8,8,3]"]).text
     assert "torch.cat([x, y], dim=1)" in text and "torch.mean(x, dim=(2, 3))" in text
     assert "channel_axis" not in text.replace("`channel_axis = 3", "")  # substituted, the assignment left out
     assert "left out a constant substituted where it is used" in text
@@ -182,7 +165,7 @@ def test_axis_known_only_at_run_time_is_warned_and_still_exact(tmp_path, worker,
     result = migrate_source(textwrap.dedent(RUNTIME_AXIS), Framework.PYTORCH, symbol="Pick")
     warnings = [d for d in result.diagnostics if d.code == "NNM204"]
     assert warnings and "computed at run time" in warnings[0].message
-    migrate_and_verify(tmp_path, worker, RUNTIME_AXIS, "Pick", ["float32[2,6,6,3]"], {"axis": axis})
+    migrate_and_verify(tmp_path, worker, RUNTIME_AXIS, "Pick", ["float32[2,6,6,3]"], {"axis": axis}).text
 
 
 def test_loop_reassigned_name_is_not_substituted():
@@ -220,7 +203,7 @@ TORCH_LOCAL_DIM = '''
 
 
 def test_torch_reader_substitutes_a_local_dim(tmp_path, worker):
-    text = migrate_and_verify(tmp_path, worker, TORCH_LOCAL_DIM, "Fuse", ["float32[2,3,8,8]"], to=Framework.TENSORFLOW)
+    text = migrate_and_verify(tmp_path, worker, TORCH_LOCAL_DIM, "Fuse", ["float32[2,3,8,8]"], to="tensorflow").text
     assert "axis=-1" in text and "ops.transpose" not in text and "moveaxis" not in text
 
 
@@ -256,7 +239,7 @@ SUBLAYER_BUILD = '''
 def test_sublayer_builds_and_training_only_calls_are_left_out(tmp_path, worker):
     result = migrate_source(textwrap.dedent(SUBLAYER_BUILD), Framework.PYTORCH, symbol="Head")
     assert any(d.code == "NNM103" and "add_loss" in d.message for d in result.diagnostics)
-    text = migrate_and_verify(tmp_path, worker, SUBLAYER_BUILD, "Head", ["float32[4,6]"])
+    text = migrate_and_verify(tmp_path, worker, SUBLAYER_BUILD, "Head", ["float32[4,6]"]).text
     assert "def build" not in text.split("left out a build()")[0] and "self.built" not in text  # nothing to build lazily
     assert "nn.GELU()" in text and "F.selu(" in text and "F.softsign(" in text
     assert "self.extra = nn.Buffer(torch.tensor([[0.5, -1.0, 2.0]]))" in text
@@ -309,7 +292,7 @@ TRY_AND_FIXED_WEIGHTS = '''
 
 
 def test_try_statements_and_fixed_weights_replacing_attributes(tmp_path, worker):
-    text = migrate_and_verify(tmp_path, worker, TRY_AND_FIXED_WEIGHTS, "Grid", ["float32[3,5]"])
+    text = migrate_and_verify(tmp_path, worker, TRY_AND_FIXED_WEIGHTS, "Grid", ["float32[3,5]"]).text
     assert "try:" in text and "except TypeError:" in text
     # a buffer cannot replace the attribute set before: the fixed table is a parameter that is not trained
     assert "self.table = nn.Parameter(" in text and "requires_grad=False" in text and "nn.Buffer" not in text
@@ -347,7 +330,7 @@ REBOUND_IN_BUILDER = '''
 
 
 def test_builder_variables_rebound_in_the_dataflow(tmp_path, worker):
-    text = migrate_and_verify(tmp_path, worker, REBOUND_IN_BUILDER, "build", ["float32[2,8,8,3]"])
+    text = migrate_and_verify(tmp_path, worker, REBOUND_IN_BUILDER, "build", ["float32[2,8,8,3]"]).text
     assert "def forward(inputs, filters=filters):" in text  # every run starts from the builder's value
 
 
@@ -376,7 +359,7 @@ WEIGHT_LISTS = '''
 
 
 def test_lists_of_weights_are_parameter_lists(tmp_path, worker):
-    text = migrate_and_verify(tmp_path, worker, WEIGHT_LISTS, "Mix", ["float32[2,5]"])
+    text = migrate_and_verify(tmp_path, worker, WEIGHT_LISTS, "Mix", ["float32[2,5]"]).text
     assert "[nn.Parameter(nn.init.uniform_(torch.empty(4), a=-0.05, b=0.05)) for i in range(count)]" in text
     assert "self.kernels = nn.ParameterList()" in text
 
@@ -402,7 +385,7 @@ SETTINGS_BRANCHES = '''
 
 
 def test_branches_on_framework_settings_keep_what_the_source_runs(tmp_path, worker):
-    text = migrate_and_verify(tmp_path, worker, SETTINGS_BRANCHES, "build", ["float32[2,8,8,3]"])
+    text = migrate_and_verify(tmp_path, worker, SETTINGS_BRANCHES, "build", ["float32[2,8,8,3]"]).text
     code = "\n".join(line for line in text.splitlines() if not line.strip().startswith("#"))
     assert "left out a branch for framework settings the source does not run with" in text
     assert "Permute" not in code and "channels_first" not in code and "scale = 2.0" in code
@@ -428,7 +411,7 @@ def test_pad_and_pooling_functions(tmp_path, worker):
                 d = tf.pad(seq, [[0, 0], [2, 0], [0, 0]], mode="REFLECT")
                 e = ops.pad(seq, [[0, 0]] + [[1, 1]] + [[0, 0]])
                 return b, c, ops.max_pool(d, 2), e
-    ''', "Net", ["float32[2,9,8,3]", "float32[2,6,5]"])
+    ''', "Net", ["float32[2,9,8,3]", "float32[2,6,5]"]).text
     assert "F.pad(h, (0, 1, 1, 2), value=-1.0)" in text  # pairs follow the axes to channels-first
     assert "F.max_pool2d(a, 2)" in text
     assert "mode='reflect'" in text
@@ -456,7 +439,7 @@ def test_resize_reductions_random_and_tensor_checks(tmp_path, worker):
                 m = ops.amax(h, axis=(1, 2)) + ops.amin(h, axis=-1, keepdims=True)[:, 0, 0]
                 s = ops.convert_to_tensor([1.0, 2.0, 3.0, 4.0])
                 return a, b, self.up(h), m * self.noise + s
-    ''', "Net", ["float32[2,9,8,3]"])
+    ''', "Net", ["float32[2,9,8,3]"]).text
     assert "mode='nearest-exact'" in text  # Keras resizes with half-pixel centers
     assert "torch.randn((1, 4)) * 0.5 + 1.0" in text
     assert "F.dropout(h, 0.5, training=True) if self.training else h" in text
@@ -488,7 +471,7 @@ def test_keras_reductions_norms_top_k_unstack_one_hot(tmp_path, worker):
                 order = ops.cast(ops.argsort(d), "float32")
                 picked = ops.one_hot(ops.argmax(d, axis=-1), 6) * d
                 return unit, flat, positive, best + ops.cast(where, "float32"), first * second - third, order, picked
-    ''', "Net", ["float32[2,8,8,3]"])
+    ''', "Net", ["float32[2,8,8,3]"]).text
     assert "eps=1e-06" in text and "eps=0.01" in text  # TensorFlow clamps the squared norm
     assert "torch.linalg.vector_norm(h, dim=(2, 3))" in text  # spatial axes of a channels-first map
     assert "torch.any(h > 0.5, dim=1)" in text  # the channel axis: a comparison keeps its layout
@@ -510,7 +493,7 @@ def test_tf_cond_runs_one_branch(tmp_path, worker):
                 h = self.dense(x)
                 h = tf.cond(tf.reduce_sum(h) > 0.0, lambda: h * 2.0, lambda: tf.nn.relu(h) - 1.0)
                 return tf.cond(tf.reduce_max(x) > 100.0, lambda: -h, lambda: h + 1.0)
-    ''', "Net", ["float32[2,5]"])
+    ''', "Net", ["float32[2,5]"]).text
     assert "h = h * 2.0 if torch.sum(h) > 0.0 else F.relu(h) - 1.0" in text
 
 
@@ -529,7 +512,7 @@ def test_segment_sums_and_tensor_shape(tmp_path, worker):
                 b = tf.math.segment_sum(x, tf.constant([0, 0, 1, 1]))
                 c = tf.math.unsorted_segment_sum(x, ids, 3) * 2.0
                 return a, b, c, tf.reshape(x, shape)
-    ''', "Net", ["float32[4,3]"])
+    ''', "Net", ["float32[4,3]"]).text
     assert "x.new_zeros((3, *x.shape[1:])).index_add(0, ids, x)" in text
 
 
@@ -546,7 +529,7 @@ def test_tf_gather_with_batch_dims(tmp_path, worker):
                 rows = tf.gather(x, order, batch_dims=1)
                 cols = tf.gather(x, order[:, :2], axis=2, batch_dims=1)
                 return rows, cols, ops.take(x, order[0], axis=1)
-    ''', "Net", ["float32[2,5,6]"])
+    ''', "Net", ["float32[2,5,6]"]).text
     assert "torch.vmap(lambda row, index: row[index])(x, order)" in text
     assert "torch.vmap(lambda row, index: row[:, index])(x, order[:, :2])" in text
 
@@ -569,5 +552,21 @@ def test_tf_nest_flatten_and_map_structure(tmp_path, worker):
                 doubled = tf.nest.map_structure(lambda t: t * 2.0, parts)
                 summed = tf.nest.map_structure(lambda a, b: a + b, parts, doubled)
                 return flat[2], doubled[1][0], summed[1][1]
-    ''', "Net", ["float32[2,5]"])
+    ''', "Net", ["float32[2,5]"]).text
     assert "torch.utils._pytree.tree_map(lambda t: t * 2.0, parts)" in text
+
+
+def test_pooling_functions_size_the_layers_after_them(tmp_path, worker):
+    """Shape inference goes through keras.ops pooling of any rank: the Dense after it gets its in_features."""
+    text = migrate_and_verify(tmp_path, worker, '''
+        import keras
+        from keras import layers, ops
+
+
+        def build():
+            inputs = keras.Input((9, 9, 3))
+            h = ops.average_pool(layers.Conv2D(4, 3)(inputs), 2)
+            outputs = layers.Dense(5)(layers.Flatten()(h))
+            return keras.Model(inputs, outputs)
+    ''', "build", ["float32[2,9,9,3]"]).text
+    assert "nn.Linear(36, 5)" in text

@@ -15,10 +15,6 @@ from nnmigrate.writers.emit import OpView, call
 _COMMON = (Attr("device", torch=None), Attr("dtype", torch=None))
 
 
-def _channel_axis(v: OpView) -> int:
-    return -1 if v.moved else 1
-
-
 def _batch_norm(v: OpView) -> n.Expr:
     momentum = v.value("momentum")
     keras_momentum: Any = round(1 - momentum, 10) if isinstance(momentum, (int, float)) else n.BinOp("-", n.Const(1), v.get("momentum"))

@@ -252,4 +252,5 @@ ENTRIES = with_keras(ENTRIES, {
 ENTRIES = with_shapes(ENTRIES, {
     **{f"{kind}_pool{r}d": ShapeRule(pool(r)) for kind in ("max", "avg") for r in (1, 2, 3)},
     **{f"adaptive_{kind}_pool{r}d": ShapeRule(adaptive_pool(r)) for kind in ("max", "avg") for r in (1, 2, 3)},
+    **{f"{kind}_pool": ShapeRule(_any_rank_pool) for kind in ("max", "avg")},
 })
